@@ -1,0 +1,1 @@
+"""The HTTP edge of GovBot (FastAPI): routes, schemas, dependencies, errors, middleware."""

@@ -1,0 +1,151 @@
+"""Staff endpoints for stored evaluation runs (auditor role): list, detail, case results.
+
+The KI-Hub's console charts metrics over runs and drills into single cases. Runs are
+written by ``govbot eval run`` (eval/); this router only reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from bot.api.deps import AuditorDep, SessionDep
+from bot.api.schemas import error_responses
+from bot.storage.eval_models import (
+    EvalCaseResult,
+    EvalRun,
+    get_eval_run,
+    list_eval_case_results,
+    list_eval_runs,
+)
+
+router = APIRouter(prefix="/api/v1/staff/eval", tags=["evaluation"])
+
+ERRORS = error_responses(401, 403, 404, 422)
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+class EvalRunSummary(BaseModel):
+    """A stored run: identity and metrics (flat ``name → number``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    label: str | None
+    set_name: str
+    set_version: str
+    set_sha256: str
+    case_count: int
+    status: str
+    git_commit: str | None
+    git_dirty: bool | None
+    embedder: str | None
+    index_version: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    metrics: dict[str, float | int | None]
+
+
+class EvalRunDetail(EvalRunSummary):
+    """A run with its settings snapshot, environment, confusion matrix and slices."""
+
+    settings: dict[str, Any]
+    environment: dict[str, Any]
+    details: dict[str, Any]
+
+
+class EvalCasePublic(BaseModel):
+    """One case's result; ``result`` holds every check (expected/cited ids, facts, turns)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: str
+    position: int
+    tenant: str
+    kind: str
+    topic: str
+    language: str
+    status: str
+    status_ok: bool
+    source_ok: bool | None
+    facts_ok: bool | None
+    grounded: bool | None
+    latency_ms: float
+    question: str
+    answer: str
+    result: dict[str, Any]
+
+
+def _summary(run: EvalRun) -> EvalRunSummary:
+    return EvalRunSummary.model_validate(run)
+
+
+def _case(row: EvalCaseResult) -> EvalCasePublic:
+    return EvalCasePublic(
+        case_id=row.case_id,
+        position=row.position,
+        tenant=row.tenant,
+        kind=row.kind,
+        topic=row.topic,
+        language=row.language,
+        status=row.status,
+        status_ok=row.status_ok,
+        source_ok=row.source_ok,
+        facts_ok=row.facts_ok,
+        grounded=row.grounded,
+        latency_ms=row.latency_ms,
+        question=row.question_redacted,
+        answer=row.answer_redacted,
+        result=row.result,
+    )
+
+
+@router.get("/runs", responses=ERRORS)
+def list_runs(
+    session: SessionDep,
+    staff: AuditorDep,
+    set_name: Annotated[str | None, Query(alias="set")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[EvalRunSummary]:
+    """Evaluation runs, newest first (``set`` filters by set name)."""
+    return [
+        _summary(run)
+        for run in list_eval_runs(session, set_name=set_name, limit=limit, offset=offset)
+    ]
+
+
+@router.get("/runs/{run_id}", responses=ERRORS)
+def get_run(run_id: int, session: SessionDep, staff: AuditorDep) -> EvalRunDetail:
+    """One run with everything needed to reproduce it and its metric breakdowns."""
+    return EvalRunDetail.model_validate(get_eval_run(session, run_id))
+
+
+@router.get("/runs/{run_id}/cases", responses=ERRORS)
+def list_cases(
+    run_id: int,
+    session: SessionDep,
+    staff: AuditorDep,
+    status: str | None = None,
+    kind: str | None = None,
+    tenant: str | None = None,
+    failed: bool = False,
+    limit: Limit = 500,
+    offset: Offset = 0,
+) -> list[EvalCasePublic]:
+    """The run's case results in set order; ``failed=true`` keeps cases with a failed check."""
+    rows = list_eval_case_results(
+        session,
+        run_id,
+        status=status,
+        kind=kind,
+        tenant=tenant,
+        failed_only=failed,
+        limit=limit,
+        offset=offset,
+    )
+    return [_case(row) for row in rows]

@@ -1,0 +1,182 @@
+"""Staff endpoints for answer review and corrections (curated answers with four-eyes approval).
+
+Reading: editors and auditors. Verdicts (correct / wrong): editors and auditors. Writing,
+approving, rejecting and withdrawing corrections: editors (and admins).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from bot import corrections
+from bot.api.deps import AnswerReaderDep, SessionDep, require_role
+from bot.api.schemas import answer_log_entry, error_responses
+from bot.api.staff_schemas import (
+    CorrectionBrief,
+    CorrectionClose,
+    CorrectionCreate,
+    CorrectionPublic,
+    ReviewedAnswer,
+    ReviewPublic,
+    VerdictCreate,
+    correction_public,
+    review_public,
+)
+from bot.curated import question_embedding
+from bot.storage import crud, staff_crud
+from bot.storage.models import StaffRole, StaffUser
+from bot.storage.staff_models import CorrectionStatus, Verdict
+from knowledge.errors import InvalidQueryError
+
+router = APIRouter(prefix="/api/v1/staff/review", tags=["review"])
+
+ERRORS = error_responses(401, 403, 404, 409, 422)
+EditorDep = Annotated[StaffUser, Depends(require_role(StaffRole.EDITOR))]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.get("/answers", responses=ERRORS)
+def list_answers(
+    session: SessionDep,
+    staff: AnswerReaderDep,
+    status: str | None = None,
+    tenant: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    feedback: Literal["helpful", "unhelpful", "any", "none"] | None = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    review: Literal["unreviewed", "correct", "wrong"] | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[ReviewedAnswer]:
+    """The answer log, newest first, with verdicts and corrections of each answer."""
+    filters = crud.AnswerFilter(
+        status=status,
+        tenant=tenant,
+        since=since,
+        until=until,
+        feedback=feedback,
+        min_confidence=min_confidence,
+        max_confidence=max_confidence,
+    )
+    rows = staff_crud.query_review_answers(
+        session, filters, review=review, limit=limit, offset=offset
+    )
+    ids = [record.id for record, _ in rows]
+    reviews = staff_crud.reviews_for(session, ids)
+    written = staff_crud.corrections_for(session, ids)
+    return [
+        ReviewedAnswer(
+            **answer_log_entry(record, votes).model_dump(),
+            verdict=reviews[record.id][-1].verdict if reviews[record.id] else None,
+            reviews=[review_public(r) for r in reviews[record.id]],
+            corrections=[
+                CorrectionBrief(id=c.id, status=c.status, author=c.author)
+                for c in written[record.id]
+            ],
+        )
+        for record, votes in rows
+    ]
+
+
+@router.post("/answers/{answer_id}/verdict", status_code=201, responses=ERRORS)
+def mark_answer(
+    answer_id: int, body: VerdictCreate, session: SessionDep, staff: AnswerReaderDep
+) -> ReviewPublic:
+    """Mark an answer correct or wrong (the newest verdict counts)."""
+    answer = staff_crud.get_answer(session, answer_id)
+    review = corrections.record_verdict(session, answer, staff, Verdict(body.verdict), body.note)
+    session.commit()
+    return review_public(review)
+
+
+@router.get("/corrections", responses=ERRORS)
+def list_corrections(
+    session: SessionDep,
+    staff: AnswerReaderDep,
+    status: CorrectionStatus | None = None,
+    tenant: str | None = None,
+    limit: Limit = 200,
+    offset: Offset = 0,
+) -> list[CorrectionPublic]:
+    """Corrections, newest first (``approved`` ones are served as curated answers)."""
+    found = staff_crud.list_corrections(
+        session, status=status, tenant=tenant, limit=limit, offset=offset
+    )
+    return [correction_public(c) for c in found]
+
+
+@router.get("/corrections/{correction_id}", responses=ERRORS)
+def get_correction(
+    correction_id: int, session: SessionDep, staff: AnswerReaderDep
+) -> CorrectionPublic:
+    """One correction."""
+    return correction_public(staff_crud.get_correction(session, correction_id))
+
+
+@router.post("/corrections", status_code=201, responses=ERRORS)
+def create_correction(
+    body: CorrectionCreate, request: Request, session: SessionDep, staff: EditorDep
+) -> CorrectionPublic:
+    """Write a correction (pending until another editor approves it)."""
+    answer = staff_crud.get_answer(session, body.answer_id) if body.answer_id else None
+    tenant = answer.tenant if answer is not None else body.tenant
+    if tenant is None:
+        raise InvalidQueryError("a correction needs answer_id or tenant; send one of them")
+    if answer is not None and body.tenant and body.tenant != answer.tenant:
+        raise InvalidQueryError(
+            f"tenant {body.tenant!r} differs from answer {answer.id}'s tenant {answer.tenant!r}"
+        )
+    request.app.state.conversations.check_tenant(tenant)
+    correction = corrections.create(
+        session,
+        staff,
+        tenant=tenant,
+        question=body.question,
+        text=body.text,
+        answer=answer,
+        doc_ids=body.doc_ids,
+    )
+    session.commit()
+    return correction_public(correction)
+
+
+@router.post("/corrections/{correction_id}/approve", responses=ERRORS)
+def approve_correction(
+    correction_id: int, request: Request, session: SessionDep, staff: EditorDep
+) -> CorrectionPublic:
+    """Approve another editor's correction (four-eyes): the bot serves it from now on."""
+    correction = staff_crud.get_correction(session, correction_id, lock=True)
+    embedding = None
+    if correction.status == CorrectionStatus.PENDING and correction.author != staff.username:
+        embedding = question_embedding(request.app.state.retriever, correction.question)
+    corrections.approve(session, correction, staff, embedding=embedding)
+    session.commit()
+    return correction_public(correction)
+
+
+@router.post("/corrections/{correction_id}/reject", responses=ERRORS)
+def reject_correction(
+    correction_id: int, body: CorrectionClose, session: SessionDep, staff: EditorDep
+) -> CorrectionPublic:
+    """Reject another editor's pending correction."""
+    correction = staff_crud.get_correction(session, correction_id, lock=True)
+    corrections.reject(session, correction, staff, body.reason)
+    session.commit()
+    return correction_public(correction)
+
+
+@router.post("/corrections/{correction_id}/withdraw", responses=ERRORS)
+def withdraw_correction(
+    correction_id: int, body: CorrectionClose, session: SessionDep, staff: EditorDep
+) -> CorrectionPublic:
+    """Withdraw a pending or approved correction; the bot stops serving it at once."""
+    correction = staff_crud.get_correction(session, correction_id, lock=True)
+    corrections.withdraw(session, correction, staff, body.reason)
+    session.commit()
+    return correction_public(correction)

@@ -1,0 +1,188 @@
+"""Staff endpoints (bearer token): the handoff inbox for agents, answer and audit logs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
+
+from bot import handoff
+from bot.api.deps import AgentDep, AnswerReaderDep, AuditorDep, CurrentStaff, SessionDep
+from bot.api.schemas import (
+    AgentReply,
+    AnswerLogEntry,
+    AuditEntryPublic,
+    CandidateSource,
+    HandoffClose,
+    HandoffDetail,
+    HandoffSummary,
+    MessagePublic,
+    StaffPublic,
+    TranscriptMessage,
+    answer_log_entry,
+    audit_entry_public,
+    error_responses,
+    handoff_summary,
+    handoff_summary_fields,
+    message_public,
+)
+from bot.storage import crud
+from bot.storage.models import Escalation, HandoffStatus, StaffUser
+
+router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
+
+ERRORS = error_responses(401, 403, 404, 409, 422)
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.get("/me", responses=ERRORS)
+def me(staff: CurrentStaff) -> StaffPublic:
+    """Who the token belongs to."""
+    return StaffPublic(username=staff.username, role=staff.role, created_at=staff.created_at)
+
+
+@router.get("/handoffs", responses=ERRORS)
+def list_handoffs(
+    session: SessionDep,
+    staff: AgentDep,
+    status: HandoffStatus | None = None,
+    tenant: str | None = None,
+) -> list[HandoffSummary]:
+    """Escalations, the longest waiting first (all statuses when ``status`` is omitted)."""
+    return [
+        handoff_summary(e) for e in crud.list_escalations(session, status=status, tenant=tenant)
+    ]
+
+
+@router.get("/handoffs/{handoff_id}", responses=ERRORS)
+def get_handoff(
+    handoff_id: str, request: Request, session: SessionDep, staff: AgentDep
+) -> HandoffDetail:
+    """Transcript (original text for the assigned agent, redacted for others) and sources."""
+    escalation = crud.get_escalation(session, handoff_id)
+    return _detail(request, session, escalation, staff)
+
+
+@router.post("/handoffs/{handoff_id}/claim", responses=ERRORS)
+def claim_handoff(
+    handoff_id: str, request: Request, session: SessionDep, staff: AgentDep
+) -> HandoffDetail:
+    """Take the conversation over; the bot falls silent."""
+    escalation = handoff.claim(session, crud.get_escalation(session, handoff_id, lock=True), staff)
+    session.commit()
+    return _detail(request, session, escalation, staff)
+
+
+@router.post("/handoffs/{handoff_id}/reply", status_code=201, responses=ERRORS)
+def reply_to_handoff(
+    handoff_id: str, body: AgentReply, session: SessionDep, staff: AgentDep
+) -> MessagePublic:
+    """Write to the citizen; the message appears in the citizen's conversation."""
+    escalation = crud.get_escalation(session, handoff_id, lock=True)
+    message = handoff.reply(session, escalation, staff, body.text.strip())
+    session.commit()
+    return message_public(message)
+
+
+@router.post("/handoffs/{handoff_id}/release", responses=ERRORS)
+def release_handoff(handoff_id: str, session: SessionDep, staff: AgentDep) -> HandoffSummary:
+    """Hand the conversation back to the bot (closes the escalation as handed back)."""
+    escalation = handoff.release(
+        session, crud.get_escalation(session, handoff_id, lock=True), staff
+    )
+    session.commit()
+    return handoff_summary(escalation)
+
+
+@router.post("/handoffs/{handoff_id}/close", responses=ERRORS)
+def close_handoff(
+    handoff_id: str, body: HandoffClose, session: SessionDep, staff: AgentDep
+) -> HandoffSummary:
+    """Close the escalation and the conversation with an outcome."""
+    escalation = crud.get_escalation(session, handoff_id, lock=True)
+    handoff.close(session, escalation, staff, body.outcome.strip())
+    session.commit()
+    return handoff_summary(escalation)
+
+
+@router.get("/answers", responses=ERRORS)
+def list_answers(
+    session: SessionDep,
+    staff: AnswerReaderDep,
+    status: str | None = None,
+    tenant: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    feedback: Literal["helpful", "unhelpful", "any", "none"] | None = None,
+    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> list[AnswerLogEntry]:
+    """The answer log, newest first: redacted texts, sources, confidence, feedback, trace."""
+    filters = crud.AnswerFilter(
+        status=status,
+        tenant=tenant,
+        since=since,
+        until=until,
+        feedback=feedback,
+        min_confidence=min_confidence,
+        max_confidence=max_confidence,
+    )
+    rows = crud.query_answers(session, filters, limit=limit, offset=offset)
+    return [answer_log_entry(record, votes) for record, votes in rows]
+
+
+@router.get("/audit", responses=ERRORS)
+def list_audit(
+    session: SessionDep,
+    staff: AuditorDep,
+    action: str | None = None,
+    since: datetime | None = None,
+    limit: Limit = 200,
+    offset: Offset = 0,
+) -> list[AuditEntryPublic]:
+    """The audit log, newest first."""
+    entries = crud.list_audit(session, action=action, since=since, limit=limit, offset=offset)
+    return [audit_entry_public(e) for e in entries]
+
+
+def _detail(
+    request: Request, session: Session, escalation: Escalation, viewer: StaffUser
+) -> HandoffDetail:
+    conversation = crud.get_conversation(session, escalation.conversation_id)
+    messages = crud.list_messages(session, conversation.id)
+    transcript = []
+    for m in messages:
+        shown = handoff.visible_text(m, escalation, viewer)
+        transcript.append(
+            TranscriptMessage(
+                id=m.id,
+                seq=m.seq,
+                role=m.role,  # type: ignore[arg-type]
+                text=shown,
+                created_at=m.created_at,
+                redacted=shown != m.text or m.anonymised,
+                answer_status=m.answer.status if m.answer else None,
+            )
+        )
+    return HandoffDetail(
+        **handoff_summary_fields(escalation),
+        conversation_state=conversation.state,  # type: ignore[arg-type]
+        reason=escalation.reason_redacted,
+        transcript=transcript,
+        candidate_sources=[
+            _source(request, doc_id) for doc_id in escalation.candidate_doc_ids.get("doc_ids", [])
+        ],
+    )
+
+
+def _source(request: Request, doc_id: str) -> CandidateSource:
+    retriever = request.app.state.retriever
+    service = retriever.get_service(doc_id) if retriever is not None else None
+    if service is None:
+        return CandidateSource(doc_id=doc_id)
+    return CandidateSource(doc_id=doc_id, title=service.title, url=service.url or None)

@@ -1,0 +1,46 @@
+"""Errors of the conversation service, below knowledge.errors.GovBotError.
+
+    GovBotError (knowledge.errors)
+    ├── NotFoundError               a conversation, message, handoff or user id that does not exist
+    ├── StateConflictError          an action the current state forbids (claim a closed handoff)
+    ├── ServiceUnavailableError     the answering pipeline is not ready (no index loaded yet)
+    └── AuthError                   staff authentication failed
+        ├── TokenExpiredError           the bearer token's ``exp`` has passed
+        └── PermissionDeniedError       authenticated, but the role may not do this
+
+The HTTP layer (bot/api/errors.py) maps them to 404, 409, 503, 401 and 403.
+"""
+
+from __future__ import annotations
+
+from knowledge.errors import GovBotError
+
+
+class NotFoundError(GovBotError):
+    """An id that does not exist (conversation, message, handoff, staff user)."""
+
+    def __init__(self, kind: str, ident: object, hint: str = "") -> None:
+        self.kind = kind
+        self.ident = ident
+        message = f"{kind} {ident!r} does not exist"
+        super().__init__(f"{message}; {hint}" if hint else message)
+
+
+class StateConflictError(GovBotError):
+    """The requested action does not fit the current state of the object."""
+
+
+class ServiceUnavailableError(GovBotError):
+    """The answering pipeline cannot answer right now (e.g. no index has been built)."""
+
+
+class AuthError(GovBotError):
+    """Staff authentication failed (missing, malformed or unknown credentials)."""
+
+
+class TokenExpiredError(AuthError):
+    """The access token has expired."""
+
+
+class PermissionDeniedError(AuthError):
+    """The authenticated staff user's role does not allow this action."""

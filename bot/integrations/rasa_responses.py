@@ -1,0 +1,171 @@
+"""How GovBot's replies become Rasa bot messages (text plus buttons), in German or English.
+
+A ``BotMessage`` is what one ``dispatcher.utter_message(text=…, buttons=…)`` sends. Source
+links are buttons of type ``web_url`` (channels that render links open the page) and are
+also written into the text, so plain-text channels show them too. The handoff offer is a
+button whose payload triggers the intent ``govbot_handoff`` (docs/rasa.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.integrations.govbot_api import (
+    AnswerReply,
+    ChatMessage,
+    CitationReply,
+    ConversationStarted,
+    HandoffReference,
+)
+
+Language = Literal["de", "en"]
+HANDOFF_INTENT = "govbot_handoff"
+EMERGENCY = "emergency"
+
+TEXTS: dict[str, dict[Language, str]] = {
+    "unavailable": {
+        "de": "Entschuldigung, ich kann Ihre Frage gerade nicht beantworten, weil die "
+        "Auskunft der Stadtverwaltung nicht erreichbar ist. Bitte versuchen Sie es später "
+        "noch einmal oder sprechen Sie mit einem Menschen aus dem Service-Team.",
+        "en": "Sorry, I cannot answer your question right now because the city's information "
+        "service is not reachable. Please try again later or talk to a person from the "
+        "service team.",
+    },
+    "handoff_failed": {
+        "de": "Entschuldigung, die Weiterleitung an das Service-Team hat gerade nicht "
+        "geklappt. Bitte versuchen Sie es in einigen Minuten noch einmal.",
+        "en": "Sorry, passing your request to the service team did not work just now. "
+        "Please try again in a few minutes.",
+    },
+    "handoff_button": {"de": "Mit einem Menschen sprechen", "en": "Talk to a person"},
+    "retry_handoff_button": {"de": "Erneut versuchen", "en": "Try again"},
+    "handoff_done": {
+        "de": "Ihr Anliegen wurde an das Service-Team übergeben. Ihre Vorgangsnummer lautet "
+        "{reference}. Sie erhalten eine Antwort {expected}.",
+        "en": "Your request has been passed to the service team. Your reference is "
+        "{reference}. You will get a reply {expected}.",
+    },
+    "sources": {"de": "Quellen:", "en": "Sources:"},
+    "as_of": {"de": "Stand", "en": "as of"},
+    "ask_for_text": {
+        "de": "Bitte schreiben Sie Ihre Frage als Text.",
+        "en": "Please type your question.",
+    },
+    "with_service_team": {
+        "de": "Ihre Nachricht ist beim Service-Team angekommen; Antworten erscheinen hier, "
+        "sobald Sie wieder schreiben.",
+        "en": "Your message has reached the service team; replies appear here when you "
+        "write again.",
+    },
+    "agent": {"de": "Service-Team", "en": "Service team"},
+    "handoff_reason": {
+        "de": "Weitergeleitet aus dem Rasa-Assistenten der Kommune",
+        "en": "Forwarded from the municipality's Rasa assistant",
+    },
+}
+
+
+def text(key: str, language: Language) -> str:
+    """One of the integration's own texts."""
+    return TEXTS[key][language]
+
+
+class BotMessage(BaseModel):
+    """One Rasa bot message: text and optional buttons (``title``, ``payload``, ``url``…)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    buttons: list[dict[str, str]] = Field(default_factory=list)
+
+
+def handoff_button(language: Language, *, key: str = "handoff_button") -> dict[str, str]:
+    """The button that triggers ``action_govbot_handoff`` through the ``govbot_handoff`` intent."""
+    return {"title": text(key, language), "payload": f"/{HANDOFF_INTENT}"}
+
+
+def unavailable(language: Language) -> list[BotMessage]:
+    """GovBot could not be asked: a friendly message and the offer to talk to a person."""
+    return [BotMessage(text=text("unavailable", language), buttons=[handoff_button(language)])]
+
+
+def handoff_failed(language: Language) -> list[BotMessage]:
+    """The escalation could not be opened: say so and offer to try again."""
+    button = handoff_button(language, key="retry_handoff_button")
+    return [BotMessage(text=text("handoff_failed", language), buttons=[button])]
+
+
+def handoff_confirmation(handoff: HandoffReference, language: Language) -> BotMessage:
+    """The reference and the promised response time."""
+    line = text("handoff_done", language).format(
+        reference=handoff.reference, expected=handoff.expected_response
+    )
+    return BotMessage(text=line)
+
+
+def answer_messages(
+    answer: AnswerReply,
+    *,
+    started: ConversationStarted | None,
+    language: Language,
+) -> list[BotMessage]:
+    """The answer, its sources and, on the first turn, the AI notice (EU AI Act Art. 50).
+
+    Emergency answers come first and in full, before the notice, because they tell the
+    citizen to call 112/110 now.
+    """
+    main = [_answer_message(answer, language)]
+    if answer.handoff is not None and answer.handoff.reference not in answer.text:
+        main.append(handoff_confirmation(answer.handoff, language))
+    if answer.citations:
+        main.append(_sources_message(answer.citations, language))
+    notice = [BotMessage(text=started.notice)] if started is not None else []
+    return main + notice if answer.status == EMERGENCY else notice + main
+
+
+def relayed_messages(
+    messages: Sequence[ChatMessage], *, current_seq: int, language: Language
+) -> list[BotMessage]:
+    """Service-desk replies written since the citizen's previous message, then a note."""
+    earlier = [m.seq for m in messages if m.role == "citizen" and m.seq < current_seq]
+    since = max(earlier, default=0)
+    label = text("agent", language)
+    relayed = [
+        BotMessage(text=f"{label}: {m.text}")
+        for m in messages
+        if m.role == "agent" and since < m.seq < current_seq
+    ]
+    return [*relayed, BotMessage(text=text("with_service_team", language))]
+
+
+def _answer_message(answer: AnswerReply, language: Language) -> BotMessage:
+    buttons = [handoff_button(language)] if answer.handoff_offered and not answer.handoff else []
+    return BotMessage(text=answer.text, buttons=buttons)
+
+
+def _sources_message(citations: Sequence[CitationReply], language: Language) -> BotMessage:
+    lines = [text("sources", language)]
+    buttons: list[dict[str, str]] = []
+    for citation in citations:
+        title = _source_title(citation, language)
+        lines.append(f"- {title}: {citation.url}" if citation.url else f"- {title}")
+        if citation.url:
+            # `payload` too: channels without link buttons (e.g. Rasa's console) print it.
+            buttons.append(
+                {"title": title, "type": "web_url", "url": citation.url, "payload": citation.url}
+            )
+    return BotMessage(text="\n".join(lines), buttons=buttons)
+
+
+def _source_title(citation: CitationReply, language: Language) -> str:
+    if citation.updated is None:
+        return citation.title
+    return f"{citation.title} ({text('as_of', language)} {_date(citation.updated, language)})"
+
+
+def _date(day: date, language: Language) -> str:
+    return f"{day:%d.%m.%Y}" if language == "de" else day.isoformat()

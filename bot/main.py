@@ -1,0 +1,165 @@
+"""The ASGI application: ``create_app(settings)`` builds it, the lifespan opens what it needs.
+
+No import-time singletons (STYLE.md point 6): ``app_factory`` (used by ``govbot serve`` via
+``uvicorn --factory bot.main:app_factory``) builds Settings once and passes it down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from bot.api.errors import install_error_handlers
+from bot.api.middleware import (
+    BodyLimitMiddleware,
+    MetricsMiddleware,
+    RateLimitMiddleware,
+    SecurityHeadersMiddleware,
+)
+from bot.api.routes import (
+    audit,
+    auth,
+    conversations,
+    eval_runs,
+    handoff_answers,
+    health,
+    insights,
+    knowledge_admin,
+    review,
+    staff,
+    widget,
+)
+from bot.conversation import AnswerEngine, ConversationService
+from bot.curated import with_curated_answers
+from bot.dialogue import DialogueEngine
+from bot.metrics import Metrics
+from bot.policy import Policy
+from bot.ratelimit import RateLimiter
+from bot.storage.db import engine_from_settings, migrate, session_factory
+from knowledge.errors import SearchIndexError
+from knowledge.retrieval import Retriever, open_retriever
+from knowledge.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    retriever: Retriever | None = None,
+    engine: AnswerEngine | None = None,
+) -> FastAPI:
+    """The GovBot API; the lifespan migrates the database and opens what was not passed."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db_engine = engine_from_settings(settings)
+        migrate(db_engine)
+        own_retriever = retriever is None and engine is None
+        active_retriever = _open_retriever(settings) if own_retriever else retriever
+        active_engine = engine
+        if active_engine is None and active_retriever is not None:
+            active_engine = build_engine(settings, active_retriever)
+
+        def known_tenants() -> list[str]:
+            if active_retriever is None:
+                return [settings.default_tenant]
+            try:
+                return active_retriever.tenants()
+            except SearchIndexError:
+                return [settings.default_tenant]
+
+        app.state.settings = settings
+        app.state.db_engine = db_engine
+        app.state.sessions = session_factory(db_engine)
+        active_engine = with_curated_answers(
+            active_engine,
+            settings=settings.curated,
+            sessions=app.state.sessions,
+            retriever=active_retriever,
+        )
+        app.state.retriever = active_retriever
+        app.state.known_tenants = known_tenants
+
+        def index_ready() -> bool:
+            if active_retriever is None:  # an engine passed in brings its own index
+                return True
+            try:
+                active_retriever.meta  # noqa: B018 - raises while no index is built
+            except SearchIndexError:
+                return False
+            return True
+
+        app.state.conversations = ConversationService(
+            settings=settings,
+            engine=active_engine,
+            known_tenants=known_tenants,
+            index_ready=index_ready,
+        )
+        logger.info(
+            "GovBot API ready (database %s, engine %s)",
+            db_engine.url.get_backend_name(),
+            "loaded" if active_engine is not None else "missing",
+        )
+        try:
+            yield
+        finally:
+            if own_retriever and active_retriever is not None:
+                active_retriever.close()
+            db_engine.dispose()
+
+    app = FastAPI(
+        title="GovBot API",
+        version="1",
+        summary="Assistive citizen chat for municipal services: cited answers, human handoff.",
+        lifespan=lifespan,
+    )
+    metrics = Metrics()
+    app.state.metrics = metrics
+    install_error_handlers(app)
+
+    # Routers carry their full /api/v1/... prefix so that the route template seen by the
+    # metrics middleware is the public path.
+    for module in (conversations, auth, staff, eval_runs, health, widget):
+        app.include_router(module.router)
+    # Staff console (issue #5).
+    for module in (review, knowledge_admin, insights, audit, handoff_answers):
+        app.include_router(module.router)
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings.api), metrics=metrics)
+    if settings.api.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def build_engine(settings: Settings, retriever: Retriever) -> AnswerEngine:
+    """The dialogue engine over ``retriever`` with the configured (or shipped) policy rules."""
+    rules = settings.dialogue.rules_path
+    policy = Policy.from_yaml(rules) if rules is not None else Policy.from_yaml()
+    return DialogueEngine(retriever, policy=policy, settings=settings)
+
+
+def _open_retriever(settings: Settings) -> Retriever | None:
+    try:
+        return open_retriever(settings)
+    except SearchIndexError as exc:
+        logger.warning("index not available, the bot cannot answer yet: %s", exc)
+        return None
+
+
+def app_factory() -> FastAPI:
+    """Entry point for uvicorn (``--factory``): reads the environment once."""
+    return create_app(Settings())

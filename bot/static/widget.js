@@ -1,0 +1,1199 @@
+/*! GovBot citizen widget. Vanilla JS, no build step, loads nothing from the internet.
+ *
+ * Embed:  <script src="/widget.js" data-govbot-api="" data-tenant="muenchen" data-lang="de" defer></script>
+ * Options (data attributes on the script tag):
+ *   data-govbot-api     base URL of the GovBot API ("" = same origin)
+ *   data-tenant         tenant slug (default "muenchen")
+ *   data-lang           "de" (default) or "en": UI language and conversation language
+ *   data-max-length     maximum characters per message (default 2000)
+ *   data-poll-interval  milliseconds between polls while a person handles the chat (default 4000)
+ *   data-mode           "floating" (default: launcher button + dialog) or "inline"
+ *   data-target         CSS selector of the container for inline mode
+ *   data-css            URL of the stylesheet (default: widget.css next to widget.js; "none" = do not load)
+ *
+ * Security: every text that comes from the server is rendered with textContent or as
+ * attribute values of elements built here; links are only created for http(s), tel and
+ * mailto URLs. innerHTML is never used (XSS).
+ */
+(function () {
+  "use strict";
+
+  var script =
+    document.currentScript ||
+    document.querySelector("script[data-govbot-api]") ||
+    document.querySelector("script[src$='widget.js']");
+  if (!script || window.__govbotWidgetLoaded) {
+    return;
+  }
+  window.__govbotWidgetLoaded = true;
+
+  var STRINGS = {
+    de: {
+      launcher: ["Fragen?", "Digitaler Assistent"],
+      unread: "(neue Nachricht)",
+      title: "Digitaler Assistent",
+      subtitle: "Automatische Antworten (KI)",
+      close: "Chat schließen",
+      logLabel: "Gesprächsverlauf",
+      noticeHeading: "Hinweis: Sie schreiben mit einer KI",
+      starting: "Das Gespräch wird gestartet …",
+      inputLabel: "Ihre Frage",
+      inputHint: "Bitte keine persönlichen Daten wie Ausweis- oder Kontonummern eingeben.",
+      keysHint: "Enter sendet, Umschalt + Enter: neue Zeile.",
+      maxHint: function (max) {
+        return "Höchstens " + max + " Zeichen.";
+      },
+      counter: function (left) {
+        return left === 1 ? "Noch 1 Zeichen" : "Noch " + left + " Zeichen";
+      },
+      send: "Senden",
+      empty: "Bitte geben Sie zuerst eine Frage ein.",
+      handoff: "Mit einem Menschen sprechen",
+      roles: {
+        citizen: "Sie",
+        bot: "Digitaler Assistent",
+        agent: "Mitarbeiterin / Mitarbeiter",
+        system: "Hinweis",
+      },
+      thinking: "Der Assistent sucht eine Antwort …",
+      sending: "wird gesendet …",
+      notSent: "Nicht gesendet",
+      sources: "Quellen",
+      stand: "Stand",
+      newWindow: "(öffnet in neuem Fenster)",
+      office: "Zuständige Stelle",
+      moreOffices: function (n) {
+        return n === 1 ? "Ein weiterer Standort" : n + " weitere Standorte";
+      },
+      openingHours: "Öffnungszeiten",
+      phone: "Telefon",
+      email: "E-Mail",
+      appointment: "Termin vereinbaren",
+      emergencyHeading: "Notfall? Hier bekommen Sie sofort Hilfe:",
+      emergencyNumbers: [
+        ["112", "112", "Feuerwehr und Rettungsdienst"],
+        ["110", "110", "Polizei"],
+        ["08001110111", "0800 111 0 111", "Telefonseelsorge, kostenlos und rund um die Uhr"],
+      ],
+      feedbackQuestion: "War diese Antwort hilfreich?",
+      helpful: "Hilfreich",
+      notHelpful: "Nicht hilfreich",
+      feedbackThanks: "Danke für Ihre Rückmeldung.",
+      feedbackFailed: "Die Rückmeldung konnte nicht gespeichert werden.",
+      reference: "Vorgangsnummer",
+      expected: "Antwort erwartet",
+      handoffCreated:
+        "Ihr Anliegen wurde an eine Mitarbeiterin / einen Mitarbeiter weitergeleitet. Die Antwort erscheint hier im Chat.",
+      stateWaiting: "Eine Mitarbeiterin / ein Mitarbeiter übernimmt Ihr Anliegen. Sie können dieses Fenster offen lassen.",
+      stateWithAgent: "Sie schreiben jetzt mit einer Mitarbeiterin / einem Mitarbeiter.",
+      stateClosed: "Dieses Gespräch wurde beendet.",
+      restart: "Neues Gespräch beginnen",
+      retry: "Erneut versuchen",
+      call115: "Telefonisch erreichen Sie den Bürgerservice unter der Behördennummer",
+      errors: {
+        network:
+          "Die Verbindung zum Assistenten ist gerade gestört. Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es erneut.",
+        rate: "Sie haben in kurzer Zeit sehr viele Nachrichten gesendet. Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
+        tooLarge: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie und senden Sie sie erneut.",
+        invalid:
+          "Diese Nachricht konnte nicht verarbeitet werden. Bitte formulieren Sie Ihre Frage anders.",
+        gone: "Das Gespräch ist abgelaufen. Bitte senden Sie Ihre Frage erneut; dabei wird ein neues Gespräch begonnen.",
+        server: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut.",
+      },
+      retryAfter: function (s) {
+        return "Sie können es in etwa " + s + " Sekunden erneut versuchen.";
+      },
+    },
+    en: {
+      launcher: ["Questions?", "Digital assistant"],
+      unread: "(new message)",
+      title: "Digital assistant",
+      subtitle: "Automated answers (AI)",
+      close: "Close chat",
+      logLabel: "Conversation",
+      noticeHeading: "Please note: you are chatting with an AI",
+      starting: "Starting the conversation …",
+      inputLabel: "Your question",
+      inputHint: "Please do not enter personal data such as ID or account numbers.",
+      keysHint: "Enter sends, Shift + Enter: new line.",
+      maxHint: function (max) {
+        return "At most " + max + " characters.";
+      },
+      counter: function (left) {
+        return left === 1 ? "1 character left" : left + " characters left";
+      },
+      send: "Send",
+      empty: "Please type a question first.",
+      handoff: "Talk to a person",
+      roles: { citizen: "You", bot: "Digital assistant", agent: "Staff member", system: "Note" },
+      thinking: "The assistant is looking for an answer …",
+      sending: "sending …",
+      notSent: "Not sent",
+      sources: "Sources",
+      stand: "Last updated",
+      newWindow: "(opens in a new window)",
+      office: "Responsible office",
+      moreOffices: function (n) {
+        return n === 1 ? "One more location" : n + " more locations";
+      },
+      openingHours: "Opening hours",
+      phone: "Phone",
+      email: "E-mail",
+      appointment: "Book an appointment",
+      emergencyHeading: "Emergency? Get help right now:",
+      emergencyNumbers: [
+        ["112", "112", "Fire brigade and ambulance"],
+        ["110", "110", "Police"],
+        ["08001110111", "0800 111 0 111", "Telefonseelsorge (crisis line), free, 24/7"],
+      ],
+      feedbackQuestion: "Was this answer helpful?",
+      helpful: "Helpful",
+      notHelpful: "Not helpful",
+      feedbackThanks: "Thank you for your feedback.",
+      feedbackFailed: "Your feedback could not be saved.",
+      reference: "Reference",
+      expected: "Expected answer",
+      handoffCreated: "Your request has been passed to a staff member. The answer will appear here in the chat.",
+      stateWaiting: "A staff member will take over your request. You can keep this window open.",
+      stateWithAgent: "You are now chatting with a staff member.",
+      stateClosed: "This conversation has been closed.",
+      restart: "Start a new conversation",
+      retry: "Try again",
+      call115: "You can also call the public service number",
+      errors: {
+        network: "The connection to the assistant is interrupted. Please check your internet connection and try again.",
+        rate: "You have sent many messages in a short time. Please wait a moment and try again.",
+        tooLarge: "Your message is too long. Please shorten it and send it again.",
+        invalid: "This message could not be processed. Please rephrase your question.",
+        gone: "The conversation has expired. Please send your question again; a new conversation will be started.",
+        server: "The assistant is not available right now. Please try again in a few minutes.",
+      },
+      retryAfter: function (s) {
+        return "You can try again in about " + s + " seconds.";
+      },
+    },
+  };
+
+  function positiveInt(value, fallback) {
+    var n = parseInt(value || "", 10);
+    return n > 0 ? n : fallback;
+  }
+
+  var data = script.dataset;
+  var config = {
+    api: (data.govbotApi || "").replace(/\/+$/, ""),
+    tenant: data.tenant || "muenchen",
+    lang: data.lang === "en" ? "en" : "de",
+    maxLength: positiveInt(data.maxLength, 2000),
+    pollMs: positiveInt(data.pollInterval, 4000),
+    mode: data.mode === "inline" ? "inline" : "floating",
+    target: data.target || "",
+    css: data.css || "",
+  };
+  var t = STRINGS[config.lang];
+  var STORAGE_KEY = "govbot:" + config.tenant + ":" + config.lang + ":" + (config.api || "same-origin");
+  var POLLING_STATES = { waiting_for_agent: true, with_agent: true };
+  var REQUEST_TIMEOUT_MS = 30000;
+  var uid = 0;
+
+  // ---------------------------------------------------------------- DOM building
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) {
+        return;
+      }
+      if (key === "text") {
+        node.textContent = String(value);
+      } else if (key === "className") {
+        node.className = value;
+      } else {
+        node.setAttribute(key, value === true ? "" : String(value));
+      }
+    });
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined) {
+        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    });
+    return node;
+  }
+
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "22");
+    svg.setAttribute("height", "22");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "govbot-launcher-icon");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function nextId(prefix) {
+    uid += 1;
+    return "govbot-" + prefix + "-" + uid;
+  }
+
+  function safeUrl(value, schemes) {
+    if (typeof value !== "string" || !value) {
+      return null;
+    }
+    try {
+      var url = new URL(value, window.location.href);
+      return schemes.indexOf(url.protocol) >= 0 ? url.href : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  function externalLink(href, label, className) {
+    var url = safeUrl(href, ["http:", "https:"]);
+    if (!url) {
+      return el("span", { className: className, text: label });
+    }
+    return el("a", { href: url, target: "_blank", rel: "noopener noreferrer", className: className }, [
+      label,
+      el("span", { className: "govbot-sr-only", text: " " + t.newWindow }),
+    ]);
+  }
+
+  // Appends plain text to ``parent`` with http(s) URLs turned into links.
+  function appendLinked(parent, text) {
+    var pattern = /https?:\/\/[^\s<>"]+[^\s<>".,;:!?)\]]/g;
+    var last = 0;
+    var match;
+    while ((match = pattern.exec(text)) !== null) {
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      parent.appendChild(externalLink(match[0], match[0]));
+      last = match.index + match[0].length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+    return parent;
+  }
+
+  // Plain text as paragraphs (blank lines), lists ("- " or "• " lines, so screen readers
+  // announce them as lists) and line breaks (CSS pre-line), all built as text nodes.
+  function richText(text, className) {
+    var node = el("div", { className: className });
+    var lines = String(text || "").split(/\r?\n/);
+    var paragraph = [];
+    var list = null;
+    function flush() {
+      if (paragraph.join("").trim()) {
+        node.appendChild(appendLinked(el("p", {}), paragraph.join("\n")));
+      }
+      paragraph = [];
+    }
+    lines.forEach(function (line) {
+      var item = /^\s*[-•–*]\s+(.*)$/.exec(line);
+      if (item) {
+        flush();
+        if (!list) {
+          list = node.appendChild(el("ul", {}));
+        }
+        list.appendChild(appendLinked(el("li", {}), item[1]));
+        return;
+      }
+      list = null;
+      if (!line.trim()) {
+        flush();
+      } else {
+        paragraph.push(line);
+      }
+    });
+    flush();
+    return node;
+  }
+
+  function formatDate(value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(value || ""));
+    if (!m) {
+      return "";
+    }
+    return config.lang === "de" ? m[3] + "." + m[2] + "." + m[1] : m[1] + "-" + m[2] + "-" + m[3];
+  }
+
+  // ---------------------------------------------------------------- storage
+  function loadStored() {
+    try {
+      return JSON.parse(window.sessionStorage.getItem(STORAGE_KEY) || "null");
+    } catch (err) {
+      return null; // storage disabled (private mode) or garbage: start fresh
+    }
+  }
+
+  function saveStored() {
+    try {
+      window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(stored));
+    } catch (err) {
+      /* storage disabled: the conversation then lasts as long as the page */
+    }
+  }
+
+  // ---------------------------------------------------------------- HTTP
+  function WidgetError(kind, status, retryAfter) {
+    this.kind = kind;
+    this.status = status || 0;
+    this.retryAfter = retryAfter || 0;
+  }
+
+  function errorKind(status) {
+    if (status === 429) {
+      return "rate";
+    }
+    if (status === 413) {
+      return "tooLarge";
+    }
+    if (status === 404 || status === 410) {
+      return "gone";
+    }
+    if (status >= 400 && status < 500) {
+      return "invalid";
+    }
+    return "server";
+  }
+
+  function api(method, path, body) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller
+      ? window.setTimeout(function () {
+          controller.abort();
+        }, REQUEST_TIMEOUT_MS)
+      : 0;
+    var init = {
+      method: method,
+      headers: { Accept: "application/json" },
+      credentials: "omit",
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined,
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return window
+      .fetch(config.api + "/api/v1" + path, init)
+      .then(
+        function (res) {
+          window.clearTimeout(timer);
+          if (!res.ok) {
+            var retry = parseInt(res.headers.get("Retry-After") || "", 10);
+            throw new WidgetError(errorKind(res.status), res.status, retry > 0 ? retry : 0);
+          }
+          return res.json().catch(function () {
+            throw new WidgetError("server", res.status);
+          });
+        },
+        function () {
+          window.clearTimeout(timer);
+          throw new WidgetError("network");
+        }
+      );
+  }
+
+  function conversationPath(suffix) {
+    return "/conversations/" + encodeURIComponent(stored.id) + suffix;
+  }
+
+  // ---------------------------------------------------------------- state
+  var stored = loadStored() || {};
+  var ui = {};
+  var lastSeq = 0;
+  var rendered = {};
+  var state = "bot";
+  var busy = false;
+  var starting = null;
+  var pollTimer = 0;
+  var pollFailures = 0;
+  var noteDue = false;
+  var isOpen = false;
+
+  // ---------------------------------------------------------------- building the UI
+  function build() {
+    var titleId = nextId("title");
+    var inputId = nextId("input");
+    var hintId = nextId("hint");
+    var counterId = nextId("counter");
+    var panelId = nextId("panel");
+    var floating = config.mode === "floating";
+
+    ui.root = el("div", { className: "govbot govbot--" + config.mode, lang: config.lang, "data-state": "bot" });
+    ui.closeButton = floating
+      ? el("button", { type: "button", className: "govbot-close" }, [
+          el("span", { "aria-hidden": "true", text: "✕" }),
+          el("span", { className: "govbot-sr-only", text: t.close }),
+        ])
+      : null;
+    ui.header = el("div", { className: "govbot-header" }, [
+      el("div", { className: "govbot-heading" }, [
+        el("h2", { id: titleId, className: "govbot-title", text: t.title }),
+        el("p", { className: "govbot-subtitle", text: t.subtitle }),
+      ]),
+      ui.closeButton,
+    ]);
+    ui.notice = el("div", { className: "govbot-notice", role: "note", hidden: true }, [
+      el("p", { className: "govbot-notice-heading", text: t.noticeHeading }),
+      el("p", { className: "govbot-notice-text" }),
+    ]);
+    ui.log = el("div", {
+      className: "govbot-log",
+      role: "log",
+      "aria-live": "polite",
+      "aria-relevant": "additions",
+      "aria-label": t.logLabel,
+      tabindex: "0",
+    });
+    ui.log.appendChild(ui.notice);
+    ui.status = el("div", { className: "govbot-status", role: "status" });
+    ui.stateBox = el("div", { className: "govbot-state", hidden: true });
+    ui.error = el("div", { className: "govbot-error", role: "alert" });
+    ui.input = el("textarea", {
+      id: inputId,
+      className: "govbot-input",
+      rows: "2",
+      maxlength: String(config.maxLength),
+      "aria-describedby": hintId + " " + counterId,
+      autocomplete: "off",
+    });
+    ui.sendButton = el("button", { type: "submit", className: "govbot-send", text: t.send });
+    ui.counter = el("p", { id: counterId, className: "govbot-counter", "aria-live": "polite" });
+    ui.form = el("form", { className: "govbot-form", novalidate: true }, [
+      el("label", { for: inputId, className: "govbot-label", text: t.inputLabel }),
+      el("p", { id: hintId, className: "govbot-hint" }, [
+        t.inputHint,
+        el("span", { className: "govbot-hint-keys", text: " " + t.keysHint }),
+        el("span", { className: "govbot-sr-only", text: " " + t.maxHint(config.maxLength) }),
+      ]),
+      el("div", { className: "govbot-input-row" }, [ui.input, ui.sendButton]),
+      ui.counter,
+    ]);
+    ui.handoffButton = el("button", { type: "button", className: "govbot-handoff", text: t.handoff });
+    ui.panel = el(
+      "section",
+      { id: panelId, className: "govbot-panel", "aria-labelledby": titleId },
+      [ui.header, ui.log, ui.stateBox, ui.status, ui.error, ui.form, el("div", { className: "govbot-actions" }, [ui.handoffButton])]
+    );
+
+    if (floating) {
+      ui.panel.setAttribute("role", "dialog");
+      ui.panel.setAttribute("aria-modal", "false");
+      ui.panel.hidden = true;
+      // On narrow screens only the first words stay visible; the name stays complete.
+      ui.launcherLabel = el("span", {}, [
+        t.launcher[0],
+        el("span", { className: "govbot-launcher-more", text: " " + t.launcher[1] }),
+      ]);
+      ui.unread = el("span", { className: "govbot-unread", text: " " + t.unread, hidden: true });
+      ui.launcher = el(
+        "button",
+        { type: "button", className: "govbot-launcher", "aria-expanded": "false", "aria-controls": panelId },
+        [chatIcon(), ui.launcherLabel, ui.unread]
+      );
+      ui.root.appendChild(ui.panel);
+      ui.root.appendChild(ui.launcher);
+      document.body.appendChild(ui.root);
+    } else {
+      var target = config.target ? document.querySelector(config.target) : null;
+      (target || script.parentNode).appendChild(ui.root);
+      ui.root.appendChild(ui.panel);
+    }
+    updateCounter();
+    wire();
+  }
+
+  function wire() {
+    ui.form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      send(ui.input.value);
+    });
+    ui.input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        send(ui.input.value);
+      }
+    });
+    ui.input.addEventListener("input", updateCounter);
+    ui.handoffButton.addEventListener("click", requestHandoff);
+    if (ui.launcher) {
+      ui.launcher.addEventListener("click", function () {
+        if (isOpen) {
+          close();
+        } else {
+          open(true);
+        }
+      });
+      ui.closeButton.addEventListener("click", close);
+      ui.root.addEventListener("keydown", function (event) {
+        if (event.key === "Escape" && isOpen) {
+          event.preventDefault();
+          close();
+        } else if (event.key === "Tab" && isOpen && isFullScreen()) {
+          trapFocus(event);
+        }
+      });
+    }
+  }
+
+  function isFullScreen() {
+    return window.matchMedia && window.matchMedia("(max-width: 30em)").matches;
+  }
+
+  // When the panel covers the whole screen, Tab must not wander to the hidden page
+  // behind it (WCAG 2.2, 2.4.11 Focus Not Obscured).
+  function trapFocus(event) {
+    var focusables = Array.prototype.filter.call(
+      ui.panel.querySelectorAll("a[href], button:not([disabled]), textarea, summary, [tabindex='0']"),
+      function (node) {
+        return node.offsetParent !== null;
+      }
+    );
+    if (!focusables.length) {
+      return;
+    }
+    var first = focusables[0];
+    var last = focusables[focusables.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
+  function updateCounter() {
+    // Only near the limit, so the counter does not chatter for every key press.
+    var left = config.maxLength - ui.input.value.length;
+    ui.counter.textContent = left <= Math.max(20, config.maxLength * 0.1) ? t.counter(left) : "";
+  }
+
+  // ---------------------------------------------------------------- open / close
+  function open(moveFocus) {
+    isOpen = true;
+    if (ui.launcher) {
+      ui.panel.hidden = false;
+      ui.panel.setAttribute("aria-modal", isFullScreen() ? "true" : "false");
+      ui.launcher.setAttribute("aria-expanded", "true");
+      ui.unread.hidden = true;
+      ui.root.classList.add("govbot--open");
+      stored.open = true;
+      saveStored();
+    }
+    if (moveFocus) {
+      ui.input.focus();
+    }
+    scrollToEnd();
+    ensureConversation().catch(function (err) {
+      showError(err, function () {
+        ensureConversation().catch(function (again) {
+          showError(again, null);
+        });
+      });
+    });
+  }
+
+  function close() {
+    isOpen = false;
+    ui.panel.hidden = true;
+    ui.launcher.setAttribute("aria-expanded", "false");
+    ui.root.classList.remove("govbot--open");
+    stored.open = false;
+    saveStored();
+    ui.launcher.focus();
+  }
+
+  // ---------------------------------------------------------------- conversation
+  function ensureConversation() {
+    if (stored.id) {
+      return Promise.resolve(stored.id);
+    }
+    if (!starting) {
+      setStatus(t.starting);
+      starting = api("POST", "/conversations", { tenant: config.tenant, language: config.lang })
+        .then(function (res) {
+          stored = { id: res.conversation_id, notice: res.notice || "", open: isOpen && !!ui.launcher };
+          saveStored();
+          showNotice();
+          setState(res.state || "bot");
+          setStatus("");
+          return stored.id;
+        })
+        .catch(function (err) {
+          setStatus("");
+          throw err;
+        })
+        .then(
+          function (id) {
+            starting = null;
+            return id;
+          },
+          function (err) {
+            starting = null;
+            throw err;
+          }
+        );
+    }
+    return starting;
+  }
+
+  function forgetConversation() {
+    stopPolling();
+    stored = { open: isOpen };
+    saveStored();
+    lastSeq = 0;
+    rendered = {};
+    state = "bot";
+  }
+
+  function showNotice() {
+    ui.notice.querySelector(".govbot-notice-text").textContent = stored.notice || "";
+    ui.notice.hidden = !stored.notice;
+  }
+
+  function sync() {
+    if (!stored.id) {
+      return Promise.resolve();
+    }
+    var id = stored.id;
+    return api("GET", conversationPath("/messages?after=" + lastSeq)).then(function (res) {
+      if (id !== stored.id) {
+        return;
+      }
+      (res.messages || []).forEach(renderMessage);
+      flushHandoffNote();
+      setState(res.state || state);
+    });
+  }
+
+  function send(rawText) {
+    var text = String(rawText || "").trim();
+    if (busy) {
+      return;
+    }
+    if (!text) {
+      setStatus(t.empty);
+      ui.input.focus();
+      return;
+    }
+    clearError();
+    busy = true;
+    ui.sendButton.setAttribute("aria-disabled", "true");
+    ui.input.value = "";
+    updateCounter();
+    var pending = renderPending(text);
+    setStatus(state === "bot" ? t.thinking : "");
+    ensureConversation()
+      .then(function () {
+        return api("POST", conversationPath("/messages"), { text: text });
+      })
+      .then(function (res) {
+        adoptPending(pending, res.message);
+        return sync().catch(function () {
+          // The answer arrived with the POST; show it even if reading the log failed.
+          if (res.answer) {
+            renderBotAnswer(res.answer, null);
+            flushHandoffNote();
+          }
+        });
+      })
+      .catch(function (err) {
+        pending.removeAttribute("data-pending");
+        pending.classList.add("govbot-msg--failed");
+        pending.querySelector(".govbot-msg-meta").textContent = t.notSent;
+        if (!ui.input.value) {
+          ui.input.value = text;
+          updateCounter();
+        }
+        if (err.kind === "gone") {
+          forgetConversation();
+        }
+        showError(err, function () {
+          pending.remove();
+          ui.input.value = "";
+          send(text);
+        });
+      })
+      .then(function () {
+        busy = false;
+        ui.sendButton.removeAttribute("aria-disabled");
+        setStatus("");
+      });
+  }
+
+  function requestHandoff() {
+    clearError();
+    ensureConversation()
+      .then(function () {
+        return api("POST", conversationPath("/handoff"), {});
+      })
+      .then(function (res) {
+        recordHandoff(res);
+        setState(res.state || "waiting_for_agent");
+        ui.input.focus();
+        return sync().catch(flushHandoffNote);
+      })
+      .catch(function (err) {
+        showError(err, requestHandoff, true);
+      });
+  }
+
+  function recordHandoff(info) {
+    if (!info || !info.reference || stored.reference === info.reference) {
+      return;
+    }
+    stored.reference = info.reference;
+    stored.expected = info.expected_response || "";
+    saveStored();
+    noteDue = true;
+  }
+
+  // The server usually posts its own system message with the reference; only when the log
+  // does not mention the reference after a sync does the widget add its own note.
+  function flushHandoffNote() {
+    if (!noteDue || !stored.reference) {
+      return;
+    }
+    noteDue = false;
+    if ((ui.log.textContent || "").indexOf(stored.reference) >= 0) {
+      return;
+    }
+    appendToLog(
+      el("div", { className: "govbot-msg govbot-msg--system" }, [
+        el("p", { className: "govbot-msg-author", text: t.roles.system }),
+        el("p", { className: "govbot-text", text: t.handoffCreated }),
+        handoffDetails(),
+      ])
+    );
+  }
+
+  function handoffDetails() {
+    var items = [
+      el("div", {}, [el("dt", { text: t.reference + ":" }), " ", el("dd", { className: "govbot-reference", text: stored.reference })]),
+    ];
+    if (stored.expected) {
+      items.push(el("div", {}, [el("dt", { text: t.expected + ":" }), " ", el("dd", { text: stored.expected })]));
+    }
+    return el("dl", { className: "govbot-handoff-info" }, items);
+  }
+
+  // One vote per answer. The buttons are not `disabled`: that would throw the keyboard
+  // focus out of the conversation; aria-disabled keeps it where it is.
+  function sendFeedback(messageId, helpful, box) {
+    if (box.getAttribute("data-voted")) {
+      return;
+    }
+    box.setAttribute("data-voted", "true");
+    var buttons = box.querySelectorAll("button");
+    Array.prototype.forEach.call(buttons, function (button) {
+      button.setAttribute("aria-pressed", String(button.dataset.helpful === String(helpful)));
+      button.setAttribute("aria-disabled", "true");
+    });
+    var result = box.querySelector(".govbot-feedback-result");
+    api("POST", conversationPath("/messages/" + encodeURIComponent(messageId) + "/feedback"), { helpful: helpful }).then(
+      function () {
+        result.textContent = t.feedbackThanks;
+      },
+      function () {
+        result.textContent = t.feedbackFailed;
+        box.removeAttribute("data-voted");
+        Array.prototype.forEach.call(buttons, function (button) {
+          button.removeAttribute("aria-disabled");
+          button.removeAttribute("aria-pressed");
+        });
+      }
+    );
+  }
+
+  // ---------------------------------------------------------------- state, polling
+  function setState(next) {
+    state = next;
+    ui.stateBox.textContent = "";
+    var text = { waiting_for_agent: t.stateWaiting, with_agent: t.stateWithAgent, closed: t.stateClosed }[next];
+    ui.stateBox.hidden = !text;
+    ui.root.setAttribute("data-state", next);
+    if (text) {
+      var line = el("p", { className: "govbot-state-text", text: text });
+      if (stored.reference && next !== "closed") {
+        line.appendChild(
+          el("span", { className: "govbot-state-ref" }, [
+            " " + t.reference + ": ",
+            el("strong", { className: "govbot-reference", text: stored.reference }),
+          ])
+        );
+      }
+      ui.stateBox.appendChild(line);
+    }
+    if (next === "closed") {
+      var restart = el("button", { type: "button", className: "govbot-restart", text: t.restart });
+      restart.addEventListener("click", restartConversation);
+      ui.stateBox.appendChild(restart);
+    }
+    var canHandOff = next === "bot";
+    ui.handoffButton.hidden = !canHandOff;
+    ui.form.hidden = next === "closed";
+    if (POLLING_STATES[next]) {
+      schedulePoll();
+    } else {
+      stopPolling();
+    }
+  }
+
+  function restartConversation() {
+    forgetConversation();
+    Array.prototype.forEach.call(ui.log.querySelectorAll(".govbot-msg"), function (node) {
+      node.remove();
+    });
+    ui.notice.hidden = true;
+    setState("bot");
+    ui.input.focus();
+    ensureConversation().catch(function (err) {
+      showError(err, restartConversation);
+    });
+  }
+
+  // Poll while a person handles the conversation; back off on errors (doubling up to a
+  // minute, at least as long as a 429's Retry-After) so a struggling server is not hammered.
+  function schedulePoll(delay) {
+    if (pollTimer) {
+      return;
+    }
+    pollTimer = window.setTimeout(function () {
+      pollTimer = 0;
+      if (!POLLING_STATES[state]) {
+        return;
+      }
+      var poll = document.hidden ? Promise.resolve() : sync();
+      poll.then(
+        function () {
+          pollFailures = 0;
+          if (POLLING_STATES[state]) {
+            schedulePoll();
+          }
+        },
+        function (err) {
+          pollFailures += 1;
+          var backoff = Math.min(60000, config.pollMs * Math.pow(2, pollFailures));
+          if (POLLING_STATES[state]) {
+            schedulePoll(Math.max(backoff, (err.retryAfter || 0) * 1000));
+          }
+        }
+      );
+    }, delay || config.pollMs);
+  }
+
+  function stopPolling() {
+    window.clearTimeout(pollTimer);
+    pollTimer = 0;
+  }
+
+  // ---------------------------------------------------------------- rendering messages
+  // A reply taller than the visible log is shown from its first line, so nobody has to
+  // scroll back up to find where the answer begins.
+  function appendToLog(node) {
+    ui.log.appendChild(node);
+    var tall = node.offsetHeight > ui.log.clientHeight - 16;
+    if (tall && !node.classList.contains("govbot-msg--citizen")) {
+      ui.log.scrollTop = node.offsetTop - 8;
+    } else {
+      scrollToEnd();
+    }
+  }
+
+  function scrollToEnd() {
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function messageShell(role, metaText) {
+    return el("div", { className: "govbot-msg govbot-msg--" + role }, [
+      el("p", { className: "govbot-msg-author" }, [
+        t.roles[role] || t.roles.system,
+        el("span", { className: "govbot-msg-meta", text: metaText || "" }),
+      ]),
+    ]);
+  }
+
+  function renderPending(text) {
+    var node = messageShell("citizen", t.sending);
+    node.setAttribute("data-pending", "true");
+    node.govbotText = text;
+    node.appendChild(richText(text, "govbot-text"));
+    appendToLog(node);
+    return node;
+  }
+
+  function adoptPending(node, message) {
+    node.querySelector(".govbot-msg-meta").textContent = "";
+    node.removeAttribute("data-pending");
+    if (message && message.id !== undefined) {
+      rendered[message.id] = true;
+      node.setAttribute("data-id", message.id);
+    }
+  }
+
+  // A poll may bring the citizen's message before the POST that sent it has returned.
+  function pendingFor(message) {
+    var nodes = ui.log.querySelectorAll(".govbot-msg--citizen[data-pending]");
+    for (var i = 0; i < nodes.length; i += 1) {
+      if (nodes[i].govbotText === message.text) {
+        return nodes[i];
+      }
+    }
+    return null;
+  }
+
+  function renderMessage(message) {
+    if (typeof message.seq === "number" && message.seq > lastSeq) {
+      lastSeq = message.seq;
+    }
+    if (rendered[message.id]) {
+      return;
+    }
+    var pending = message.role === "citizen" ? pendingFor(message) : null;
+    if (pending) {
+      adoptPending(pending, message);
+      return;
+    }
+    rendered[message.id] = true;
+    if (message.role === "bot" && message.answer) {
+      renderBotAnswer(message.answer, message.id);
+      return;
+    }
+    var role = STRINGS.de.roles[message.role] ? message.role : "system";
+    var node = messageShell(role, "");
+    node.setAttribute("data-id", message.id);
+    node.appendChild(richText(message.text, "govbot-text"));
+    appendToLog(node);
+    if (role === "agent" && !isOpen && ui.unread) {
+      ui.unread.hidden = false;
+    }
+  }
+
+  function renderBotAnswer(answer, messageId) {
+    var status = String(answer.status || "answered").replace(/[^a-z_]/g, "");
+    var node = messageShell("bot", "");
+    node.classList.add("govbot-answer", "govbot-answer--" + status);
+    node.setAttribute("data-status", status);
+    if (messageId !== null) {
+      node.setAttribute("data-id", messageId);
+    }
+    if (status === "emergency") {
+      node.appendChild(emergencyBox());
+    }
+    node.appendChild(richText(answer.text, "govbot-text"));
+    appendIf(node, citationsBlock(answer.citations || []));
+    appendIf(node, officesBlock(answer.offices || []));
+    if (answer.handoff_offered && !answer.handoff && state === "bot") {
+      var offer = el("button", { type: "button", className: "govbot-handoff govbot-handoff--inline", text: t.handoff });
+      offer.addEventListener("click", requestHandoff);
+      node.appendChild(offer);
+    }
+    if (messageId !== null) {
+      node.appendChild(feedbackBox(messageId));
+    }
+    appendToLog(node);
+    if (answer.handoff && answer.handoff.reference) {
+      recordHandoff(answer.handoff);
+    }
+  }
+
+  function appendIf(parent, child) {
+    if (child) {
+      parent.appendChild(child);
+    }
+  }
+
+  function emergencyBox() {
+    var items = t.emergencyNumbers.map(function (entry) {
+      return el("li", {}, [
+        el("a", { href: "tel:" + entry[0], className: "govbot-tel" }, [entry[1]]),
+        " – " + entry[2],
+      ]);
+    });
+    return el("div", { className: "govbot-emergency" }, [
+      el("p", { className: "govbot-emergency-heading", text: t.emergencyHeading }),
+      el("ul", {}, items),
+    ]);
+  }
+
+  function citationsBlock(citations) {
+    if (!citations.length) {
+      return null;
+    }
+    var items = citations.map(function (c) {
+      var details = [];
+      if (c.section) {
+        details.push(c.section);
+      }
+      var date = formatDate(c.updated);
+      if (date) {
+        details.push(t.stand + ": " + date);
+      }
+      return el("li", {}, [
+        externalLink(c.url, c.title || c.url || "", "govbot-citation"),
+        details.length ? el("span", { className: "govbot-citation-meta", text: " – " + details.join(" · ") }) : null,
+      ]);
+    });
+    return el("div", { className: "govbot-sources" }, [
+      el("p", { className: "govbot-block-heading", text: t.sources }),
+      el("ul", {}, items),
+    ]);
+  }
+
+  function officesBlock(offices) {
+    if (!offices.length) {
+      return null;
+    }
+    var block = el("div", { className: "govbot-offices" }, [
+      el("p", { className: "govbot-block-heading", text: t.office }),
+      officeCard(offices[0]),
+    ]);
+    if (offices.length > 1) {
+      block.appendChild(
+        el("details", { className: "govbot-more-offices" }, [el("summary", { text: t.moreOffices(offices.length - 1) })].concat(offices.slice(1).map(officeCard)))
+      );
+    }
+    return block;
+  }
+
+  function officeCard(office) {
+    var card = el("div", { className: "govbot-office" }, [el("p", { className: "govbot-office-name", text: office.name || "" })]);
+    if (office.address) {
+      card.appendChild(el("p", { className: "govbot-office-address", text: office.address }));
+    }
+    var hours = office.opening_hours || [];
+    if (hours.length) {
+      card.appendChild(
+        el("details", { className: "govbot-hours" }, [
+          el("summary", { text: t.openingHours }),
+          el(
+            "ul",
+            {},
+            hours.map(function (line) {
+              return el("li", { text: line });
+            })
+          ),
+        ])
+      );
+    }
+    var contact = [];
+    if (office.phone) {
+      var tel = String(office.phone).replace(/[^\d+]/g, "");
+      contact.push(el("li", {}, [t.phone + ": ", tel ? el("a", { href: "tel:" + tel, text: office.phone }) : office.phone]));
+    }
+    var mail = safeUrl("mailto:" + (office.email || ""), ["mailto:"]);
+    if (office.email && mail) {
+      contact.push(el("li", {}, [t.email + ": ", el("a", { href: mail, text: office.email })]));
+    }
+    if (contact.length) {
+      card.appendChild(el("ul", { className: "govbot-contact" }, contact));
+    }
+    if (office.appointment_url && safeUrl(office.appointment_url, ["http:", "https:"])) {
+      card.appendChild(externalLink(office.appointment_url, t.appointment, "govbot-appointment"));
+    }
+    return card;
+  }
+
+  function feedbackBox(messageId) {
+    var questionId = nextId("feedback");
+    var box = el("div", { className: "govbot-feedback", role: "group", "aria-labelledby": questionId });
+    var yes = el("button", { type: "button", className: "govbot-feedback-button", "data-helpful": "true", text: t.helpful });
+    var no = el("button", { type: "button", className: "govbot-feedback-button", "data-helpful": "false", text: t.notHelpful });
+    yes.addEventListener("click", function () {
+      sendFeedback(messageId, true, box);
+    });
+    no.addEventListener("click", function () {
+      sendFeedback(messageId, false, box);
+    });
+    box.appendChild(el("p", { id: questionId, className: "govbot-feedback-question", text: t.feedbackQuestion }));
+    box.appendChild(el("div", { className: "govbot-feedback-buttons" }, [yes, no]));
+    box.appendChild(el("p", { className: "govbot-feedback-result" }));
+    return box;
+  }
+
+  // ---------------------------------------------------------------- status and errors
+  function setStatus(text) {
+    ui.status.textContent = text;
+  }
+
+  function clearError() {
+    ui.error.textContent = "";
+    ui.error.classList.remove("govbot-error--shown");
+  }
+
+  function showError(err, retry, isHandoff) {
+    var kind = err && err.kind && t.errors[err.kind] ? err.kind : "server";
+    clearError();
+    ui.error.classList.add("govbot-error--shown");
+    ui.error.appendChild(el("p", { className: "govbot-error-text", text: t.errors[kind] }));
+    if (err && err.retryAfter) {
+      ui.error.appendChild(el("p", { text: t.retryAfter(err.retryAfter) }));
+    }
+    var actions = el("div", { className: "govbot-error-actions" });
+    if (retry) {
+      var retryButton = el("button", { type: "button", className: "govbot-retry", text: t.retry });
+      retryButton.addEventListener("click", function () {
+        clearError();
+        ui.input.focus();
+        retry();
+      });
+      actions.appendChild(retryButton);
+    }
+    if (!isHandoff && state === "bot") {
+      var person = el("button", { type: "button", className: "govbot-handoff", text: t.handoff });
+      person.addEventListener("click", requestHandoff);
+      actions.appendChild(person);
+    }
+    ui.error.appendChild(actions);
+    ui.error.appendChild(el("p", { className: "govbot-error-phone" }, [t.call115 + " ", el("a", { href: "tel:115", text: "115" }), "."]));
+  }
+
+  // ---------------------------------------------------------------- stylesheet and start
+  function loadStylesheet() {
+    if (config.css === "none") {
+      return;
+    }
+    var href = config.css || new URL("widget.css", script.src || window.location.href).href;
+    if (document.querySelector("link[data-govbot-css]")) {
+      return;
+    }
+    document.head.appendChild(el("link", { rel: "stylesheet", href: href, "data-govbot-css": "true" }));
+  }
+
+  function restore() {
+    if (!stored.id) {
+      return;
+    }
+    showNotice();
+    if (stored.open && ui.launcher) {
+      open(false);
+    }
+    sync().catch(function (err) {
+      if (err.kind === "gone") {
+        forgetConversation();
+        ui.notice.hidden = true;
+      }
+    });
+  }
+
+  function start() {
+    loadStylesheet();
+    build();
+    if (config.mode === "inline") {
+      open(false);
+    }
+    restore();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

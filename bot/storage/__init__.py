@@ -1,0 +1,1 @@
+"""Relational storage: tables, engine/migrations and the repository (crud)."""

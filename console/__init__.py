@@ -1,0 +1,1 @@
+"""GovBot console package."""

@@ -1,0 +1,71 @@
+"""How the console writes times, durations, statuses and numbers (German)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+STATUS_LABELS = {
+    "answered": "beantwortet",
+    "clarify": "Rückfrage",
+    "unanswerable": "nicht beantwortbar",
+    "handoff": "Übergabe",
+    "refused_decision": "Entscheidung abgelehnt",
+    "emergency": "Notfall",
+    "guardrail": "Schutzregel",
+    "error": "Fehler",
+}
+HANDOFF_STATUS_LABELS = {"open": "offen", "claimed": "übernommen", "closed": "abgeschlossen"}
+CORRECTION_STATUS_LABELS = {
+    "pending": "wartet auf Freigabe",
+    "approved": "freigegeben (wird ausgespielt)",
+    "rejected": "abgelehnt",
+    "withdrawn": "zurückgezogen",
+}
+JOB_STATUS_LABELS = {"running": "läuft", "finished": "fertig", "failed": "fehlgeschlagen"}
+VERDICT_LABELS = {"correct": "korrekt", "wrong": "falsch", None: "ungeprüft"}
+ROLE_SPEAKERS = {
+    "citizen": "Bürger:in",
+    "bot": "Assistent",
+    "agent": "Service-Team",
+    "system": "System",
+}
+
+
+def local_time(value: datetime | None, zone: str = "Europe/Berlin") -> str:
+    """``23.11.2026 14:05`` in local time, or an en dash."""
+    if value is None:
+        return "–"
+    return value.astimezone(ZoneInfo(zone)).strftime("%d.%m.%Y %H:%M")
+
+
+def day(value: date | None) -> str:
+    """``23.11.2026`` or an en dash."""
+    return value.strftime("%d.%m.%Y") if value else "–"
+
+
+def duration(seconds: int | float) -> str:
+    """``45 s``, ``12 min``, ``3 h 05 min``, ``2 T 4 h``."""
+    total = int(seconds)
+    if total < 60:
+        return f"{total} s"
+    minutes = total // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} T {hours} h"
+
+
+def percent(value: float | int | None) -> str:
+    """``12,5 %`` or an en dash."""
+    if value is None:
+        return "–"
+    return f"{value * 100:.1f} %".replace(".", ",")
+
+
+def status_label(status: str | None) -> str:
+    """An answer status in German."""
+    return STATUS_LABELS.get(status or "", status or "–")

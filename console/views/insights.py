@@ -1,0 +1,165 @@
+"""Insights (auditors, admins): questions per day, statuses and handoff rate over time, topics,
+content gaps and feedback. Aggregates only – nothing about individual staff members.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from console import charts
+from console.context import PageContext
+from console.formatting import local_time, percent, status_label
+from console.models import Insights
+
+WINDOWS = {7: "7 Tage", 30: "30 Tage", 90: "90 Tage", 365: "1 Jahr"}
+
+
+def render(ctx: PageContext) -> None:
+    """The page."""
+    st.title("Insights")
+    st.caption(
+        "Nur Aggregate über Gespräche und Antworten – keine Auswertungen über einzelne "
+        "Mitarbeitende."
+    )
+    tenants = ctx.client.health().tenants
+    cols = st.columns(2)
+    tenant = cols[0].selectbox(
+        "Mandant", ["", *tenants], format_func=lambda t: t or "alle", key="insights.tenant"
+    )
+    days = cols[1].selectbox(
+        "Zeitraum", list(WINDOWS), index=1, format_func=WINDOWS.__getitem__, key="insights.days"
+    )
+    data = ctx.client.insights(tenant=tenant or None, days=days)
+    _totals(data)
+    if not data.per_day:
+        st.info("In diesem Zeitraum gab es keine Fragen.", icon=":material/inbox:")
+        return
+    _over_time(data)
+    _topics_and_gaps(data, ctx)
+    _feedback(data, ctx)
+
+
+def _totals(data: Insights) -> None:
+    t = data.totals
+    cols = st.columns(5)
+    cols[0].metric("Fragen", int(t.get("questions") or 0))
+    cols[1].metric("Gespräche", int(t.get("conversations") or 0))
+    cols[2].metric("Übergaben", int(t.get("handoffs") or 0))
+    cols[3].metric("Übergaberate", percent(t.get("handoff_rate")))
+    cols[4].metric("Beantwortet", percent(t.get("answered_rate")))
+
+
+def _days(data: Insights) -> list[date]:
+    return charts.every_day(data.since.date(), (data.until - timedelta(microseconds=1)).date())
+
+
+def _over_time(data: Insights) -> None:
+    by_day = {d.day: d for d in data.per_day}
+    days = _days(data)
+    st.subheader("Fragen pro Tag")
+    questions = pd.DataFrame(
+        {
+            "day": days,
+            "series": "Fragen",
+            "value": [by_day[d].questions if d in by_day else 0 for d in days],
+        }
+    )
+    st.altair_chart(charts.daily_bars(questions, days=days, y_title="Fragen"), width="stretch")
+    st.subheader("Status im Zeitverlauf")
+    statuses = pd.DataFrame(
+        [
+            {"day": d.day, "series": status_label(status), "value": count}
+            for d in data.per_day
+            for status, count in d.statuses.items()
+        ]
+    )
+    st.altair_chart(
+        charts.daily_bars(statuses, days=days, y_title="Antworten", series_title="Status"),
+        width="stretch",
+    )
+    st.subheader("Übergaberate im Zeitverlauf")
+    st.caption("Übergaben an das Service-Team je begonnenem Gespräch und Tag")
+    rates = pd.DataFrame(
+        {"day": [d.day for d in data.per_day], "value": [d.handoff_rate for d in data.per_day]}
+    )
+    st.altair_chart(charts.daily_line(rates, y_title="Übergaberate", percent=True), width="stretch")
+
+
+def _topics_and_gaps(data: Insights, ctx: PageContext) -> None:
+    st.subheader("Häufigste Themen")
+    if data.topics:
+        topics = pd.DataFrame(
+            {
+                "label": [str(t["topic"]) for t in data.topics],
+                "value": [t["count"] for t in data.topics],
+            }
+        )
+        st.altair_chart(charts.ranked_bars(topics, label="Thema", value="Fragen"), width="stretch")
+    else:
+        st.caption("Keine Themen erkannt.")
+    st.subheader("Inhaltslücken: unbeantwortet oder unsicher")
+    if not data.gaps:
+        st.caption("Keine.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Frage (geschwärzt)": [g.question for g in data.gaps],
+                "Mandant": [g.tenant for g in data.gaps],
+                "Anzahl": [g.count for g in data.gaps],
+                "Status": [
+                    ", ".join(f"{status_label(s)} {n}" for s, n in g.statuses.items())
+                    for g in data.gaps
+                ],
+                "Ø Konfidenz": [g.mean_confidence for g in data.gaps],
+                "Zuletzt": [local_time(g.last_asked, ctx.config.time_zone) for g in data.gaps],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _feedback(data: Insights, ctx: PageContext) -> None:
+    feedback = data.feedback
+    st.subheader("Feedback")
+    cols = st.columns(2)
+    cols[0].metric("Hilfreich", int(feedback.get("helpful", 0)))
+    cols[1].metric("Nicht hilfreich", int(feedback.get("unhelpful", 0)))
+    per_day = feedback.get("per_day", [])
+    if per_day:
+        votes = pd.DataFrame(
+            [
+                {"day": date.fromisoformat(d["day"]), "series": label, "value": d[key]}
+                for d in per_day
+                for key, label in (("helpful", "hilfreich"), ("unhelpful", "nicht hilfreich"))
+            ]
+        )
+        st.altair_chart(
+            charts.daily_bars(votes, days=_days(data), y_title="Stimmen", series_title="Bewertung"),
+            width="stretch",
+        )
+    comments = feedback.get("comments", [])
+    if comments:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Bewertung": [
+                        "hilfreich" if c["helpful"] else "nicht hilfreich" for c in comments
+                    ],
+                    "Kommentar (geschwärzt)": [c["comment"] for c in comments],
+                    "Antwortstatus": [status_label(c["answer_status"]) for c in comments],
+                    "Zeit": [
+                        local_time(
+                            pd.Timestamp(c["created_at"]).to_pydatetime(), ctx.config.time_zone
+                        )
+                        for c in comments
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )

@@ -1,0 +1,215 @@
+"""Scoring one evaluation case: the bot's answers to its messages → a CaseResult.
+
+A CaseResult is self-contained (it keeps the expectations next to what happened), so
+metrics, comparisons and reports can be computed from stored results alone. Citizen
+text and answer text are stored redacted (bot/redaction.py), as in the answer log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.answer import Answer, AnswerStatus
+from bot.redaction import redact
+from eval.normalisation import missing_facts, normalise, unsupported_numbers
+from eval.sets_schema import EvalCase
+from knowledge.models import Service
+
+MAX_TEXT_CHARS = 1200  # issue #3: short answers, sources listed separately
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TurnCheck(_Frozen):
+    """What happened on an earlier turn of a multi-turn case (checked where it has expectations)."""
+
+    index: int
+    status: str
+    status_ok: bool | None = None
+    source_ok: bool | None = None
+    facts_missing: list[str] = Field(default_factory=list)
+    latency_ms: float = 0.0
+
+
+class CaseResult(_Frozen):
+    """The outcome of one case: expectations, what the bot did, and the checks."""
+
+    case_id: str
+    position: int
+    tenant: str
+    kind: str
+    topic: str = ""
+    language: str = "de"
+    style: str | None = None
+    question: str  # final message, redacted
+    turns: int = 1
+    expected_status: list[str]
+    status: str
+    status_ok: bool
+    expected_ids: list[str] = Field(default_factory=list)
+    cited_ids: list[str] = Field(default_factory=list)
+    candidate_ids: list[str] = Field(default_factory=list)
+    retrieved_ids: list[str] | None = None  # plain retrieval for the final message, best first
+    source_ok: bool | None = None  # None: the case names no source
+    facts: list[str] = Field(default_factory=list)
+    facts_missing: list[str] = Field(default_factory=list)
+    facts_ok: bool | None = None
+    answer_lines: int = 0
+    answer_line_ok: bool | None = None
+    unsupported_numbers: list[str] = Field(default_factory=list)
+    grounded: bool | None = None  # None: not an answer with citations
+    text: str = ""  # answer text, redacted
+    text_chars: int = 0
+    confidence: float = 0.0
+    latency_ms: float = 0.0  # final message
+    earlier_turns: list[TurnCheck] = Field(default_factory=list)
+    policy_label: str | None = None
+    matched_rule: str | None = None
+    answer_mode: str = "extractive"  # "llm" when a generated text was shown (issue #6)
+    llm_outcome: str | None = None  # LlmTrace.outcome: shown, grounding_failed, llm_unavailable …
+    error: str | None = None
+
+    @property
+    def primary_status(self) -> str:
+        """The status a case is counted under when its answer's status is not acceptable."""
+        return self.status if self.status_ok else self.expected_status[0]
+
+
+def service_text(service: Service) -> str:
+    """Everything a cited service says, for checking numbers in an answer against it."""
+    parts = [service.title, service.summary, service.url, service.appointment_url]
+    parts.extend(f"{s.title}\n{s.text}" for s in service.sections)
+    for office in service.offices:
+        address = office.address.one_line() if office.address else ""
+        parts.extend([office.name, address, office.phone, office.fax, office.email])
+        parts.extend(office.opening_hours)
+    parts.extend(link.title for link in [*service.online_services, *service.forms])
+    if service.updated is not None:
+        parts.append(service.updated.strftime("%d.%m.%Y"))
+        parts.append(service.updated.isoformat())
+    return "\n".join(part for part in parts if part)
+
+
+def score_case(
+    case: EvalCase,
+    answers: Sequence[Answer],
+    *,
+    position: int,
+    latencies_ms: Sequence[float],
+    sources: Mapping[str, str],
+    retrieved_ids: list[str] | None = None,
+) -> CaseResult:
+    """Score the answers to ``case.messages`` (one per message, in order).
+
+    ``sources`` maps cited doc ids to their text (see :func:`service_text`); an id
+    missing from it counts as a source without numbers.
+    """
+    if len(answers) != len(case.messages) or len(latencies_ms) != len(answers):
+        raise ValueError(
+            f"case {case.id!r} has {len(case.messages)} messages but {len(answers)} answers "
+            f"and {len(latencies_ms)} latencies were given"
+        )
+    final = answers[-1]
+    cited = final.doc_ids
+    status_ok = final.status.value in case.expected_status
+    facts_lost = missing_facts(final.text, case.facts)
+    grounded: bool | None = None
+    unsupported: list[str] = []
+    if final.status is AnswerStatus.ANSWERED and cited:
+        unsupported = unsupported_numbers(final.text, [sources.get(i, "") for i in cited])
+        grounded = not unsupported
+    return CaseResult(
+        case_id=case.id,
+        position=position,
+        tenant=case.tenant,
+        kind=case.tags.kind.value,
+        topic=case.tags.topic,
+        language=case.tags.language,
+        style=case.tags.style.value if case.tags.style else None,
+        question=redact(case.final_message).text,
+        turns=len(case.messages),
+        expected_status=[s.value for s in case.expected_status],
+        status=final.status.value,
+        status_ok=status_ok,
+        expected_ids=list(case.expected),
+        cited_ids=cited,
+        candidate_ids=list(final.candidate_doc_ids),
+        retrieved_ids=retrieved_ids,
+        source_ok=bool(set(cited) & set(case.expected)) if case.expected else None,
+        facts=list(case.facts),
+        facts_missing=facts_lost,
+        facts_ok=not facts_lost if case.facts else None,
+        answer_lines=len(case.answer_lines),
+        answer_line_ok=_contains_a_line(final.text, case.answer_lines),
+        unsupported_numbers=unsupported,
+        grounded=grounded,
+        text=redact(final.text).text,
+        text_chars=len(final.text),
+        confidence=final.confidence,
+        latency_ms=round(latencies_ms[-1], 3),
+        earlier_turns=_earlier_turns(case, answers, latencies_ms),
+        policy_label=final.trace.policy_label,
+        matched_rule=final.trace.matched_rule,
+        answer_mode=final.trace.mode,
+        llm_outcome=final.trace.llm.outcome if final.trace.llm else None,
+    )
+
+
+def error_result(case: EvalCase, *, position: int, error: str) -> CaseResult:
+    """A case whose pipeline raised: status ``error``, every check failed."""
+    return CaseResult(
+        case_id=case.id,
+        position=position,
+        tenant=case.tenant,
+        kind=case.tags.kind.value,
+        topic=case.tags.topic,
+        language=case.tags.language,
+        style=case.tags.style.value if case.tags.style else None,
+        question=redact(case.final_message).text,
+        turns=len(case.messages),
+        expected_status=[s.value for s in case.expected_status],
+        status=AnswerStatus.ERROR.value,
+        status_ok=AnswerStatus.ERROR.value in case.expected_status,
+        expected_ids=list(case.expected),
+        source_ok=False if case.expected else None,
+        facts=list(case.facts),
+        facts_missing=list(case.facts),
+        facts_ok=False if case.facts else None,
+        answer_lines=len(case.answer_lines),
+        answer_line_ok=False if case.answer_lines else None,
+        error=error,
+    )
+
+
+def _contains_a_line(text: str, lines: Sequence[str]) -> bool | None:
+    if not lines:
+        return None
+    haystack = normalise(text)
+    return any(normalise(line) in haystack for line in lines if line.strip())
+
+
+def _earlier_turns(
+    case: EvalCase, answers: Sequence[Answer], latencies_ms: Sequence[float]
+) -> list[TurnCheck]:
+    checks: list[TurnCheck] = []
+    for index, turn in enumerate(case.turns[:-1] if case.turns else []):
+        answer = answers[index]
+        checks.append(
+            TurnCheck(
+                index=index,
+                status=answer.status.value,
+                status_ok=(
+                    answer.status.value in turn.expected_status if turn.expected_status else None
+                ),
+                source_ok=(
+                    bool(set(answer.doc_ids) & set(turn.expected)) if turn.expected else None
+                ),
+                facts_missing=missing_facts(answer.text, turn.facts),
+                latency_ms=round(latencies_ms[index], 3),
+            )
+        )
+    return checks

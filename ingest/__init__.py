@@ -1,0 +1,1 @@
+"""GovBot ingest package."""

@@ -1,0 +1,329 @@
+"""``govbot ingest …``: load a source, normalise it, and sync it into the index.
+
+A thin client of the Python API (adapters → OZG enrichment → ``sync_tenant``),
+plugged into ``govbot`` through the ``govbot.commands`` entry point. Each
+command builds ``Settings()`` once. A GovBotError becomes ``Error: …`` on
+stderr and exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ingest.chunking import chunk_service, chunking_identity
+from ingest.dldb import load_dldb
+from ingest.folder import load_folder
+from ingest.integreat import load_integreat
+from ingest.ozg import DEFAULT_TENANT, catalogue_services, coverage, enrich, load_catalogue
+from ingest.sync import SyncReport, runs_file, sync_tenant
+from knowledge.embedding import build_embedder
+from knowledge.embedding_cache import CachingEmbedder, embedding_cache_path
+from knowledge.errors import ConfigurationError, GovBotError
+from knowledge.models import Service, SourceKind, validate_tenant_slug
+from knowledge.retrieval import open_retriever, open_store
+from knowledge.settings import Settings
+from knowledge.sparse import Bm25Encoder
+
+EXIT_USER_ERROR = 2
+DEFAULT_DATA = Path("data")
+DEFAULT_CATALOGUE = DEFAULT_DATA / "ozg" / "leika_ozg.csv"
+# The repository's data folder, for `govbot ingest demo` run outside the checkout.
+REPOSITORY_DATA = Path(__file__).resolve().parents[1] / "data"
+DEMO_TENANT = "muenchen"
+DEMO_QUESTION = "Was brauche ich für einen neuen Personalausweis?"
+
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Load a source into the knowledge base. A sync: only new or changed services are "
+    "embedded, services gone from the source are deleted.",
+)
+
+TenantOption = Annotated[str, typer.Option("--tenant", help="Tenant slug, e.g. muenchen.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")]
+RebuildOption = Annotated[
+    bool, typer.Option("--rebuild", help="Re-chunk and re-embed every service of this source.")
+]
+
+
+def _tenant(value: str) -> str:
+    try:
+        return validate_tenant_slug(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tenant") from exc
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """GovBotError → ``Error: …`` on stderr and exit code 2 (no traceback)."""
+    try:
+        yield
+    except GovBotError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(EXIT_USER_ERROR) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+
+
+def _sync(
+    services: list[Service],
+    *,
+    tenant: str,
+    source: SourceKind,
+    settings: Settings,
+    rebuild: bool,
+    merge_sections: bool = False,
+) -> SyncReport:
+    """Sync ``services`` with a progress bar on the embedding step."""
+    embedder = CachingEmbedder(build_embedder(settings.embedding), embedding_cache_path(settings))
+    store = open_store(settings)
+    words, overlap = settings.retrieval.chunk_words, settings.retrieval.chunk_overlap_words
+    chunker = partial(
+        chunk_service, chunk_words=words, overlap_words=overlap, merge_sections=merge_sections
+    )
+    # The BM25 parameters shape the stored sparse vectors too: a change re-encodes.
+    chunking = "|".join(
+        (
+            chunking_identity(
+                chunk_words=words, overlap_words=overlap, merge_sections=merge_sections
+            ),
+            Bm25Encoder().name,
+        )
+    )
+    columns = (TextColumn("Embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    try:
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("embed", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return sync_tenant(
+                services,
+                tenant=tenant,
+                source=source.value,
+                store=store,
+                embedder=embedder,
+                chunker=chunker,
+                progress=progress,
+                batch_size=settings.embedding.batch_size,
+                runs_path=runs_file(settings),
+                rebuild=rebuild,
+                chunking=chunking,
+            )
+    finally:
+        store.close()
+        embedder.close()
+
+
+def _print_report(report: SyncReport, *, origin: str, loaded: int, as_json: bool) -> None:
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    rate = report.passages_embedded / report.duration_s if report.duration_s > 0 else 0.0
+    typer.echo(f"Ingested {loaded} services for tenant {report.tenant!r} from {origin}")
+    typer.echo(
+        f"  added {report.added}, updated {report.updated}, deleted {report.deleted}, "
+        f"unchanged {report.unchanged}"
+    )
+    typer.echo(
+        f"  passages embedded {report.passages_embedded} ({rate:.1f}/s), "
+        f"{report.passages_total} passages in the index"
+    )
+    typer.echo(
+        f"  duration {report.duration_s:.1f} s, embedder {report.embedder}, "
+        f"index version {report.index_version}"
+    )
+
+
+def _ingest(
+    load: Callable[[], list[Service]],
+    *,
+    tenant: str,
+    source: SourceKind,
+    origin: str,
+    rebuild: bool,
+    as_json: bool,
+    enrich_from: Path | None = None,
+    merge_sections: bool = False,
+) -> Settings:
+    settings = _settings()
+    services = load()
+    if enrich_from is not None:
+        catalogue = load_catalogue(enrich_from)
+        services = enrich(services, catalogue)
+        known = coverage(services, catalogue)
+        typer.echo(
+            f"OZG enrichment: {known.resolved} of {known.total} LeiKa keys resolved "
+            f"({enrich_from})",
+            err=as_json,
+        )
+    report = _sync(
+        services,
+        tenant=tenant,
+        source=source,
+        settings=settings,
+        rebuild=rebuild,
+        merge_sections=merge_sections,
+    )
+    _print_report(report, origin=origin, loaded=len(services), as_json=as_json)
+    return settings
+
+
+def _catalogue_for(explicit: Path | None, services_file: Path, *, skip: bool) -> Path | None:
+    """The OZG catalogue used for enrichment: explicit, else ./data/ozg or next to the export."""
+    if skip:
+        return None
+    if explicit is not None:
+        return explicit
+    beside = services_file.resolve().parent.parent / "ozg" / "leika_ozg.csv"
+    return next((path for path in (DEFAULT_CATALOGUE, beside) if path.is_file()), None)
+
+
+@app.command("dldb")
+def dldb_command(
+    path: Annotated[Path, typer.Argument(help="DLDB services export (services_de.json).")],
+    tenant: TenantOption,
+    locations: Annotated[
+        Path | None, typer.Option(help="Locations file; default: locations_de.json next to PATH.")
+    ] = None,
+    ozg: Annotated[
+        Path | None, typer.Option("--ozg", help="LeiKa→OZG catalogue CSV for enrichment.")
+    ] = None,
+    no_ozg: Annotated[bool, typer.Option("--no-ozg", help="Skip the OZG enrichment.")] = False,
+    rebuild: RebuildOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest a DLDB service export (Munich, Berlin) with offices from its locations file."""
+    tenant = _tenant(tenant)
+    with _user_errors():
+        _ingest(
+            lambda: load_dldb(path, tenant=tenant, locations_path=locations),
+            tenant=tenant,
+            source=SourceKind.DLDB,
+            origin=str(path),
+            rebuild=rebuild,
+            as_json=as_json,
+            enrich_from=_catalogue_for(ozg, path, skip=no_ozg),
+        )
+
+
+@app.command("integreat")
+def integreat_command(
+    path: Annotated[Path, typer.Argument(help="Integreat page dump (<region>_de_pages.json).")],
+    tenant: TenantOption,
+    whole_pages: Annotated[
+        bool,
+        typer.Option(
+            "--whole-pages",
+            help="~250-word chunks of the whole page instead of one group per heading section.",
+        ),
+    ] = False,
+    rebuild: RebuildOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest Integreat CMS pages; pages without content are skipped.
+
+    Sections (by heading) are kept for answers and the card; with --whole-pages the
+    passages are ~250-word chunks of the whole page instead of section by section.
+    """
+    tenant = _tenant(tenant)
+    with _user_errors():
+        _ingest(
+            lambda: load_integreat(path, tenant=tenant),
+            tenant=tenant,
+            source=SourceKind.INTEGREAT,
+            origin=str(path),
+            rebuild=rebuild,
+            as_json=as_json,
+            merge_sections=whole_pages,
+        )
+
+
+@app.command("folder")
+def folder_command(
+    directory: Annotated[Path, typer.Argument(help="Folder of .md/.html pages (front matter).")],
+    tenant: TenantOption,
+    rebuild: RebuildOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest a folder of a city's own Markdown/HTML pages."""
+    tenant = _tenant(tenant)
+    with _user_errors():
+        _ingest(
+            lambda: load_folder(directory, tenant=tenant),
+            tenant=tenant,
+            source=SourceKind.FOLDER,
+            origin=str(directory),
+            rebuild=rebuild,
+            as_json=as_json,
+        )
+
+
+@app.command("ozg")
+def ozg_command(
+    path: Annotated[Path, typer.Argument(help="LeiKa→OZG catalogue CSV.")] = DEFAULT_CATALOGUE,
+    tenant: Annotated[str, typer.Option("--tenant", help="Shared tenant slug.")] = DEFAULT_TENANT,
+    rebuild: RebuildOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest the OZG catalogue as lightweight entries (4,810 passages: ~20-40 min on 2 cores)."""
+    tenant = _tenant(tenant)
+    with _user_errors():
+        _ingest(
+            lambda: catalogue_services(load_catalogue(path), tenant=tenant),
+            tenant=tenant,
+            source=SourceKind.OZG,
+            origin=str(path),
+            rebuild=rebuild,
+            as_json=as_json,
+        )
+
+
+@app.command("demo")
+def demo_command(
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data folder with muenchen/ and ozg/; default: ./data or the repository's."
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the first N services, for a quick look.")
+    ] = None,
+) -> None:
+    """Ingest the Munich demo catalogue (CC BY 4.0, Landeshauptstadt München), then search it."""
+    if data is None:
+        data = next((d for d in (DEFAULT_DATA, REPOSITORY_DATA) if d.is_dir()), DEFAULT_DATA)
+    services_file = data / "muenchen" / "services_de.json"
+    catalogue = data / "ozg" / "leika_ozg.csv"
+    with _user_errors():
+        settings = _ingest(
+            lambda: load_dldb(services_file, tenant=DEMO_TENANT)[:limit],
+            tenant=DEMO_TENANT,
+            source=SourceKind.DLDB,
+            origin=str(services_file),
+            rebuild=False,
+            as_json=False,
+            enrich_from=catalogue if catalogue.is_file() else None,
+        )
+        with open_retriever(settings) as retriever:
+            hits = retriever.search(DEMO_QUESTION, tenant=DEMO_TENANT, k=3)
+    typer.echo(f"\nSample search: {DEMO_QUESTION}")
+    for rank, hit in enumerate(hits, start=1):
+        typer.echo(f"  {rank}. {hit.doc_id}  {hit.title}  ({hit.section})  {hit.url}")
+    typer.echo(f'Try your own: govbot search "…" --tenant {DEMO_TENANT}')

@@ -1,0 +1,280 @@
+"""Hybrid retrieval: a citizen's question in, the best documents of one tenant out.
+
+The query path is short on purpose (DESIGN.md section 4: ~10 ms to embed the
+query, well under 2 ms to search): validate, embed the query once, let the index
+return fused passages, and aggregate them to documents (best passage per
+document; ties broken by document id so that evaluations are reproducible).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import get_args
+
+from knowledge.document_fusion import FusionWeights, fuse_documents
+from knowledge.embedding import Embedder, build_embedder
+from knowledge.errors import (
+    EmbedderMismatchError,
+    InvalidQueryError,
+    SearchIndexError,
+    UnknownTenantError,
+)
+from knowledge.index import EmbedderIdentity, IndexMeta, IndexReader, IndexStore, ScoredPassage
+from knowledge.index import SearchMode as SearchMode
+from knowledge.index_edge import EdgeIndexStore
+from knowledge.models import SearchHit, SectionKind, Service
+from knowledge.settings import RetrievalSettings, Settings
+from knowledge.sparse import Bm25Encoder
+
+logger = logging.getLogger(__name__)
+
+_MODES: tuple[str, ...] = get_args(SearchMode)
+# The dialogue's ranker searches one question in several modes (hybrid, then dense and BM25
+# probes); without this memo every message paid for two query embeddings (issue #8 profile).
+# In memory only, keyed by a hash of the text, a few entries.
+_QUERY_MEMO_SIZE = 64
+
+
+def check_embedder(meta: IndexMeta, embedder: Embedder) -> None:
+    """Raise EmbedderMismatchError unless ``embedder`` built the index described by ``meta``."""
+    wanted = EmbedderIdentity(name=embedder.name, dim=embedder.dim)
+    if meta.embedder != wanted:
+        raise EmbedderMismatchError(
+            f"Index built with {meta.embedder.name!r} ({meta.embedder.dim} dims) but settings "
+            f"ask for {wanted.name!r} ({wanted.dim} dims); re-run `govbot ingest` into a new "
+            "GOVBOT_DATA_DIR or change GOVBOT_EMBEDDING__BACKEND / GOVBOT_EMBEDDING__MODEL back"
+        )
+
+
+def aggregate_documents(passages: Sequence[ScoredPassage], k: int) -> list[SearchHit]:
+    """One hit per document (its best passage), best first, ties by document id."""
+    best: dict[str, ScoredPassage] = {}
+    for scored in sorted(passages, key=lambda s: (-s.score, s.passage.passage_id)):
+        best.setdefault(scored.passage.doc_id, scored)
+    ranked = sorted(best.values(), key=lambda s: (-s.score, s.passage.doc_id))[:k]
+    return [
+        SearchHit(
+            doc_id=s.passage.doc_id,
+            tenant=s.passage.tenant,
+            title=s.passage.title,
+            score=s.score,
+            section=s.passage.section,
+            url=s.passage.url,
+            passage_id=s.passage.passage_id,
+            text=s.passage.text,
+            updated=s.passage.updated,
+        )
+        for s in ranked
+    ]
+
+
+class Retriever:
+    """Searches one index store with one embedder, scoped to a tenant per query."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        embedder: Embedder,
+        settings: RetrievalSettings,
+        *,
+        sparse: Bm25Encoder | None = None,
+        query_memo_size: int = _QUERY_MEMO_SIZE,
+    ) -> None:
+        if query_memo_size < 0:
+            raise ValueError(f"query_memo_size must be 0 or more; got {query_memo_size}")
+        self._memo_size = query_memo_size
+        self._store = store
+        self._embedder = embedder
+        self._settings = settings
+        self._sparse = sparse or Bm25Encoder()
+        self._verified: str | None = None
+        self._memo: OrderedDict[str, list[float]] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        try:
+            present = store.current_version() is not None
+        except SearchIndexError as exc:
+            # A Qdrant server down at start: answer 503 until it is back (no restart needed).
+            logger.warning("index not reachable at start; retrying on every query: %s", exc)
+            present = False
+        if present:
+            self._reader()  # fail fast on an embedder mismatch
+
+    @property
+    def meta(self) -> IndexMeta:
+        """Metadata of the index version serving now."""
+        return self._reader().meta
+
+    @property
+    def settings(self) -> RetrievalSettings:
+        """The retrieval settings in use."""
+        return self._settings
+
+    def tenants(self) -> list[str]:
+        """Tenants that have passages in the index."""
+        return list(self._reader().meta.tenants)
+
+    def get_service(self, doc_id: str) -> Service | None:
+        """The full normalised Service for ``doc_id``, or None if the index has no such document."""
+        return self._reader().get_service(doc_id)
+
+    def services(self, tenant: str | None = None) -> list[Service]:
+        """Every Service of the serving index version (optionally of one tenant), by doc id."""
+        return sorted(self._reader().iter_services(tenant), key=lambda s: s.doc_id)
+
+    def embed_query(self, text: str) -> list[float]:
+        """The query embedding of ``text`` (L2-normalised) with the index's embedder."""
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        with self._memo_lock:
+            vector = self._memo.get(key)
+            if vector is not None:
+                self._memo.move_to_end(key)
+                return list(vector)
+        vector = [float(x) for x in self._embedder.embed_query(text).tolist()]
+        if self._memo_size == 0:
+            return vector
+        with self._memo_lock:
+            self._memo[key] = vector
+            if len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
+        return list(vector)
+
+    def search(
+        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+    ) -> list[SearchHit]:
+        """Best ``k`` documents of ``tenant`` for ``query``, one hit per document, best first."""
+        passages = self.search_passages(query, tenant=tenant, mode=mode, k=k, per_document=True)
+        return aggregate_documents(passages, k)
+
+    def search_passages(
+        self,
+        query: str,
+        *,
+        tenant: str,
+        k: int = 5,
+        mode: SearchMode | None = None,
+        per_document: bool = False,
+    ) -> list[ScoredPassage]:
+        """The fused candidate passages behind ``search`` (for evaluation and tracing).
+
+        ``per_document`` returns only the best passage of each of the best ``k`` documents;
+        the index then reads the payload of those passages only (the fast path of ``search``).
+        """
+        text = self._validate(query, k=k)
+        mode = mode or self._settings.mode
+        if mode not in _MODES:
+            raise InvalidQueryError(f"Search mode {mode!r} is unknown; use one of {_MODES}")
+        reader = self._reader()
+        if tenant not in reader.meta.tenants:
+            known = ", ".join(reader.meta.tenants) or "none"
+            raise UnknownTenantError(
+                f"Unknown tenant {tenant[:80]!r}: the index has no passages for it "
+                f"(known tenants: {known}); ingest it first, e.g. "
+                f"`govbot ingest folder DIR --tenant {tenant[:80]}`"
+            )
+        dense = self.embed_query(text) if mode != "bm25" else None
+        sparse = self._sparse.query(text) if mode != "dense" else None
+        candidates = max(self._settings.candidates, k)
+        if mode == "hybrid" and self._settings.fusion == "documents":
+            return self._fuse_documents(reader, dense=dense, sparse=sparse, tenant=tenant)
+        return reader.search(
+            dense=dense,
+            sparse=sparse,
+            tenant=tenant,
+            limit=k if per_document else candidates,
+            mode=mode,
+            candidates=candidates,
+            weights=(self._settings.dense_weight, self._settings.sparse_weight),
+            rrf_k=self._settings.rrf_k,
+            per_document=per_document,
+        )
+
+    def _fuse_documents(
+        self,
+        reader: IndexReader,
+        *,
+        dense: list[float] | None,
+        sparse: tuple[list[int], list[float]] | None,
+        tenant: str,
+    ) -> list[ScoredPassage]:
+        """Document-level score fusion of the raw dense and BM25 candidate lists."""
+        settings = self._settings
+        lists: dict[SearchMode, list[ScoredPassage]] = {}
+        for mode in ("dense", "bm25"):
+            lists[mode] = reader.search(
+                dense=dense,
+                sparse=sparse,
+                tenant=tenant,
+                limit=settings.candidates,
+                mode=mode,
+                candidates=settings.candidates,
+                weights=(settings.dense_weight, settings.sparse_weight),
+                rrf_k=settings.rrf_k,
+            )
+        weights = FusionWeights(
+            dense=settings.dense_weight, sparse=settings.sparse_weight, card=settings.card_weight
+        )
+        return fuse_documents(
+            lists["dense"], lists["bm25"], weights=weights, card_section=SectionKind.SUMMARY.value
+        )
+
+    def close(self) -> None:
+        """Close the store."""
+        self._store.close()
+
+    def __enter__(self) -> Retriever:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _reader(self) -> IndexReader:
+        reader = self._store.reader()
+        if reader.meta.version != self._verified:
+            check_embedder(reader.meta, self._embedder)
+            self._verified = reader.meta.version
+        return reader
+
+    def _validate(self, query: str, *, k: int) -> str:
+        limit = self._settings.max_query_chars
+        if len(query) > limit:
+            raise InvalidQueryError(
+                f"Query is {len(query):,} characters long; the limit is {limit:,} "
+                "(GOVBOT_RETRIEVAL__MAX_QUERY_CHARS); ask a shorter question"
+            )
+        text = query.strip()
+        if not text:
+            raise InvalidQueryError(
+                "Query is empty; ask a question such as 'Wie beantrage ich einen Personalausweis?'"
+            )
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidQueryError(f"Query is not valid text: {exc.reason}") from exc
+        if k < 1:
+            raise InvalidQueryError(f"k must be at least 1; got {k}")
+        return text
+
+
+def open_store(settings: Settings) -> IndexStore:
+    """The index store that ``settings`` asks for (Qdrant Edge on disk by default)."""
+    if settings.index.backend == "client":
+        # Imported here: qdrant-client takes seconds to import, the Edge default never needs it.
+        from knowledge.index_client import ClientIndexStore
+
+        return ClientIndexStore.from_settings(settings)
+    return EdgeIndexStore(settings.index_dir, keep_versions=settings.index.keep_versions)
+
+
+def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+    """A Retriever over the configured store with the configured (or given) embedder."""
+    embedder = embedder or build_embedder(settings.embedding)
+    store = open_store(settings)
+    try:
+        return Retriever(store, embedder, settings.retrieval)
+    except BaseException:
+        store.close()
+        raise

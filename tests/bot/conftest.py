@@ -1,0 +1,100 @@
+"""Fixtures of the API and storage tests: databases (SQLite, PostgreSQL), settings, staff."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.security import hash_password
+from bot.storage import crud
+from bot.storage.db import make_engine, migrate, session_factory
+from bot.storage.models import StaffRole
+from knowledge.settings import ApiSettings, DatabaseSettings, Settings
+
+POSTGRES_ENV = "GOVBOT_TEST_POSTGRES_URL"
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: a SQLite file, or a private schema in the PostgreSQL of CI."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'govbot.sqlite3'}"
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(
+            f"{POSTGRES_ENV} is not set (.ci/run sets it; locally start PostgreSQL and export "
+            "e.g. postgresql+psycopg://govbot:govbot@127.0.0.1:5432/govbot_test)"
+        )
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_settings(data_dir: Path, database_url: str | None = None, **api: object) -> Settings:
+    """Test settings: everything explicit, so no GOVBOT_* variable of the host leaks in."""
+    api_settings = ApiSettings(**{"rate_limit": "10000/minute", **api})  # type: ignore[arg-type]
+    return Settings(
+        env="test",
+        data_dir=data_dir,
+        database=DatabaseSettings(url=database_url),
+        database_url=None,
+        api=api_settings,
+    )
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a SQLite database and an empty data directory under tmp_path."""
+    return make_settings(tmp_path / "data")
+
+
+def add_staff(settings: Settings, *users: str | StaffRole | tuple[str, StaffRole]) -> None:
+    """Create staff users (password STAFF_PASSWORD) as `govbot users create` does.
+
+    Both ``add_staff(s, "anna", StaffRole.AGENT)`` and ``add_staff(s, ("anna", role), …)``.
+    """
+    pairs: list[tuple[str, StaffRole]] = []
+    pending: str | None = None
+    for item in users:
+        if isinstance(item, tuple):
+            pairs.append(item)
+        elif isinstance(item, StaffRole):
+            if pending is None:
+                raise ValueError(f"role {item} given without a username before it")
+            pairs.append((pending, item))
+            pending = None
+        else:
+            pending = item
+    if pending is not None:
+        raise ValueError(f"username {pending!r} given without a role")
+    add_staff_users(settings, *pairs)
+
+
+def add_staff_users(settings: Settings, *users: tuple[str, StaffRole]) -> None:
+    """Create staff users (password STAFF_PASSWORD) in one go."""
+    engine = make_engine(settings.sqlalchemy_url)
+    migrate(engine)
+    password_hash = hash_password(STAFF_PASSWORD)
+    with session_factory(engine)() as session:
+        for username, role in users:
+            crud.create_staff_user(
+                session, username=username, password_hash=password_hash, role=role
+            )
+        session.commit()
+    engine.dispose()

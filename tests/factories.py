@@ -1,0 +1,88 @@
+"""Builders for test data: ``make_<thing>(**overrides)`` returns a valid object."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from knowledge.embedding import Embedder, Vectors
+from knowledge.models import Passage, Section, SectionKind, Service, SourceKind
+
+# --- Service builder (ingest helper) ---------------------------------------------------------
+
+
+def make_service(**overrides: Any) -> Service:
+    """A small valid Munich-style Service; ``doc_id`` follows ``tenant``/``native_id``."""
+    tenant = overrides.pop("tenant", "muenchen")
+    native_id = overrides.pop("native_id", "1063441")
+    fields: dict[str, Any] = {
+        "doc_id": f"{tenant}/{native_id}",
+        "tenant": tenant,
+        "native_id": native_id,
+        "source": SourceKind.DLDB,
+        "title": "Personalausweis",
+        "summary": "Sie erhalten den Personalausweis im Scheckkartenformat mit Chip.",
+        "sections": [
+            Section(
+                kind=SectionKind.DESCRIPTION,
+                title="Beschreibung",
+                text="Sie erhalten den Personalausweis im Scheckkartenformat mit Chip.\n"
+                "Für den Besuch im Bürgerbüro brauchen Sie einen Termin.",
+            ),
+            Section(kind=SectionKind.FEES, title="Gebühren", text="- über 24 Jahren: 46 Euro"),
+        ],
+        "keywords": ["Perso", "Ausweis"],
+        "url": f"https://stadt.muenchen.de/#/services/{native_id}",
+    }
+    fields.update(overrides)
+    return Service(**fields)
+
+
+# --- Passages: one per section, a trivial chunker for index tests (index helper) -------------
+
+
+def make_passages(service: Service) -> list[Passage]:
+    """One passage per non-empty section of ``service`` (summary first), ids ``<doc_id>#<n>``."""
+    pieces = [("Überblick", service.summary)] if service.summary else []
+    pieces += [(section.title, section.text) for section in service.sections if section.text]
+    return [
+        Passage(
+            passage_id=f"{service.doc_id}#{number}",
+            doc_id=service.doc_id,
+            tenant=service.tenant,
+            title=service.title,
+            section=section,
+            text=text,
+            url=service.url,
+            updated=service.updated,
+        )
+        for number, (section, text) in enumerate(pieces)
+    ]
+
+
+# --- An Embedder that records what it embeds (index helper) ----------------------------------
+
+
+class CountingEmbedder:
+    """Wraps a real Embedder and records every passage text it was asked to embed."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.passages: list[str] = []
+        self.queries = 0
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed_query(self, text: str) -> Vectors:
+        self.queries += 1
+        return self.inner.embed_query(text)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        self.passages.extend(texts)
+        return self.inner.embed_passages(texts)

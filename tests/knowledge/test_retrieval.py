@@ -1,0 +1,156 @@
+"""Retriever: documents not passages, bad input, tenants, embedder identity, version swaps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from knowledge.embedding import Embedder
+from knowledge.errors import (
+    EmbedderMismatchError,
+    IndexNotFoundError,
+    InvalidQueryError,
+    UnknownTenantError,
+)
+from knowledge.index import EmbedderIdentity
+from knowledge.index_client import ClientIndexStore
+from knowledge.index_edge import EdgeIndexStore
+from knowledge.retrieval import Retriever, open_retriever, open_store
+from knowledge.settings import IndexSettings, Settings
+from tests.knowledge.conftest import Corpus, build_version
+
+TEN_MB = 10 * 1024 * 1024
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Explicit settings over a temporary data directory (Edge backend)."""
+    return Settings(data_dir=tmp_path / "data", index=IndexSettings(backend="edge"))
+
+
+@pytest.fixture
+def retriever(settings: Settings, corpus: Corpus, embedder: Embedder) -> Iterator[Retriever]:
+    """A Retriever over the corpus, opened the way the CLI and API open it."""
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    with open_retriever(settings, embedder) as retriever:
+        yield retriever
+
+
+def test_search_returns_one_hit_per_document_best_first(retriever: Retriever) -> None:
+    hits = retriever.search("Was brauche ich für einen neuen Personalausweis?", tenant="muenchen")
+    assert hits[0].doc_id == "muenchen/1063441"
+    assert hits[0].title == "Personalausweis"
+    assert len({h.doc_id for h in hits}) == len(hits) == 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert all(h.tenant == "muenchen" for h in hits)
+
+
+def test_k_and_mode_are_honoured(retriever: Retriever) -> None:
+    assert len(retriever.search("Hundesteuer", tenant="muenchen", k=2)) == 2
+    bm25 = retriever.search("Hundesteuer", tenant="muenchen", mode="bm25")
+    assert [h.doc_id for h in bm25] == ["muenchen/7000001", "muenchen/7000002"]
+
+
+def test_identical_documents_are_ordered_by_doc_id(retriever: Retriever) -> None:
+    runs = {tuple(h.doc_id for h in retriever.search("Hund", tenant="muenchen")) for _ in range(5)}
+    assert len(runs) == 1
+    assert list(runs.pop()[:2]) == ["muenchen/7000001", "muenchen/7000002"]
+
+
+def test_get_service_tenants_and_meta(retriever: Retriever, corpus: Corpus) -> None:
+    assert retriever.get_service("lkaugsburg/5484709") == corpus.services[5]
+    assert retriever.get_service("lkaugsburg/0") is None
+    assert retriever.tenants() == ["lkaugsburg", "muenchen"]
+    assert retriever.meta.embedder == corpus.identity
+
+
+@pytest.mark.parametrize("query", ["", "   \n\t "])
+def test_empty_query_is_refused(retriever: Retriever, query: str) -> None:
+    with pytest.raises(InvalidQueryError) as error:
+        retriever.search(query, tenant="muenchen")
+    assert str(error.value) == (
+        "Query is empty; ask a question such as 'Wie beantrage ich einen Personalausweis?'"
+    )
+
+
+def test_ten_megabyte_query_fails_fast_before_embedding(retriever: Retriever) -> None:
+    query = "Personalausweis " * (TEN_MB // 16)
+    started = time.perf_counter()
+    with pytest.raises(InvalidQueryError) as error:
+        retriever.search(query, tenant="muenchen")
+    assert time.perf_counter() - started < 0.5
+    assert str(error.value) == (
+        "Query is 10,485,760 characters long; the limit is 2,000 "
+        "(GOVBOT_RETRIEVAL__MAX_QUERY_CHARS); ask a shorter question"
+    )
+
+
+def test_query_that_is_not_text_is_refused(retriever: Retriever) -> None:
+    with pytest.raises(InvalidQueryError, match="Query is not valid text: surrogates not allowed"):
+        retriever.search("Ausweis \udcff", tenant="muenchen")
+
+
+def test_k_below_one_is_refused(retriever: Retriever) -> None:
+    with pytest.raises(InvalidQueryError, match="k must be at least 1; got 0"):
+        retriever.search("Ausweis", tenant="muenchen", k=0)
+
+
+def test_unknown_tenant_names_the_known_ones(retriever: Retriever) -> None:
+    with pytest.raises(UnknownTenantError) as error:
+        retriever.search("Personalausweis", tenant="berlin")
+    assert str(error.value) == (
+        "Unknown tenant 'berlin': the index has no passages for it (known tenants: "
+        "lkaugsburg, muenchen); ingest it first, e.g. `govbot ingest folder DIR --tenant berlin`"
+    )
+
+
+def test_index_of_another_embedder_is_refused_on_open(
+    settings: Settings, corpus: Corpus, embedder: Embedder
+) -> None:
+    with EdgeIndexStore(settings.index_dir) as store:
+        other = EmbedderIdentity(name="multilingual-e5-small", dim=768)
+        build_version(store, corpus.services, corpus.stored[:0], other)
+    with pytest.raises(EmbedderMismatchError, match=r"\(768 dims\) but settings ask for"):
+        open_retriever(settings, embedder)
+
+
+def test_empty_data_dir_opens_but_cannot_search(settings: Settings, embedder: Embedder) -> None:
+    with (
+        open_retriever(settings, embedder) as retriever,
+        pytest.raises(IndexNotFoundError) as error,
+    ):
+        retriever.search("Personalausweis", tenant="muenchen")
+    assert str(error.value) == (
+        f"No index in {settings.index_dir}: nothing has been ingested yet; run "
+        "`govbot ingest dldb PATH --tenant SLUG` (or another source) first"
+    )
+
+
+def test_a_new_version_is_served_without_a_restart(
+    retriever: Retriever, settings: Settings, corpus: Corpus
+) -> None:
+    assert retriever.get_service("muenchen/1063453") is not None
+    services, stored = corpus.without("muenchen/1063453")
+    with EdgeIndexStore(settings.index_dir) as other_process:
+        new = build_version(other_process, services, stored, corpus.identity)
+    time.sleep(1.1)  # readers look at the pointer at most once per second
+    assert retriever.meta.version == new.version
+    assert retriever.get_service("muenchen/1063453") is None
+    hits = retriever.search("Reisepass", tenant="muenchen", k=10)
+    assert "muenchen/1063453" not in [h.doc_id for h in hits]
+
+
+def test_client_backend_without_url_keeps_its_index_in_the_data_dir(
+    tmp_path: Path, corpus: Corpus, embedder: Embedder
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", index=IndexSettings(backend="client"))
+    with open_store(settings) as store:
+        assert isinstance(store, ClientIndexStore)
+        meta = build_version(store, corpus.services, corpus.stored, corpus.identity)
+    with open_retriever(settings, embedder) as retriever:
+        assert retriever.meta.version == meta.version
+        assert retriever.search("Kindergeld", tenant="lkaugsburg")[0].doc_id == "lkaugsburg/5484709"
