@@ -33,6 +33,7 @@ from bot.api.routes import (
     staff,
     widget,
 )
+from bot.api.routes.api_docs import install_api_docs
 from bot.conversation import AnswerEngine, ConversationService
 from bot.curated import with_curated_answers
 from bot.dialogue import DialogueEngine
@@ -117,10 +118,13 @@ def create_app(
         version="1",
         summary="Assistive citizen chat for municipal services: cited answers, human handoff.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_api_docs without a CDN
+        redoc_url=None,  # likewise
     )
     metrics = Metrics()
     app.state.metrics = metrics
     install_error_handlers(app)
+    install_api_docs(app)
 
     # Routers carry their full /api/v1/... prefix so that the route template seen by the
     # metrics middleware is the public path.

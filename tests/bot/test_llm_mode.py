@@ -259,7 +259,7 @@ def test_llm_down_answers_extractively_says_nothing_and_logs(
         assert answer.trace.mode == "extractive"
         assert answer.trace.llm is not None
         assert answer.trace.llm.outcome == "llm_unavailable"
-    assert "APIConnectionError" in answers[0].trace.llm.reasons[0]  # type: ignore[union-attr]
+    assert "ConnectionError" in answers[0].trace.llm.reasons[0]  # type: ignore[union-attr]
     # The breaker opened after two failed requests: the third is not even attempted.
     assert "circuit breaker is open" in answers[2].trace.llm.reasons[0]  # type: ignore[union-attr]
     logged = [r.getMessage() for r in caplog.records if r.name == "bot.llm"]

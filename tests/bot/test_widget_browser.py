@@ -492,3 +492,20 @@ def test_server_error_offers_a_person_who_can_be_reached(tab: BrowserTab) -> Non
     assert (error.text_content() or "") == ""
     assert page.evaluate("document.activeElement.className") == "govbot-input"
     tab.assert_clean()
+
+
+def test_api_docs_render_offline_from_our_own_server(
+    browser: Browser, server: WidgetServer
+) -> None:
+    """Swagger UI at /docs works on a machine without internet: no CDN request at all."""
+    docs = _open_tab(browser, server.url)
+    try:
+        docs.page.goto(server.url + "/docs")
+        docs.page.locator(".swagger-ui .info .title").wait_for(state="visible")
+        assert "GovBot API" in docs.page.locator(".swagger-ui .info .title").inner_text()
+        docs.page.locator(".opblock-summary-path").first.wait_for()
+        paths = docs.page.locator(".opblock-summary-path").all_inner_texts()
+        assert any(path.startswith("/api/v1/conversations") for path in paths)
+        docs.assert_clean()
+    finally:
+        docs.page.context.close()
