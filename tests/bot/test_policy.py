@@ -51,6 +51,10 @@ CASES = [
         E,
     ),
     ("ich kann nicht mehr und denke dran mir was anzutun", E),
+    # someone else at risk
+    ("Mein Freund will sich umbringen, was soll ich tun?", E),
+    ("Meine Schwester sagt, sie will sich das Leben nehmen", E),
+    ("My son wants to kill himself", E),
     ("im treppenhaus ist voll rauch und ich komm nicht raus", E),
     ("Da ist gerade jemand eingebrochen und noch drin, ich hab mich im Bad eingeschlossen", E),
     ("Ich habe starke Schmerzen in der Brust und mein linker Arm ist taub", E),
