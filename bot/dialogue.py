@@ -28,6 +28,7 @@ from bot.llm import LlmComposer
 from bot.notice import city_name
 from bot.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
 from bot.ranking import Ranking, RankingModel, SearchBackend, ServiceRanker
+from bot.spelling import SpellingCorrector
 from knowledge.errors import InvalidQueryError, SearchIndexError
 from knowledge.models import Service, SourceKind
 from knowledge.settings import Settings
@@ -66,6 +67,7 @@ class DialogueEngine:
         self._ranker = ServiceRanker(retriever, ranking or RankingModel.from_yaml())
         self._composer = Composer(policy, max_chars=self._dialogue.max_answer_chars)
         self._catalogue_cache: dict[tuple[str, str], list[Service]] = {}
+        self._spelling = SpellingCorrector(lambda tenant: retriever.services(tenant))
         # LLM mode only when an endpoint is configured (issue #6); extractive is the default.
         self._llm = (
             LlmComposer.from_settings(settings.llm, policy=policy, composer=self._composer)
@@ -181,7 +183,9 @@ class DialogueEngine:
         return self._search(resolution.query, tenant)
 
     def _search(self, text: str, tenant: str) -> Ranking:
-        """Rank for ``text`` searched with the official terms for its everyday words."""
+        """Rank for ``text``, spelling corrected against the tenant's words and searched
+        with the official terms for its everyday words."""
+        text = self._spelling.correct(text, tenant=tenant, version=self._retriever.meta.version)
         return self._ranker.rank(
             self._policy.expand(text), tenant=tenant, original=self._policy.unmapped(text)
         )

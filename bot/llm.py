@@ -72,6 +72,9 @@ class LlmClient:
             max_retries=0,  # retries are ours (tenacity), so the breaker sees one failure
             temperature=settings.temperature,
             max_completion_tokens=settings.max_tokens,
+            # Many OpenAI-compatible servers (llama.cpp, older vLLM/TGI) read only the
+            # older field and would otherwise generate until the context is full.
+            extra_body={"max_tokens": settings.max_tokens},
         )
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=settings.breaker_fail_max,

@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.answer import AnswerStatus
 from bot.notice import city_name
 from bot.redaction import PLACEHOLDERS, redact
+from bot.separable import SeparableVerbJoiner, SeparableVerbs
 from bot.wording import (
     UMLAUTS,
     WORD,
@@ -133,6 +134,7 @@ class PolicySpec(_Spec):
     messages: dict[str, dict[Language, str]] = Field(default_factory=dict)
     aspects: dict[str, list[str]] = Field(default_factory=dict)
     synonyms: list[SynonymSpec] = Field(default_factory=list)
+    separable_verbs: SeparableVerbs = Field(default_factory=SeparableVerbs)
 
 
 class PolicyDecision(BaseModel):
@@ -179,6 +181,7 @@ class Policy:
             (_regex(item.pattern.translate(UMLAUTS), f"synonyms[{i}]"), item.add)
             for i, item in enumerate(spec.synonyms)
         ]
+        self._separable = SeparableVerbJoiner(spec.separable_verbs)
         self._aspects = {
             name: tuple(_regex(p.translate(UMLAUTS), f"aspects.{name}") for p in patterns)
             for name, patterns in spec.aspects.items()
@@ -223,7 +226,9 @@ class Policy:
     def expand(self, message: str) -> str:
         """``message`` plus the official terms for the everyday words it uses (for search)."""
         text = normalize(message)
-        added = [term for pattern, term in self._synonyms if pattern.search(text)]
+        verbs = self._separable.joined_verbs(text)  # "ziehe … um" → "umziehen"
+        searched = " ".join([text, *verbs])
+        added = [*verbs, *(term for pattern, term in self._synonyms if pattern.search(searched))]
         added = [term for term in dict.fromkeys(added) if normalize(term) not in text]
         return f"{message} ({', '.join(added)})" if added else message
 

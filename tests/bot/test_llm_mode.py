@@ -22,9 +22,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from langchain_core.messages import HumanMessage
 
 from bot.answer import Answer, AnswerStatus
 from bot.dialogue import DialogueEngine
+from bot.llm import LlmClient
 from bot.policy import Policy
 from eval.normalisation import unsupported_numbers
 from eval.scoring import service_text
@@ -75,7 +77,8 @@ def _start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     command = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(assemble()),
-        "--model_alias", MODEL_ALIAS, "--host", "127.0.0.1", "--port", str(port),
+        "--model_alias", MODEL_ALIAS, "--chat_format", "gemma",  # the GGUF carries no template
+        "--host", "127.0.0.1", "--port", str(port),
         "--n_ctx", "4096", "--n_threads", "2",
     ]  # fmt: skip
     with log.open("wb") as out:
@@ -285,3 +288,15 @@ def test_server_stopped_mid_conversation_falls_back(
     assert second.trace.llm is not None
     assert second.trace.llm.outcome == "llm_unavailable"
     assert second.trace.mode == "extractive"
+
+
+def test_the_token_limit_reaches_the_server(llama_server: str) -> None:
+    """llama.cpp ignores ``max_completion_tokens``; without the older field as well the
+    model wrote until its context was full (4,001 tokens, 104 s, on the 2-core machine)."""
+    client = LlmClient(
+        LlmSettings(base_url=llama_server, model=MODEL_ALIAS, max_tokens=16, timeout_s=120)
+    )
+    text = client.complete(
+        [HumanMessage(content="Schreibe eine lange Geschichte über München, 500 Wörter.")]
+    )
+    assert 0 < len(text.split()) <= 16
