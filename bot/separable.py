@@ -5,7 +5,8 @@ In a German main clause the particle of a separable verb moves to the end ("meld
 names the service ("Ummeldung", "Umschreibung", "Zulassung"). ``joined_verbs`` finds a
 known verb form followed, within the same clause, by a particle that ends the clause
 (or stands before a conjunction), and returns the infinitive the citizen meant
-("ummelden"). Which verbs and particles count is data (``separable_verbs`` in bot/rules/policy_de.yaml), not code.
+("ummelden"). Which verbs and particles count is data (``separable_verbs`` in
+bot/rules/policy_de.yaml), not code.
 """
 
 from __future__ import annotations
