@@ -186,9 +186,8 @@ class DialogueEngine:
         """Rank for ``text``, spelling corrected against the tenant's words and searched
         with the official terms for its everyday words."""
         text = self._spelling.correct(text, tenant=tenant, version=self._retriever.meta.version)
-        return self._ranker.rank(
-            self._policy.expand(text), tenant=tenant, original=self._policy.unmapped(text)
-        )
+        query, original = self._policy.search_query(text)
+        return self._ranker.rank(query, tenant=tenant, original=original)
 
     def _choose(self, ranking: Ranking, resolution: Resolution) -> tuple[Service | None, float]:
         """The service to answer from and the confidence in it."""

@@ -224,13 +224,35 @@ class Policy:
         )
 
     def expand(self, message: str) -> str:
-        """``message`` plus the official terms for the everyday words it uses (for search)."""
+        """``message`` plus the official terms for the everyday words it uses (for search).
+
+        An English message whose words map to official terms is searched with the German
+        terms and its unmapped words only: the German catalogue then scores it like its
+        German twin ("resident parking permit" → "Bewohnerparkausweis").
+        """
+        added = self.official_terms(message)
+        if added and detect_language(message) == "en":
+            return " ".join([*added, self.unmapped(message)]).strip()
+        return f"{message} ({', '.join(added)})" if added else message
+
+    def official_terms(self, message: str) -> list[str]:
+        """The official terms (and joined separable verbs) for the everyday words used."""
         text = normalize(message)
         verbs = self._separable.joined_verbs(text)  # "ziehe … um" → "umziehen"
         searched = " ".join([text, *verbs])
         added = [*verbs, *(term for pattern, term in self._synonyms if pattern.search(searched))]
-        added = [term for term in dict.fromkeys(added) if normalize(term) not in text]
-        return f"{message} ({', '.join(added)})" if added else message
+        return [term for term in dict.fromkeys(added) if normalize(term) not in text]
+
+    def search_query(self, message: str) -> tuple[str, str]:
+        """What to search for ``message`` and the citizen's own words for the confidence.
+
+        The own words are ``unmapped(message)``, except for an English message with
+        mapped terms: its remaining English words occur in no German text and would read
+        as a missing topic, so the confidence judges the official terms alone.
+        """
+        query = self.expand(message)
+        english_mapped = query != message and detect_language(message) == "en"
+        return query, "" if english_mapped else self.unmapped(message)
 
     def unmapped(self, message: str) -> str:
         """``message`` (normalised) without the everyday words that a synonym maps."""

@@ -148,7 +148,8 @@ class ServiceRanker:
         """
         retrieved = self.retrieve(query, tenant=tenant)
         clock = time.perf_counter()
-        ranking = self.score(retrieved, query=query, tenant=tenant, original=original or query)
+        own = original if original is not None else query
+        ranking = self.score(retrieved, query=query, tenant=tenant, original=own)
         timings = {**retrieved.timings_ms, "rank": round((time.perf_counter() - clock) * 1000, 2)}
         return ranking.model_copy(update={"timings_ms": timings})
 

@@ -255,6 +255,31 @@ def test_expand_adds_official_terms(policy: Policy) -> None:
     assert policy.expand("Was kostet ein Personalausweis?") == "Was kostet ein Personalausweis?"
 
 
+@pytest.mark.parametrize(
+    ("message", "term"),
+    [
+        ("How do I get a resident parking permit?", "Bewohnerparkausweis"),
+        ("how much is a certificate of good conduct?", "Führungszeugnis"),
+        ("I just moved to Munich. How do I register my address?", "Wohnsitzanmeldung"),
+        ("How can I exchange my US driving licence?", "Umschreibung Führerschein"),
+    ],
+)
+def test_english_is_searched_with_the_german_terms(policy: Policy, message: str, term: str) -> None:
+    query, own_words = policy.search_query(message)
+    assert query.startswith(term) or f" {term}" in query
+    assert own_words == ""  # the confidence judges the official terms, not English words
+
+
+def test_german_keeps_the_citizens_own_words(policy: Policy) -> None:
+    query, own_words = policy.search_query("perso geklaut")
+    assert query == "perso geklaut (Personalausweis, Diebstahl)"
+    assert own_words == ""  # both words are mapped everyday words
+    assert policy.search_query("Wohngeld beantragen") == (
+        "Wohngeld beantragen",
+        "wohngeld beantragen",
+    )
+
+
 def test_never_crashes_on_odd_input(policy: Policy) -> None:
     for message in ["", " ", "\x00\ud800", "🔥" * 500, "a" * 20_000, "\u202e\u0301"]:
         policy.classify(message)
