@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot.security import hash_password
 from bot.storage import crud
 from bot.storage.db import engine_from_settings, migrate, session_factory
-from bot.storage.models import StaffRole, utcnow
+from bot.storage.models import StaffRole, StaffUser, utcnow
 from knowledge.errors import ConfigurationError
 from knowledge.settings import Settings
 
@@ -91,6 +91,71 @@ def list_users() -> None:
             user.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     Console().print(table)
+
+
+def _change_user(username: str, action: str, change: Callable[[StaffUser], None]) -> None:
+    """Apply ``change`` to an existing staff user and write the audit entry."""
+    settings = Settings()
+    with _session(settings) as session:
+        user = crud.get_staff_user(session, username)
+        if user is None:
+            raise ConfigurationError(f"no staff user {username!r}; see `govbot users list`")
+        change(user)
+        crud.audit(
+            session,
+            actor="cli",
+            action=action,
+            target_type="staff",
+            target_id=user.id,
+            details={"username": username},
+        )
+        session.commit()
+
+
+@users.command("deactivate")
+def deactivate_user(
+    username: Annotated[str, typer.Argument(help="Login name of the staff user.")],
+) -> None:
+    """Block a staff user at once: login fails and tokens already issued stop working."""
+
+    def block(user: StaffUser) -> None:
+        user.active = False
+
+    _change_user(username, "staff.deactivated", block)
+    typer.echo(f"deactivated {username!r}")
+
+
+@users.command("activate")
+def activate_user(
+    username: Annotated[str, typer.Argument(help="Login name of the staff user.")],
+) -> None:
+    """Allow a deactivated staff user to log in again."""
+
+    def unblock(user: StaffUser) -> None:
+        user.active = True
+
+    _change_user(username, "staff.activated", unblock)
+    typer.echo(f"activated {username!r}")
+
+
+@users.command("set-password")
+def set_password(
+    username: Annotated[str, typer.Argument(help="Login name of the staff user.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a new password (prompted for, or read with --password-stdin)."""
+    try:
+        password_hash = hash_password(_read_password(password_stdin))
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+    def store(user: StaffUser) -> None:
+        user.password_hash = password_hash
+
+    _change_user(username, "staff.password_set", store)
+    typer.echo(f"password set for {username!r}")
 
 
 def purge(

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.main import create_app
 from bot.security import verify_password
 from bot.storage import crud
 from bot.storage.db import make_engine, session_factory
 from bot.storage.models import Conversation, Role
+from tests.bot.conftest import make_settings
 
 
 def env(tmp_path: Path) -> dict[str, str]:
@@ -76,3 +79,44 @@ def test_purge_anonymises_old_conversations(tmp_path: Path) -> None:
             "older_than_days": 30
         }
     engine.dispose()
+
+
+def test_deactivated_user_cannot_log_in_and_loses_open_sessions(tmp_path: Path) -> None:
+    """Over the real API: a token issued before deactivation is refused afterwards."""
+    runner = CliRunner()
+    password = "correct horse battery"
+    runner.invoke(
+        app, ["users", "create", "carla", "--role", "agent", "--password-stdin"],
+        input=password + "\n", env=env(tmp_path),
+    )  # fmt: skip
+    # The CLI and the API share the SQLite database of tmp_path, as on a real server.
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        login = {"username": "carla", "password": password}
+        token = client.post("/api/v1/auth/token", data=login).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/v1/staff/handoffs", headers=headers).status_code == 200
+
+        blocked = runner.invoke(app, ["users", "deactivate", "carla"], env=env(tmp_path))
+        assert (blocked.exit_code, blocked.output) == (0, "deactivated 'carla'\n")
+        assert client.get("/api/v1/staff/handoffs", headers=headers).status_code == 401
+        assert client.post("/api/v1/auth/token", data=login).status_code == 401
+
+        runner.invoke(app, ["users", "activate", "carla"], env=env(tmp_path))
+        reset = runner.invoke(
+            app, ["users", "set-password", "carla", "--password-stdin"],
+            input="a new long passphrase\n", env=env(tmp_path),
+        )  # fmt: skip
+        assert reset.exit_code == 0
+        assert client.post("/api/v1/auth/token", data=login).status_code == 401
+        renewed = {"username": "carla", "password": "a new long passphrase"}
+        assert client.post("/api/v1/auth/token", data=renewed).status_code == 200
+    listed = runner.invoke(app, ["users", "list"], env=env(tmp_path))
+    assert "carla" in listed.output
+
+
+def test_changing_an_unknown_user_is_a_clear_error(tmp_path: Path) -> None:
+    runner = CliRunner()
+    runner.invoke(app, ["users", "list"], env=env(tmp_path))  # creates the schema
+    result = runner.invoke(app, ["users", "deactivate", "nobody"], env=env(tmp_path))
+    assert result.exit_code != 0
+    assert str(result.exception) == "no staff user 'nobody'; see `govbot users list`"
