@@ -112,17 +112,21 @@ def _change_user(username: str, action: str, change: Callable[[StaffUser], None]
         session.commit()
 
 
+def _set_active(username: str, active: bool) -> None:
+    def apply(user: StaffUser) -> None:
+        user.active = active
+
+    state = "activated" if active else "deactivated"
+    _change_user(username, f"staff.{state}", apply)
+    typer.echo(f"{state} {username!r}")
+
+
 @users.command("deactivate")
 def deactivate_user(
     username: Annotated[str, typer.Argument(help="Login name of the staff user.")],
 ) -> None:
     """Block a staff user at once: login fails and tokens already issued stop working."""
-
-    def block(user: StaffUser) -> None:
-        user.active = False
-
-    _change_user(username, "staff.deactivated", block)
-    typer.echo(f"deactivated {username!r}")
+    _set_active(username, active=False)
 
 
 @users.command("activate")
@@ -130,12 +134,7 @@ def activate_user(
     username: Annotated[str, typer.Argument(help="Login name of the staff user.")],
 ) -> None:
     """Allow a deactivated staff user to log in again."""
-
-    def unblock(user: StaffUser) -> None:
-        user.active = True
-
-    _change_user(username, "staff.activated", unblock)
-    typer.echo(f"activated {username!r}")
+    _set_active(username, active=True)
 
 
 @users.command("set-password")
