@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,6 +48,11 @@ def get_metrics(request: Request) -> Metrics:
     metrics: Metrics = request.app.state.metrics
     return metrics
 
+
+# Paging of staff lists: ``?limit=&offset=`` (BulkLimit for the knowledge base's long lists).
+Limit = Annotated[int, Query(ge=1, le=1000)]
+BulkLimit = Annotated[int, Query(ge=1, le=5000)]
+Offset = Annotated[int, Query(ge=0)]
 
 SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

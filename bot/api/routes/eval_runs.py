@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from bot.api.deps import AuditorDep, SessionDep
+from bot.api.deps import AuditorDep, Limit, Offset, SessionDep
 from bot.api.schemas import error_responses
 from bot.storage.eval_models import (
     EvalCaseResult,
@@ -25,8 +25,6 @@ from bot.storage.eval_models import (
 router = APIRouter(prefix="/api/v1/staff/eval", tags=["evaluation"])
 
 ERRORS = error_responses(401, 403, 404, 422)
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 class EvalRunSummary(BaseModel):

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 
-from bot.api.deps import SessionDep, SettingsDep, require_role
+from bot.api.deps import BulkLimit, Offset, SessionDep, SettingsDep, require_role
 from bot.api.schemas import error_responses
 from bot.api.staff_schemas import (
     IngestJobPublic,
@@ -33,8 +33,6 @@ router = APIRouter(prefix="/api/v1/staff/knowledge", tags=["knowledge"])
 
 ERRORS = error_responses(401, 403, 404, 409, 422)
 EditorDep = Annotated[StaffUser, Depends(require_role(StaffRole.EDITOR))]
-Limit = Annotated[int, Query(ge=1, le=5000)]
-Offset = Annotated[int, Query(ge=0)]
 _STATE_LOCK = threading.Lock()  # guards the lazy creation of the two app.state objects below
 
 
@@ -120,7 +118,7 @@ def list_services(
     source: str | None = None,
     stale: bool | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    limit: Limit = 500,
+    limit: BulkLimit = 500,
     offset: Offset = 0,
 ) -> list[ServiceRow]:
     """Services with their Stand, the oldest first; ``stale=true`` keeps the outdated ones."""
@@ -150,7 +148,7 @@ def list_services(
 
 @router.get("/runs", responses=ERRORS)
 def list_runs(
-    settings: SettingsDep, staff: EditorDep, tenant: str | None = None, limit: Limit = 100
+    settings: SettingsDep, staff: EditorDep, tenant: str | None = None, limit: BulkLimit = 100
 ) -> list[SyncRunPublic]:
     """Completed ingest runs with their counts, newest first (CLI and console runs alike)."""
     runs = []
@@ -199,7 +197,7 @@ def rerun_source(
 
 @router.get("/jobs", responses=ERRORS)
 def list_jobs(
-    session: SessionDep, staff: EditorDep, tenant: str | None = None, limit: Limit = 100
+    session: SessionDep, staff: EditorDep, tenant: str | None = None, limit: BulkLimit = 100
 ) -> list[IngestJobPublic]:
     """Ingest jobs started from the console, newest first."""
     return [job_public(j) for j in staff_crud.list_jobs(session, tenant=tenant, limit=limit)]

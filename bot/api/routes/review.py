@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from bot import corrections
-from bot.api.deps import AnswerReaderDep, SessionDep, require_role
+from bot.api.deps import AnswerReaderDep, Limit, Offset, SessionDep, require_role
 from bot.api.schemas import answer_log_entry, error_responses
 from bot.api.staff_schemas import (
     CorrectionBrief,
@@ -35,8 +35,6 @@ router = APIRouter(prefix="/api/v1/staff/review", tags=["review"])
 
 ERRORS = error_responses(401, 403, 404, 409, 422)
 EditorDep = Annotated[StaffUser, Depends(require_role(StaffRole.EDITOR))]
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("/answers", responses=ERRORS)

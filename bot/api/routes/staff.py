@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
 from bot import handoff
-from bot.api.deps import AgentDep, AnswerReaderDep, AuditorDep, CurrentStaff, SessionDep
+from bot.api.deps import (
+    AgentDep,
+    AnswerReaderDep,
+    AuditorDep,
+    CurrentStaff,
+    Limit,
+    Offset,
+    SessionDep,
+)
 from bot.api.schemas import (
     AgentReply,
     AnswerLogEntry,
@@ -34,8 +42,6 @@ from bot.storage.models import Escalation, HandoffStatus, StaffUser
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
 ERRORS = error_responses(401, 403, 404, 409, 422)
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("/me", responses=ERRORS)
