@@ -86,6 +86,9 @@ class LlmTrace(_Frozen):
     reasons: list[str] = Field(default_factory=list)
     cited_passages: list[str] = Field(default_factory=list)
     latency_ms: float | None = None
+    # What the model wrote (redacted, at most DRAFT_CHARS), also when it was not shown: the
+    # KI-Hub audits refused drafts in the answer log. Never sent to the citizen.
+    draft: str | None = None
 
 
 class AnswerTrace(_Frozen):

@@ -37,6 +37,7 @@ from bot.answering import Composer, Composition, citation
 from bot.grounding import GroundingResult, check_grounding, strip_citations
 from bot.policy import Language, Policy
 from bot.prompting import PROMPT_VERSION, PromptPassage, build_messages, select_passages
+from bot.redaction import redact
 from knowledge.errors import ConfigurationError, LlmError
 from knowledge.models import Service
 from knowledge.settings import LlmSettings
@@ -44,6 +45,7 @@ from knowledge.settings import LlmSettings
 __all__ = ["LlmClient", "LlmComposer"]
 
 logger = logging.getLogger(__name__)
+DRAFT_CHARS = 2000  # of the model's text kept in the trace for audits
 
 # Worth another try: the endpoint may be restarting or overloaded. 4xx other than 429
 # (bad request, authentication) will not get better by asking again.
@@ -162,6 +164,7 @@ class LlmComposer:
         numbered = {p.number: f"{p.title} – {p.section}: {p.text}" for p in passages}
         result = check_grounding(text, numbered, min_support=self._min_support)
         update: dict[str, object] = {
+            "draft": redact(text).text[:DRAFT_CHARS],
             "latency_ms": latency,
             "grounding_ok": result.ok,
             "reasons": result.reasons,

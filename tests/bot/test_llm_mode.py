@@ -164,6 +164,9 @@ def test_shown_answers_contain_no_number_absent_from_their_sources(
         if outcome == "grounding_failed":
             assert answer.trace.grounding == "grounding_failed"
             assert answer.trace.llm.reasons
+            draft = answer.trace.llm.draft  # the refused text, kept for the audit
+            assert draft is not None
+            assert draft.strip() == "" or draft.strip() not in answer.text
     assert len(outcomes) == len(QUESTIONS)
 
 
