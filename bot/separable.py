@@ -35,6 +35,7 @@ class SeparableVerbJoiner:
     def __init__(self, spec: SeparableVerbs) -> None:
         self._infinitives = spec.verbs
         self._pattern: re.Pattern[str] | None = None
+        self._zu_pattern: re.Pattern[str] | None = None
         if spec.verbs and spec.particles:
             stems = "|".join(sorted(map(re.escape, spec.verbs), key=len, reverse=True))
             particles = "|".join(sorted(map(re.escape, spec.particles), key=len, reverse=True))
@@ -42,13 +43,16 @@ class SeparableVerbJoiner:
                 rf"\b(?P<stem>{stems}){_INFLECTION}\b(?P<gap>[^.?!,;:]{{0,{_MAX_GAP}}}?)"
                 rf"\s(?P<particle>{particles})(?=\s*(?:[.?!,;:]|$)|\s+(?:{_CONJUNCTIONS})\b)"
             )
+            self._zu_pattern = re.compile(rf"\b(?P<particle>{particles})zu(?P<stem>{stems})e?n\b")
 
     def joined_verbs(self, text: str) -> list[str]:
-        """Infinitives of the separable verbs in ``text`` ("ummelden"), in order, once each."""
-        if self._pattern is None:
+        """Infinitives of the separable verbs in ``text`` ("ummelden"), in order, once each;
+        zu-infinitives count too ("abzuholen" → "abholen")."""
+        if self._pattern is None or self._zu_pattern is None:
             return []
         found = [
-            match["particle"] + self._infinitives[match["stem"]]
-            for match in self._pattern.finditer(text)
+            (match.start(), match["particle"] + self._infinitives[match["stem"]])
+            for pattern in (self._pattern, self._zu_pattern)
+            for match in pattern.finditer(text)
         ]
-        return list(dict.fromkeys(found))
+        return list(dict.fromkeys(verb for _, verb in sorted(found)))

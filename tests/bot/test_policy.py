@@ -270,6 +270,24 @@ def test_english_is_searched_with_the_german_terms(policy: Policy, message: str,
     assert own_words == ""  # the confidence judges the official terms, not English words
 
 
+@pytest.mark.parametrize(
+    ("message", "added", "not_added"),
+    [
+        ("PIN vom Ausweis vergessen, was nun?", "eID-Funktion PIN", "Fundsache"),
+        ("Ich habe meinen Schirm im Bus vergessen", "Fundsache", "eID"),
+        ("rotes 07 kennzeichen für oldtimer", "Rotes Kennzeichen", "Historisches"),
+        ("Oldtimer Kennzeichen beantragen", "Historisches Kennzeichen", "Rotes"),
+        ("Auskunft für unsere GmbH", "Juristische Person", "Fundsache"),
+    ],
+)
+def test_synonyms_tell_similar_services_apart(
+    policy: Policy, message: str, added: str, not_added: str
+) -> None:
+    expanded = policy.expand(message)
+    assert added in expanded
+    assert not_added not in expanded
+
+
 def test_german_keeps_the_citizens_own_words(policy: Policy) -> None:
     query, own_words = policy.search_query("perso geklaut")
     assert query == "perso geklaut (Personalausweis, Diebstahl)"

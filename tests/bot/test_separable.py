@@ -22,6 +22,8 @@ def policy() -> Policy:
         ("Ich habe ein Auto aus der Schweiz, wie lasse ich das hier zu?", "zulassen"),
         ("Wie schreibe ich das Auto auf mich um", "umschreiben"),
         ("Ich ziehe nächste Woche um, was muss ich tun?", "Wohnsitz ummelden"),  # via synonym
+        ("Muss ich einen Termin machen, um meinen Ausweis abzuholen?", "abholen"),  # zu-inf.
+        ("Wie lange habe ich Zeit, mich umzumelden?", "ummelden"),
     ],
 )
 def test_the_verb_the_citizen_meant_is_searched_for(
