@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from bot.answer import Answer, AnswerStatus, AnswerTrace, Citation, TraceHit, Turn
 from bot.answering import Composer, Composition
 from bot.context import Resolution, previous_doc_ids, resolve_followup
+from bot.emergency_check import DEFAULT_EXAMPLES, EmergencyExamples, SemanticEmergencyCheck
 from bot.llm import LlmComposer
 from bot.notice import city_name
 from bot.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
@@ -38,6 +39,8 @@ __all__ = ["DialogueEngine", "Turn"]
 logger = logging.getLogger(__name__)
 
 _NO_RETRIEVAL_CONFIDENCE = 1.0
+# Labels the semantic emergency check may overrule (handoff, injection, abuse … keep theirs).
+_SAFETY_NET_LABELS = frozenset({PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE})
 _CATALOGUE_CACHE = 256  # catalogue look-ups kept per engine (hint and topic share one search)
 _OFFER_STATUSES = {
     AnswerStatus.HANDOFF,
@@ -68,6 +71,16 @@ class DialogueEngine:
         self._composer = Composer(policy, max_chars=self._dialogue.max_answer_chars)
         self._catalogue_cache: dict[tuple[str, str], list[Service]] = {}
         self._spelling = SpellingCorrector(lambda tenant: retriever.services(tenant))
+        self._emergency_check = (
+            SemanticEmergencyCheck(
+                EmergencyExamples.from_yaml(
+                    self._dialogue.emergency_examples_path or DEFAULT_EXAMPLES
+                ),
+                retriever.embed_query,
+            )
+            if self._dialogue.semantic_emergency_check
+            else None
+        )
         # LLM mode only when an endpoint is configured (issue #6); extractive is the default.
         self._llm = (
             LlmComposer.from_settings(settings.llm, policy=policy, composer=self._composer)
@@ -97,6 +110,9 @@ class DialogueEngine:
             decision = self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
         else:
             decision = self._policy.classify(message, tenant=tenant, language=language)
+            # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
+            if resolve_followup(message, turns).kind == "none":
+                decision = self._semantic_emergency(decision, message, tenant)
         timings = {"policy": _ms(clock)}
         if not decision.retrieve:
             return self._rule_answer(decision, turns, timings)
@@ -121,6 +137,24 @@ class DialogueEngine:
             "llm": answer.trace.llm,
         }
         return answer.model_copy(update={"trace": trace.model_copy(update=llm)})
+
+    def _semantic_emergency(
+        self, decision: PolicyDecision, message: str, tenant: str
+    ) -> PolicyDecision:
+        """Emergency when the rules saw a service question (or nothing of ours) but the
+        message reads like one of the example emergencies."""
+        if self._emergency_check is None or decision.label not in _SAFETY_NET_LABELS:
+            return decision
+        try:
+            match = self._emergency_check.match(message)
+        except (SearchIndexError, InvalidQueryError):
+            return decision  # no index yet: the rules alone decide
+        if not match.emergency:
+            return decision
+        logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
+        return self._policy.emergency(
+            tenant=tenant, language=decision.language, rule_id="emergency.semantic"
+        )
 
     # --- rule answers ------------------------------------------------------------------
 

@@ -270,6 +270,12 @@ class Policy:
             if any(p.search(text) for p in patterns)
         ]
 
+    def emergency(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
+        """The emergency decision with the label's general response (numbers first), for
+        emergencies found by something other than a rule (bot/emergency_check.py)."""
+        decision = self._decision(PolicyLabel.EMERGENCY, None, tenant, language)
+        return decision.model_copy(update={"rule_id": rule_id})
+
     def message(self, key: str, language: Language = "de", **values: str) -> str:
         """A text from the ``messages`` block of the rules file, with ``values`` filled in."""
         try:

@@ -61,6 +61,8 @@ class SearchBackend(Protocol):
 
     def services(self, tenant: str | None = None) -> list[Service]: ...
 
+    def embed_query(self, text: str) -> list[float]: ...
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")

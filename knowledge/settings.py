@@ -89,6 +89,10 @@ class DialogueSettings(BaseModel):
     catalogue_tenant: str | None = "ozg"  # shared OZG catalogue consulted when a city lacks a topic
     history_turns: int = Field(default=6, ge=0, le=50)
     k: int = Field(default=5, ge=1, le=50)
+    # Semantic safety net behind the emergency rules (bot/emergency_check.py); the
+    # examples file defaults to the shipped bot/rules/emergency_examples.yaml.
+    semantic_emergency_check: bool = True
+    emergency_examples_path: Path | None = None
 
 
 class LlmSettings(BaseModel):

@@ -1,0 +1,100 @@
+"""Semantic emergency check: the safety net behind the emergency rules (issue #3 part 3).
+
+The rules of bot/rules/policy_de.yaml know words ("brennt", "bewusstlos", "Suizid"); people
+in danger also write "Jemand liegt regungslos vor unserer Haustür" or "Das Baby ist ganz
+blau". This check compares the message's embedding (the index's own embedder, so nothing
+else is loaded) with example emergencies and with service questions that share their
+vocabulary (bot/rules/emergency_examples.yaml). A message is an emergency when its best
+emergency example reaches ``threshold`` and beats the best non-emergency example by
+``margin``. It runs only when the rules did not already find an emergency; a hit turns the
+answer into the emergency answer (numbers first), so a false alarm costs the citizen one
+extra message, a missed emergency much more. scripts/calibrate_emergency.py chooses the
+threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from knowledge.errors import ConfigurationError
+
+DEFAULT_EXAMPLES = Path(__file__).parent / "rules" / "emergency_examples.yaml"
+MAX_CHARS = 600  # longer messages are judged on their start (emergencies are short)
+
+Embed = Callable[[str], Sequence[float] | npt.NDArray[np.float32]]
+
+
+class EmergencyExamples(BaseModel):
+    """The examples file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    threshold: float = Field(ge=0, le=1)
+    margin: float = Field(ge=-1, le=1)
+    emergencies: list[str] = Field(min_length=1)
+    not_emergencies: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_yaml(cls, path: Path = DEFAULT_EXAMPLES) -> EmergencyExamples:
+        """Load the examples (defaults to the shipped bot/rules/emergency_examples.yaml)."""
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigurationError(f"cannot load emergency examples {path}: {exc}") from exc
+
+
+class EmergencyMatch(BaseModel):
+    """How close a message is to the examples, and the verdict."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    emergency: bool
+    similarity: float
+    nearest: str
+    other_similarity: float
+
+
+class SemanticEmergencyCheck:
+    """Nearest-example check over embeddings; the examples are embedded on first use."""
+
+    def __init__(self, examples: EmergencyExamples, embed: Embed) -> None:
+        self.examples = examples
+        self._embed = embed
+        self._positive: npt.NDArray[np.float32] | None = None
+        self._negative: npt.NDArray[np.float32] | None = None
+
+    def match(self, message: str) -> EmergencyMatch:
+        """Similarities of ``message`` to the nearest emergency and non-emergency example."""
+        positive, negative = self._banks()
+        vector = np.asarray(self._embed(message[:MAX_CHARS]), dtype=np.float32)
+        scores = positive @ vector
+        best = int(np.argmax(scores))
+        similarity = float(scores[best])
+        other = float(np.max(negative @ vector)) if len(negative) else -1.0
+        verdict = (
+            similarity >= self.examples.threshold and similarity - other >= self.examples.margin
+        )
+        return EmergencyMatch(
+            emergency=verdict,
+            similarity=round(similarity, 4),
+            nearest=self.examples.emergencies[best],
+            other_similarity=round(other, 4),
+        )
+
+    def _banks(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        if self._positive is None or self._negative is None:
+            self._positive = self._stack(self.examples.emergencies)
+            self._negative = self._stack(self.examples.not_emergencies)
+        return self._positive, self._negative
+
+    def _stack(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.vstack([np.asarray(self._embed(t), dtype=np.float32) for t in texts])
