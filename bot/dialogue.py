@@ -25,6 +25,7 @@ from bot.answer import Answer, AnswerStatus, AnswerTrace, Citation, TraceHit, Tu
 from bot.answering import Composer, Composition
 from bot.context import Resolution, previous_doc_ids, resolve_followup
 from bot.emergency_check import DEFAULT_EXAMPLES, EmergencyExamples, SemanticEmergencyCheck
+from bot.lexicon import content_stems
 from bot.llm import LlmComposer
 from bot.notice import city_name
 from bot.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
@@ -145,6 +146,8 @@ class DialogueEngine:
         message reads like one of the example emergencies."""
         if self._emergency_check is None or decision.label not in _SAFETY_NET_LABELS:
             return decision
+        if not content_stems(message, topical=True, numbers=False):
+            return decision  # "Was soll ich machen?" names nothing that could be in danger
         try:
             match = self._emergency_check.match(message)
         except (SearchIndexError, InvalidQueryError):

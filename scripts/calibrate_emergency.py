@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 
 from bot.emergency_check import EmergencyExamples, EmergencyMatch, SemanticEmergencyCheck
+from bot.lexicon import content_stems
 from bot.policy import Policy, PolicyLabel
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
@@ -58,7 +59,8 @@ def main() -> None:
             def fires(q: str, t: float = threshold, m: float = margin) -> bool:
                 match = matches[q]
                 hit = match.similarity >= t and match.similarity - match.other_similarity >= m
-                return hit and labels[q] in TURNABLE
+                named = bool(content_stems(q, topical=True, numbers=False))  # as bot/dialogue.py
+                return hit and named and labels[q] in TURNABLE
 
             missed = [
                 q for q in positives if labels[q] is not PolicyLabel.EMERGENCY and not fires(q)

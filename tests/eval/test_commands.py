@@ -83,8 +83,11 @@ def test_gate_runs_the_set_and_fails_with_a_policy_without_emergency_rules(
     broken = tmp_path / "no_emergency_rules.yaml"
     broken.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
 
-    code, _, err = invoke(env | {"GOVBOT_DIALOGUE__RULES_PATH": str(broken)}, "gate",
-                          "--baseline", "1", "--no-progress")  # fmt: skip
+    broken_env = env | {  # no emergency rules and no semantic safety net behind them
+        "GOVBOT_DIALOGUE__RULES_PATH": str(broken),
+        "GOVBOT_DIALOGUE__SEMANTIC_EMERGENCY_CHECK": "false",
+    }
+    code, _, err = invoke(broken_env, "gate", "--baseline", "1", "--no-progress")
     assert code == 1
     assert "emergency missed in 1 case(s): bh-em-fire-kitchen" in err
 

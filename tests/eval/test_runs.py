@@ -86,16 +86,20 @@ def runs(
     eval_set = tiny_set(directory)
     policy = Policy.from_yaml()
 
-    def run_with(chosen: Policy, label: str) -> RunRecord:
-        engine = DialogueEngine(munich_retriever, policy=chosen, settings=settings)
-        return Runner(engine, settings=settings, retriever=munich_retriever).run(
-            eval_set, label=label
-        )
+    def run_with(chosen: Policy, label: str, used: Settings = settings) -> RunRecord:
+        engine = DialogueEngine(munich_retriever, policy=chosen, settings=used)
+        return Runner(engine, settings=used, retriever=munich_retriever).run(eval_set, label=label)
 
+    # Broken on purpose: no emergency rules and no semantic safety net behind them.
+    no_net = settings.dialogue.model_copy(update={"semantic_emergency_check": False})
     records = [
         run_with(policy, "first"),
         run_with(policy, "second"),
-        run_with(without_emergency_rules(policy), "broken policy"),
+        run_with(
+            without_emergency_rules(policy),
+            "broken policy",
+            settings.model_copy(update={"dialogue": no_net}),
+        ),
     ]
     db = make_engine(settings.sqlalchemy_url)
     migrate(db)
