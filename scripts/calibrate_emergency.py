@@ -25,7 +25,7 @@ from knowledge.settings import Settings
 
 TURNABLE = (PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE)
 THRESHOLDS = (0.84, 0.85, 0.86, 0.87, 0.88)
-MARGINS = (0.0, 0.01, 0.02)
+MARGINS = (0.0, 0.005, 0.01, 0.015, 0.02)
 
 
 def _cases(paths: list[Path]) -> tuple[list[str], list[str]]:
@@ -66,7 +66,7 @@ def main() -> None:
                 q for q in positives if labels[q] is not PolicyLabel.EMERGENCY and not fires(q)
             ]
             alarms = [q for q in negatives if labels[q] is not PolicyLabel.EMERGENCY and fires(q)]
-            print(f"threshold {threshold:.2f} margin {margin:.2f}: missed {len(missed)}, "
+            print(f"threshold {threshold:.3f} margin {margin:.3f}: missed {len(missed)}, "
                   f"false alarms {len(alarms)}")  # fmt: skip
     retriever.close()
 
