@@ -78,6 +78,8 @@ class DialogueEngine:
                     self._dialogue.emergency_examples_path or DEFAULT_EXAMPLES
                 ),
                 retriever.embed_query,
+                model=lambda: retriever.meta.embedder.name,
+                cache_dir=settings.data_dir / "cache",
             )
             if self._dialogue.semantic_emergency_check
             else None
@@ -88,6 +90,16 @@ class DialogueEngine:
             if settings.llm.base_url
             else None
         )
+
+    def warm_up(self) -> None:
+        """Embed the emergency examples now (about a second), not in the first citizen's
+        request; a missing index is no error here (the first request will say so)."""
+        if self._emergency_check is None:
+            return
+        try:
+            self._emergency_check.match("Warm-up")
+        except (SearchIndexError, InvalidQueryError) as exc:
+            logger.warning("emergency examples not embedded at start: %s", exc)
 
     @classmethod
     def from_settings(cls, settings: Settings, retriever: SearchBackend) -> DialogueEngine:

@@ -14,6 +14,7 @@ threshold.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -62,11 +63,22 @@ class EmergencyMatch(BaseModel):
 
 
 class SemanticEmergencyCheck:
-    """Nearest-example check over embeddings; the examples are embedded on first use."""
+    """Nearest-example check over embeddings; the examples are embedded on first use and,
+    with a ``cache_dir``, kept on disk per model and examples file (a one-shot
+    ``govbot ask`` then does not embed 135 examples for one question)."""
 
-    def __init__(self, examples: EmergencyExamples, embed: Embed) -> None:
+    def __init__(
+        self,
+        examples: EmergencyExamples,
+        embed: Embed,
+        *,
+        model: Callable[[], str] = lambda: "unknown",
+        cache_dir: Path | None = None,
+    ) -> None:
         self.examples = examples
         self._embed = embed
+        self._model = model
+        self._cache_dir = cache_dir
         self._positive: npt.NDArray[np.float32] | None = None
         self._negative: npt.NDArray[np.float32] | None = None
 
@@ -90,9 +102,44 @@ class SemanticEmergencyCheck:
 
     def _banks(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         if self._positive is None or self._negative is None:
-            self._positive = self._stack(self.examples.emergencies)
-            self._negative = self._stack(self.examples.not_emergencies)
+            cached = self._load()
+            if cached is None:
+                cached = (
+                    self._stack(self.examples.emergencies),
+                    self._stack(self.examples.not_emergencies),
+                )
+                self._save(*cached)
+            self._positive, self._negative = cached
         return self._positive, self._negative
+
+    def _cache_file(self) -> Path | None:
+        if self._cache_dir is None:
+            return None
+        texts = [self._model(), *self.examples.emergencies, "", *self.examples.not_emergencies]
+        key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:24]
+        return self._cache_dir / f"emergency-examples-{key}.npz"
+
+    def _load(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
+        path = self._cache_file()
+        if path is None or not path.exists():
+            return None
+        try:
+            with np.load(path) as stored:
+                return stored["positive"], stored["negative"]
+        except (OSError, ValueError, KeyError):
+            return None  # a damaged cache is rebuilt
+
+    def _save(self, positive: npt.NDArray[np.float32], negative: npt.NDArray[np.float32]) -> None:
+        path = self._cache_file()
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".partial.npz")
+            np.savez(partial, positive=positive, negative=negative)
+            partial.replace(path)  # atomic: readers see the old file or the whole new one
+        except OSError:
+            pass  # a read-only data directory only costs the embedding next time
 
     def _stack(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:

@@ -150,10 +150,13 @@ def create_app(
 
 
 def build_engine(settings: Settings, retriever: Retriever) -> AnswerEngine:
-    """The dialogue engine over ``retriever`` with the configured (or shipped) policy rules."""
+    """The dialogue engine over ``retriever`` with the configured (or shipped) policy rules,
+    warmed up so that the first citizen does not wait for one-off work."""
     rules = settings.dialogue.rules_path
     policy = Policy.from_yaml(rules) if rules is not None else Policy.from_yaml()
-    return DialogueEngine(retriever, policy=policy, settings=settings)
+    engine = DialogueEngine(retriever, policy=policy, settings=settings)
+    engine.warm_up()
+    return engine
 
 
 def _open_retriever(settings: Settings) -> Retriever | None:

