@@ -230,10 +230,7 @@ class Policy:
         terms and its unmapped words only: the German catalogue then scores it like its
         German twin ("resident parking permit" → "Bewohnerparkausweis").
         """
-        added = self.official_terms(message)
-        if added and detect_language(message) == "en":
-            return " ".join([*added, self.unmapped(message)]).strip()
-        return f"{message} ({', '.join(added)})" if added else message
+        return self.search_query(message)[0]
 
     def official_terms(self, message: str) -> list[str]:
         """The official terms (and joined separable verbs) for the everyday words used."""
@@ -250,9 +247,12 @@ class Policy:
         mapped terms: its remaining English words occur in no German text and would read
         as a missing topic, so the confidence judges the official terms alone.
         """
-        query = self.expand(message)
-        english_mapped = query != message and detect_language(message) == "en"
-        return query, "" if english_mapped else self.unmapped(message)
+        added = self.official_terms(message)
+        if not added:
+            return message, self.unmapped(message)
+        if detect_language(message) == "en":
+            return " ".join([*added, self.unmapped(message)]).strip(), ""
+        return f"{message} ({', '.join(added)})", self.unmapped(message)
 
     def unmapped(self, message: str) -> str:
         """``message`` (normalised) without the everyday words that a synonym maps."""
