@@ -24,8 +24,12 @@ from collections.abc import Sequence
 from bot.answer import Answer, AnswerStatus, AnswerTrace, Citation, TraceHit, Turn
 from bot.answering import Composer, Composition
 from bot.context import Resolution, previous_doc_ids, resolve_followup
-from bot.emergency_check import DEFAULT_EXAMPLES, EmergencyExamples, SemanticEmergencyCheck
-from bot.lexicon import content_stems
+from bot.emergency_check import (
+    DEFAULT_EXAMPLES,
+    EmergencyExamples,
+    SemanticEmergencyCheck,
+    applies,
+)
 from bot.llm import LlmComposer
 from bot.notice import city_name
 from bot.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
@@ -40,8 +44,6 @@ __all__ = ["DialogueEngine", "Turn"]
 logger = logging.getLogger(__name__)
 
 _NO_RETRIEVAL_CONFIDENCE = 1.0
-# Labels the semantic emergency check may overrule (handoff, injection, abuse … keep theirs).
-_SAFETY_NET_LABELS = frozenset({PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE})
 _CATALOGUE_CACHE = 256  # catalogue look-ups kept per engine (hint and topic share one search)
 _OFFER_STATUSES = {
     AnswerStatus.HANDOFF,
@@ -119,17 +121,17 @@ class DialogueEngine:
         """The bot's answer to ``message`` in a conversation with ``tenant``."""
         clock = time.perf_counter()
         turns = _earlier_turns(message, history, self._dialogue.history_turns)
+        resolution = resolve_followup(message, turns)
         if _confirms_offer(message, turns):
             decision = self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
         else:
             decision = self._policy.classify(message, tenant=tenant, language=language)
             # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
-            if resolve_followup(message, turns).kind == "none":
+            if resolution.kind == "none":
                 decision = self._semantic_emergency(decision, message, tenant)
         timings = {"policy": _ms(clock)}
         if not decision.retrieve:
             return self._rule_answer(decision, turns, timings)
-        resolution = resolve_followup(message, turns)
         try:
             ranking = self._rank(resolution, tenant)
         except (SearchIndexError, InvalidQueryError) as exc:
@@ -156,10 +158,8 @@ class DialogueEngine:
     ) -> PolicyDecision:
         """Emergency when the rules saw a service question (or nothing of ours) but the
         message reads like one of the example emergencies."""
-        if self._emergency_check is None or decision.label not in _SAFETY_NET_LABELS:
+        if self._emergency_check is None or not applies(decision.label, message):
             return decision
-        if not content_stems(message, topical=True, numbers=False):
-            return decision  # "Was soll ich machen?" names nothing that could be in danger
         try:
             match = self._emergency_check.match(message)
         except (SearchIndexError, InvalidQueryError):

@@ -23,10 +23,28 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.lexicon import content_stems
+from bot.policy import PolicyLabel
 from knowledge.errors import ConfigurationError
 
 DEFAULT_EXAMPLES = Path(__file__).parent / "rules" / "emergency_examples.yaml"
 MAX_CHARS = 600  # longer messages are judged on their start (emergencies are short)
+# Labels the check may overrule (handoff, injection, abuse … keep theirs).
+OVERRULABLE = frozenset({PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE})
+
+
+def applies(label: PolicyLabel, message: str) -> bool:
+    """Whether the check may turn a message the rules labelled ``label`` into an emergency:
+    only service and out-of-scope questions, and only if they name something ("Was soll
+    ich machen?" sits close to every example)."""
+    return label in OVERRULABLE and bool(content_stems(message, topical=True, numbers=False))
+
+
+def is_emergency(similarity: float, other: float, *, threshold: float, margin: float) -> bool:
+    """The verdict: near enough to an emergency example, and nearer than to any
+    counter-example by ``margin``."""
+    return similarity >= threshold and similarity - other >= margin
+
 
 Embed = Callable[[str], Sequence[float] | npt.NDArray[np.float32]]
 
@@ -90,11 +108,10 @@ class SemanticEmergencyCheck:
         best = int(np.argmax(scores))
         similarity = float(scores[best])
         other = float(np.max(negative @ vector)) if len(negative) else -1.0
-        verdict = (
-            similarity >= self.examples.threshold and similarity - other >= self.examples.margin
-        )
         return EmergencyMatch(
-            emergency=verdict,
+            emergency=is_emergency(
+                similarity, other, threshold=self.examples.threshold, margin=self.examples.margin
+            ),
             similarity=round(similarity, 4),
             nearest=self.examples.emergencies[best],
             other_similarity=round(other, 4),

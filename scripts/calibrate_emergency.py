@@ -8,7 +8,7 @@ Cases whose expected status includes "emergency" are positives, all others negat
 (single-turn cases only). For each threshold and margin of a small grid it prints what the
 whole policy would do: emergencies missed by rules *and* check, and non-emergencies the
 check would wrongly turn into emergencies (only service and out-of-scope questions can be
-turned, as in bot/dialogue.py). Pick the highest threshold that misses nothing.
+turned: bot/emergency_check.applies). Pick the highest threshold that misses nothing.
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ import argparse
 import json
 from pathlib import Path
 
-from bot.emergency_check import EmergencyExamples, EmergencyMatch, SemanticEmergencyCheck
-from bot.lexicon import content_stems
+from bot.emergency_check import (
+    EmergencyExamples,
+    EmergencyMatch,
+    SemanticEmergencyCheck,
+    applies,
+    is_emergency,
+)
 from bot.policy import Policy, PolicyLabel
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
 
-TURNABLE = (PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE)
 THRESHOLDS = (0.84, 0.85, 0.86, 0.87, 0.88)
 MARGINS = (0.0, 0.005, 0.01, 0.015, 0.02)
 
@@ -58,9 +62,8 @@ def main() -> None:
 
             def fires(q: str, t: float = threshold, m: float = margin) -> bool:
                 match = matches[q]
-                hit = match.similarity >= t and match.similarity - match.other_similarity >= m
-                named = bool(content_stems(q, topical=True, numbers=False))  # as bot/dialogue.py
-                return hit and named and labels[q] in TURNABLE
+                hit = is_emergency(match.similarity, match.other_similarity, threshold=t, margin=m)
+                return hit and applies(labels[q], q)
 
             missed = [
                 q for q in positives if labels[q] is not PolicyLabel.EMERGENCY and not fires(q)
