@@ -254,7 +254,7 @@ def parse_cases(text: str, *, source: str) -> list[EvalCase]:
             errors.append(f"{source}:{number}: not valid JSON: {exc.msg} (column {exc.colno})")
             continue
         except ValidationError as exc:
-            errors.extend(f"{source}:{number}: {_describe(err)}" for err in exc.errors())
+            errors.extend(f"{source}:{number}: {describe_error(err)}" for err in exc.errors())
             continue
         if case.id in first_line:
             errors.append(
@@ -294,7 +294,7 @@ def load_set(name_or_path: str | Path, *, sets_dir: Path = SETS_DIR) -> EvalSet:
     )
 
 
-def _describe(error: ErrorDetails) -> str:
+def describe_error(error: ErrorDetails) -> str:
     """Render one pydantic error as ``field.path: message``."""
     location = ".".join(str(part) for part in error["loc"]) or "(case)"
     return f"{location}: {error['msg']}"
