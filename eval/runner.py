@@ -27,7 +27,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.answer import Answer, Turn
-from bot.conversation import AnswerEngine
+from bot.services.conversations import AnswerEngine
 from eval.records import RunInfo, RunRecord, build_record, environment, git_state
 from eval.records import settings_snapshot as snapshot_of
 from eval.retrieval import require_known_ids

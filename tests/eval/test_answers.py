@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.dialogue import DialogueEngine
-from bot.policy import Policy
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.policy import Policy
 from eval.answers import load_cases, run_answers
 from eval.cli import app
 from eval.runner import Runner
