@@ -216,19 +216,28 @@ def list_command(
     """Stored runs, newest first, with their key metrics."""
     with database(_settings()) as session:
         runs = list_runs(session, set_name=set_name, limit=limit)
-        table = Table(title="Evaluation runs", width=80)
-        for column in ("id", "set", "label", "started", "commit"):
-            table.add_column(column, no_wrap=column in ("id", "commit"), overflow="fold")
+        table = Table(
+            title="Evaluation runs",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        table.add_column("id", justify="right", no_wrap=True)
+        table.add_column("set", overflow="fold", min_width=8)
+        table.add_column("label", overflow="fold", min_width=8)
+        table.add_column("started", no_wrap=True)
+        table.add_column("commit", no_wrap=True)
         for name in LIST_METRICS:
             table.add_column(LIST_HEADERS[name], justify="right", no_wrap=True)
         for row in runs:
             table.add_row(
                 str(row.id),
-                f"{row.set_name} v{row.set_version} {row.set_sha256[:8]}",
+                f"{row.set_name} {row.set_sha256[:6]}",
                 row.label or "",
-                row.started_at.strftime("%Y-%m-%d %H:%M"),
-                (row.git_commit or "?")[:8] + ("+" if row.git_dirty else ""),
-                *(_fmt(row.metrics.get(name)) for name in LIST_METRICS),
+                row.started_at.strftime("%m-%d %H:%M"),
+                (row.git_commit or "?")[:7] + ("+" if row.git_dirty else ""),
+                *(_short(row.metrics.get(name)) for name in LIST_METRICS),
             )
     _out.print(table)
 
