@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from bot import handoff
 from bot.answer import Answer, AnswerStatus, HandoffInfo, Turn
 from bot.errors import ServiceUnavailableError, StateConflictError
-from bot.redaction import redact
+from bot.redaction import redact, redact_trace
 from bot.storage import crud
 from bot.storage.models import (
     AnswerRecord,
@@ -313,7 +313,7 @@ class ConversationService:
             confidence=answer.confidence,
             topic=(answer.topic or "")[:200] or None,
             public=public_payload(answer),
-            trace=answer.trace.model_dump(mode="json"),
+            trace=redact_trace(answer.trace.model_dump(mode="json")),
             index_version=answer.trace.index_version,
             embedder=answer.trace.embedder,
             created_at=utcnow(),

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.redaction import redact_trace
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
 
 ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "closed"]
@@ -400,7 +401,8 @@ def answer_log_entry(record: AnswerRecord, votes: list[Feedback]) -> AnswerLogEn
             FeedbackPublic(helpful=v.helpful, comment=v.comment_redacted, created_at=v.created_at)
             for v in votes
         ],
-        trace=record.trace,
+        # Redacted again when shown: rows written before redaction rules improved.
+        trace=redact_trace(record.trace),
     )
 
 

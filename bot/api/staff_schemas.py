@@ -351,3 +351,15 @@ class AuditVocabulary(_Out):
     actions: list[str]
     actors: list[str]
     target_types: list[str]
+
+
+# --- erasure --------------------------------------------------------------------------
+
+
+class ConversationDeleted(_Out):
+    """What deleting a conversation removed (ids and counts; the text is gone)."""
+
+    conversation_id: str
+    tenant: str
+    handoffs: list[str]
+    messages: int

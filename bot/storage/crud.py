@@ -16,10 +16,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.errors import NotFoundError, StateConflictError
 
-# The answer log, audit log and retention live in bot/storage/logs.py; re-exported here so
-# that callers keep one repository module to import.
+# The answer log and audit log live in bot/storage/logs.py, retention in retention.py;
+# re-exported here so that callers keep one repository module to import.
 from bot.storage.logs import AnswerFilter as AnswerFilter
-from bot.storage.logs import anonymise_before as anonymise_before
 from bot.storage.logs import audit as audit
 from bot.storage.logs import list_audit as list_audit
 from bot.storage.logs import query_answers as query_answers
@@ -36,6 +35,7 @@ from bot.storage.models import (
     StaffUser,
     utcnow,
 )
+from bot.storage.retention import anonymise_before as anonymise_before
 
 # --- conversations and messages -------------------------------------------------------
 
