@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 import logging
 import os
 from typing import Annotated, Any
@@ -10,8 +11,10 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from bot.signing_key import with_signing_key
 from bot.storage.db import engine_from_settings, migrate
-from knowledge.settings import Settings
+from knowledge.errors import ConfigurationError
+from knowledge.settings import MIN_JWT_SECRET_CHARS, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,9 @@ def serve(
         os.environ["GOVBOT_EMBEDDING__THREADS"] = str(per_worker)
     bind_host = host or settings.api.host
     bind_port = port or settings.api.port
+    _check_exposure(settings, bind_host)
+    # Made here once, before the workers start, so that they all read the same secret.
+    with_signing_key(settings)
     typer.echo(f"GovBot API on http://{bind_host}:{bind_port} (docs at /docs)", err=True)
     uvicorn.run(
         "bot.main:app_factory",
@@ -51,6 +57,35 @@ def serve(
         log_level=settings.log_level.lower(),
         log_config=_log_config(settings.log_level.upper()),
     )
+
+
+def _check_exposure(settings: Settings, bind_host: str) -> None:
+    """Refuse a weak configured secret on a non-loopback address; warn about dev mode there."""
+    if _is_loopback(bind_host):
+        return
+    secret = settings.api.jwt_secret
+    if secret is not None and len(secret.get_secret_value()) < MIN_JWT_SECRET_CHARS:
+        raise ConfigurationError(
+            f"GOVBOT_API__JWT_SECRET has fewer than {MIN_JWT_SECRET_CHARS} characters and "
+            f"{bind_host} is reachable from other machines: set a random secret "
+            "(`openssl rand -hex 32`) or unset it to use the one kept in the data directory"
+        )
+    if settings.env != "production":
+        logger.warning(
+            "serving on %s with GOVBOT_ENV=%s: set GOVBOT_ENV=production for anything "
+            "reachable from other machines (it refuses demo accounts and weak secrets)",
+            bind_host,
+            settings.env,
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: assume it is reachable
 
 
 def _log_config(level: str) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from bot.dialogue import DialogueEngine
 from bot.metrics import Metrics
 from bot.policy import Policy
 from bot.ratelimit import RateLimiter
+from bot.signing_key import with_signing_key
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import SearchIndexError
 from knowledge.retrieval import Retriever, open_retriever
@@ -56,9 +57,11 @@ def create_app(
     engine: AnswerEngine | None = None,
 ) -> FastAPI:
     """The GovBot API; the lifespan migrates the database and opens what was not passed."""
+    configured = settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings = with_signing_key(configured)
         db_engine = engine_from_settings(settings)
         migrate(db_engine)
         own_retriever = retriever is None and engine is None

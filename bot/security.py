@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.errors import AuthError, TokenExpiredError
 from bot.storage.models import StaffRole
+from knowledge.errors import ConfigurationError
 from knowledge.settings import ApiSettings
 
 ALGORITHM = "HS256"
@@ -63,7 +64,7 @@ def create_access_token(
         "iat": int(issued.timestamp()),
         "exp": int((issued + lifetime).timestamp()),
     }
-    token = jwt.encode(claims, api.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+    token = jwt.encode(claims, _secret(api), algorithm=ALGORITHM)
     return token, int(lifetime.total_seconds())
 
 
@@ -72,7 +73,7 @@ def decode_access_token(token: str, *, api: ApiSettings) -> TokenClaims:
     try:
         claims = jwt.decode(
             token,
-            api.jwt_secret.get_secret_value(),
+            _secret(api),
             algorithms=[ALGORITHM],
             options={"require": ["sub", "exp", "role"]},
         )
@@ -93,3 +94,12 @@ def decode_access_token(token: str, *, api: ApiSettings) -> TokenClaims:
         role=role,
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
     )
+
+
+def _secret(api: ApiSettings) -> str:
+    if api.jwt_secret is None:
+        raise ConfigurationError(
+            "no token signing secret: build the app with create_app(), which fills it in "
+            "from GOVBOT_API__JWT_SECRET or the data directory (bot/signing_key.py)"
+        )
+    return api.jwt_secret.get_secret_value()

@@ -17,8 +17,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.errors import ConfigurationError
 
-# Refused when GOVBOT_ENV=production (see _refuse_unsafe_production).
-DEV_JWT_SECRET = "dev-only-insecure-secret-change-me"
+# Published in earlier versions as the default signing secret: refused everywhere, since
+# anybody could mint admin tokens with it (issue 14, finding 2).
+PUBLISHED_JWT_SECRETS = frozenset({"dev-only-insecure-secret-change-me"})
+MIN_JWT_SECRET_CHARS = 32
 
 
 class IndexSettings(BaseModel):
@@ -124,7 +126,9 @@ class ApiSettings(BaseModel):
     rate_limit: str = "30/minute"
     # `limits` storage URI; "memory://" counts per worker process (e.g. "redis://host:6379").
     rate_limit_storage: str = "memory://"
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # None: a random secret kept in <data_dir>/jwt-secret (mode 0600), made on first start
+    # (bot/signing_key.py); production requires it to be set explicitly.
+    jwt_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     trust_proxy_headers: bool = False
 
@@ -246,14 +250,20 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> Settings:
-        if self.env == "production":
-            secret = self.api.jwt_secret.get_secret_value()
-            if secret == DEV_JWT_SECRET or len(secret) < 32:
-                raise ConfigurationError(
-                    "GOVBOT_API__JWT_SECRET must be set to a random value of at least 32 "
-                    "characters when GOVBOT_ENV=production (e.g. `openssl rand -hex 32`)"
-                )
+    def _refuse_unsafe_secrets(self) -> Settings:
+        secret = self.api.jwt_secret.get_secret_value() if self.api.jwt_secret else None
+        if secret in PUBLISHED_JWT_SECRETS:
+            raise ConfigurationError(
+                "GOVBOT_API__JWT_SECRET is the secret published in GovBot's repository; "
+                "unset it (a random one is kept in the data directory) or set your own "
+                "(e.g. `openssl rand -hex 32`)"
+            )
+        if self.env == "production" and (secret is None or len(secret) < MIN_JWT_SECRET_CHARS):
+            raise ConfigurationError(
+                f"GOVBOT_API__JWT_SECRET must be set to a random value of at least "
+                f"{MIN_JWT_SECRET_CHARS} characters when GOVBOT_ENV=production "
+                "(e.g. `openssl rand -hex 32`)"
+            )
         return self
 
     @property
