@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.table import Table
 
@@ -26,7 +27,7 @@ from bot import cli_admin, cli_ask, cli_console, cli_rasa, cli_serve
 from knowledge.errors import ConfigurationError, GovBotError
 from knowledge.models import SearchHit
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
+from knowledge.settings import Settings, explain_settings_error
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +74,8 @@ def _settings() -> Settings:
     """Build the one Settings object of this process from the environment."""
     try:
         return Settings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    except (ValidationError, SettingsError) as exc:
+        raise ConfigurationError(explain_settings_error(exc)) from exc
 
 
 @app.callback()
@@ -149,4 +150,7 @@ def main() -> None:
         app()
     except GovBotError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
+    except (ValidationError, SettingsError) as exc:  # Settings() built by a subcommand
+        print(f"Error: {explain_settings_error(exc)}", file=sys.stderr)
         sys.exit(EXIT_USER_ERROR)

@@ -118,6 +118,7 @@ def _change_user(username: str, action: str, change: Callable[[StaffUser], None]
 def _set_active(username: str, active: bool) -> None:
     def apply(user: StaffUser) -> None:
         user.active = active
+        user.token_version += 1  # tokens issued before stay revoked after re-activation
 
     state = "activated" if active else "deactivated"
     _change_user(username, f"staff.{state}", apply)
@@ -147,7 +148,8 @@ def set_password(
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
-    """Set a new password (prompted for, or read with --password-stdin)."""
+    """Set a new password (prompted for, or read with --password-stdin); signs the user out
+    everywhere (tokens issued before stop working)."""
     try:
         password_hash = hash_password(_read_password(password_stdin))
     except ValueError as exc:
@@ -155,6 +157,7 @@ def set_password(
 
     def store(user: StaffUser) -> None:
         user.password_hash = password_hash
+        user.token_version += 1  # every token issued with the old password stops working
 
     _change_user(username, "staff.password_set", store)
     typer.echo(f"password set for {username!r}")

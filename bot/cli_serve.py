@@ -53,7 +53,10 @@ def serve(
         host=bind_host,
         port=bind_port,
         workers=workers,
-        proxy_headers=settings.api.trust_proxy_headers,
+        # uvicorn rewrites the peer to the right-most untrusted hop of X-Forwarded-For only
+        # for these addresses (access logs then show the citizen's address, not the proxy's).
+        proxy_headers=bool(settings.api.trusted_proxies),
+        forwarded_allow_ips=settings.api.trusted_proxies or None,
         log_level=settings.log_level.lower(),
         log_config=_log_config(settings.log_level.upper()),
     )
@@ -91,6 +94,11 @@ def _is_loopback(host: str) -> bool:
 def _log_config(level: str) -> dict[str, Any]:
     """uvicorn's logging plus GovBot's own loggers (applied in every worker process)."""
     config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    # Conversation ids are credentials: masked in access log lines (bot/access_log.py).
+    config.setdefault("filters", {})["conversation_ids"] = {
+        "()": "bot.access_log.MaskConversationIds"
+    }
+    config["handlers"]["access"]["filters"] = ["conversation_ids"]
     for name in ("bot", "knowledge"):
         config["loggers"][name] = {"handlers": ["default"], "level": level, "propagate": False}
     return config

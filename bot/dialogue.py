@@ -37,6 +37,7 @@ from bot.ranking import Ranking, RankingModel, SearchBackend, ServiceRanker
 from bot.spelling import SpellingCorrector
 from knowledge.errors import InvalidQueryError, SearchIndexError
 from knowledge.models import Service, SourceKind
+from knowledge.query_bounds import shorten
 from knowledge.settings import Settings
 
 __all__ = ["DialogueEngine", "Turn"]
@@ -233,10 +234,20 @@ class DialogueEngine:
 
     def _search(self, text: str, tenant: str) -> Ranking:
         """Rank for ``text``, spelling corrected against the tenant's words and searched
-        with the official terms for its everyday words."""
+        with the official terms for its everyday words. A long message, a follow-up to one
+        and the added terms stay within the retrieval limit (issue 14, finding 9)."""
+        text = self._bounded(text)
         text = self._spelling.correct(text, tenant=tenant, version=self._retriever.meta.version)
         query, original = self._policy.search_query(text)
-        return self._ranker.rank(query, tenant=tenant, original=original)
+        return self._ranker.rank(
+            self._bounded(query), tenant=tenant, original=self._bounded(original)
+        )
+
+    def _bounded(self, text: str) -> str:
+        retrieval = self._settings.retrieval
+        return shorten(
+            text, max_chars=retrieval.max_query_chars, max_word_chars=retrieval.max_word_chars
+        )
 
     def _choose(self, ranking: Ranking, resolution: Resolution) -> tuple[Service | None, float]:
         """The service to answer from and the confidence in it."""

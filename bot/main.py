@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from bot.api.errors import install_error_handlers
@@ -35,12 +35,13 @@ from bot.api.routes import (
     widget,
 )
 from bot.api.routes.api_docs import install_api_docs
+from bot.api.validation import storable_parameters
 from bot.conversation import AnswerEngine, ConversationService
 from bot.curated import with_curated_answers
 from bot.dialogue import DialogueEngine
 from bot.metrics import Metrics
 from bot.policy import Policy
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import EngineBudget, RateLimiter, open_storage
 from bot.signing_key import with_signing_key
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import SearchIndexError
@@ -104,6 +105,7 @@ def create_app(
             engine=active_engine,
             known_tenants=known_tenants,
             index_ready=index_ready,
+            budget=budget,
         )
         logger.info(
             "GovBot API ready (database %s, engine %s)",
@@ -122,10 +124,14 @@ def create_app(
         version="1",
         summary="Assistive citizen chat for municipal services: cited answers, human handoff.",
         lifespan=lifespan,
+        dependencies=[Depends(storable_parameters)],
         docs_url=None,  # served by install_api_docs without a CDN
         redoc_url=None,  # likewise
     )
     metrics = Metrics()
+    # One counter storage (memory, or Redis shared by all replicas) for every limit.
+    storage = open_storage(settings.api)
+    budget = EngineBudget(settings.api, storage=storage)
     app.state.metrics = metrics
     install_error_handlers(app)
     install_api_docs(app)
@@ -139,7 +145,9 @@ def create_app(
         app.include_router(module.router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings.api), metrics=metrics)
+    limiter = RateLimiter(settings.api, storage=storage)
+    app.state.limiter = limiter
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, metrics=metrics)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

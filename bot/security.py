@@ -33,6 +33,7 @@ class TokenClaims(BaseModel):
     username: str
     role: StaffRole
     expires_at: datetime
+    version: int = 0  # the account's token_version when issued (older: revoked)
 
 
 def hash_password(password: str) -> str:
@@ -53,7 +54,12 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 def create_access_token(
-    username: str, *, role: StaffRole, api: ApiSettings, now: datetime | None = None
+    username: str,
+    *,
+    role: StaffRole,
+    api: ApiSettings,
+    version: int = 0,
+    now: datetime | None = None,
 ) -> tuple[str, int]:
     """A signed token for ``username`` and its lifetime in seconds."""
     issued = now or datetime.now(UTC)
@@ -61,6 +67,7 @@ def create_access_token(
     claims = {
         "sub": username,
         "role": role.value,
+        "ver": version,
         "iat": int(issued.timestamp()),
         "exp": int((issued + lifetime).timestamp()),
     }
@@ -93,6 +100,7 @@ def decode_access_token(token: str, *, api: ApiSettings) -> TokenClaims:
         username=str(claims["sub"]),
         role=role,
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        version=int(claims.get("ver", 0)),
     )
 
 

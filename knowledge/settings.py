@@ -12,8 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from knowledge.errors import ConfigurationError
 
@@ -62,6 +69,10 @@ class RetrievalSettings(BaseModel):
     chunk_words: int = Field(default=250, ge=20, le=2000)
     chunk_overlap_words: int = Field(default=30, ge=0, le=500)
     max_query_chars: int = Field(default=2000, ge=10, le=100_000)
+    # What is embedded of a query (issue 14, finding 5: embedding time grows with tokens):
+    # words cut to max_word_chars, then beginning and end within max_embed_chars.
+    max_embed_chars: int = Field(default=600, ge=50, le=100_000)
+    max_word_chars: int = Field(default=48, ge=8, le=1000)
 
 
 class DatabaseSettings(BaseModel):
@@ -123,14 +134,33 @@ class ApiSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64_000, ge=1024)
     max_message_chars: int = Field(default=2000, ge=10)
-    rate_limit: str = "30/minute"
+    rate_limit: str = "30/minute"  # citizens' POSTs per client address
+    read_rate_limit: str = "300/minute"  # citizens' GETs (the widget polls) per address
+    login_rate_limit: str = "10/minute"  # staff login attempts per user name
+    login_address_rate_limit: str = "60/minute"  # staff login attempts per address
+    # Seconds of answering (the one engine per process) one client may use (issue 14,
+    # finding 5): a client sending costly messages waits, the others are answered.
+    engine_time_limit: str = "20/minute"
     # `limits` storage URI; "memory://" counts per worker process (e.g. "redis://host:6379").
     rate_limit_storage: str = "memory://"
     # None: a random secret kept in <data_dir>/jwt-secret (mode 0600), made on first start
     # (bot/signing_key.py); production requires it to be set explicitly.
     jwt_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed; the
+    # client is the right-most hop that is none of them (bot/client_address.py).
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Kept for configurations from before trusted_proxies: true needs trusted_proxies.
     trust_proxy_headers: bool = False
+
+    @model_validator(mode="after")
+    def _proxies_named(self) -> ApiSettings:
+        if self.trust_proxy_headers and not self.trusted_proxies:
+            raise ConfigurationError(
+                "GOVBOT_API__TRUST_PROXY_HEADERS=true trusts X-Forwarded-For from anybody; "
+                "name the proxies instead: GOVBOT_API__TRUSTED_PROXIES='[\"172.28.0.10\"]'"
+            )
+        return self
 
 
 class ConsoleSettings(BaseModel):
@@ -291,3 +321,22 @@ class Settings(BaseSettings):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_dir / 'govbot.sqlite3').resolve()}"
+
+
+def explain_settings_error(exc: ValidationError | SettingsError) -> str:
+    """One line naming the GOVBOT_* variable(s) at fault, for the command line (finding 9)."""
+    if isinstance(exc, SettingsError):
+        field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        return (
+            f"GOVBOT_{field.upper()}__… is not valid{cause}; lists and objects are JSON, "
+            f"e.g. GOVBOT_API__CORS_ORIGINS='[\"https://www.muenchen.de\"]'"
+        )
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        name = "GOVBOT_" + "__".join(loc).upper() if loc else "GOVBOT_*"
+        secret = any(word in name for word in ("SECRET", "KEY", "PASSWORD", "URL"))
+        shown = "" if secret else f" (got {error.get('input')!r})"
+        problems.append(f"{name}: {error.get('msg')}{shown}")
+    return "invalid settings: " + "; ".join(problems)

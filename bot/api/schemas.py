@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.api.validation import InputModel
 from bot.redaction import redact_trace
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
 
@@ -14,8 +15,8 @@ ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "close
 RoleName = Literal["citizen", "bot", "agent", "system"]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """Request bodies: unknown fields refused, texts and numbers storable (validation.py)."""
 
 
 class _Out(BaseModel):

@@ -12,11 +12,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.schemas import AnswerLogEntry, AuditEntryPublic, CitationPublic
+from bot.api.validation import InputModel
 from bot.storage.staff_models import AnswerReview, Correction, IngestJob
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """Request bodies: unknown fields refused, texts and numbers storable (validation.py)."""
 
 
 class _Out(BaseModel):

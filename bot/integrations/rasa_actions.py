@@ -25,6 +25,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
+from bot.access_log import log_ref
 from bot.integrations import rasa_responses
 from bot.integrations.govbot_api import (
     ConversationStarted,
@@ -202,11 +203,15 @@ class GovBotHandoffAction(_GovBotAction):
                     handoff = await self._escalate(api, conversation_id, transcript)
             except GovBotApiError as exc:
                 logger.warning(
-                    "action_govbot_handoff failed (conversation %s): %s", conversation_id, exc.code
+                    "action_govbot_handoff failed (conversation %s): %s",
+                    log_ref(conversation_id) if conversation_id else "-",
+                    exc.code,
                 )
                 _utter(dispatcher, rasa_responses.handoff_failed(language))
                 return _conversation_events(started)
-        logger.info("handoff %s opened for conversation %s", handoff.reference, conversation_id)
+        logger.info(
+            "handoff %s opened for conversation %s", handoff.reference, log_ref(conversation_id)
+        )
         _utter(dispatcher, [rasa_responses.handoff_confirmation(handoff, language)])
         return _conversation_events(started)
 

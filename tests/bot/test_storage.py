@@ -239,7 +239,7 @@ def test_answer_log_filters_by_status_confidence_and_feedback(session: Session) 
     conversation = crud.create_conversation(session, tenant="muenchen", language="de")
     sure = _answer(session, conversation, status="answered", confidence=0.9)
     unsure = _answer(session, conversation, status="unanswerable", confidence=0.2)
-    crud.add_feedback(session, unsure, helpful=False, comment_redacted="falsch")
+    crud.set_feedback(session, unsure, helpful=False, comment_redacted="falsch")
     session.commit()
 
     def ids(**filters: Any) -> list[int]:
