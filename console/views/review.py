@@ -181,8 +181,8 @@ def _answer_detail(ctx: PageContext, answer: ReviewedAnswer) -> None:
     with st.expander("Nachvollziehbarkeit (Trace, Index, Modell)"):
         st.caption(f"Index {answer.index_version or '–'} · Embedder {answer.embedder or '–'}")
         st.json(answer.trace, expanded=False)
-    _verdict(ctx, answer)
-    if ctx.can_edit:
+    if ctx.can_edit:  # auditors read only (issue 14, finding 8)
+        _verdict(ctx, answer)
         _correction_form(ctx, answer)
 
 
