@@ -144,7 +144,7 @@ class ApiSettings(BaseModel):
     # `limits` storage URI; "memory://" counts per worker process (e.g. "redis://host:6379").
     rate_limit_storage: str = "memory://"
     # None: a random secret kept in <data_dir>/jwt-secret (mode 0600), made on first start
-    # (bot/signing_key.py); production requires it to be set explicitly.
+    # (bot/services/signing_key.py); production requires it to be set explicitly.
     jwt_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed; the

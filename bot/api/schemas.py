@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.validation import InputModel
-from bot.redaction import redact_trace
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
+from bot.understanding.redaction import redact_trace
 
 ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "closed"]
 RoleName = Literal["citizen", "bot", "agent", "system"]

@@ -25,7 +25,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from bot.access_log import log_ref
 from bot.integrations import rasa_responses
 from bot.integrations.govbot_api import (
     ConversationStarted,
@@ -36,6 +35,7 @@ from bot.integrations.govbot_api import (
     TranscriptLine,
 )
 from bot.integrations.rasa_responses import BotMessage
+from bot.services.access_log import log_ref
 from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError
-from bot.redaction import redact_trace
 from bot.storage.logs import audit
 from bot.storage.models import AnswerRecord, Conversation, Escalation, Message
+from bot.understanding.redaction import redact_trace
 
 logger = logging.getLogger(__name__)
 

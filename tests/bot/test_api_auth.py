@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from bot.main import create_app
-from bot.security import create_access_token
-from bot.signing_key import with_signing_key
+from bot.services.security import create_access_token
+from bot.services.signing_key import with_signing_key
 from bot.storage.models import StaffRole
 from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users

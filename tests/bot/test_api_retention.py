@@ -17,7 +17,7 @@ from alembic import command
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from bot.main import create_app
 from bot.storage import crud
 from bot.storage.db import alembic_config, make_engine, migrate, session_factory

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from bot.main import create_app
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever

@@ -22,7 +22,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from bot.main import create_app
 from bot.storage.models import StaffRole
 from knowledge.errors import ConfigurationError

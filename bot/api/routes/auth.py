@@ -12,8 +12,8 @@ from bot.api.deps import SessionDep, SettingsDep, refuse_demo_in_production
 from bot.api.middleware import CLIENT_STATE_KEY
 from bot.api.schemas import Token, error_responses
 from bot.errors import AuthError, RateLimitedError
-from bot.ratelimit import RateLimiter
-from bot.security import create_access_token, verify_password
+from bot.services.ratelimit import RateLimiter
+from bot.services.security import create_access_token, verify_password
 from bot.storage import crud
 from bot.storage.models import StaffRole
 

@@ -23,7 +23,7 @@ from bot.api.schemas import (
     message_public,
 )
 from bot.api.validation import MAX_ID, RecordId
-from bot.notice import ai_notice
+from bot.texts.notice import ai_notice
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 

@@ -5,7 +5,7 @@ Revises: 0003
 Issue 14, finding 1: ``answers.trace`` kept the raw retrieval query (and for follow-ups the
 previous question), so e-mail addresses and phone numbers reached editors and auditors.
 New rows are redacted when written; this redacts every existing row with the same rules
-(bot/redaction.py), in batches so that a large answer log does not sit in memory.
+(bot/understanding/redaction.py), in batches so that a large answer log does not sit in memory.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from bot.redaction import redact_trace
+from bot.understanding.redaction import redact_trace
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
