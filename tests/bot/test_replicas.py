@@ -80,7 +80,7 @@ def _api(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300  # two workers on a loaded 2-core machine
         while True:
             try:
                 httpx.get(f"{base}/health", timeout=2)
