@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError
 from bot.services.security import hash_password
+from bot.settings import Settings
 from bot.storage import crud, retention
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from bot.storage.models import StaffRole, StaffUser, utcnow
 from bot.storage.retention import audit_deletion, compact
 from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
 
 users = typer.Typer(no_args_is_help=True, help="Manage staff accounts (agents, editors, …).")
 

@@ -28,10 +28,10 @@ from bot.cli import ask as cli_ask
 from bot.cli import console as cli_console
 from bot.cli import rasa as cli_rasa
 from bot.cli import serve as cli_serve
+from bot.settings import Settings, explain_settings_error
 from knowledge.errors import ConfigurationError, GovBotError
 from knowledge.models import SearchHit
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings, explain_settings_error
 
 logger = logging.getLogger(__name__)
 

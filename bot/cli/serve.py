@@ -12,9 +12,9 @@ import typer
 import uvicorn
 
 from bot.services.signing_key import with_signing_key
+from bot.settings import MIN_JWT_SECRET_CHARS, Settings
 from bot.storage.db import engine_from_settings, migrate
 from knowledge.errors import ConfigurationError
-from knowledge.settings import MIN_JWT_SECRET_CHARS, Settings
 
 logger = logging.getLogger(__name__)
 

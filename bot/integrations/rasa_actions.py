@@ -36,7 +36,7 @@ from bot.integrations.govbot_api import (
 )
 from bot.integrations.rasa_responses import BotMessage
 from bot.services.access_log import log_ref
-from knowledge.settings import Settings
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 

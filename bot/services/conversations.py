@@ -31,6 +31,7 @@ from bot.errors import RateLimitedError, ServiceUnavailableError, StateConflictE
 from bot.services import handoff
 from bot.services.access_log import log_ref
 from bot.services.ratelimit import EngineBudget
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.models import (
     AnswerRecord,
@@ -43,9 +44,9 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.understanding.redaction import redact, redact_trace
+from bot.understanding.wording import Language
 from knowledge.errors import InvalidQueryError, UnknownTenantError
 from knowledge.models import validate_tenant_slug
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +57,16 @@ LANGUAGES = ("de", "en")
 class AnswerEngine(Protocol):
     """What the conversation needs from bot.dialogue.DialogueEngine."""
 
-    def respond(self, message: str, *, tenant: str, history: Sequence[Turn]) -> Answer:
-        """The answer to ``message`` given the earlier turns."""
+    def respond(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn],
+        language: Language | None = None,
+    ) -> Answer:
+        """The answer to ``message`` given the earlier turns, in ``language`` (or the
+        message's own)."""
         ...
 
 
@@ -156,7 +165,10 @@ class ConversationService:
         # (30 s waits, then 500), and on SQLite a write begun before answering held the
         # database-wide write lock through it (busy_timeout, then 503).
         session.rollback()
-        answer = self._answer(cleaned, tenant=tenant, history=history, client=client)
+        language: Language = "en" if conversation.language == "en" else "de"
+        answer = self._answer(
+            cleaned, tenant=tenant, history=history, language=language, client=client
+        )
         conversation = crud.get_conversation(session, conversation_id, lock=True)
         self._check_answerable(conversation)  # an agent may have taken over meanwhile
         message = crud.add_message(
@@ -246,7 +258,9 @@ class ConversationService:
             for m in messages
         ]
 
-    def _answer(self, text: str, *, tenant: str, history: list[Turn], client: str) -> Answer | None:
+    def _answer(
+        self, text: str, *, tenant: str, history: list[Turn], language: Language, client: str
+    ) -> Answer | None:
         if self._engine is None:
             return None
         self._check_budget(client)
@@ -254,7 +268,7 @@ class ConversationService:
             self._check_budget(client)  # requests queued behind the lock count too
             started = time.perf_counter()
             try:
-                return self._engine.respond(text, tenant=tenant, history=history)
+                return self._engine.respond(text, tenant=tenant, history=history, language=language)
             finally:
                 if self._budget is not None:
                     self._budget.charge(client, time.perf_counter() - started)

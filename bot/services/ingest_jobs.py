@@ -24,10 +24,10 @@ from pydantic import BaseModel, SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import NotFoundError, StateConflictError
+from bot.settings import IngestSourceSettings, Settings
 from bot.storage import crud, staff_crud
 from bot.storage.models import StaffUser, utcnow
 from bot.storage.staff_models import IngestJob, JobStatus
-from knowledge.settings import IngestSourceSettings, Settings
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from bot.services.client_address import ClientAddress, parse_networks
+from bot.settings import ApiSettings
 from knowledge.errors import ConfigurationError
-from knowledge.settings import ApiSettings
 
 LimitName = Literal["write", "read", "login", "login_address"]
 

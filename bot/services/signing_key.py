@@ -19,8 +19,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from bot.settings import MIN_JWT_SECRET_CHARS, Settings
 from knowledge.errors import ConfigurationError
-from knowledge.settings import MIN_JWT_SECRET_CHARS, Settings
 
 logger = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from bot.main import create_app
 from bot.services.security import create_access_token
 from bot.services.signing_key import with_signing_key
+from bot.settings import Settings
 from bot.storage.models import StaffRole
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users
 
 

@@ -19,9 +19,9 @@ import yaml
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import ApiSettings
 from bot.storage.models import StaffRole
 from knowledge.errors import ConfigurationError
-from knowledge.settings import ApiSettings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.conftest import live_server
 

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import Settings
 from knowledge.query_bounds import shorten
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import make_settings
 from tests.bot.test_api_handoff import Citizen
 

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.models import StaffRole
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users
 
 TOO_BIG = str(2**64 + 1)

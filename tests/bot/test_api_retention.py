@@ -19,11 +19,11 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import alembic_config, make_engine, migrate, session_factory
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import add_staff_users, make_settings
 from tests.bot.test_api_handoff import Citizen, login
 

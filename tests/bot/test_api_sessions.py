@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.bot.test_api_handoff import Citizen, login
 

@@ -24,9 +24,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
 from bot.main import create_app
+from bot.settings import KnowledgeAdminSettings, Settings
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import KnowledgeAdminSettings, Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.conftest import live_server
 

@@ -24,9 +24,9 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app
 from bot.main import create_app
+from bot.settings import ApiSettings, Settings
 from bot.storage.models import StaffRole
 from knowledge.errors import ConfigurationError
-from knowledge.settings import ApiSettings, Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 
 PUBLISHED = "dev-only-insecure-secret-change-me"
