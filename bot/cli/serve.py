@@ -18,6 +18,8 @@ from knowledge.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
 
+WORKER_STARTUP_S = 120
+
 
 def serve(
     host: Annotated[
@@ -53,6 +55,10 @@ def serve(
         host=bind_host,
         port=bind_port,
         workers=workers,
+        # uvicorn kills a worker that does not answer its health ping within 5 s; a worker
+        # still importing the embedder on a loaded machine takes longer and was killed and
+        # restarted forever (issue 14, item 12: two workers never came up on 2 busy cores).
+        timeout_worker_healthcheck=WORKER_STARTUP_S,
         # uvicorn rewrites the peer to the right-most untrusted hop of X-Forwarded-For only
         # for these addresses (access logs then show the citizen's address, not the proxy's).
         proxy_headers=bool(settings.api.trusted_proxies),
