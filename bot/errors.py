@@ -4,11 +4,12 @@
     ├── NotFoundError               a conversation, message, handoff or user id that does not exist
     ├── StateConflictError          an action the current state forbids (claim a closed handoff)
     ├── ServiceUnavailableError     the answering pipeline is not ready (no index loaded yet)
+    ├── RateLimitedError            a client used up its budget (engine time)
     └── AuthError                   staff authentication failed
         ├── TokenExpiredError           the bearer token's ``exp`` has passed
         └── PermissionDeniedError       authenticated, but the role may not do this
 
-The HTTP layer (bot/api/errors.py) maps them to 404, 409, 503, 401 and 403.
+The HTTP layer (bot/api/errors.py) maps them to 404, 409, 503, 429, 401 and 403.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ class StateConflictError(GovBotError):
 
 class ServiceUnavailableError(GovBotError):
     """The answering pipeline cannot answer right now (e.g. no index has been built)."""
+
+
+class RateLimitedError(GovBotError):
+    """A client used up its budget; it may try again after ``retry_after_s`` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class AuthError(GovBotError):

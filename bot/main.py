@@ -10,7 +10,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from bot.api.errors import install_error_handlers
@@ -24,6 +24,7 @@ from bot.api.routes import (
     audit,
     auth,
     conversations,
+    erasure,
     eval_runs,
     handoff_answers,
     health,
@@ -34,11 +35,13 @@ from bot.api.routes import (
     widget,
 )
 from bot.api.routes.api_docs import install_api_docs
+from bot.api.validation import storable_parameters
 from bot.assistant import build_assistant
 from bot.services.conversations import AnswerEngine, ConversationService
 from bot.services.curated import with_curated_answers
 from bot.services.metrics import Metrics
-from bot.services.ratelimit import RateLimiter
+from bot.services.ratelimit import EngineBudget, RateLimiter, open_storage
+from bot.services.signing_key import with_signing_key
 from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import SearchIndexError
@@ -54,9 +57,11 @@ def create_app(
     engine: AnswerEngine | None = None,
 ) -> FastAPI:
     """The GovBot API; the lifespan migrates the database and opens what was not passed."""
+    configured = settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings = with_signing_key(configured)
         db_engine = engine_from_settings(settings)
         migrate(db_engine)
         own_retriever = retriever is None and engine is None
@@ -102,6 +107,7 @@ def create_app(
             engine=active_engine,
             known_tenants=known_tenants,
             index_ready=index_ready,
+            budget=budget,
         )
         logger.info(
             "GovBot API ready (database %s, engine %s)",
@@ -120,10 +126,14 @@ def create_app(
         version="1",
         summary="Assistive citizen chat for municipal services: cited answers, human handoff.",
         lifespan=lifespan,
+        dependencies=[Depends(storable_parameters)],
         docs_url=None,  # served by install_api_docs without a CDN
         redoc_url=None,  # likewise
     )
     metrics = Metrics()
+    # One counter storage (memory, or Redis shared by all replicas) for every limit.
+    storage = open_storage(settings.api)
+    budget = EngineBudget(settings.api, storage=storage)
     app.state.metrics = metrics
     install_error_handlers(app)
     install_api_docs(app)
@@ -133,11 +143,13 @@ def create_app(
     for module in (conversations, auth, staff, eval_runs, health, widget):
         app.include_router(module.router)
     # Staff console (issue #5).
-    for module in (review, knowledge_admin, insights, audit, handoff_answers):
+    for module in (review, knowledge_admin, insights, audit, handoff_answers, erasure):
         app.include_router(module.router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
-    app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings.api), metrics=metrics)
+    limiter = RateLimiter(settings.api, storage=storage)
+    app.state.limiter = limiter
+    app.add_middleware(RateLimitMiddleware, limiter=limiter, metrics=metrics)
     if settings.api.cors_origins:
         app.add_middleware(
             CORSMiddleware,

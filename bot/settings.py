@@ -12,7 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
+from pydantic_settings import SettingsError
 
 from knowledge.errors import ConfigurationError
 from knowledge.settings import (
@@ -23,7 +31,8 @@ from knowledge.settings import (
 )
 
 __all__ = [
-    "DEV_JWT_SECRET",
+    "MIN_JWT_SECRET_CHARS",
+    "PUBLISHED_JWT_SECRETS",
     "ApiSettings",
     "ConsoleSettings",
     "CuratedSettings",
@@ -38,10 +47,13 @@ __all__ = [
     "RasaSettings",
     "RetrievalSettings",
     "Settings",
+    "explain_settings_error",
 ]
 
-# Refused when GOVBOT_ENV=production (see _refuse_unsafe_production).
-DEV_JWT_SECRET = "dev-only-insecure-secret-change-me"
+# Published in earlier versions as the default signing secret: refused everywhere, since
+# anybody could mint admin tokens with it (issue 14, finding 2).
+PUBLISHED_JWT_SECRETS = frozenset({"dev-only-insecure-secret-change-me"})
+MIN_JWT_SECRET_CHARS = 32
 
 
 class DatabaseSettings(BaseModel):
@@ -106,12 +118,33 @@ class ApiSettings(BaseModel):
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64_000, ge=1024)
     max_message_chars: int = Field(default=2000, ge=10)
-    rate_limit: str = "30/minute"
+    rate_limit: str = "30/minute"  # citizens' POSTs per client address
+    read_rate_limit: str = "300/minute"  # citizens' GETs (the widget polls) per address
+    login_rate_limit: str = "10/minute"  # staff login attempts per user name
+    login_address_rate_limit: str = "60/minute"  # staff login attempts per address
+    # Seconds of answering (the one engine per process) one client may use (issue 14,
+    # finding 5): a client sending costly messages waits, the others are answered.
+    engine_time_limit: str = "20/minute"
     # `limits` storage URI; "memory://" counts per worker process (e.g. "redis://host:6379").
     rate_limit_storage: str = "memory://"
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # None: a random secret kept in <data_dir>/jwt-secret (mode 0600), made on first start
+    # (bot/services/signing_key.py); production requires it to be set explicitly.
+    jwt_secret: SecretStr | None = None
     token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    # Reverse proxies (addresses or CIDR networks) whose X-Forwarded-For is believed; the
+    # client is the right-most hop that is none of them (bot/services/client_address.py).
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Kept for configurations from before trusted_proxies: true needs trusted_proxies.
     trust_proxy_headers: bool = False
+
+    @model_validator(mode="after")
+    def _proxies_named(self) -> ApiSettings:
+        if self.trust_proxy_headers and not self.trusted_proxies:
+            raise ConfigurationError(
+                "GOVBOT_API__TRUST_PROXY_HEADERS=true trusts X-Forwarded-For from anybody; "
+                "name the proxies instead: GOVBOT_API__TRUSTED_PROXIES='[\"172.28.0.10\"]'"
+            )
+        return self
 
 
 class ConsoleSettings(BaseModel):
@@ -212,14 +245,20 @@ class Settings(KnowledgeSettings):
         return self
 
     @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> Settings:
-        if self.env == "production":
-            secret = self.api.jwt_secret.get_secret_value()
-            if secret == DEV_JWT_SECRET or len(secret) < 32:
-                raise ConfigurationError(
-                    "GOVBOT_API__JWT_SECRET must be set to a random value of at least 32 "
-                    "characters when GOVBOT_ENV=production (e.g. `openssl rand -hex 32`)"
-                )
+    def _refuse_unsafe_secrets(self) -> Settings:
+        secret = self.api.jwt_secret.get_secret_value() if self.api.jwt_secret else None
+        if secret in PUBLISHED_JWT_SECRETS:
+            raise ConfigurationError(
+                "GOVBOT_API__JWT_SECRET is the secret published in GovBot's repository; "
+                "unset it (a random one is kept in the data directory) or set your own "
+                "(e.g. `openssl rand -hex 32`)"
+            )
+        if self.env == "production" and (secret is None or len(secret) < MIN_JWT_SECRET_CHARS):
+            raise ConfigurationError(
+                f"GOVBOT_API__JWT_SECRET must be set to a random value of at least "
+                f"{MIN_JWT_SECRET_CHARS} characters when GOVBOT_ENV=production "
+                "(e.g. `openssl rand -hex 32`)"
+            )
         return self
 
     @property
@@ -242,3 +281,22 @@ class Settings(KnowledgeSettings):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_dir / 'govbot.sqlite3').resolve()}"
+
+
+def explain_settings_error(exc: ValidationError | SettingsError) -> str:
+    """One line naming the GOVBOT_* variable(s) at fault, for the command line (finding 9)."""
+    if isinstance(exc, SettingsError):
+        field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        return (
+            f"GOVBOT_{field.upper()}__… is not valid{cause}; lists and objects are JSON, "
+            f"e.g. GOVBOT_API__CORS_ORIGINS='[\"https://www.muenchen.de\"]'"
+        )
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        name = "GOVBOT_" + "__".join(loc).upper() if loc else "GOVBOT_*"
+        secret = any(word in name for word in ("SECRET", "KEY", "PASSWORD", "URL"))
+        shown = "" if secret else f" (got {error.get('input')!r})"
+        problems.append(f"{name}: {error.get('msg')}{shown}")
+    return "invalid settings: " + "; ".join(problems)

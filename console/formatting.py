@@ -1,8 +1,15 @@
-"""How the console writes times, durations, statuses and numbers (German)."""
+"""How the console writes times, durations, statuses, numbers (German) and links.
+
+Citizen text (messages, handoff reasons, feedback comments) is never given to
+``st.markdown``: views show it with ``st.text``, which renders nothing (issue 14,
+finding 6: links and remote images in a reason rendered for agents).
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 STATUS_LABELS = {
@@ -69,3 +76,24 @@ def percent(value: float | int | None) -> str:
 def status_label(status: str | None) -> str:
     """An answer status in German."""
     return STATUS_LABELS.get(status or "", status or "–")
+
+
+def source_link(title: str, url: str | None) -> str:
+    """A Markdown link to a source when its URL is http(s); otherwise the title as text.
+
+    Titles are escaped so that a title cannot add links, images or formatting of its own
+    (issue 14, finding 6); other schemes (``javascript:``, ``data:``) never become links.
+    """
+    shown = escape_markdown(title)
+    if url and urlsplit(url).scheme in ("http", "https"):
+        target = url.replace("(", "%28").replace(")", "%29").replace(" ", "%20")
+        return f"[{shown}]({target})"
+    return shown
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal characters inside ``st.markdown`` (Markdown, HTML, math, emoji)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")

@@ -34,7 +34,14 @@ from ingest.files import read_text
 from ingest.headings import section_kind
 from ingest.html_text import clean_inline, first_sentences, split_sections
 from knowledge.errors import SourceError
-from knowledge.models import Section, SectionKind, Service, SourceKind, make_doc_id
+from knowledge.models import (
+    Section,
+    SectionKind,
+    Service,
+    SourceKind,
+    make_doc_id,
+    validate_web_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +123,7 @@ def load_page(file: Path, *, root: Path, tenant: str) -> Service | None:
         sections=sections,
         keywords=_list(meta, "keywords", file),
         leika_keys=_list(meta, "leika", file),
-        url=_field(meta, "url", file),
+        url=_web_url(meta, file),
         updated=_updated(meta, file),
     )
 
@@ -151,6 +158,14 @@ def _front_matter(text: str, file: Path) -> tuple[Mapping[str, object], str]:
             f"Bad front matter in {file}: expected 'key: value' lines, got a {type(meta).__name__}"
         )
     return meta, body
+
+
+def _web_url(meta: Mapping[str, object], file: Path) -> str:
+    url = _field(meta, "url", file)
+    try:
+        return validate_web_url(url)
+    except ValueError as exc:
+        raise SourceError(f"Bad front matter in {file}: url: {exc}") from exc
 
 
 def _field(meta: Mapping[str, object], key: str, file: Path) -> str:

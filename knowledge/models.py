@@ -23,10 +23,25 @@ import json
 import re
 from datetime import date
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 TENANT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def validate_web_url(url: str) -> str:
+    """Return ``url`` if it is empty or an http(s) address, else raise ValueError naming it.
+
+    A service's URL becomes the link of every citation: ``javascript:`` or ``data:`` there
+    would run in the widget and the console (issue 14, finding 6).
+    """
+    if not url:
+        return url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"URL {url[:80]!r} is not an http(s) address; use https://…")
+    return url
 
 
 def validate_tenant_slug(slug: str) -> str:
@@ -160,6 +175,11 @@ class Service(_Frozen):
     @classmethod
     def _valid_tenant(cls, value: str) -> str:
         return validate_tenant_slug(value)
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        return validate_web_url(value)
 
     def section(self, kind: SectionKind) -> Section | None:
         """Return the first section of ``kind``, if any."""

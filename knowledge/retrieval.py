@@ -27,6 +27,7 @@ from knowledge.index import EmbedderIdentity, IndexMeta, IndexReader, IndexStore
 from knowledge.index import SearchMode as SearchMode
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.models import SearchHit, SectionKind, Service
+from knowledge.query_bounds import shorten
 from knowledge.settings import KnowledgeSettings, RetrievalSettings
 from knowledge.sparse import Bm25Encoder
 
@@ -126,7 +127,13 @@ class Retriever:
         return sorted(self._reader().iter_services(tenant), key=lambda s: s.doc_id)
 
     def embed_query(self, text: str) -> list[float]:
-        """The query embedding of ``text`` (L2-normalised) with the index's embedder."""
+        """The query embedding of ``text`` (L2-normalised) with the index's embedder; long
+        texts and words are shortened first (knowledge/query_bounds.py)."""
+        text = shorten(
+            text,
+            max_chars=self._settings.max_embed_chars,
+            max_word_chars=self._settings.max_word_chars,
+        )
         key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         with self._memo_lock:
             vector = self._memo.get(key)

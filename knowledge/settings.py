@@ -56,6 +56,10 @@ class RetrievalSettings(BaseModel):
     chunk_words: int = Field(default=250, ge=20, le=2000)
     chunk_overlap_words: int = Field(default=30, ge=0, le=500)
     max_query_chars: int = Field(default=2000, ge=10, le=100_000)
+    # What is embedded of a query (issue 14, finding 5: embedding time grows with tokens):
+    # words cut to max_word_chars, then beginning and end within max_embed_chars.
+    max_embed_chars: int = Field(default=600, ge=50, le=100_000)
+    max_word_chars: int = Field(default=48, ge=8, le=1000)
 
 
 class KnowledgeSettings(BaseSettings):

@@ -155,7 +155,9 @@ def main() -> None:
         settings = base.model_copy(
             update={
                 "database": DatabaseSettings(url=f"sqlite:///{Path(tmp) / 'latency.sqlite3'}"),
-                "api": base.api.model_copy(update={"rate_limit": "100000/minute"}),
+                "api": base.api.model_copy(
+                    update={"rate_limit": "100000/minute", "engine_time_limit": "100000/minute"}
+                ),
             }
         )
         results: dict[str, Any] = {"data_dir": str(settings.data_dir)}

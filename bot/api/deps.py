@@ -12,6 +12,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.api.validation import MAX_ID
 from bot.errors import AuthError, PermissionDeniedError
 from bot.services.conversations import ConversationService
 from bot.services.metrics import Metrics
@@ -52,7 +53,7 @@ def get_metrics(request: Request) -> Metrics:
 # Paging of staff lists: ``?limit=&offset=`` (BulkLimit for the knowledge base's long lists).
 Limit = Annotated[int, Query(ge=1, le=1000)]
 BulkLimit = Annotated[int, Query(ge=1, le=5000)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 SessionDep = Annotated[Session, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -71,7 +72,19 @@ def get_current_staff(session: SessionDep, settings: SettingsDep, token: TokenDe
     user = crud.get_staff_user(session, claims.username)
     if user is None or not user.active:
         raise AuthError(f"staff user {claims.username!r} no longer exists or is deactivated")
+    if claims.version != user.token_version:
+        raise AuthError("access token was issued before the password changed; log in again")
+    refuse_demo_in_production(user, settings)
     return user
+
+
+def refuse_demo_in_production(user: StaffUser, settings: Settings) -> None:
+    """Demo accounts (``govbot demo-users``) do not work when GOVBOT_ENV=production."""
+    if user.demo and settings.env == "production":
+        raise AuthError(
+            f"{user.username!r} is a demo account and GOVBOT_ENV=production refuses it; "
+            "create real accounts with `govbot users create`"
+        )
 
 
 CurrentStaff = Annotated[StaffUser, Depends(get_current_staff)]

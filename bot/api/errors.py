@@ -7,6 +7,7 @@ GovBotError subclasses map to status codes here and only here (STYLE.md point 10
     AuthError → 401 not_authenticated        TokenExpiredError → 401 token_expired
     PermissionDeniedError → 403 forbidden    ServiceUnavailableError → 503 (Retry-After)
     SearchIndexError → 503 index_unavailable StorageError / DB down → 503 database_unavailable
+    RateLimitedError → 429 rate_limited (Retry-After)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from bot.errors import (
     AuthError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     ServiceUnavailableError,
     StateConflictError,
     TokenExpiredError,
@@ -97,6 +99,14 @@ def _govbot_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(401, "token_expired", message, headers=_bearer())
     if isinstance(exc, AuthError):
         return error_response(401, "not_authenticated", message, headers=_bearer())
+    if isinstance(exc, RateLimitedError):
+        return error_response(
+            429,
+            "rate_limited",
+            message,
+            details={"retry_after_s": exc.retry_after_s},
+            headers=_retry(exc.retry_after_s),
+        )
     if isinstance(exc, ServiceUnavailableError | SearchIndexError):
         logger.warning("answering unavailable: %s", message)
         return error_response(

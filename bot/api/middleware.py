@@ -93,14 +93,18 @@ class SecurityHeadersMiddleware:
         return headers
 
 
-class RateLimitMiddleware:
-    """429 with Retry-After when a client exceeds the limit on citizen and login endpoints.
+CLIENT_STATE_KEY = "client"
 
-    Counted are writes (POST …): they start conversations, compute answers and try
-    passwords. Reads are exempt, because the widget polls for agent replies every few
-    seconds and citizens behind one NAT address (a library, a carrier's CGNAT) would
-    otherwise use up the budget by waiting. Staff endpoints (bearer token required) are
-    exempt too: a service desk behind one address would share a citizen-sized budget.
+
+class RateLimitMiddleware:
+    """429 with Retry-After when a client exceeds its limit on the citizen endpoints.
+
+    Writes (POST …) have the citizens' limit: they start conversations and compute
+    answers. Reads have their own, generous limit: the widget polls for agent replies
+    every few seconds and citizens behind one NAT address (a library, a carrier's CGNAT)
+    would otherwise use up the budget by waiting, yet one client can no longer flood the
+    API with GETs (issue 14, finding 4). Staff endpoints (bearer token required) and the
+    login are exempt: the login route limits attempts per user name and per address.
     """
 
     def __init__(self, app: ASGIApp, *, limiter: RateLimiter, metrics: Metrics) -> None:
@@ -110,18 +114,19 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
-        if (
-            scope["type"] != "http"
-            or not path.startswith("/api/")
-            or path.startswith("/api/v1/staff")
-            or scope.get("method") in ("GET", "HEAD", "OPTIONS")
-        ):
+        if scope["type"] != "http" or not path.startswith("/api/"):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")
         peer = client[0] if client else None
-        key = self.limiter.client_key(peer, Headers(scope=scope).get("x-forwarded-for"))
-        decision = self.limiter.hit(key)
+        key = self.limiter.client_key(peer, Headers(scope=scope).getlist("x-forwarded-for"))
+        # Routes read it as request.state.client (engine time and logins count under it).
+        scope.setdefault("state", {})[CLIENT_STATE_KEY] = key
+        method = scope.get("method")
+        if path.startswith(("/api/v1/staff", "/api/v1/auth")) or method == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        decision = self.limiter.hit(key, limit="read" if method in ("GET", "HEAD") else "write")
         if decision.allowed:
             await self.app(scope, receive, send)
             return

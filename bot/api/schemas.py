@@ -7,14 +7,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.api.validation import InputModel
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
+from bot.understanding.redaction import redact_trace
 
 ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "closed"]
 RoleName = Literal["citizen", "bot", "agent", "system"]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """Request bodies: unknown fields refused, texts and numbers storable (validation.py)."""
 
 
 class _Out(BaseModel):
@@ -410,7 +412,8 @@ def answer_log_entry(record: AnswerRecord, votes: list[Feedback]) -> AnswerLogEn
             FeedbackPublic(helpful=v.helpful, comment=v.comment_redacted, created_at=v.created_at)
             for v in votes
         ],
-        trace=record.trace,
+        # Redacted again when shown: rows written before redaction rules improved.
+        trace=redact_trace(record.trace),
     )
 
 

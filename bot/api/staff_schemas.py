@@ -12,11 +12,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.schemas import AnswerLogEntry, AuditEntryPublic, CitationPublic
+from bot.api.validation import InputModel
 from bot.storage.staff_models import AnswerReview, Correction, IngestJob
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """Request bodies: unknown fields refused, texts and numbers storable (validation.py)."""
 
 
 class _Out(BaseModel):
@@ -351,3 +352,15 @@ class AuditVocabulary(_Out):
     actions: list[str]
     actors: list[str]
     target_types: list[str]
+
+
+# --- erasure --------------------------------------------------------------------------
+
+
+class ConversationDeleted(_Out):
+    """What deleting a conversation removed (ids and counts; the text is gone)."""
+
+    conversation_id: str
+    tenant: str
+    handoffs: list[str]
+    messages: int

@@ -1,4 +1,5 @@
-"""``govbot users …`` (staff accounts) and ``govbot purge`` (retention of citizens' texts)."""
+"""``govbot users …`` (staff accounts), ``govbot purge`` and ``govbot conversations delete``
+(retention and erasure of citizens' texts)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from bot.errors import NotFoundError
 from bot.services.security import hash_password
 from bot.settings import Settings
-from bot.storage import crud
+from bot.storage import crud, retention
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from bot.storage.models import StaffRole, StaffUser, utcnow
+from bot.storage.retention import audit_deletion, compact
 from knowledge.errors import ConfigurationError
 
 users = typer.Typer(no_args_is_help=True, help="Manage staff accounts (agents, editors, …).")
@@ -115,6 +118,7 @@ def _change_user(username: str, action: str, change: Callable[[StaffUser], None]
 def _set_active(username: str, active: bool) -> None:
     def apply(user: StaffUser) -> None:
         user.active = active
+        user.token_version += 1  # tokens issued before stay revoked after re-activation
 
     state = "activated" if active else "deactivated"
     _change_user(username, f"staff.{state}", apply)
@@ -144,7 +148,8 @@ def set_password(
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,
 ) -> None:
-    """Set a new password (prompted for, or read with --password-stdin)."""
+    """Set a new password (prompted for, or read with --password-stdin); signs the user out
+    everywhere (tokens issued before stop working)."""
     try:
         password_hash = hash_password(_read_password(password_stdin))
     except ValueError as exc:
@@ -152,6 +157,7 @@ def set_password(
 
     def store(user: StaffUser) -> None:
         user.password_hash = password_hash
+        user.token_version += 1  # every token issued with the old password stops working
 
     _change_user(username, "staff.password_set", store)
     typer.echo(f"password set for {username!r}")
@@ -162,34 +168,68 @@ def purge(
         int | None,
         typer.Option(
             "--older-than",
-            min=1,
-            help="Days since a conversation's last message "
+            min=0,
+            help="Days since a conversation's last message; 0 purges every conversation now "
             "(default: GOVBOT_DATABASE__RETENTION_DAYS).",
         ),
     ] = None,
 ) -> None:
-    """Anonymise citizens' original messages: keep only the redacted text of old conversations."""
+    """Anonymise citizens' original texts: keep only the redacted text of idle conversations."""
     settings = Settings()
-    days = older_than or settings.database.retention_days
+    days = older_than if older_than is not None else settings.database.retention_days
     if days is None:
         raise ConfigurationError(
             "no retention period: pass --older-than DAYS or set GOVBOT_DATABASE__RETENTION_DAYS"
         )
     with _session(settings) as session:
-        count = crud.anonymise_before(session, utcnow() - timedelta(days=days))
+        done = retention.anonymise_before(session, utcnow() - timedelta(days=days))
         crud.audit(
             session,
             actor="cli",
             action="retention.purged",
             target_type="messages",
-            target_id=str(count),
-            details={"older_than_days": days},
+            target_id=str(done.messages),
+            details={"older_than_days": days, "messages": done.messages, "answers": done.answers},
         )
         session.commit()
-    typer.echo(f"anonymised {count} messages in conversations idle for more than {days} days")
+        compact(session.get_bind().engine)
+    typer.echo(
+        f"anonymised {done.messages} messages and {done.answers} answer traces "
+        f"in conversations idle for more than {days} days"
+    )
+
+
+conversations = typer.Typer(no_args_is_help=True, help="Citizens' conversations (erasure).")
+
+
+@conversations.command("delete")
+def delete_conversation(
+    ref: Annotated[
+        str, typer.Argument(help="Conversation id (32 hex digits) or handoff reference.")
+    ],
+) -> None:
+    """Delete one conversation with all its messages, answers, feedback and handoffs
+    (a citizen's request for erasure, GDPR Art. 17); audited."""
+    settings = Settings()
+    with _session(settings) as session:
+        try:
+            deleted = retention.delete_conversation(
+                session, retention.find_conversation(session, ref)
+            )
+        except NotFoundError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        audit_deletion(session, deleted, actor="cli")
+        session.commit()
+        compact(session.get_bind().engine)
+    typer.echo(
+        f"deleted conversation {deleted.conversation_id} ({deleted.messages} messages"
+        + (f", handoffs {', '.join(deleted.references)}" if deleted.references else "")
+        + ")"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``users`` and ``purge`` to the govbot command line."""
+    """Add ``users``, ``conversations`` and ``purge`` to the govbot command line."""
     app.add_typer(users, name="users")
+    app.add_typer(conversations, name="conversations")
     app.command()(purge)

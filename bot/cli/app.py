@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.table import Table
 
@@ -27,7 +28,7 @@ from bot.cli import ask as cli_ask
 from bot.cli import console as cli_console
 from bot.cli import rasa as cli_rasa
 from bot.cli import serve as cli_serve
-from bot.settings import Settings
+from bot.settings import Settings, explain_settings_error
 from knowledge.errors import ConfigurationError, GovBotError
 from knowledge.models import SearchHit
 from knowledge.retrieval import open_retriever
@@ -77,8 +78,8 @@ def _settings() -> Settings:
     """Build the one Settings object of this process from the environment."""
     try:
         return Settings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    except (ValidationError, SettingsError) as exc:
+        raise ConfigurationError(explain_settings_error(exc)) from exc
 
 
 @app.callback()
@@ -153,4 +154,7 @@ def main() -> None:
         app()
     except GovBotError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_USER_ERROR)
+    except (ValidationError, SettingsError) as exc:  # Settings() built by a subcommand
+        print(f"Error: {explain_settings_error(exc)}", file=sys.stderr)
         sys.exit(EXIT_USER_ERROR)

@@ -154,6 +154,7 @@ def demo_users() -> None:
                         username=username,
                         password_hash=hash_password(password),
                         role=role,
+                        demo=True,
                     )
                     created[username] = password
             session.commit()

@@ -33,6 +33,7 @@ from bot.understanding.context import previous_doc_ids
 from bot.understanding.understanding import Search, Understander, Understanding
 from knowledge.errors import InvalidQueryError, SearchIndexError
 from knowledge.models import Service, SourceKind
+from knowledge.query_bounds import shorten
 
 __all__ = ["DialogueEngine", "Turn"]
 
@@ -226,8 +227,18 @@ class DialogueEngine:
         return self._ranked(understanding.search, tenant)
 
     def _ranked(self, search: Search, tenant: str) -> Ranking:
-        """Rank for one search of the understanding (spelling corrected and expanded)."""
-        return self._ranker.rank(search.text, tenant=tenant, original=search.own_words)
+        """Rank for one search of the understanding (spelling corrected and expanded); a
+        long message, a follow-up to one and the added terms stay within the retrieval
+        limit (issue 14, finding 9)."""
+        return self._ranker.rank(
+            self._bounded(search.text), tenant=tenant, original=self._bounded(search.own_words)
+        )
+
+    def _bounded(self, text: str) -> str:
+        retrieval = self._settings.retrieval
+        return shorten(
+            text, max_chars=retrieval.max_query_chars, max_word_chars=retrieval.max_word_chars
+        )
 
     def _choose(
         self, ranking: Ranking, understanding: Understanding

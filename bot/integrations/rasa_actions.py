@@ -35,6 +35,7 @@ from bot.integrations.govbot_api import (
     TranscriptLine,
 )
 from bot.integrations.rasa_responses import BotMessage
+from bot.services.access_log import log_ref
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -202,11 +203,15 @@ class GovBotHandoffAction(_GovBotAction):
                     handoff = await self._escalate(api, conversation_id, transcript)
             except GovBotApiError as exc:
                 logger.warning(
-                    "action_govbot_handoff failed (conversation %s): %s", conversation_id, exc.code
+                    "action_govbot_handoff failed (conversation %s): %s",
+                    log_ref(conversation_id) if conversation_id else "-",
+                    exc.code,
                 )
                 _utter(dispatcher, rasa_responses.handoff_failed(language))
                 return _conversation_events(started)
-        logger.info("handoff %s opened for conversation %s", handoff.reference, conversation_id)
+        logger.info(
+            "handoff %s opened for conversation %s", handoff.reference, log_ref(conversation_id)
+        )
         _utter(dispatcher, [rasa_responses.handoff_confirmation(handoff, language)])
         return _conversation_events(started)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,8 +27,10 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.answer import Answer, AnswerStatus, HandoffInfo, Turn
-from bot.errors import ServiceUnavailableError, StateConflictError
+from bot.errors import RateLimitedError, ServiceUnavailableError, StateConflictError
 from bot.services import handoff
+from bot.services.access_log import log_ref
+from bot.services.ratelimit import EngineBudget
 from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.models import (
@@ -40,7 +43,7 @@ from bot.storage.models import (
     Role,
     utcnow,
 )
-from bot.understanding.redaction import redact
+from bot.understanding.redaction import redact, redact_trace
 from bot.understanding.wording import Language
 from knowledge.errors import InvalidQueryError, UnknownTenantError
 from knowledge.models import validate_tenant_slug
@@ -88,8 +91,10 @@ class ConversationService:
         engine: AnswerEngine | None,
         known_tenants: Callable[[], list[str]],
         index_ready: Callable[[], bool] = lambda: True,
+        budget: EngineBudget | None = None,
     ) -> None:
         self._settings = settings
+        self._budget = budget
         self._engine = engine
         self._known_tenants = known_tenants
         self._index_ready = index_ready
@@ -145,8 +150,11 @@ class ConversationService:
             raise InvalidQueryError("message text contains a NUL character; send plain text")
         return cleaned
 
-    def post(self, session: Session, conversation_id: str, text: str) -> PostResult:
-        """Store the citizen's message and, if the bot holds the conversation, answer it."""
+    def post(
+        self, session: Session, conversation_id: str, text: str, *, client: str = "unknown"
+    ) -> PostResult:
+        """Store the citizen's message and, if the bot holds the conversation, answer it
+        (``client``: the address the engine time is counted under)."""
         cleaned = self.clean_text(text)
         conversation = crud.get_conversation(session, conversation_id)
         self._check_answerable(conversation)
@@ -158,7 +166,9 @@ class ConversationService:
         # database-wide write lock through it (busy_timeout, then 503).
         session.rollback()
         language: Language = "en" if conversation.language == "en" else "de"
-        answer = self._answer(cleaned, tenant=tenant, history=history, language=language)
+        answer = self._answer(
+            cleaned, tenant=tenant, history=history, language=language, client=client
+        )
         conversation = crud.get_conversation(session, conversation_id, lock=True)
         self._check_answerable(conversation)  # an agent may have taken over meanwhile
         message = crud.add_message(
@@ -230,7 +240,8 @@ class ConversationService:
                 f"message {message_id} is a {message.role} message; feedback is for bot answers"
             )
         comment_redacted = redact(comment.strip()).text if comment and comment.strip() else None
-        return crud.add_feedback(
+        # One vote per answer: a second one replaces the first (issue 14, finding 9).
+        return crud.set_feedback(
             session, message.answer, helpful=helpful, comment_redacted=comment_redacted
         )
 
@@ -248,12 +259,30 @@ class ConversationService:
         ]
 
     def _answer(
-        self, text: str, *, tenant: str, history: list[Turn], language: Language
+        self, text: str, *, tenant: str, history: list[Turn], language: Language, client: str
     ) -> Answer | None:
         if self._engine is None:
             return None
+        self._check_budget(client)
         with self._engine_lock:
-            return self._engine.respond(text, tenant=tenant, history=history, language=language)
+            self._check_budget(client)  # requests queued behind the lock count too
+            started = time.perf_counter()
+            try:
+                return self._engine.respond(text, tenant=tenant, history=history, language=language)
+            finally:
+                if self._budget is not None:
+                    self._budget.charge(client, time.perf_counter() - started)
+
+    def _check_budget(self, client: str) -> None:
+        if self._budget is None:
+            return
+        decision = self._budget.check(client)
+        if not decision.allowed:
+            raise RateLimitedError(
+                f"this client used its share of answering time; retry in "
+                f"{decision.retry_after_s} s",
+                retry_after_s=decision.retry_after_s,
+            )
 
     def _check_answerable(self, conversation: Conversation) -> None:
         """StateConflictError when closed; 503 when the bot holds it but cannot answer."""
@@ -325,7 +354,7 @@ class ConversationService:
             confidence=answer.confidence,
             topic=(answer.topic or "")[:200] or None,
             public=public_payload(answer),
-            trace=answer.trace.model_dump(mode="json"),
+            trace=redact_trace(answer.trace.model_dump(mode="json")),
             index_version=answer.trace.index_version,
             embedder=answer.trace.embedder,
             created_at=utcnow(),
@@ -335,7 +364,7 @@ class ConversationService:
         bot_message.answer = record
         logger.info(
             "answer conversation=%s status=%s confidence=%.2f docs=%s",
-            conversation.id,
+            log_ref(conversation.id),
             answer.status.value,
             answer.confidence,
             ",".join(answer.doc_ids),

@@ -74,6 +74,11 @@ def escalate(
     """Open an escalation (or return the active one, created=False); state → waiting."""
     active = crud.active_escalation(session, conversation.id)
     if active is not None:
+        if reason:  # a second request adds its reason instead of dropping it (finding 8)
+            added = redact(reason).text
+            active.reason_redacted = (
+                f"{active.reason_redacted}\n{added}" if active.reason_redacted else added
+            )
         return active, False
     if conversation.state == ConversationState.CLOSED:
         raise StateConflictError(
@@ -193,10 +198,12 @@ def close(session: Session, escalation: Escalation, staff: StaffUser, outcome: s
 
 
 def visible_text(message: Message, escalation: Escalation, viewer: StaffUser) -> str:
-    """Original text for the assignee, redacted text for everybody else."""
-    if escalation.assigned_to is not None and escalation.assigned_to == viewer.id:
-        return message.text
-    return message.text_redacted
+    """Original text for the assignee, redacted text for everybody else; after the
+    escalation ended, later messages are redacted for the former assignee too (issue 14,
+    finding 8: the conversation may go on with the bot or another agent)."""
+    assigned = escalation.assigned_to is not None and escalation.assigned_to == viewer.id
+    ended = escalation.closed_at is not None and message.created_at > escalation.closed_at
+    return message.text if assigned and not ended else message.text_redacted
 
 
 def _finish(escalation: Escalation, *, outcome: str) -> None:

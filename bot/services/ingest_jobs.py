@@ -1,8 +1,8 @@
 """Re-running a configured ingest source from the staff console, as a ``govbot ingest`` process.
 
 bot/ must not import ingest/ (import-linter: the two are independent), so the API starts
-the command line in a child process with the same Python, the same index and embedding
-settings passed as ``GOVBOT_*`` variables, and ``--json`` to read the run's counts. A
+the command line in a child process with the same Python and all of its settings passed
+as ``GOVBOT_*`` variables, and ``--json`` to read the run's counts. A
 thread per job waits for it and records the outcome in ``ingest_jobs`` and the audit log.
 The index switches to the new version only when the run completes (build then switch),
 so the API keeps serving the previous version meanwhile; its Retriever picks up the new
@@ -20,6 +20,7 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+from pydantic import BaseModel, SecretStr
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import NotFoundError, StateConflictError
@@ -33,24 +34,47 @@ logger = logging.getLogger(__name__)
 # The console script's entry point, run by this very interpreter (no PATH lookup).
 GOVBOT_COMMAND = [sys.executable, "-c", "from bot.cli.app import main; main()"]
 ERROR_TAIL_CHARS = 2000
-FORWARDED_SECTIONS = ("index", "embedding", "retrieval")
 REPORT_COUNTS = ("added", "updated", "deleted", "unchanged")
 
 
 def settings_environment(settings: Settings) -> dict[str, str]:
-    """``GOVBOT_*`` variables that make a child process see this index with this embedder."""
-    env = {"GOVBOT_ENV": settings.env, "GOVBOT_DATA_DIR": str(settings.data_dir.resolve())}
-    for section in FORWARDED_SECTIONS:
-        model = getattr(settings, section)
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            if value is None:
-                continue
-            if hasattr(value, "get_secret_value"):
-                value = value.get_secret_value()
-            key = f"GOVBOT_{section.upper()}__{name.upper()}"
-            env[key] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    """Every setting of this API as ``GOVBOT_*`` variables, secrets included, so that the
+    child is configured exactly like the API: same index, embedder, database, environment
+    (issue 14, finding 7: with only the index settings a production child refused to start
+    without its JWT secret, and a PostgreSQL URL was missing)."""
+    env: dict[str, str] = {}
+    for name, field in type(settings).model_fields.items():
+        if field.validation_alias is not None:
+            continue  # a flat alias (GOVBOT_DATABASE_URL …), already copied into its section
+        value = getattr(settings, name)
+        if isinstance(value, BaseModel):
+            for inner in type(value).model_fields:
+                _put(env, f"GOVBOT_{name.upper()}__{inner.upper()}", getattr(value, inner))
+        else:
+            _put(env, f"GOVBOT_{name.upper()}", value)
+    env["GOVBOT_DATA_DIR"] = str(settings.data_dir.resolve())
     return env
+
+
+def _put(env: dict[str, str], key: str, value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    if isinstance(value, list | dict | BaseModel):
+        env[key] = json.dumps(_plain(value))
+    else:
+        env[key] = str(value)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 class IngestJobs:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.errors import AuthError, TokenExpiredError
 from bot.settings import ApiSettings
 from bot.storage.models import StaffRole
+from knowledge.errors import ConfigurationError
 
 ALGORITHM = "HS256"
 MIN_PASSWORD_CHARS = 10
@@ -32,6 +33,7 @@ class TokenClaims(BaseModel):
     username: str
     role: StaffRole
     expires_at: datetime
+    version: int = 0  # the account's token_version when issued (older: revoked)
 
 
 def hash_password(password: str) -> str:
@@ -52,7 +54,12 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 def create_access_token(
-    username: str, *, role: StaffRole, api: ApiSettings, now: datetime | None = None
+    username: str,
+    *,
+    role: StaffRole,
+    api: ApiSettings,
+    version: int = 0,
+    now: datetime | None = None,
 ) -> tuple[str, int]:
     """A signed token for ``username`` and its lifetime in seconds."""
     issued = now or datetime.now(UTC)
@@ -60,10 +67,11 @@ def create_access_token(
     claims = {
         "sub": username,
         "role": role.value,
+        "ver": version,
         "iat": int(issued.timestamp()),
         "exp": int((issued + lifetime).timestamp()),
     }
-    token = jwt.encode(claims, api.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
+    token = jwt.encode(claims, _secret(api), algorithm=ALGORITHM)
     return token, int(lifetime.total_seconds())
 
 
@@ -72,7 +80,7 @@ def decode_access_token(token: str, *, api: ApiSettings) -> TokenClaims:
     try:
         claims = jwt.decode(
             token,
-            api.jwt_secret.get_secret_value(),
+            _secret(api),
             algorithms=[ALGORITHM],
             options={"require": ["sub", "exp", "role"]},
         )
@@ -92,4 +100,14 @@ def decode_access_token(token: str, *, api: ApiSettings) -> TokenClaims:
         username=str(claims["sub"]),
         role=role,
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        version=int(claims.get("ver", 0)),
     )
+
+
+def _secret(api: ApiSettings) -> str:
+    if api.jwt_secret is None:
+        raise ConfigurationError(
+            "no token signing secret: build the app with create_app(), which fills it in "
+            "from GOVBOT_API__JWT_SECRET or the data directory (bot/services/signing_key.py)"
+        )
+    return api.jwt_secret.get_secret_value()

@@ -16,10 +16,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.errors import NotFoundError, StateConflictError
 
-# The answer log, audit log and retention live in bot/storage/logs.py; re-exported here so
-# that callers keep one repository module to import.
+# The answer log and audit log live in bot/storage/logs.py, retention in retention.py;
+# re-exported here so that callers keep one repository module to import.
 from bot.storage.logs import AnswerFilter as AnswerFilter
-from bot.storage.logs import anonymise_before as anonymise_before
 from bot.storage.logs import audit as audit
 from bot.storage.logs import list_audit as list_audit
 from bot.storage.logs import query_answers as query_answers
@@ -36,6 +35,7 @@ from bot.storage.models import (
     StaffUser,
     utcnow,
 )
+from bot.storage.retention import anonymise_before as anonymise_before
 
 # --- conversations and messages -------------------------------------------------------
 
@@ -152,14 +152,19 @@ def recent_answers(session: Session, conversation_id: str, *, limit: int = 3) ->
     return list(session.scalars(statement))
 
 
-def add_feedback(
+def set_feedback(
     session: Session, answer: AnswerRecord, *, helpful: bool, comment_redacted: str | None
 ) -> Feedback:
-    """Record a vote on an answer."""
-    feedback = Feedback(
-        answer_id=answer.id, helpful=helpful, comment_redacted=comment_redacted, created_at=utcnow()
-    )
-    session.add(feedback)
+    """Record the vote on an answer; a vote given before is replaced (one per answer)."""
+    feedback = session.scalars(
+        select(Feedback).where(Feedback.answer_id == answer.id).order_by(Feedback.id)
+    ).first()
+    if feedback is None:
+        feedback = Feedback(answer_id=answer.id)
+        session.add(feedback)
+    feedback.helpful = helpful
+    feedback.comment_redacted = comment_redacted
+    feedback.created_at = utcnow()
     session.flush()
     return feedback
 
@@ -214,8 +219,12 @@ def active_escalation(session: Session, conversation_id: str) -> Escalation | No
 
 def get_escalation(session: Session, ident: str, *, lock: bool = False) -> Escalation:
     """An escalation by numeric id or reference (``GB-2026-000123``), else NotFoundError."""
-    column = Escalation.id if ident.isdigit() else Escalation.reference
-    value: int | str = int(ident) if ident.isdigit() else ident
+    # isdecimal() alone lets "²" and "٣" through, which int() refuses (issue 14, finding 4).
+    numeric = ident.isascii() and ident.isdecimal()
+    column = Escalation.id if numeric else Escalation.reference
+    value: int | str = int(ident) if numeric else ident
+    if numeric and not 0 < int(ident) < 2**31:  # INTEGER is 32-bit on PostgreSQL
+        raise NotFoundError("handoff", ident, "list them with GET /api/v1/staff/handoffs")
     statement = select(Escalation).where(column == value).options(selectinload(Escalation.assignee))
     if lock:
         _write_lock(session, Escalation.__table__, column == value)
@@ -252,13 +261,19 @@ def count_escalations(session: Session, status: HandoffStatus) -> int:
 
 
 def create_staff_user(
-    session: Session, *, username: str, password_hash: str, role: StaffRole
+    session: Session, *, username: str, password_hash: str, role: StaffRole, demo: bool = False
 ) -> StaffUser:
     """A new active staff user; StateConflictError if the name is taken."""
     if get_staff_user(session, username) is not None:
         raise StateConflictError(f"staff user {username!r} already exists; choose another name")
     user = StaffUser(
-        username=username, password_hash=password_hash, role=role, active=True, created_at=utcnow()
+        username=username,
+        password_hash=password_hash,
+        role=role,
+        active=True,
+        created_at=utcnow(),
+        token_version=0,
+        demo=demo,
     )
     session.add(user)
     session.flush()

@@ -41,6 +41,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed, so a purged original text does not survive
+    # in free pages of the file (issue 14, finding 1).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

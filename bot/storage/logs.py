@@ -1,4 +1,4 @@
-"""Logs kept for editors and auditors: the answer log (with feedback), the audit log, retention.
+"""Logs kept for editors and auditors: the answer log (with feedback) and the audit log.
 
 Everything here holds redacted text only (DESIGN.md section 5); the caller commits.
 """
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import AnswerRecord, AuditEntry, Conversation, Feedback, Message, utcnow
+from bot.storage.models import AnswerRecord, AuditEntry, Feedback, utcnow
 
 # --- answer log -----------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ def query_answers(
     return [(record, votes[record.id]) for record in records]
 
 
-# --- audit log and retention ----------------------------------------------------------
+# --- audit log ----------------------------------------------------------
 
 
 def audit(
@@ -106,16 +106,3 @@ def list_audit(
     if since:
         statement = statement.where(AuditEntry.at >= since)
     return list(session.scalars(statement.limit(limit).offset(offset)))
-
-
-def anonymise_before(session: Session, cutoff: datetime) -> int:
-    """Replace original texts by their redacted form in conversations idle since ``cutoff``."""
-    idle = select(Conversation.id).where(Conversation.updated_at < cutoff)
-    messages = session.scalars(
-        select(Message).where(Message.conversation_id.in_(idle), Message.anonymised.is_(False))
-    ).all()
-    for message in messages:
-        message.text = message.text_redacted
-        message.anonymised = True
-    session.flush()
-    return len(messages)

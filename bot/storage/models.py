@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -208,6 +209,11 @@ class StaffUser(Base):
     role: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Raised by a password change or deactivation: tokens carry the version they were
+    # issued under and older ones stop working (issue 14, finding 8).
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Made by `govbot demo-users`: refused whenever GOVBOT_ENV=production.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Escalation(Base):

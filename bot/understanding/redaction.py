@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -142,6 +142,27 @@ def redact(text: str) -> RedactionResult:
         cursor = finding.end
     parts.append(text[cursor:])
     return RedactionResult(text="".join(parts), findings=chosen)
+
+
+def redact_json(value: object) -> object:
+    """``value`` (parsed JSON: dicts, lists, scalars) with every string redacted.
+
+    Used for the answer trace, which holds citizen text in several places (the retrieval
+    query, follow-up expansions, an LLM draft); redacting every string is the only rule
+    that stays right when a field is added (issue 14, finding 1).
+    """
+    if isinstance(value, str):
+        return redact(value).text
+    if isinstance(value, dict):
+        return {key: redact_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact_json(item) for item in value]
+    return value
+
+
+def redact_trace(trace: Mapping[str, object]) -> dict[str, object]:
+    """An answer trace (or any JSON object) with every string in it redacted."""
+    return {key: redact_json(item) for key, item in trace.items()}
 
 
 def _claim(chosen: list[Finding], starts: list[int], finding: Finding) -> None:

@@ -122,7 +122,8 @@ def _detail(ctx: PageContext, runs: list[EvalRun]) -> None:
     )
     if case_id is not None and case_id in by_case:
         case = by_case[case_id]
-        st.markdown(f"**Frage:** {case.question}")
+        st.markdown("**Frage:**")
+        st.text(case.question)
         st.text(case.answer)
         st.json(case.result, expanded=True)
 

@@ -18,7 +18,9 @@ from console.formatting import (
     ROLE_SPEAKERS,
     day,
     duration,
+    escape_markdown,
     local_time,
+    source_link,
     status_label,
 )
 from console.models import Citation, Handoff, HandoffDetail
@@ -134,7 +136,8 @@ def _detail(ctx: PageContext, handoff_id: int, every: timedelta) -> None:
     cols[2].metric("Thema", detail.topic or "–")
     cols[3].metric("Bearbeitung", detail.assigned_to or "–")
     if detail.reason:
-        st.markdown(f"**Anlass:** {detail.reason}")
+        st.markdown("**Anlass** (Text der Bürger:in)")
+        st.text(detail.reason)
     st.caption(f"Zugesagte Antwortzeit gegenüber Bürger:in: {detail.expected_response}")
     left, right = st.columns([3, 2])
     with left:
@@ -164,7 +167,7 @@ def _transcript(ctx: PageContext, handoff_id: int) -> None:
 
 
 def _citation(c: Citation) -> str:
-    title = f"[{c.title}]({c.url})" if c.url else c.title
+    title = source_link(c.title, c.url)
     stand = f", Stand {day(c.updated)}" if c.updated else ""
     return f"{title}{' (redaktionell geprüft)' if c.curated else ''}{stand}"
 
@@ -175,9 +178,8 @@ def _sources(detail: HandoffDetail) -> None:
         st.caption("Der Assistent hat keine Quellen zitiert oder gefunden.")
         return
     for source in detail.candidate_sources:
-        title = source.title or source.doc_id
-        link = f"[{title}]({source.url})" if source.url else title
-        st.markdown(f"- {link}  \n  `{source.doc_id}`")
+        link = source_link(source.title or source.doc_id, source.url)
+        st.markdown(f"- {link}  \n  `{escape_markdown(source.doc_id)}`")
 
 
 def _actions(ctx: PageContext, detail: HandoffDetail) -> None:

@@ -19,7 +19,9 @@ from console.formatting import (
     STATUS_LABELS,
     VERDICT_LABELS,
     day,
+    escape_markdown,
     local_time,
+    source_link,
     status_label,
 )
 from console.models import Correction, ReviewedAnswer
@@ -162,27 +164,29 @@ def _answer_detail(ctx: PageContext, answer: ReviewedAnswer) -> None:
     with right:
         st.markdown("**Quellen**")
         for c in answer.citations:
-            label = f"[{c.title}]({c.url})" if c.url else c.title
+            label = source_link(c.title, c.url)
             marker = " · redaktionell geprüft" if c.curated else ""
-            st.markdown(f"- {label} – {c.section or '–'} · Stand {day(c.updated)}{marker}")
+            st.markdown(
+                f"- {label} – {escape_markdown(c.section or '–')} · Stand {day(c.updated)}{marker}"
+            )
         if not answer.citations:
             st.caption("keine")
         st.markdown("**Feedback**")
         for v in answer.feedback:
-            st.markdown(f"- {'hilfreich' if v.helpful else 'nicht hilfreich'}: {v.comment or '–'}")
+            st.text(f"• {'hilfreich' if v.helpful else 'nicht hilfreich'}: {v.comment or '–'}")
         if not answer.feedback:
             st.caption("keines")
         st.markdown("**Prüfungen**")
         for r in answer.reviews:
             when = local_time(r.created_at, ctx.config.time_zone)
-            st.markdown(f"- {VERDICT_LABELS.get(r.verdict)} ({r.reviewer}, {when}) {r.note or ''}")
+            st.text(f"• {VERDICT_LABELS.get(r.verdict)} ({r.reviewer}, {when}) {r.note or ''}")
         if not answer.reviews:
             st.caption("noch keine")
     with st.expander("Nachvollziehbarkeit (Trace, Index, Modell)"):
         st.caption(f"Index {answer.index_version or '–'} · Embedder {answer.embedder or '–'}")
         st.json(answer.trace, expanded=False)
-    _verdict(ctx, answer)
-    if ctx.can_edit:
+    if ctx.can_edit:  # auditors read only (issue 14, finding 8)
+        _verdict(ctx, answer)
         _correction_form(ctx, answer)
 
 
@@ -250,7 +254,8 @@ def _correction(ctx: PageContext, c: Correction) -> None:
             f"**Korrektur #{c.id}** · {c.tenant} · "
             f"{CORRECTION_STATUS_LABELS.get(c.status, c.status)}"
         )
-        st.markdown(f"**Frage:** {c.question}")
+        st.markdown("**Frage:**")
+        st.text(c.question)
         st.text(c.text)
         if c.citations:
             st.caption("Quellen: " + ", ".join(f"{x.title} ({x.doc_id})" for x in c.citations))

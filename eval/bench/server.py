@@ -21,6 +21,8 @@ from knowledge.errors import GovBotError
 # High enough that 16 simulated citizens on one loopback address never meet the limiter
 # (the production default is 30/minute per client); the benchmark measures answering.
 BENCH_RATE_LIMIT = "1000000/minute"
+# Likewise the engine time of one client (production: 20 s a minute per address).
+BENCH_ENGINE_TIME_LIMIT = "1000000/minute"
 _SERVE = "from bot.cli.app import main; main()"
 
 
@@ -39,6 +41,7 @@ def bench_environment(base: Mapping[str, str], *, database_url: str) -> dict[str
     """``base`` plus a throwaway database and a rate limit the load cannot reach."""
     env = dict(base)
     env["GOVBOT_API__RATE_LIMIT"] = BENCH_RATE_LIMIT
+    env["GOVBOT_API__ENGINE_TIME_LIMIT"] = BENCH_ENGINE_TIME_LIMIT
     env["GOVBOT_DATABASE_URL"] = database_url
     return env
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from bot.main import create_app
 from bot.services.security import create_access_token
+from bot.services.signing_key import with_signing_key
 from bot.settings import Settings
 from bot.storage.models import StaffRole
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users
@@ -75,7 +77,7 @@ def test_expired_token_is_401_with_a_clear_message(client: TestClient, settings:
     token, _ = create_access_token(
         "anna",
         role=StaffRole.AGENT,
-        api=settings.api,
+        api=with_signing_key(settings).api,  # the secret the app made in the data directory
         now=datetime.now(UTC) - timedelta(minutes=settings.api.token_ttl_minutes + 1),
     )
 
@@ -91,9 +93,7 @@ def test_expired_token_is_401_with_a_clear_message(client: TestClient, settings:
 def test_token_signed_with_another_secret_is_rejected(
     client: TestClient, settings: Settings
 ) -> None:
-    other = settings.api.model_copy(
-        update={"jwt_secret": settings.api.jwt_secret.__class__("x" * 40)}
-    )
+    other = settings.api.model_copy(update={"jwt_secret": SecretStr("x" * 40)})
     token, _ = create_access_token("ada", role=StaffRole.ADMIN, api=other)
 
     response = client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {token}"})

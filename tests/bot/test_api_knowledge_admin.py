@@ -7,10 +7,12 @@ picks up the new index version without a restart.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from bot.main import create_app
 from bot.services.ingest_jobs import settings_environment
@@ -40,14 +42,15 @@ def _auth(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _settings(tmp_path: Path, pages: Path) -> Settings:
+def _settings(tmp_path: Path, pages: Path, database_url: str | None = None) -> Settings:
     source = IngestSourceSettings(
         tenant="teststadt",
         name="seiten",
         args=["folder", str(pages), "--tenant", "teststadt"],
         description="Eigene Seiten",
     )
-    return make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'db.sqlite3'}").model_copy(
+    url = database_url or f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    return make_settings(tmp_path / "data", url).model_copy(
         update={"knowledge_admin": KnowledgeAdminSettings(stale_after_days=365, sources=[source])}
     )
 
@@ -144,4 +147,35 @@ def test_child_process_gets_this_apis_index_settings(tmp_path: Path) -> None:
     assert env["GOVBOT_EMBEDDING__MODEL"] == settings.embedding.model
     assert env["GOVBOT_INDEX__BACKEND"] == "edge"
     assert env["GOVBOT_ENV"] == "test"
-    assert not any(key.startswith("GOVBOT_DATABASE") for key in env)
+    # Everything else too (issue 14, finding 7): the child is configured like the API.
+    assert env["GOVBOT_API__RATE_LIMIT"] == "10000/minute"
+    assert json.loads(env["GOVBOT_KNOWLEDGE_ADMIN__SOURCES"])[0]["tenant"] == "muenchen"
+    assert not any(key in env for key in ("GOVBOT_DATABASE_URL", "GOVBOT_QDRANT_URL"))
+
+
+@pytest.mark.slow
+def test_rerun_from_the_console_works_in_production(tmp_path: Path, database_url: str) -> None:
+    """Issue 14, finding 7: GOVBOT_ENV=production (the child needs the JWT secret) on
+    SQLite and on PostgreSQL (the child needs the database URL)."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "hundesteuer.md").write_text(PAGE, encoding="utf-8")
+    configured = _settings(tmp_path, pages, database_url)
+    settings = configured.model_copy(
+        update={
+            "env": "production",
+            "api": configured.api.model_copy(update={"jwt_secret": SecretStr("k" * 48)}),
+        }
+    )
+    add_staff(settings, ("erika", StaffRole.EDITOR))
+    app = create_app(settings)
+    with TestClient(app) as client:
+        editor = _auth(client, "erika")
+        job = client.post(f"{KNOWLEDGE}/sources/teststadt/seiten/ingest", headers=editor).json()
+        app.state.ingest_jobs.wait(job["id"], timeout_s=300)
+        done = client.get(f"{KNOWLEDGE}/jobs/{job['id']}", headers=editor).json()
+        runs = client.get(f"{KNOWLEDGE}/runs", headers=editor).json()
+
+    assert done["status"] == "finished", done["error"]
+    assert (done["exit_code"], done["report"]["added"]) == (0, 1)
+    assert [(r["tenant"], r["added"]) for r in runs] == [("teststadt", 1)]

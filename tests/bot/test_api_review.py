@@ -138,6 +138,12 @@ def test_verdicts_filter_the_answer_log_and_are_audited(client: TestClient) -> N
     auditor = _auth(client, "alex")
     rows = client.get(f"{REVIEW}/answers", headers=auditor).json()
     newest, oldest = rows[0]["id"], rows[1]["id"]
+    # Auditors read only (issue 14, finding 8); editors judge.
+    refused = client.post(
+        f"{REVIEW}/answers/{oldest}/verdict", json={"verdict": "wrong"}, headers=auditor
+    )
+    assert refused.status_code == 403
+    auditor_view, auditor = auditor, _auth(client, "erika")
 
     marked = client.post(
         f"{REVIEW}/answers/{oldest}/verdict",
@@ -157,7 +163,7 @@ def test_verdicts_filter_the_answer_log_and_are_audited(client: TestClient) -> N
     client.post(f"{REVIEW}/answers/{oldest}/verdict", json={"verdict": "correct"}, headers=auditor)
     assert client.get(f"{REVIEW}/answers", params={"review": "wrong"}, headers=auditor).json() == []
     audit = client.get(
-        "/api/v1/staff/audit/entries", params={"action": "review"}, headers=auditor
+        "/api/v1/staff/audit/entries", params={"action": "review"}, headers=auditor_view
     ).json()
     assert [e["action"] for e in audit["entries"]] == [
         "review.marked_correct",

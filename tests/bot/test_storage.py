@@ -239,7 +239,7 @@ def test_answer_log_filters_by_status_confidence_and_feedback(session: Session) 
     conversation = crud.create_conversation(session, tenant="muenchen", language="de")
     sure = _answer(session, conversation, status="answered", confidence=0.9)
     unsure = _answer(session, conversation, status="unanswerable", confidence=0.2)
-    crud.add_feedback(session, unsure, helpful=False, comment_redacted="falsch")
+    crud.set_feedback(session, unsure, helpful=False, comment_redacted="falsch")
     session.commit()
 
     def ids(**filters: Any) -> list[int]:
@@ -275,10 +275,10 @@ def test_purge_keeps_only_redacted_text_of_idle_conversations(session: Session) 
     _say(session, fresh, Role.CITIZEN, "Mail: a@b.de")
     session.commit()
 
-    count = crud.anonymise_before(session, datetime.now(UTC) - timedelta(days=30))
+    done = crud.anonymise_before(session, datetime.now(UTC) - timedelta(days=30))
     session.commit()
 
-    assert count == 1
+    assert (done.messages, done.answers) == (1, 0)
     assert [(m.text, m.anonymised) for m in crud.list_messages(session, old.id)] == [
         ("IBAN [IBAN]", True)
     ]

@@ -40,21 +40,22 @@ def test_feedback_filter_shows_exactly_the_api_rows(console_api: ConsoleApi) -> 
     assert all(cell.endswith("✗ 1") for cell in table["Feedback ✓/✗"])
 
 
-def test_auditor_marks_an_answer_wrong_but_cannot_write_corrections(
-    console_api: ConsoleApi,
-) -> None:
+def test_editor_marks_an_answer_wrong_the_auditor_only_reads(console_api: ConsoleApi) -> None:
     asked = console_api.ask("Was kostet ein Bewohnerparkausweis?")
     answer_id = _answer_id(console_api, asked["conversation_id"])
-    at = _pick(console_as("alex.auditor", "review"), answer_id)
+    auditor = _pick(console_as("alex.auditor", "review"), answer_id)
+    # Auditors read only (issue 14, finding 8): no verdict buttons, no correction form.
+    assert auditor.subheader[0].value == f"Antwort #{answer_id}"
+    assert "Korrektur schreiben" not in shown_text(auditor)
+    assert not [b for b in auditor.button if str(b.key).startswith("review.")]
 
-    assert at.subheader[0].value == f"Antwort #{answer_id}"
-    assert "Korrektur schreiben" not in shown_text(at)
+    at = _pick(console_as("erika.editor", "review"), answer_id)
     at.text_input(key=f"review.note.{answer_id}").input("Gebühr veraltet")
     at.button(key=f"review.wrong.{answer_id}").click().run()
     assert not at.exception
 
-    at.selectbox(key="review.review").select("wrong").run()
-    table = at.dataframe[0].value
+    auditor.selectbox(key="review.review").select("wrong").run()
+    table = auditor.dataframe[0].value
     row = table[table["Nr."] == answer_id]
     assert list(row["Prüfung"]) == ["falsch"]
     with console_api.staff("alex.auditor") as staff:
@@ -62,7 +63,7 @@ def test_auditor_marks_an_answer_wrong_but_cannot_write_corrections(
             "/api/v1/staff/audit/entries", params={"action": "review", "target_id": answer_id}
         ).json()
     assert [(e["actor"], e["action"]) for e in audit["entries"]] == [
-        ("alex.auditor", "review.marked_wrong")
+        ("erika.editor", "review.marked_wrong")
     ]
 
 

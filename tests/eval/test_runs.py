@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from bot.assistant import build_engine
@@ -81,7 +82,11 @@ def runs(
 ) -> Iterator[Runs]:
     directory = tmp_path_factory.mktemp("eval-runs")
     settings = munich_index.model_copy(
-        update={"database": DatabaseSettings(url=f"sqlite:///{directory / 'runs.sqlite3'}")}
+        update={
+            "database": DatabaseSettings(url=f"sqlite:///{directory / 'runs.sqlite3'}"),
+            # A configured secret, to show that the stored snapshot masks it.
+            "api": munich_index.api.model_copy(update={"jwt_secret": SecretStr("s" * 40)}),
+        }
     )
     eval_set = tiny_set(directory)
     policy = Policy.from_yaml()

@@ -28,6 +28,7 @@ def child_environment(data_dir: Path, database_url: str, **extra: str) -> dict[s
         GOVBOT_DATA_DIR=str(data_dir),
         GOVBOT_DATABASE_URL=database_url,
         GOVBOT_API__RATE_LIMIT="100000/minute",
+        GOVBOT_API__ENGINE_TIME_LIMIT="100000/minute",
         GOVBOT_LOG_LEVEL="WARNING",
         **extra,
     )

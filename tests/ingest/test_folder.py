@@ -154,3 +154,18 @@ def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
         f"{second} and {first} both have the id 'x'; "
         "set a unique `id:` in the front matter of one of them"
     )
+
+
+def test_a_url_that_is_not_http_is_refused_naming_the_file(tmp_path: Path) -> None:
+    """A front-matter ``url: javascript:…`` would become every citation's link (issue 14)."""
+    (tmp_path / "seite.md").write_text(
+        "---\ntitle: Seite\nurl: javascript:alert(document.cookie)\n---\n# Seite\n\nText.\n"
+    )
+
+    with pytest.raises(SourceError) as info:
+        load_folder(tmp_path, tenant="beispielstadt")
+
+    assert str(info.value) == (
+        f"Bad front matter in {tmp_path / 'seite.md'}: url: URL "
+        "'javascript:alert(document.cookie)' is not an http(s) address; use https://…"
+    )

@@ -17,9 +17,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from bot.api.deps import AuditorDep, SessionDep
+from bot.api.deps import AuditorDep, Offset, SessionDep
 from bot.api.schemas import audit_entry_public, error_responses
 from bot.api.staff_schemas import AuditPage, AuditVocabulary
+from bot.api.validation import UtcTime
 from bot.storage import crud, staff_crud
 from bot.storage.models import AuditEntry
 
@@ -57,10 +58,10 @@ def list_entries(
     action: Annotated[str | None, Query(description="exact, or a prefix like 'handoff'")] = None,
     target_type: str | None = None,
     target_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime = None,
+    until: UtcTime = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AuditPage:
     """Who did what when, newest first, filtered; ``total`` counts all matches."""
     filters = _filters(actor, action, target_type, target_id, since, until)
@@ -86,8 +87,8 @@ def export_csv(
     action: str | None = None,
     target_type: str | None = None,
     target_id: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime = None,
+    until: UtcTime = None,
 ) -> StreamingResponse:
     """The filtered audit log as CSV (UTF-8 with BOM, so spreadsheets show umlauts)."""
     filters = _filters(actor, action, target_type, target_id, since, until)

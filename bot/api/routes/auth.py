@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
-from bot.api.deps import SessionDep, SettingsDep
+from bot.api.deps import SessionDep, SettingsDep, refuse_demo_in_production
+from bot.api.middleware import CLIENT_STATE_KEY
 from bot.api.schemas import Token, error_responses
-from bot.errors import AuthError
+from bot.errors import AuthError, RateLimitedError
+from bot.services.ratelimit import RateLimiter
 from bot.services.security import create_access_token, verify_password
 from bot.storage import crud
 from bot.storage.models import StaffRole
@@ -27,18 +29,38 @@ def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
+    request: Request,
 ) -> Token:
     """Exchange username and password for a bearer token (form fields, OAuth2 password flow)."""
+    _limit_attempts(request, form.username)
     user = crud.get_staff_user(session, form.username)
     valid = verify_password(form.password, user.password_hash if user else None)
     if user is None or not valid or not user.active:
         logger.warning("failed staff login for username=%r", form.username[:64])
         raise AuthError("incorrect username or password")
+    refuse_demo_in_production(user, settings)
     token, lifetime = create_access_token(
-        user.username, role=StaffRole(user.role), api=settings.api
+        user.username, role=StaffRole(user.role), api=settings.api, version=user.token_version
     )
     crud.audit(
         session, actor=user.username, action="auth.login", target_type="staff", target_id=user.id
     )
     session.commit()
     return Token(access_token=token, expires_in=lifetime, role=user.role)
+
+
+def _limit_attempts(request: Request, username: str) -> None:
+    """Attempts per user name and per address, apart from the citizens' limit (finding 3)."""
+    limiter: RateLimiter = request.app.state.limiter
+    address = str(getattr(request.state, CLIENT_STATE_KEY, "unknown"))
+    for limit, key, whom in (
+        ("login_address", address, "this address"),
+        ("login", username.strip().lower()[:64], "this user name"),
+    ):
+        decision = limiter.hit(key, limit=limit)  # type: ignore[arg-type]
+        if not decision.allowed:
+            logger.warning("staff login attempts limited (%s)", limit)
+            raise RateLimitedError(
+                f"too many login attempts for {whom}; retry in {decision.retry_after_s} s",
+                retry_after_s=decision.retry_after_s,
+            )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from bot.api.deps import ConversationsDep, MetricsDep, SessionDep
+from bot.api.middleware import CLIENT_STATE_KEY
 from bot.api.schemas import (
     ConversationCreate,
     ConversationPublic,
@@ -21,6 +22,7 @@ from bot.api.schemas import (
     error_responses,
     message_public,
 )
+from bot.api.validation import MAX_ID, RecordId
 from bot.texts.notice import ai_notice
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -53,9 +55,11 @@ def post_message(
     session: SessionDep,
     conversations: ConversationsDep,
     metrics: MetricsDep,
+    request: Request,
 ) -> MessagePosted:
     """Send a message; the bot's answer comes back at once (null while a person holds it)."""
-    result = conversations.post(session, conversation_id, body.text)
+    client = str(getattr(request.state, CLIENT_STATE_KEY, "unknown"))
+    result = conversations.post(session, conversation_id, body.text, client=client)
     session.commit()
     answer = None
     if result.answer is not None and result.bot_message is not None:
@@ -76,7 +80,7 @@ def list_messages(
     conversation_id: ConversationId,
     session: SessionDep,
     conversations: ConversationsDep,
-    after: Annotated[int, Query(ge=0, description="only messages with seq > after")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="only messages with seq > after")] = 0,
 ) -> MessagesPublic:
     """Messages of the conversation, including service-desk replies (poll with ``after``)."""
     conversation, messages = conversations.messages(session, conversation_id, after=after)
@@ -115,7 +119,7 @@ def request_handoff(
 @router.post("/{conversation_id}/messages/{message_id}/feedback", status_code=201, responses=ERRORS)
 def give_feedback(
     conversation_id: ConversationId,
-    message_id: int,
+    message_id: RecordId,
     body: FeedbackCreate,
     session: SessionDep,
     conversations: ConversationsDep,

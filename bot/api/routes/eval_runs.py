@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.api.deps import AuditorDep, Limit, Offset, SessionDep
 from bot.api.schemas import error_responses
+from bot.api.validation import RecordId
 from bot.storage.eval_models import (
     EvalCaseResult,
     EvalRun,
@@ -118,14 +119,14 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", responses=ERRORS)
-def get_run(run_id: int, session: SessionDep, staff: AuditorDep) -> EvalRunDetail:
+def get_run(run_id: RecordId, session: SessionDep, staff: AuditorDep) -> EvalRunDetail:
     """One run with everything needed to reproduce it and its metric breakdowns."""
     return EvalRunDetail.model_validate(get_eval_run(session, run_id))
 
 
 @router.get("/runs/{run_id}/cases", responses=ERRORS)
 def list_cases(
-    run_id: int,
+    run_id: RecordId,
     session: SessionDep,
     staff: AuditorDep,
     status: str | None = None,

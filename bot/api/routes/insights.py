@@ -21,6 +21,7 @@ from bot.api.staff_schemas import (
     InsightTotals,
     TopicCount,
 )
+from bot.api.validation import UtcTime
 from bot.storage import insights
 from knowledge.errors import InvalidQueryError
 
@@ -35,8 +36,6 @@ def _window(
 ) -> insights.Window:
     end = until or datetime.now(UTC)
     start = since or end - timedelta(days=days)
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidQueryError("since and until need a time zone, e.g. 2026-05-01T00:00:00Z")
     if start >= end:
         raise InvalidQueryError(f"since {start.isoformat()} is not before until {end.isoformat()}")
     return insights.Window(since=start, until=end, tenant=tenant or None)
@@ -49,8 +48,8 @@ def get_insights(
     staff: AuditorDep,
     tenant: str | None = None,
     days: Days = 30,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime = None,
+    until: UtcTime = None,
 ) -> InsightsPublic:
     """Everything the Insights page shows, for one window (default: the last 30 days)."""
     window = _window(tenant, days, since, until)
@@ -90,8 +89,8 @@ def get_gaps(
     staff: AnswerReaderDep,
     tenant: str | None = None,
     days: Days = 30,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime = None,
+    until: UtcTime = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
 ) -> list[ContentGap]:
     """Unanswered and low-confidence questions grouped by wording: the content gaps."""

@@ -24,6 +24,7 @@ from bot.api.staff_schemas import (
     TenantKnowledge,
     job_public,
 )
+from bot.api.validation import RecordId
 from bot.services.ingest_jobs import IngestJobs
 from bot.services.knowledge_base import Catalogue, CatalogueEntry, read_runs
 from bot.storage import staff_crud
@@ -204,6 +205,6 @@ def list_jobs(
 
 
 @router.get("/jobs/{job_id}", responses=ERRORS)
-def get_job(job_id: int, session: SessionDep, staff: EditorDep) -> IngestJobPublic:
+def get_job(job_id: RecordId, session: SessionDep, staff: EditorDep) -> IngestJobPublic:
     """One ingest job."""
     return job_public(staff_crud.get_job(session, job_id))

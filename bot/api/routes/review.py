@@ -1,12 +1,12 @@
 """Staff endpoints for answer review and corrections (curated answers with four-eyes approval).
 
-Reading: editors and auditors. Verdicts (correct / wrong): editors and auditors. Writing,
-approving, rejecting and withdrawing corrections: editors (and admins).
+Reading: editors and auditors. Verdicts (correct / wrong), writing, approving, rejecting
+and withdrawing corrections: editors (and admins). Auditors read only: whoever audits the
+review should not also take part in it (issue 14, finding 8).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +24,7 @@ from bot.api.staff_schemas import (
     correction_public,
     review_public,
 )
+from bot.api.validation import RecordId, UtcTime
 from bot.services import corrections
 from bot.services.curated import question_embedding
 from bot.storage import crud, staff_crud
@@ -43,8 +44,8 @@ def list_answers(
     staff: AnswerReaderDep,
     status: str | None = None,
     tenant: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime = None,
+    until: UtcTime = None,
     feedback: Literal["helpful", "unhelpful", "any", "none"] | None = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
     max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -84,9 +85,9 @@ def list_answers(
 
 @router.post("/answers/{answer_id}/verdict", status_code=201, responses=ERRORS)
 def mark_answer(
-    answer_id: int, body: VerdictCreate, session: SessionDep, staff: AnswerReaderDep
+    answer_id: RecordId, body: VerdictCreate, session: SessionDep, staff: EditorDep
 ) -> ReviewPublic:
-    """Mark an answer correct or wrong (the newest verdict counts)."""
+    """Mark an answer correct or wrong (the newest verdict counts); auditors read only."""
     answer = staff_crud.get_answer(session, answer_id)
     review = corrections.record_verdict(session, answer, staff, Verdict(body.verdict), body.note)
     session.commit()
@@ -111,7 +112,7 @@ def list_corrections(
 
 @router.get("/corrections/{correction_id}", responses=ERRORS)
 def get_correction(
-    correction_id: int, session: SessionDep, staff: AnswerReaderDep
+    correction_id: RecordId, session: SessionDep, staff: AnswerReaderDep
 ) -> CorrectionPublic:
     """One correction."""
     return correction_public(staff_crud.get_correction(session, correction_id))
@@ -146,7 +147,7 @@ def create_correction(
 
 @router.post("/corrections/{correction_id}/approve", responses=ERRORS)
 def approve_correction(
-    correction_id: int, request: Request, session: SessionDep, staff: EditorDep
+    correction_id: RecordId, request: Request, session: SessionDep, staff: EditorDep
 ) -> CorrectionPublic:
     """Approve another editor's correction (four-eyes): the bot serves it from now on."""
     correction = staff_crud.get_correction(session, correction_id, lock=True)
@@ -160,7 +161,7 @@ def approve_correction(
 
 @router.post("/corrections/{correction_id}/reject", responses=ERRORS)
 def reject_correction(
-    correction_id: int, body: CorrectionClose, session: SessionDep, staff: EditorDep
+    correction_id: RecordId, body: CorrectionClose, session: SessionDep, staff: EditorDep
 ) -> CorrectionPublic:
     """Reject another editor's pending correction."""
     correction = staff_crud.get_correction(session, correction_id, lock=True)
@@ -171,7 +172,7 @@ def reject_correction(
 
 @router.post("/corrections/{correction_id}/withdraw", responses=ERRORS)
 def withdraw_correction(
-    correction_id: int, body: CorrectionClose, session: SessionDep, staff: EditorDep
+    correction_id: RecordId, body: CorrectionClose, session: SessionDep, staff: EditorDep
 ) -> CorrectionPublic:
     """Withdraw a pending or approved correction; the bot stops serving it at once."""
     correction = staff_crud.get_correction(session, correction_id, lock=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -35,6 +34,7 @@ from bot.api.schemas import (
     handoff_summary_fields,
     message_public,
 )
+from bot.api.validation import UtcTime
 from bot.services import handoff
 from bot.storage import crud
 from bot.storage.models import Escalation, HandoffStatus, StaffUser
@@ -120,8 +120,8 @@ def list_answers(
     staff: AnswerReaderDep,
     status: str | None = None,
     tenant: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: UtcTime = None,
+    until: UtcTime = None,
     feedback: Literal["helpful", "unhelpful", "any", "none"] | None = None,
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
     max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
@@ -147,7 +147,7 @@ def list_audit(
     session: SessionDep,
     staff: AuditorDep,
     action: str | None = None,
-    since: datetime | None = None,
+    since: UtcTime = None,
     limit: Limit = 200,
     offset: Offset = 0,
 ) -> list[AuditEntryPublic]:

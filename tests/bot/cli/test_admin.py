@@ -72,11 +72,15 @@ def test_purge_anonymises_old_conversations(tmp_path: Path) -> None:
     result = runner.invoke(app, ["purge", "--older-than", "30"], env=env(tmp_path))
 
     assert result.exit_code == 0, result.output
-    assert result.output == "anonymised 1 messages in conversations idle for more than 30 days\n"
+    assert result.output == (
+        "anonymised 1 messages and 0 answer traces in conversations idle for more than 30 days\n"
+    )
     with session_factory(engine)() as session:
         assert [m.text for m in crud.list_messages(session, conversation.id)] == ["Mail: [E-MAIL]"]
         assert crud.list_audit(session, action="retention.purged")[0].details == {
-            "older_than_days": 30
+            "older_than_days": 30,
+            "messages": 1,
+            "answers": 0,
         }
     engine.dispose()
 

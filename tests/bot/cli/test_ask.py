@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 from bot.cli.app import app
 from bot.main import create_app
 from bot.services.curated import normalise_question, question_embedding
+from bot.settings import Settings
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import utcnow
 from bot.storage.staff_models import Correction, CorrectionStatus
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import make_settings
 
 PASSPORT = "muenchen/1063441"
