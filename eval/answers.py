@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import AnswerStatus
 from bot.conversation import AnswerEngine
+from eval.percentiles import percentile
 from knowledge.errors import SourceError
 
 logger = logging.getLogger(__name__)
@@ -126,16 +126,7 @@ def run_answers(
         n=len(cases),
         status_counts=dict(sorted(counts.items())),
         errors=counts.get(AnswerStatus.ERROR.value, 0),
-        latency_ms_p50=round(percentile(latencies, 50), 1),
-        latency_ms_p95=round(percentile(latencies, 95), 1),
+        latency_ms_p50=round(percentile(latencies, 50), 1) if latencies else 0.0,
+        latency_ms_p95=round(percentile(latencies, 95), 1) if latencies else 0.0,
         latency_ms=latencies,
     )
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (nearest rank); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]

@@ -32,6 +32,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot.main import build_engine, create_app
+from eval.percentiles import percentile
 from knowledge.embedding import build_embedder
 from knowledge.retrieval import Retriever, open_store
 from knowledge.settings import DatabaseSettings, Settings
@@ -63,13 +64,6 @@ class Reply(Protocol):
 Poster = Callable[[str, dict[str, Any]], Reply]
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, round(share * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 def run(post: Poster, rounds: int) -> dict[str, Any]:
     """Time one message per new conversation, ``rounds`` times over QUESTIONS."""
     timings: list[float] = []
@@ -87,8 +81,8 @@ def run(post: Poster, rounds: int) -> dict[str, Any]:
             statuses[answer["status"] if answer else "silent"] += 1
     return {
         "messages": len(timings),
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(percentile(timings, 0.95), 1),
+        "p50_ms": round(percentile(timings, 50), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
         "mean_ms": round(statistics.fmean(timings), 1),
         "max_ms": round(max(timings), 1),
         "first_ms": round(timings[0], 1),
@@ -119,8 +113,8 @@ def engine_floor(settings: Settings, rounds: int) -> dict[str, Any]:
                 timings.append((time.perf_counter() - started) * 1000)
     return {
         "messages": len(timings),
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(percentile(timings, 0.95), 1),
+        "p50_ms": round(percentile(timings, 50), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
     }
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.dialogue import DialogueEngine
 from bot.policy import Policy
-from eval.answers import load_questions, percentile, run_answers
+from eval.answers import load_questions, run_answers
 from knowledge.errors import SourceError
 from knowledge.retrieval import Retriever
 from knowledge.settings import Settings
@@ -56,9 +56,3 @@ def test_blank_lines_are_skipped(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
     path.write_text('\n{"question": "a", "tenant": "muenchen"}\n\n', encoding="utf-8")
     assert [q.question for q in load_questions(path)] == ["a"]
-
-
-def test_percentile_nearest_rank() -> None:
-    assert percentile([], 50) == 0.0
-    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
-    assert percentile([float(i) for i in range(1, 21)], 95) == 19.0
