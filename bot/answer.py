@@ -9,11 +9,17 @@ A *Turn* is one earlier message of the conversation, as the dialogue engine sees
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# The shape of AnswerTrace as stored in the answer log (answers.trace). Raise it with a
+# change of shape and add a step to _TRACE_UPGRADES that turns the previous version's
+# JSON into the new one, so rows written by older releases still load (issue 11, item 5).
+TRACE_VERSION: Literal[1] = 1
 
 
 class _Frozen(BaseModel):
@@ -92,8 +98,13 @@ class LlmTrace(_Frozen):
 
 
 class AnswerTrace(_Frozen):
-    """Everything needed to replay and audit an answer."""
+    """Everything needed to replay and audit an answer; stored as JSON in the answer log.
 
+    ``version`` is the shape the JSON was written in; rows from before versioning carry
+    none and are version 1. Reading a stored trace upgrades it step by step.
+    """
+
+    version: Literal[1] = TRACE_VERSION
     policy_label: str
     matched_rule: str | None = None
     retrieval_query: str | None = None
@@ -105,6 +116,26 @@ class AnswerTrace(_Frozen):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     grounding: str | None = None
     llm: LlmTrace | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        """Bring JSON written by an older release to the current shape."""
+        if not isinstance(data, dict):
+            return data
+        version = data.get("version", 1)
+        if not isinstance(version, int) or not 1 <= version <= TRACE_VERSION:
+            raise ValueError(
+                f"answer trace version {version!r} is unknown; this release reads versions"
+                f" 1 to {TRACE_VERSION} (a newer release wrote it?)"
+            )
+        for step in range(version, TRACE_VERSION):
+            data = _TRACE_UPGRADES[step](data)
+        return {**data, "version": TRACE_VERSION}
+
+
+# version -> the function that turns a trace of that version into the next one.
+_TRACE_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 
 class Answer(_Frozen):

@@ -313,7 +313,7 @@ class ConversationService:
             confidence=answer.confidence,
             topic=(answer.topic or "")[:200] or None,
             public=public_payload(answer),
-            trace=answer.trace.model_dump(mode="json"),
+            trace=answer.trace,
             index_version=answer.trace.index_version,
             embedder=answer.trace.embedder,
             created_at=utcnow(),

@@ -24,6 +24,7 @@ from bot.api.routes import (
     audit,
     auth,
     conversations,
+    deprecated,
     eval_runs,
     handoff_answers,
     health,
@@ -131,7 +132,7 @@ def create_app(
     for module in (conversations, auth, staff, eval_runs, health, widget):
         app.include_router(module.router)
     # Staff console (issue #5).
-    for module in (review, knowledge_admin, insights, audit, handoff_answers):
+    for module in (review, knowledge_admin, insights, audit, handoff_answers, deprecated):
         app.include_router(module.router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)

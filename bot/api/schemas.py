@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.answer import AnswerTrace
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
 
 ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "closed"]
@@ -293,7 +294,7 @@ class AnswerLogEntry(_Out):
     index_version: str | None
     embedder: str | None
     feedback: list[FeedbackPublic]
-    trace: dict[str, Any]
+    trace: AnswerTrace
 
 
 class AuditEntryPublic(_Out):
