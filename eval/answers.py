@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import AnswerStatus
-from bot.conversation import AnswerEngine
+from bot.services.conversations import AnswerEngine
 from eval.percentiles import percentile
 from knowledge.errors import SourceError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.grounding import check_grounding, numbers_in
+from bot.compose.grounding import check_grounding, numbers_in
 from eval.normalisation import contains_fact, unsupported_numbers
 from knowledge.numbers import canonical_number, canonicalise_numbers, numbers
 

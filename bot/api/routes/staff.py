@@ -10,7 +10,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
-from bot import handoff
 from bot.api.deps import (
     AgentDep,
     CurrentStaff,
@@ -30,6 +29,7 @@ from bot.api.schemas import (
     handoff_summary_fields,
     message_public,
 )
+from bot.services import handoff
 from bot.storage import crud
 from bot.storage.models import Escalation, HandoffStatus, StaffUser
 
