@@ -14,7 +14,7 @@ and never contains the citizen's text; ``api_message`` is the API's own message.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
@@ -61,6 +61,7 @@ class AsyncGovBotClient:
         limits: httpx.Limits | None = None,
         user_agent: str = "govbot-client",
         hint: str = "check that `govbot serve` runs there",
+        on_response: Callable[[httpx.Response], Awaitable[None]] | None = None,
     ) -> None:
         if timeout_s <= 0:
             raise ValueError(f"timeout_s must be greater than 0. Currently it is {timeout_s}")
@@ -72,6 +73,8 @@ class AsyncGovBotClient:
             transport=transport,
             limits=limits or httpx.Limits(),
             headers={"User-Agent": user_agent},
+            # e.g. govbot bench counting every status code, errors included
+            event_hooks={"response": [on_response]} if on_response else None,
         )
 
     async def __aenter__(self) -> AsyncGovBotClient:
