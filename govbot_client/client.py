@@ -30,6 +30,7 @@ from govbot_client.citizen import (
     MessagesPublic,
     TranscriptLineCreate,
 )
+from govbot_client.staff import HealthPublic
 
 logger = logging.getLogger(__name__)
 
@@ -176,6 +177,18 @@ class GovBotClient:
             code, message = _error_of(response)
             raise _failed(self.base_url, method, path, code, response.status_code, "", message)
         return response
+
+    def health(self) -> HealthPublic:
+        """GET /health; a degraded API answers 503 with the same body, which is returned."""
+        try:
+            response = self._http.get("/health")
+        except httpx.TimeoutException as exc:
+            raise _failed(self.base_url, "GET", "/health", "timeout", None) from exc
+        except httpx.TransportError as exc:
+            raise _failed(self.base_url, "GET", "/health", "unreachable", None) from exc
+        if response.status_code == 503:
+            response = httpx.Response(200, content=response.content)
+        return _parse(self.base_url, "GET", "/health", response, HealthPublic)
 
     def get(self, path: str, model: type[M], params: Params | None = None) -> M:
         """GET ``path`` as ``model``."""

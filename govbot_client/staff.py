@@ -140,6 +140,11 @@ class HealthPublic(_Out):
     database: Literal["ok", "unavailable"]
     index: IndexHealth | None
 
+    @property
+    def tenants(self) -> list[str]:
+        """The tenants of the loaded index (none while no index is loaded)."""
+        return self.index.tenants if self.index else []
+
 
 # --- review and corrections -----------------------------------------------------------
 
@@ -446,3 +451,9 @@ class EvalCasePublic(_Out):
     question: str
     answer: str
     result: dict[str, Any]
+
+    @property
+    def passed(self) -> bool:
+        """No check failed."""
+        checks = (self.status_ok, self.source_ok, self.facts_ok, self.grounded)
+        return all(check is not False for check in checks)
