@@ -15,9 +15,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# The trace is part of the API's JSON (the staff answer log), so its models live with the
-# API's shared models; re-exported here, where the rest of the answer is defined.
-from govbot_client.trace import TRACE_VERSION, AnswerTrace, LlmTrace, TraceHit
+from bot.understanding.context import Turn as Turn  # re-exported: turns come with answers
+from bot.understanding.understanding import Understanding
+
+# The trace is part of the API's JSON (the staff answer log), so its model lives with the
+# API's shared models (govbot_client/trace.py), generic in what the understanding of the
+# message is: here the typed Understanding, for clients its JSON.
+from govbot_client.trace import TRACE_VERSION, LlmTrace, TraceHit
+from govbot_client.trace import AnswerTrace as StoredTrace
+
+AnswerTrace = StoredTrace[Understanding]
 
 __all__ = [
     "TRACE_VERSION",
@@ -98,11 +105,3 @@ class Answer(_Frozen):
     def doc_ids(self) -> list[str]:
         """Ids of the cited documents, in citation order, without duplicates."""
         return list(dict.fromkeys(c.doc_id for c in self.citations))
-
-
-class Turn(_Frozen):
-    """One earlier message of a conversation (citizen, bot, agent or system)."""
-
-    role: Literal["citizen", "bot", "agent", "system"]
-    text: str
-    doc_ids: list[str] = Field(default_factory=list)

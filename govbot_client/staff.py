@@ -110,7 +110,7 @@ class AnswerLogEntry(_Out):
     index_version: str | None
     embedder: str | None
     feedback: list[FeedbackPublic]
-    trace: AnswerTrace
+    trace: AnswerTrace[dict[str, Any]]
 
 
 class AuditEntryPublic(_Out):

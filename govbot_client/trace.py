@@ -6,20 +6,27 @@ in the package of the API's shared models, because the console may not import bo
 
 ``AnswerTrace.version`` is the shape the JSON was written in. A stored trace of an
 older version is upgraded step by step when read; rows stored before the trace was
-versioned carry none and are version 1.
+versioned carry none and are version 1. Versions: 1 (release 88e79c0, unversioned),
+2 (adds ``understanding``).
+
+``AnswerTrace`` is generic in the *understanding* of the message (issue 11): bot/
+reads and writes it as its typed ``Understanding`` (``AnswerTrace[Understanding]``,
+bot/answer.py), whose model belongs to bot/; clients such as the console read its
+JSON (``AnswerTrace[dict[str, Any]]``, the staff API's answer log).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # The shape of AnswerTrace as stored in the answer log (answers.trace). Raise it with a
 # change of shape and add a step to _TRACE_UPGRADES that turns the previous version's
 # JSON into the new one, so rows written by older releases still load (issue 11, item 5).
-TRACE_VERSION: Literal[1] = 1
+TRACE_VERSION: Literal[2] = 2
+UnderstandingT = TypeVar("UnderstandingT")
 
 
 class _Frozen(BaseModel):
@@ -55,14 +62,14 @@ class LlmTrace(_Frozen):
     draft: str | None = None
 
 
-class AnswerTrace(_Frozen):
+class AnswerTrace(_Frozen, Generic[UnderstandingT]):
     """Everything needed to replay and audit an answer; stored as JSON in the answer log.
 
     ``version`` is the shape the JSON was written in; rows from before versioning carry
     none and are version 1. Reading a stored trace upgrades it step by step.
     """
 
-    version: Literal[1] = TRACE_VERSION
+    version: Literal[2] = TRACE_VERSION
     policy_label: str
     matched_rule: str | None = None
     retrieval_query: str | None = None
@@ -74,6 +81,7 @@ class AnswerTrace(_Frozen):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     grounding: str | None = None
     llm: LlmTrace | None = None
+    understanding: UnderstandingT | None = None  # what was read from the message (issue 11)
 
     @model_validator(mode="before")
     @classmethod
@@ -93,4 +101,6 @@ class AnswerTrace(_Frozen):
 
 
 # version -> the function that turns a trace of that version into the next one.
-_TRACE_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+_TRACE_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: lambda trace: {**trace, "understanding": None},  # version 2 added the understanding
+}

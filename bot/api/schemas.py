@@ -48,6 +48,7 @@ from govbot_client.staff import (
     Token,
     TranscriptMessage,
 )
+from govbot_client.trace import AnswerTrace as StoredTrace
 
 __all__ = [
     "AgentReply",
@@ -206,7 +207,7 @@ def answer_log_entry(record: AnswerRecord, votes: list[Feedback]) -> AnswerLogEn
             FeedbackPublic(helpful=v.helpful, comment=v.comment_redacted, created_at=v.created_at)
             for v in votes
         ],
-        trace=record.trace,
+        trace=StoredTrace[dict[str, Any]].model_validate(record.trace.model_dump(mode="json")),
     )
 
 

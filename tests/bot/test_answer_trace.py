@@ -1,7 +1,7 @@
 """The stored answer trace is a typed, versioned model (issue 11, item 5).
 
-Rows written before the trace carried a version (JSON of release 88e79c0) must load as
-version 1, typed, through the storage layer and the staff API; a version this release
+Rows written before the trace carried a version (release 88e79c0's JSON, version 1) load
+typed and upgraded through the storage layer and the staff API; a version this release
 does not know is refused with a message that names it. Real SQLite (and PostgreSQL with
 the ``postgres`` marker), the real app with its lifespan.
 """
@@ -23,6 +23,7 @@ from bot.main import create_app
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import AnswerRecord, Role, StaffRole
+from govbot_client.trace import AnswerTrace as StoredTrace
 from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 
@@ -109,15 +110,16 @@ def test_an_old_row_loads_as_a_typed_trace(settings: Settings, old_answer_id: in
 
     assert "version" not in stored  # what is on disk is the old shape ...
     assert record is not None
-    trace = record.trace  # ... and it reads as the typed model, version 1
-    assert isinstance(trace, AnswerTrace)
-    assert trace.version == 1
+    trace = record.trace  # ... and it reads as the typed model
+    assert isinstance(trace, StoredTrace)
+    assert trace.version == TRACE_VERSION == 2  # upgraded on read: version 2 added understanding
+    assert trace.understanding is None
     assert trace.hits[0] == TraceHit(
         doc_id="muenchen/1063441", passage_id="muenchen/1063441#2", score=0.91
     )
     assert isinstance(trace.llm, LlmTrace)
     assert trace.llm.outcome == "grounding_failed"
-    assert trace.model_dump(mode="json") == {**OLD_TRACE, "version": TRACE_VERSION}
+    assert trace.model_dump(mode="json") == {**OLD_TRACE, "version": 2, "understanding": None}
 
 
 def test_the_staff_api_serves_an_old_row_typed(settings: Settings, old_answer_id: int) -> None:
@@ -132,7 +134,7 @@ def test_the_staff_api_serves_an_old_row_typed(settings: Settings, old_answer_id
     assert response.status_code == 200
     [entry] = response.json()
     assert entry["id"] == old_answer_id
-    assert entry["trace"] == {**OLD_TRACE, "version": 1}
+    assert entry["trace"] == {**OLD_TRACE, "version": 2, "understanding": None}
 
 
 def test_a_new_answer_is_stored_with_its_version(settings: Settings) -> None:
