@@ -102,5 +102,7 @@ class AnswerTrace(_Frozen, Generic[UnderstandingT]):
 
 # version -> the function that turns a trace of that version into the next one.
 _TRACE_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    1: lambda trace: {**trace, "understanding": None},  # version 2 added the understanding
+    1: lambda trace: {"understanding": None, **trace},  # version 2 added the understanding
 }
+# A trace built in code without ``version`` passes through the steps too, so a step only
+# adds what is missing and never overwrites a key that is there.

@@ -170,3 +170,10 @@ def test_a_new_answer_is_stored_with_its_version(settings: Settings) -> None:
 def test_an_unknown_version_is_refused_with_its_number() -> None:
     with pytest.raises(ValidationError, match="answer trace version 7 is unknown"):
         AnswerTrace.model_validate({**OLD_TRACE, "version": 7})
+
+
+def test_a_trace_built_in_code_keeps_its_understanding() -> None:
+    # Built without ``version``, it passes the upgrade steps too; they must not erase it.
+    trace = StoredTrace[dict[str, Any]](policy_label="service_question", understanding={"x": 1})
+    assert trace.understanding == {"x": 1}
+    assert trace.version == TRACE_VERSION
