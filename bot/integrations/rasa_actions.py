@@ -27,6 +27,7 @@ from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from bot.integrations import rasa_responses
 from bot.integrations.rasa_responses import BotMessage
+from bot.settings import Settings
 from govbot_client.citizen import (
     ConversationPublic,
     HandoffCreated,
@@ -34,7 +35,6 @@ from govbot_client.citizen import (
     TranscriptLineCreate,
 )
 from govbot_client.client import AsyncGovBotClient, GovBotApiError
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

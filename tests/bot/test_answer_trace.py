@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from bot.answer import TRACE_VERSION, AnswerTrace, LlmTrace, TraceHit
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import AnswerRecord, Role, StaffRole
 from govbot_client.trace import AnswerTrace as StoredTrace
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 
 # A trace exactly as the code before versioning stored it: answer.trace.model_dump(mode="json").

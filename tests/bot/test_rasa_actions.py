@@ -31,10 +31,10 @@ import rasa_sdk
 from bot.integrations.rasa_actions import rasa_transcript
 from bot.integrations.rasa_responses import answer_messages
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.models import StaffRole
 from govbot_client.citizen import AnswerPublic, ConversationPublic
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.conftest import live_server
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.answer import AnswerTrace, TraceHit
 from bot.errors import NotFoundError, PermissionDeniedError, StateConflictError
 from bot.services import handoff
+from bot.settings import HandoffSettings
 from bot.storage import crud
 from bot.storage.db import alembic_config, make_engine, migrate, normalise_url, session_factory
 from bot.storage.models import (
@@ -28,7 +29,6 @@ from bot.storage.models import (
     StaffRole,
     StaffUser,
 )
-from knowledge.settings import HandoffSettings
 
 TABLES = {
     "alembic_version",
