@@ -18,6 +18,27 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.understanding.context import Turn as Turn  # re-exported: turns come with answers
 from bot.understanding.understanding import Understanding
 
+# The trace is part of the API's JSON (the staff answer log), so its model lives with the
+# API's shared models (govbot_client/trace.py), generic in what the understanding of the
+# message is: here the typed Understanding, for clients its JSON.
+from govbot_client.trace import TRACE_VERSION, LlmTrace, TraceHit
+from govbot_client.trace import AnswerTrace as StoredTrace
+
+AnswerTrace = StoredTrace[Understanding]
+
+__all__ = [
+    "TRACE_VERSION",
+    "Answer",
+    "AnswerStatus",
+    "AnswerTrace",
+    "Citation",
+    "HandoffInfo",
+    "LlmTrace",
+    "OfficeInfo",
+    "TraceHit",
+    "Turn",
+]
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -71,52 +92,6 @@ class HandoffInfo(_Frozen):
 
     reference: str
     expected_response: str
-
-
-class TraceHit(_Frozen):
-    """One retrieval hit as recorded in the trace."""
-
-    doc_id: str
-    passage_id: str
-    score: float
-
-
-class LlmTrace(_Frozen):
-    """What happened in LLM mode (issue #6): model, prompt, grounding and the outcome.
-
-    ``outcome``: ``shown`` (the generated text was served), ``grounding_failed`` (the
-    check refused it, the extractive answer was served), ``llm_unavailable`` (timeout,
-    error or open circuit breaker), ``no_answer`` (the model said the passages do not
-    answer), ``skipped`` (not a language the prompt supports).
-    """
-
-    model: str
-    prompt_version: str
-    outcome: Literal["shown", "grounding_failed", "llm_unavailable", "no_answer", "skipped"]
-    grounding_ok: bool | None = None
-    reasons: list[str] = Field(default_factory=list)
-    cited_passages: list[str] = Field(default_factory=list)
-    latency_ms: float | None = None
-    # What the model wrote (redacted, at most DRAFT_CHARS), also when it was not shown: the
-    # KI-Hub audits refused drafts in the answer log. Never sent to the citizen.
-    draft: str | None = None
-
-
-class AnswerTrace(_Frozen):
-    """Everything needed to replay and audit an answer."""
-
-    policy_label: str
-    matched_rule: str | None = None
-    retrieval_query: str | None = None
-    hits: list[TraceHit] = Field(default_factory=list)
-    index_version: str | None = None
-    embedder: str | None = None
-    settings: dict[str, float | int | str | bool | None] = Field(default_factory=dict)
-    mode: Literal["extractive", "llm"] = "extractive"
-    timings_ms: dict[str, float] = Field(default_factory=dict)
-    grounding: str | None = None
-    llm: LlmTrace | None = None
-    understanding: Understanding | None = None  # what was read from the message (issue 11)
 
 
 class Answer(_Frozen):

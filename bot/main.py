@@ -24,6 +24,7 @@ from bot.api.routes import (
     audit,
     auth,
     conversations,
+    deprecated,
     erasure,
     eval_runs,
     handoff_answers,
@@ -143,7 +144,15 @@ def create_app(
     for module in (conversations, auth, staff, eval_runs, health, widget):
         app.include_router(module.router)
     # Staff console (issue #5).
-    for module in (review, knowledge_admin, insights, audit, handoff_answers, erasure):
+    for module in (
+        review,
+        knowledge_admin,
+        insights,
+        audit,
+        handoff_answers,
+        erasure,
+        deprecated,
+    ):
         app.include_router(module.router)
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)

@@ -1,49 +1,48 @@
-"""Typed client of the dialogue service's staff API: the console's only way to the data.
+"""The console's client of the staff API: govbot_client's transport and models, German errors.
 
-Every method returns console/models.py objects or raises a console/errors.py error:
-no connection → ApiUnreachable ("API nicht erreichbar unter <url>"), 401 → SessionExpired
-(LoginFailed at login), 403 → Forbidden, any other error status → ApiError with the
-API's own message.
+Every method returns a govbot_client model (the API's own response models) or raises a
+console/errors.py error: no connection → ApiUnreachable ("API nicht erreichbar unter
+<url>"), 401 → SessionExpired (LoginFailed at login), 403 → Forbidden, any other error
+status or an unexpected body → ApiError with the API's own message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
 from console.errors import ApiError, ApiUnreachable, Forbidden, LoginFailed, SessionExpired
-from console.models import (
+from govbot_client.citizen import MessagePublic
+from govbot_client.client import GovBotApiError, GovBotClient, Params
+from govbot_client.staff import (
     AuditPage,
     AuditVocabulary,
     ContentGap,
-    Correction,
-    EvalCase,
-    EvalRun,
+    CorrectionPublic,
+    EvalCasePublic,
     EvalRunDetail,
-    Handoff,
+    EvalRunSummary,
     HandoffAnswer,
     HandoffDetail,
-    Health,
-    IngestJob,
-    IngestSource,
-    Insights,
+    HandoffSummary,
+    HealthPublic,
+    IngestJobPublic,
+    IngestSourcePublic,
+    InsightsPublic,
     KnowledgeOverview,
-    Login,
-    PostedMessage,
-    Review,
     ReviewedAnswer,
+    ReviewPublic,
     ServiceRow,
-    Staff,
-    SyncRun,
+    StaffPublic,
+    SyncRunPublic,
+    Token,
 )
 
 M = TypeVar("M", bound=BaseModel)
-Params = Mapping[str, str | int | float | bool | datetime | None]
 
 
 class ApiClient:
@@ -58,14 +57,17 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=timeout_s, transport=transport
+        self._api = GovBotClient(
+            self.base_url,
+            token=token,
+            timeout_s=timeout_s,
+            transport=transport,
+            user_agent="govbot-console",
         )
 
     def close(self) -> None:
         """Close the connection pool."""
-        self._http.close()
+        self._api.close()
 
     def __enter__(self) -> ApiClient:
         return self
@@ -78,72 +80,75 @@ class ApiClient:
     # --- transport ----------------------------------------------------------------------
 
     def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        data: Mapping[str, str] | None = None,
+        self, method: str, path: str, *, params: Params | None = None, json: Any = None
     ) -> httpx.Response:
-        query = {k: _param(v) for k, v in (params or {}).items() if v is not None and v != ""}
         try:
-            response = self._http.request(method, path, params=query, json=json, data=data)
-        except httpx.TimeoutException as exc:
-            raise ApiUnreachable(self.base_url, "keine Antwort in der Zeit") from exc
-        except httpx.TransportError as exc:
-            raise ApiUnreachable(self.base_url) from exc
-        if response.status_code >= 400:
-            raise _error(response)
-        return response
+            return self._api.request(method, path, params=params, json=json)
+        except GovBotApiError as exc:
+            raise self._error(exc) from exc
 
     def _get(self, path: str, model: type[M], params: Params | None = None) -> M:
-        return model.model_validate(self._request("GET", path, params=params).json())
+        try:
+            return self._api.get(path, model, params)
+        except GovBotApiError as exc:
+            raise self._error(exc) from exc
 
     def _list(self, path: str, model: type[M], params: Params | None = None) -> list[M]:
-        adapter = TypeAdapter(list[model])  # type: ignore[valid-type]
-        result: list[M] = adapter.validate_python(self._request("GET", path, params=params).json())
-        return result
+        try:
+            return self._api.get_list(path, model, params)
+        except GovBotApiError as exc:
+            raise self._error(exc) from exc
 
     def _post(self, path: str, model: type[M], json: Any = None) -> M:
-        return model.model_validate(self._request("POST", path, json=json).json())
+        try:
+            return self._api.post(path, model, json=json)
+        except GovBotApiError as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: GovBotApiError) -> ApiError | ApiUnreachable:
+        if exc.status is None:
+            reason = "keine Antwort in der Zeit" if exc.code == "timeout" else ""
+            return ApiUnreachable(self.base_url, reason)
+        message = exc.api_message or "Fehler"
+        if exc.status == 401:
+            return SessionExpired(message)
+        if exc.status == 403:
+            return Forbidden(403, exc.code, message)
+        if exc.code == "invalid_response":
+            message = "unerwartete Antwort der API (Version passt nicht?)"
+        return ApiError(exc.status, exc.code, message)
 
     # --- session ------------------------------------------------------------------------
 
-    def login(self, username: str, password: str) -> Login:
+    def login(self, username: str, password: str) -> Token:
         """Exchange credentials for a token (LoginFailed on wrong credentials)."""
+        form = {"username": username, "password": password}
         try:
-            response = self._request(
-                "POST", "/api/v1/auth/token", data={"username": username, "password": password}
-            )
-        except SessionExpired as exc:
-            raise LoginFailed() from exc
-        return Login.model_validate(response.json())
+            return self._api.post("/api/v1/auth/token", Token, data=form)
+        except GovBotApiError as exc:
+            error = self._error(exc)
+            raise (LoginFailed() if isinstance(error, SessionExpired) else error) from exc
 
-    def me(self) -> Staff:
+    def me(self) -> StaffPublic:
         """Who the token belongs to."""
-        return self._get("/api/v1/staff/me", Staff)
+        return self._get("/api/v1/staff/me", StaffPublic)
 
-    def health(self) -> Health:
+    def health(self) -> HealthPublic:
         """Readiness and the index's tenants (a degraded API answers 503 with a body)."""
         try:
-            response = self._http.get("/health")
-        except httpx.TransportError as exc:
-            raise ApiUnreachable(self.base_url) from exc
-        body = response.json()
-        index = body.get("index") or {}
-        return Health(
-            status=body.get("status", "unknown"),
-            database=body.get("database", "unknown"),
-            tenants=index.get("tenants", []),
-            index_version=index.get("version"),
-        )
+            return self._api.health()
+        except GovBotApiError as exc:
+            raise self._error(exc) from exc
 
     # --- handoffs -----------------------------------------------------------------------
 
-    def handoffs(self, status: str | None = None, tenant: str | None = None) -> list[Handoff]:
+    def handoffs(
+        self, status: str | None = None, tenant: str | None = None
+    ) -> list[HandoffSummary]:
         """Escalations, the longest waiting first."""
-        return self._list("/api/v1/staff/handoffs", Handoff, {"status": status, "tenant": tenant})
+        return self._list(
+            "/api/v1/staff/handoffs", HandoffSummary, {"status": status, "tenant": tenant}
+        )
 
     def handoff(self, handoff_id: int) -> HandoffDetail:
         """One escalation with transcript and sources."""
@@ -157,20 +162,20 @@ class ApiClient:
         """Take the conversation over."""
         return self._post(f"/api/v1/staff/handoffs/{handoff_id}/claim", HandoffDetail)
 
-    def reply(self, handoff_id: int, text: str) -> PostedMessage:
+    def reply(self, handoff_id: int, text: str) -> MessagePublic:
         """Write to the citizen."""
         return self._post(
-            f"/api/v1/staff/handoffs/{handoff_id}/reply", PostedMessage, {"text": text}
+            f"/api/v1/staff/handoffs/{handoff_id}/reply", MessagePublic, {"text": text}
         )
 
-    def release(self, handoff_id: int) -> Handoff:
+    def release(self, handoff_id: int) -> HandoffSummary:
         """Hand the conversation back to the bot."""
-        return self._post(f"/api/v1/staff/handoffs/{handoff_id}/release", Handoff)
+        return self._post(f"/api/v1/staff/handoffs/{handoff_id}/release", HandoffSummary)
 
-    def close_handoff(self, handoff_id: int, outcome: str) -> Handoff:
+    def close_handoff(self, handoff_id: int, outcome: str) -> HandoffSummary:
         """Close with an outcome."""
         return self._post(
-            f"/api/v1/staff/handoffs/{handoff_id}/close", Handoff, {"outcome": outcome}
+            f"/api/v1/staff/handoffs/{handoff_id}/close", HandoffSummary, {"outcome": outcome}
         )
 
     # --- answer review ------------------------------------------------------------------
@@ -180,18 +185,22 @@ class ApiClient:
         min_confidence, max_confidence, review, limit, offset)."""
         return self._list("/api/v1/staff/review/answers", ReviewedAnswer, filters)
 
-    def mark(self, answer_id: int, verdict: str, note: str | None = None) -> Review:
+    def mark(self, answer_id: int, verdict: str, note: str | None = None) -> ReviewPublic:
         """Mark an answer ``correct`` or ``wrong``."""
         return self._post(
             f"/api/v1/staff/review/answers/{answer_id}/verdict",
-            Review,
+            ReviewPublic,
             {"verdict": verdict, "note": note or None},
         )
 
-    def corrections(self, status: str | None = None, tenant: str | None = None) -> list[Correction]:
+    def corrections(
+        self, status: str | None = None, tenant: str | None = None
+    ) -> list[CorrectionPublic]:
         """Corrections, newest first."""
         return self._list(
-            "/api/v1/staff/review/corrections", Correction, {"status": status, "tenant": tenant}
+            "/api/v1/staff/review/corrections",
+            CorrectionPublic,
+            {"status": status, "tenant": tenant},
         )
 
     def create_correction(
@@ -202,7 +211,7 @@ class ApiClient:
         answer_id: int | None = None,
         tenant: str | None = None,
         doc_ids: list[str] | None = None,
-    ) -> Correction:
+    ) -> CorrectionPublic:
         """Write a correction (pending until a second editor approves)."""
         body = {
             "question": question,
@@ -211,25 +220,27 @@ class ApiClient:
             "tenant": tenant,
             "doc_ids": doc_ids,
         }
-        return self._post("/api/v1/staff/review/corrections", Correction, body)
+        return self._post("/api/v1/staff/review/corrections", CorrectionPublic, body)
 
-    def approve(self, correction_id: int) -> Correction:
+    def approve(self, correction_id: int) -> CorrectionPublic:
         """Approve another editor's correction."""
-        return self._post(f"/api/v1/staff/review/corrections/{correction_id}/approve", Correction)
+        return self._post(
+            f"/api/v1/staff/review/corrections/{correction_id}/approve", CorrectionPublic
+        )
 
-    def reject(self, correction_id: int, reason: str) -> Correction:
+    def reject(self, correction_id: int, reason: str) -> CorrectionPublic:
         """Reject another editor's pending correction."""
         return self._post(
             f"/api/v1/staff/review/corrections/{correction_id}/reject",
-            Correction,
+            CorrectionPublic,
             {"reason": reason},
         )
 
-    def withdraw(self, correction_id: int, reason: str) -> Correction:
+    def withdraw(self, correction_id: int, reason: str) -> CorrectionPublic:
         """Withdraw a pending or approved correction."""
         return self._post(
             f"/api/v1/staff/review/corrections/{correction_id}/withdraw",
-            Correction,
+            CorrectionPublic,
             {"reason": reason},
         )
 
@@ -243,27 +254,29 @@ class ApiClient:
         """Services with their Stand (filters: tenant, source, stale, q, limit, offset)."""
         return self._list("/api/v1/staff/knowledge/services", ServiceRow, filters)
 
-    def sync_runs(self, tenant: str | None = None) -> list[SyncRun]:
+    def sync_runs(self, tenant: str | None = None) -> list[SyncRunPublic]:
         """Completed ingest runs, newest first."""
-        return self._list("/api/v1/staff/knowledge/runs", SyncRun, {"tenant": tenant})
+        return self._list("/api/v1/staff/knowledge/runs", SyncRunPublic, {"tenant": tenant})
 
-    def sources(self) -> list[IngestSource]:
+    def sources(self) -> list[IngestSourcePublic]:
         """Re-runnable sources."""
-        return self._list("/api/v1/staff/knowledge/sources", IngestSource)
+        return self._list("/api/v1/staff/knowledge/sources", IngestSourcePublic)
 
-    def rerun(self, tenant: str, name: str) -> IngestJob:
+    def rerun(self, tenant: str, name: str) -> IngestJobPublic:
         """Start the ingest of a configured source."""
-        return self._post(f"/api/v1/staff/knowledge/sources/{tenant}/{name}/ingest", IngestJob)
+        return self._post(
+            f"/api/v1/staff/knowledge/sources/{tenant}/{name}/ingest", IngestJobPublic
+        )
 
-    def jobs(self, tenant: str | None = None) -> list[IngestJob]:
+    def jobs(self, tenant: str | None = None) -> list[IngestJobPublic]:
         """Ingest jobs started from the console."""
-        return self._list("/api/v1/staff/knowledge/jobs", IngestJob, {"tenant": tenant})
+        return self._list("/api/v1/staff/knowledge/jobs", IngestJobPublic, {"tenant": tenant})
 
     # --- insights -----------------------------------------------------------------------
 
-    def insights(self, *, tenant: str | None = None, days: int = 30) -> Insights:
+    def insights(self, *, tenant: str | None = None, days: int = 30) -> InsightsPublic:
         """Aggregates over the last ``days`` days."""
-        return self._get("/api/v1/staff/insights", Insights, {"tenant": tenant, "days": days})
+        return self._get("/api/v1/staff/insights", InsightsPublic, {"tenant": tenant, "days": days})
 
     def gaps(self, *, tenant: str | None = None, days: int = 30) -> list[ContentGap]:
         """Unanswered and low-confidence questions, grouped."""
@@ -273,19 +286,19 @@ class ApiClient:
 
     # --- evaluation ---------------------------------------------------------------------
 
-    def eval_runs(self, set_name: str | None = None) -> list[EvalRun]:
+    def eval_runs(self, set_name: str | None = None) -> list[EvalRunSummary]:
         """Evaluation runs, newest first."""
-        return self._list("/api/v1/staff/eval/runs", EvalRun, {"set": set_name})
+        return self._list("/api/v1/staff/eval/runs", EvalRunSummary, {"set": set_name})
 
     def eval_run(self, run_id: int) -> EvalRunDetail:
         """One run with settings and breakdowns."""
         return self._get(f"/api/v1/staff/eval/runs/{run_id}", EvalRunDetail)
 
-    def eval_cases(self, run_id: int, *, failed: bool = False) -> list[EvalCase]:
+    def eval_cases(self, run_id: int, *, failed: bool = False) -> list[EvalCasePublic]:
         """A run's case results in set order."""
         return self._list(
             f"/api/v1/staff/eval/runs/{run_id}/cases",
-            EvalCase,
+            EvalCasePublic,
             {"failed": failed, "limit": 1000},
         )
 
@@ -312,27 +325,3 @@ class ApiClient:
     def audit_csv(self, **filters: str | datetime | None) -> bytes:
         """The filtered audit log as a CSV file (the export is itself audited)."""
         return self._request("GET", "/api/v1/staff/audit/export.csv", params=filters).content
-
-
-def _param(value: str | int | float | bool | datetime) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _error(response: httpx.Response) -> ApiError:
-    code, message = "error", response.reason_phrase or "Fehler"
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        code = str(body["error"].get("code", code))
-        message = str(body["error"].get("message", message))
-    if response.status_code == 401:
-        return SessionExpired(message)
-    if response.status_code == 403:
-        return Forbidden(403, code, message)
-    return ApiError(response.status_code, code, message)

@@ -13,7 +13,7 @@ import json
 
 import pandas as pd
 
-from console.models import EvalCase, EvalRun, EvalRunDetail
+from govbot_client.staff import EvalCasePublic, EvalRunDetail, EvalRunSummary
 
 HEADLINE = (
     "status_accuracy",
@@ -49,7 +49,7 @@ def metric_direction(name: str) -> int:
     return 1
 
 
-def cases_frame(cases: list[EvalCase]) -> pd.DataFrame:
+def cases_frame(cases: list[EvalCasePublic]) -> pd.DataFrame:
     """One row per case with its checks."""
     return pd.DataFrame(
         {
@@ -68,7 +68,7 @@ def cases_frame(cases: list[EvalCase]) -> pd.DataFrame:
     )
 
 
-def compare_frame(a: EvalRun, b: EvalRun) -> pd.DataFrame:
+def compare_frame(a: EvalRunSummary, b: EvalRunSummary) -> pd.DataFrame:
     """Metrics of two runs side by side with the change and whether it is an improvement."""
     names = sorted(set(a.metrics) | set(b.metrics))
     rows = []
@@ -84,7 +84,7 @@ def compare_frame(a: EvalRun, b: EvalRun) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def changed_cases(a: list[EvalCase], b: list[EvalCase]) -> pd.DataFrame:
+def changed_cases(a: list[EvalCasePublic], b: list[EvalCasePublic]) -> pd.DataFrame:
     """Cases that passed in one run and failed in the other."""
     before = {c.case_id: c for c in a}
     rows = []
@@ -102,7 +102,7 @@ def changed_cases(a: list[EvalCase], b: list[EvalCase]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Fall", "vorher", "nachher", "Frage"])
 
 
-def run_json(run: EvalRunDetail, cases: list[EvalCase]) -> bytes:
+def run_json(run: EvalRunDetail, cases: list[EvalCasePublic]) -> bytes:
     """Run and case results as JSON."""
     payload = {
         "run": run.model_dump(mode="json"),
@@ -111,14 +111,14 @@ def run_json(run: EvalRunDetail, cases: list[EvalCase]) -> bytes:
     return json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def cases_csv(cases: list[EvalCase]) -> bytes:
+def cases_csv(cases: list[EvalCasePublic]) -> bytes:
     """Case results as CSV (UTF-8 with BOM for spreadsheets)."""
     buffer = io.StringIO()
     cases_frame(cases).to_csv(buffer, index=False)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def run_html(run: EvalRunDetail, cases: list[EvalCase]) -> bytes:
+def run_html(run: EvalRunDetail, cases: list[EvalCasePublic]) -> bytes:
     """A self-contained HTML summary: identity, headline metrics, failed cases, all cases."""
     esc = html.escape
     metrics = "".join(

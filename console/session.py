@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from console.models import Login
+from govbot_client.staff import Token
 
 STATE_KEY = "console.staff"
 NOTICE_KEY = "console.notice"
@@ -65,7 +65,7 @@ def token_expiry(token: str) -> datetime | None:
 
 
 def start(
-    state: MutableMapping[Any, Any], login: Login, username: str, *, now: datetime | None = None
+    state: MutableMapping[Any, Any], login: Token, username: str, *, now: datetime | None = None
 ) -> StaffSession:
     """Remember a successful login."""
     fallback = (now or datetime.now(UTC)) + timedelta(seconds=login.expires_in)

@@ -43,7 +43,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 
-from eval import retrieval
+from eval import percentiles, retrieval
 from eval.scoring import MAX_TEXT_CHARS, CaseResult
 
 Metrics = dict[str, float | int | None]
@@ -104,7 +104,7 @@ def rate(flags: Iterable[bool | None]) -> float | None:
 
 def percentile(values: Sequence[float], q: float) -> float | None:
     """The ``q``-th percentile (0..100), linear between closest ranks; None without values."""
-    return round(retrieval.percentile(values, q), 3) if values else None
+    return round(percentiles.percentile(values, q), 3) if values else None
 
 
 def retrieval_metrics(results: Sequence[CaseResult]) -> Metrics:

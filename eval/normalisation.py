@@ -2,9 +2,11 @@
 
 The rules (documented for set authors in ``eval/sets/SCHEMA.md``): lower case,
 whitespace collapsed, ``€``/``EUR`` → ``euro``, dashes unified, and every number
-written canonically (thousands separators dropped, trailing decimal zeros removed),
-so ``37,00 Euro`` = ``37 Euro`` = ``37,00 €``; a fact only matches at token
-boundaries, so ``6 Euro`` is not found inside ``46 Euro``.
+written canonically by knowledge/numbers.py, the canonicaliser the live grounding
+check uses too (thousands separators dropped, trailing decimal zeros removed, dates
+and times of day as one number), so ``37,00 Euro`` = ``37 Euro`` = ``37,00 €`` =
+``37.00 €``; a fact only matches at token boundaries, so ``6 Euro`` is not found
+inside ``46 Euro``.
 """
 
 from __future__ import annotations
@@ -12,23 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-# A German-formatted number: "1.000", "1.000,50", "37,00", "2026", "089".
-_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d|\.\d)(?:,\d+)?|\d+(?:,\d+)?")
+from knowledge.numbers import canonicalise_numbers, numbers
+
 _EURO = re.compile(r"€|\beur\b", re.IGNORECASE)
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 _SPACE = re.compile(r"\s+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff\u00ad]")
-# Digits inside links are ids, not claims; they are ignored when checking numbers.
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-
-
-def canonical_number(raw: str) -> str:
-    """``"1.000,50"`` → ``"1000,5"``, ``"37,00"`` → ``"37"``, ``"089"`` → ``"89"``."""
-    value = raw.replace(".", "")
-    whole, _, fraction = value.partition(",")
-    whole = whole.lstrip("0") or "0"
-    fraction = fraction.rstrip("0")
-    return f"{whole},{fraction}" if fraction else whole
 
 
 def normalise(text: str) -> str:
@@ -36,7 +27,7 @@ def normalise(text: str) -> str:
     text = _INVISIBLE.sub("", text).replace("\u00a0", " ")
     text = _EURO.sub(" euro", text)
     text = _DASHES.sub("-", text).lower()
-    text = _NUMBER.sub(lambda match: canonical_number(match.group(0)), text)
+    text = canonicalise_numbers(text)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -52,15 +43,6 @@ def contains_fact(text: str, fact: str) -> bool:
 def missing_facts(text: str, facts: Iterable[str]) -> list[str]:
     """The facts (as given) that ``text`` does not contain."""
     return [fact for fact in facts if not contains_fact(text, fact)]
-
-
-def numbers(text: str) -> list[str]:
-    """Canonical numbers in ``text`` in order of appearance (amounts, dates, deadlines).
-
-    Numbers inside URLs are skipped.
-    """
-    text = _URL.sub(" ", text)
-    return [canonical_number(match.group(0)) for match in _NUMBER.finditer(text)]
 
 
 def unsupported_numbers(answer: str, sources: Iterable[str]) -> list[str]:

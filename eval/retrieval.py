@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from eval.percentiles import percentile
 from knowledge.errors import SourceError
 from knowledge.models import validate_tenant_slug
 from knowledge.retrieval import Retriever
@@ -155,19 +156,6 @@ def ndcg_at(ranked: Sequence[str], expected: Collection[str], k: int = RANK_DEPT
             dcg += 1.0 / math.log2(rank + 1)
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(wanted), k) + 1))
     return dcg / ideal
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0-100), linear between closest ranks (numpy's default)."""
-    if not values:
-        raise ValueError("percentile of an empty list is undefined")
-    if not 0 <= q <= 100:
-        raise ValueError(f"q must be between 0 and 100. Currently, it is {q}")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def metrics(results: Sequence[QuestionResult], ks: Sequence[int] = RECALL_KS) -> Metrics:

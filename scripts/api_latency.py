@@ -34,6 +34,7 @@ from fastapi.testclient import TestClient
 from bot.assistant import build_assistant
 from bot.main import create_app
 from bot.settings import DatabaseSettings, Settings
+from eval.percentiles import percentile
 from knowledge.embedding import build_embedder
 from knowledge.retrieval import Retriever, open_store
 
@@ -64,13 +65,6 @@ class Reply(Protocol):
 Poster = Callable[[str, dict[str, Any]], Reply]
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    rank = max(1, round(share * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
-
-
 def run(post: Poster, rounds: int) -> dict[str, Any]:
     """Time one message per new conversation, ``rounds`` times over QUESTIONS."""
     timings: list[float] = []
@@ -88,8 +82,8 @@ def run(post: Poster, rounds: int) -> dict[str, Any]:
             statuses[answer["status"] if answer else "silent"] += 1
     return {
         "messages": len(timings),
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(percentile(timings, 0.95), 1),
+        "p50_ms": round(percentile(timings, 50), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
         "mean_ms": round(statistics.fmean(timings), 1),
         "max_ms": round(max(timings), 1),
         "first_ms": round(timings[0], 1),
@@ -120,8 +114,8 @@ def engine_floor(settings: Settings, rounds: int) -> dict[str, Any]:
                 timings.append((time.perf_counter() - started) * 1000)
     return {
         "messages": len(timings),
-        "p50_ms": round(statistics.median(timings), 1),
-        "p95_ms": round(percentile(timings, 0.95), 1),
+        "p50_ms": round(percentile(timings, 50), 1),
+        "p95_ms": round(percentile(timings, 95), 1),
     }
 
 

@@ -1,159 +1,102 @@
-"""HTTP models, named by role (``…Create`` in, ``…Public`` out), mapped explicitly from storage."""
+"""HTTP models of the API: the shared ones (govbot_client) re-exported, and the mapping.
+
+The JSON the API speaks is defined once, in govbot_client/ (citizen.py, staff.py,
+trace.py), and used by the API and every client (console, Rasa actions, ``govbot
+bench``). What stays here is server-side only: the handoff request with its German
+transcript labels, the staff request bodies, the OpenAPI error helper and the explicit
+mapping from storage rows to the shared models.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from bot.api.validation import InputModel
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
 from bot.understanding.redaction import redact_trace
+from govbot_client.citizen import (
+    AnswerPublic,
+    CitationPublic,
+    ConversationCreate,
+    ConversationPublic,
+    ConversationStateName,
+    ErrorBody,
+    ErrorResponse,
+    FeedbackCreate,
+    FeedbackCreated,
+    HandoffCreated,
+    HandoffRef,
+    MessageCreate,
+    MessagePosted,
+    MessagePublic,
+    MessagesPublic,
+    OfficePublic,
+    OptionPublic,
+    RoleName,
+    TranscriptLineCreate,
+)
+from govbot_client.staff import (
+    AnswerLogEntry,
+    AuditEntryPublic,
+    CandidateSource,
+    FeedbackPublic,
+    HandoffDetail,
+    HandoffSummary,
+    HealthPublic,
+    IndexHealth,
+    StaffPublic,
+    Token,
+    TranscriptMessage,
+)
+from govbot_client.trace import AnswerTrace as StoredTrace
 
-ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "closed"]
-RoleName = Literal["citizen", "bot", "agent", "system"]
+__all__ = [
+    "AgentReply",
+    "AnswerLogEntry",
+    "AnswerPublic",
+    "AuditEntryPublic",
+    "CandidateSource",
+    "CitationPublic",
+    "ConversationCreate",
+    "ConversationPublic",
+    "ConversationStateName",
+    "ErrorBody",
+    "ErrorResponse",
+    "FeedbackCreate",
+    "FeedbackCreated",
+    "FeedbackPublic",
+    "HandoffClose",
+    "HandoffCreate",
+    "HandoffCreated",
+    "HandoffDetail",
+    "HandoffRef",
+    "HandoffSummary",
+    "HealthPublic",
+    "IndexHealth",
+    "MessageCreate",
+    "MessagePosted",
+    "MessagePublic",
+    "MessagesPublic",
+    "OfficePublic",
+    "OptionPublic",
+    "RoleName",
+    "StaffPublic",
+    "Token",
+    "TranscriptLineCreate",
+    "TranscriptMessage",
+]
 
 
 class _In(InputModel):
     """Request bodies: unknown fields refused, texts and numbers storable (validation.py)."""
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-# --- errors ---------------------------------------------------------------------------
-
-
-class ErrorBody(_Out):
-    """What went wrong: a stable snake_case code, a message naming the value, details."""
-
-    code: str
-    message: str
-    details: Any = None
-
-
-class ErrorResponse(_Out):
-    """The one error shape of every endpoint."""
-
-    error: ErrorBody
-
-
-# --- citizen side ---------------------------------------------------------------------
-
-
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` documenting the shared error shape for ``codes``."""
     return {code: {"model": ErrorResponse} for code in codes}
-
-
-class ConversationCreate(_In):
-    """Start a conversation for a municipality (tenant slug, e.g. ``muenchen``)."""
-
-    tenant: str = Field(min_length=1, max_length=63, examples=["muenchen"])
-    language: Literal["de", "en"] = "de"
-
-
-class ConversationPublic(_Out):
-    """A new conversation with the AI transparency notice (EU AI Act Art. 50)."""
-
-    conversation_id: str
-    tenant: str
-    language: str
-    state: ConversationStateName
-    notice: str
-    created_at: datetime
-
-
-class MessageCreate(_In):
-    """A citizen's message (1..max_message_chars characters after trimming)."""
-
-    text: str = Field(examples=["Was kostet ein Personalausweis?"])
-
-
-class CitationPublic(_Out):
-    """A source of an answer."""
-
-    doc_id: str
-    title: str
-    section: str = ""
-    url: str = ""
-    updated: date | None = None
-    curated: bool = False
-
-
-class OfficePublic(_Out):
-    """A responsible office."""
-
-    name: str
-    address: str = ""
-    opening_hours: list[str] = Field(default_factory=list)
-    phone: str = ""
-    email: str = ""
-    appointment_url: str = ""
-
-
-class OptionPublic(_Out):
-    """A clarifying choice: a service the citizen can pick to continue."""
-
-    doc_id: str
-    title: str
-    summary: str = ""
-
-
-class HandoffRef(_Out):
-    """Reference and promised response time of an escalation."""
-
-    reference: str
-    expected_response: str
-
-
-class AnswerPublic(_Out):
-    """A bot answer as the citizen sees it."""
-
-    status: str
-    text: str
-    citations: list[CitationPublic]
-    offices: list[OfficePublic]
-    options: list[OptionPublic] = Field(default_factory=list)
-    confidence: float
-    handoff_offered: bool
-    handoff: HandoffRef | None
-
-
-class MessagePublic(_Out):
-    """One message of a conversation (answer set on bot messages)."""
-
-    id: int
-    seq: int
-    role: RoleName
-    text: str
-    created_at: datetime
-    answer: AnswerPublic | None = None
-
-
-class MessagePosted(_Out):
-    """The stored citizen message and the bot's answer (null while a person holds it)."""
-
-    message: MessagePublic
-    answer: AnswerPublic | None
-    state: ConversationStateName
-
-
-class MessagesPublic(_Out):
-    """A conversation's messages after a sequence number."""
-
-    conversation_id: str
-    state: ConversationStateName
-    messages: list[MessagePublic]
-
-
-class TranscriptLineCreate(_In):
-    """One turn held outside GovBot (e.g. in a Rasa assistant) before the handoff."""
-
-    role: Literal["citizen", "bot"]
-    text: str = Field(min_length=1, max_length=2000)
 
 
 TRANSCRIPT_ROLE_LABELS = {"citizen": "Bürger/in", "bot": "Assistent"}
@@ -180,93 +123,6 @@ class HandoffCreate(_In):
         return f"{reason}\n\n{transcript}" if reason else transcript
 
 
-class HandoffCreated(_Out):
-    """The escalation's reference and when to expect an answer."""
-
-    reference: str
-    expected_response: str
-    state: ConversationStateName
-
-
-class FeedbackCreate(_In):
-    """Helpful or not, with an optional comment."""
-
-    helpful: bool
-    comment: str | None = Field(default=None, max_length=2000)
-
-
-class FeedbackCreated(_Out):
-    """Id of the stored feedback."""
-
-    id: int
-
-
-# --- staff side -----------------------------------------------------------------------
-
-
-class Token(_Out):
-    """An OAuth2 bearer token."""
-
-    access_token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_in: int
-    role: str
-
-
-class StaffPublic(_Out):
-    """The logged-in staff user."""
-
-    username: str
-    role: str
-    created_at: datetime
-
-
-class HandoffSummary(_Out):
-    """One escalation in the service-desk inbox."""
-
-    id: int
-    reference: str
-    conversation_id: str
-    tenant: str
-    status: Literal["open", "claimed", "closed"]
-    source: str
-    topic: str | None
-    created_at: datetime
-    waiting_seconds: int
-    assigned_to: str | None
-    expected_response: str
-    outcome: str | None
-
-
-class TranscriptMessage(_Out):
-    """A transcript line; ``redacted`` tells whether personal data was masked."""
-
-    id: int
-    seq: int
-    role: RoleName
-    text: str
-    created_at: datetime
-    redacted: bool
-    answer_status: str | None = None
-
-
-class CandidateSource(_Out):
-    """A service the bot considered relevant."""
-
-    doc_id: str
-    title: str | None = None
-    url: str | None = None
-
-
-class HandoffDetail(HandoffSummary):
-    """An escalation with live transcript and candidate sources."""
-
-    conversation_state: ConversationStateName
-    reason: str | None
-    transcript: list[TranscriptMessage]
-    candidate_sources: list[CandidateSource]
-
-
 class AgentReply(_In):
     """An agent's reply to the citizen."""
 
@@ -277,62 +133,6 @@ class HandoffClose(_In):
     """How the escalation ended."""
 
     outcome: str = Field(min_length=1, max_length=500, examples=["Termin vereinbart"])
-
-
-class FeedbackPublic(_Out):
-    """A vote on an answer."""
-
-    helpful: bool
-    comment: str | None
-    created_at: datetime
-
-
-class AnswerLogEntry(_Out):
-    """An answer log entry (redacted texts) with everything needed to replay it."""
-
-    id: int
-    conversation_id: str
-    message_id: int
-    created_at: datetime
-    tenant: str
-    status: str
-    question: str
-    text: str
-    confidence: float
-    topic: str | None
-    citations: list[CitationPublic]
-    index_version: str | None
-    embedder: str | None
-    feedback: list[FeedbackPublic]
-    trace: dict[str, Any]
-
-
-class AuditEntryPublic(_Out):
-    """An audit log entry."""
-
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target_type: str
-    target_id: str
-    details: dict[str, Any]
-
-
-class IndexHealth(_Out):
-    """The loaded index."""
-
-    version: str
-    embedder: str
-    tenants: list[str]
-
-
-class HealthPublic(_Out):
-    """Liveness and readiness."""
-
-    status: Literal["ok", "degraded"]
-    database: Literal["ok", "unavailable"]
-    index: IndexHealth | None
 
 
 # --- mapping from storage -------------------------------------------------------------
@@ -413,7 +213,9 @@ def answer_log_entry(record: AnswerRecord, votes: list[Feedback]) -> AnswerLogEn
             for v in votes
         ],
         # Redacted again when shown: rows written before redaction rules improved.
-        trace=redact_trace(record.trace),
+        trace=StoredTrace[dict[str, Any]].model_validate(
+            redact_trace(record.trace.model_dump(mode="json"))
+        ),
     )
 
 

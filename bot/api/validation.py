@@ -16,55 +16,12 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Path, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator
 
+from govbot_client.inputs import MAX_ID, InputModel, check_text
 from knowledge.errors import InvalidQueryError
 
-# INTEGER columns are 32-bit on PostgreSQL: no larger id can exist.
-MAX_ID = 2**31 - 1
-
-
-def check_text(value: str) -> str:
-    """``value`` unchanged, or ValueError when storage could not hold it."""
-    if "\x00" in value:
-        raise ValueError("text contains a NUL character (\\u0000); remove it")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(
-            f"text contains a lone surrogate at position {exc.start} (e.g. \\ud800 without "
-            "its pair); send well-formed Unicode"
-        ) from exc
-    return value
-
-
-def _check_value(value: object) -> None:
-    if isinstance(value, str):
-        check_text(value)
-    elif isinstance(value, bool):
-        return
-    elif isinstance(value, int):
-        if not -MAX_ID <= value <= MAX_ID:
-            raise ValueError(f"number {value} is out of range (at most {MAX_ID})")
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            _check_value(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_value(key)
-            _check_value(item)
-
-
-class InputModel(BaseModel):
-    """Base of every request body: unknown fields refused, every text and number bounded."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _storable(cls, value: object) -> object:
-        _check_value(value)
-        return value
+__all__ = ["MAX_ID", "InputModel", "RecordId", "UtcTime", "as_utc", "check_text"]
 
 
 def as_utc(value: datetime | None) -> datetime | None:

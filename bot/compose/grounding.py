@@ -11,8 +11,10 @@
   tests/bot/compose/test_grounding.py: supported paraphrases of the Munich sources score
   0.8-1.0, invented claims 0.0-0.6).
 - **numbers** — every number (amount, date, deadline, count) must occur in the cited
-  passages after normalisation (``37,00 Euro`` = ``37 Euro`` = ``37 €``; thousands
-  separators dropped; number words "drei" = "3"); digits inside links are ids, not claims.
+  passages, both written canonically by knowledge/numbers.py, the canonicaliser the
+  evaluation metric uses too (``37,00 Euro`` = ``37 Euro`` = ``37 €``, ``12.50`` =
+  ``12,50``, ``01.07.2026`` = ``1.7.2026``, ``8:00 Uhr`` = ``8 Uhr``; number words
+  "drei" = "3"); digits inside links are ids, not claims.
 - **claim words** — "kostenlos"/"gebührenfrei"-type words and negations ("nicht", "kein")
   turn a statement around with one word; they must have a counterpart in the cited text.
 
@@ -30,13 +32,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.compose.extractive import split_sentences
 from bot.understanding.lexicon import content_stems, stem_matches
 from bot.understanding.wording import normalize
+from knowledge.numbers import numbers
 
 DEFAULT_MIN_SUPPORT = 0.75
 _CITATION = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _ANY_BRACKET_NUMBER = re.compile(r"\[\s*[^\]]*\d[^\]]*\]")
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-# A German-formatted number: "1.000", "1.000,50", "37,00", "2026", "089" (as in the eval).
-_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+(?!\d|\.\d)(?:,\d+)?|\d+(?:[,.]\d+)?")
 _NUMBER_WORDS = {
     "null": "0", "eins": "1", "ein": None, "zwei": "2", "drei": "3", "vier": "4", "fuenf": "5",
     "sechs": "6", "sieben": "7", "acht": "8", "neun": "9", "zehn": "10", "elf": "11",
@@ -113,23 +113,12 @@ def strip_citations(text: str) -> str:
 
 def numbers_in(text: str) -> list[str]:
     """Canonical numbers of ``text`` (digits and number words), links and citations skipped."""
-    text = _URL.sub(" ", _ANY_BRACKET_NUMBER.sub(" ", text))
-    found = [canonical_number(m.group(0)) for m in _NUMBER.finditer(text)]
+    found = numbers(_ANY_BRACKET_NUMBER.sub(" ", text))
     for word in re.findall(r"\w+", normalize(text)):
         value = _NUMBER_WORDS.get(word)
         if value is not None:
             found.append(value)
     return list(dict.fromkeys(found))
-
-
-def canonical_number(raw: str) -> str:
-    """``"1.000,50"`` → ``"1000,5"``, ``"37,00"`` → ``"37"``, ``"37.5"`` → ``"37,5"``."""
-    if re.fullmatch(r"\d+\.\d{1,2}", raw):  # an English decimal point ("37.50") from a model
-        raw = raw.replace(".", ",")
-    whole, _, fraction = raw.replace(".", "").partition(",")
-    whole = whole.lstrip("0") or "0"
-    fraction = fraction.rstrip("0")
-    return f"{whole},{fraction}" if fraction else whole
 
 
 def _paragraphs(answer: str) -> list[list[str]]:

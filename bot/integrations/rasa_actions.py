@@ -26,17 +26,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
 from bot.integrations import rasa_responses
-from bot.integrations.govbot_api import (
-    ConversationStarted,
-    GovBotApi,
-    GovBotApiError,
-    HandoffReply,
-    MessageReply,
-    TranscriptLine,
-)
 from bot.integrations.rasa_responses import BotMessage
 from bot.services.access_log import log_ref
 from bot.settings import Settings
+from govbot_client.citizen import (
+    ConversationPublic,
+    HandoffCreated,
+    MessagePosted,
+    TranscriptLineCreate,
+)
+from govbot_client.client import AsyncGovBotClient, GovBotApiError
 
 logger = logging.getLogger(__name__)
 
@@ -95,14 +94,19 @@ class _GovBotAction(Action, ABC):  # type: ignore[misc]  # rasa-sdk ships no typ
             self._config_value = RasaActionConfig.from_settings(Settings())
         return self._config_value
 
-    def _api(self) -> GovBotApi:
-        return GovBotApi(self.config.api_url, timeout_s=self.config.timeout_s)
+    def _api(self) -> AsyncGovBotClient:
+        return AsyncGovBotClient(
+            self.config.api_url,
+            timeout_s=self.config.timeout_s,
+            user_agent="govbot-rasa-actions",
+            hint="check that `govbot serve` runs there and GOVBOT_RASA__GOVBOT_API_URL",
+        )
 
     def _tenant(self, tracker: Tracker) -> str:
         slot = tracker.get_slot(TENANT_SLOT)
         return slot if isinstance(slot, str) and slot.strip() else self.config.tenant
 
-    async def _start(self, api: GovBotApi, tracker: Tracker) -> ConversationStarted:
+    async def _start(self, api: AsyncGovBotClient, tracker: Tracker) -> ConversationPublic:
         return await api.start_conversation(
             tenant=self._tenant(tracker), language=self.config.language
         )
@@ -125,7 +129,7 @@ class GovBotAnswerAction(_GovBotAction):
             _utter(dispatcher, [BotMessage(text=rasa_responses.text("ask_for_text", language))])
             return []
         conversation_id = _slot(tracker, CONVERSATION_SLOT)
-        started: ConversationStarted | None = None
+        started: ConversationPublic | None = None
         async with self._api() as api:
             try:
                 if conversation_id is None:
@@ -155,10 +159,10 @@ class GovBotAnswerAction(_GovBotAction):
 
     async def _reply_messages(
         self,
-        api: GovBotApi,
+        api: AsyncGovBotClient,
         conversation_id: str,
-        reply: MessageReply,
-        started: ConversationStarted | None,
+        reply: MessagePosted,
+        started: ConversationPublic | None,
     ) -> list[BotMessage]:
         language = self.config.language
         if reply.answer is not None:
@@ -187,7 +191,7 @@ class GovBotHandoffAction(_GovBotAction):
         language = self.config.language
         transcript = rasa_transcript(tracker.events, turns=self.config.transcript_turns)
         conversation_id = _slot(tracker, CONVERSATION_SLOT)
-        started: ConversationStarted | None = None
+        started: ConversationPublic | None = None
         async with self._api() as api:
             try:
                 if conversation_id is None:
@@ -216,18 +220,18 @@ class GovBotHandoffAction(_GovBotAction):
         return _conversation_events(started)
 
     async def _escalate(
-        self, api: GovBotApi, conversation_id: str, transcript: list[TranscriptLine]
-    ) -> HandoffReply:
+        self, api: AsyncGovBotClient, conversation_id: str, transcript: list[TranscriptLineCreate]
+    ) -> HandoffCreated:
         reason = rasa_responses.text("handoff_reason", self.config.language)
         return await api.request_handoff(conversation_id, reason=reason, transcript=transcript)
 
 
-def rasa_transcript(events: Iterable[Event], *, turns: int) -> list[TranscriptLine]:
+def rasa_transcript(events: Iterable[Event], *, turns: int) -> list[TranscriptLineCreate]:
     """The latest ``turns`` user and bot texts of a Rasa tracker, oldest first.
 
     Intent payloads such as ``/govbot_handoff`` (a button click) are no text and left out.
     """
-    lines: list[TranscriptLine] = []
+    lines: list[TranscriptLineCreate] = []
     for event in events:
         kind, raw = event.get("event"), event.get("text")
         if kind not in ("user", "bot") or not isinstance(raw, str):
@@ -237,7 +241,7 @@ def rasa_transcript(events: Iterable[Event], *, turns: int) -> list[TranscriptLi
             continue
         if len(line) > TRANSCRIPT_LINE_CHARS:
             line = line[: TRANSCRIPT_LINE_CHARS - 1] + "…"
-        lines.append(TranscriptLine(role="citizen" if kind == "user" else "bot", text=line))
+        lines.append(TranscriptLineCreate(role="citizen" if kind == "user" else "bot", text=line))
     return lines[-turns:] if turns else []
 
 
@@ -274,7 +278,7 @@ def _slot(tracker: Tracker, name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _conversation_events(started: ConversationStarted | None) -> list[Event]:
+def _conversation_events(started: ConversationPublic | None) -> list[Event]:
     if started is None:
         return []
     event: Event = SlotSet(CONVERSATION_SLOT, started.conversation_id)

@@ -14,14 +14,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.integrations.govbot_api import (
-    AnswerReply,
-    ChatMessage,
-    CitationReply,
-    ConversationStarted,
-    HandoffReference,
-)
 from bot.texts.catalogue import shipped_texts
+from govbot_client.citizen import (
+    AnswerPublic,
+    CitationPublic,
+    ConversationPublic,
+    HandoffCreated,
+    HandoffRef,
+    MessagePublic,
+)
 
 Language = Literal["de", "en"]
 HANDOFF_INTENT = "govbot_handoff"
@@ -58,7 +59,7 @@ def handoff_failed(language: Language) -> list[BotMessage]:
     return [BotMessage(text=text("handoff_failed", language), buttons=[button])]
 
 
-def handoff_confirmation(handoff: HandoffReference, language: Language) -> BotMessage:
+def handoff_confirmation(handoff: HandoffRef | HandoffCreated, language: Language) -> BotMessage:
     """The reference and the promised response time."""
     line = text("handoff_done", language).format(
         reference=handoff.reference, expected=handoff.expected_response
@@ -67,9 +68,9 @@ def handoff_confirmation(handoff: HandoffReference, language: Language) -> BotMe
 
 
 def answer_messages(
-    answer: AnswerReply,
+    answer: AnswerPublic,
     *,
-    started: ConversationStarted | None,
+    started: ConversationPublic | None,
     language: Language,
 ) -> list[BotMessage]:
     """The answer, its sources and, on the first turn, the AI notice (EU AI Act Art. 50).
@@ -87,7 +88,7 @@ def answer_messages(
 
 
 def relayed_messages(
-    messages: Sequence[ChatMessage], *, current_seq: int, language: Language
+    messages: Sequence[MessagePublic], *, current_seq: int, language: Language
 ) -> list[BotMessage]:
     """Service-desk replies written since the citizen's previous message, then a note."""
     earlier = [m.seq for m in messages if m.role == "citizen" and m.seq < current_seq]
@@ -101,12 +102,12 @@ def relayed_messages(
     return [*relayed, BotMessage(text=text("with_service_team", language))]
 
 
-def _answer_message(answer: AnswerReply, language: Language) -> BotMessage:
+def _answer_message(answer: AnswerPublic, language: Language) -> BotMessage:
     buttons = [handoff_button(language)] if answer.handoff_offered and not answer.handoff else []
     return BotMessage(text=answer.text, buttons=buttons)
 
 
-def _sources_message(citations: Sequence[CitationReply], language: Language) -> BotMessage:
+def _sources_message(citations: Sequence[CitationPublic], language: Language) -> BotMessage:
     lines = [text("sources", language)]
     buttons: list[dict[str, str]] = []
     for citation in citations:
@@ -120,7 +121,7 @@ def _sources_message(citations: Sequence[CitationReply], language: Language) -> 
     return BotMessage(text="\n".join(lines), buttons=buttons)
 
 
-def _source_title(citation: CitationReply, language: Language) -> str:
+def _source_title(citation: CitationPublic, language: Language) -> str:
     if citation.updated is None:
         return citation.title
     return f"{citation.title} ({text('as_of', language)} {_date(citation.updated, language)})"

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from bot.answer import Answer, AnswerStatus, HandoffInfo, Turn
+from bot.answer import Answer, AnswerStatus, AnswerTrace, HandoffInfo, Turn
 from bot.errors import RateLimitedError, ServiceUnavailableError, StateConflictError
 from bot.services import handoff
 from bot.services.access_log import log_ref
@@ -354,7 +354,7 @@ class ConversationService:
             confidence=answer.confidence,
             topic=(answer.topic or "")[:200] or None,
             public=public_payload(answer),
-            trace=redact_trace(answer.trace.model_dump(mode="json")),
+            trace=AnswerTrace.model_validate(redact_trace(answer.trace.model_dump(mode="json"))),
             index_version=answer.trace.index_version,
             embedder=answer.trace.embedder,
             created_at=utcnow(),

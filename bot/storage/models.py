@@ -29,6 +29,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
+
+from bot.answer import AnswerTrace
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -64,6 +67,22 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TraceJson(TypeDecorator[AnswerTrace]):
+    """The answer trace, typed in Python and JSON in the database (old rows upgraded on read)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: AnswerTrace | None, dialect: Dialect) -> Any:
+        return None if value is None else value.model_dump(mode="json")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> AnswerTrace | None:
+        return None if value is None else AnswerTrace.model_validate(value)
 
 
 class ConversationState(StrEnum):
@@ -108,6 +127,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UtcDateTime(),
         dict[str, Any]: JsonType,
+        AnswerTrace: TraceJson(),
     }
 
 
@@ -178,7 +198,7 @@ class AnswerRecord(Base):
     topic: Mapped[str | None] = mapped_column(String(200), default=None)
     # citations, offices, handoff_offered, handoff, candidate_doc_ids: what the citizen saw
     public: Mapped[dict[str, Any]] = mapped_column()
-    trace: Mapped[dict[str, Any]] = mapped_column()
+    trace: Mapped[AnswerTrace] = mapped_column()
     index_version: Mapped[str | None] = mapped_column(String(100), default=None)
     embedder: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
+from bot.answer import AnswerTrace
 from bot.errors import NotFoundError
 from bot.storage.logs import audit
 from bot.storage.models import AnswerRecord, Conversation, Escalation, Message
@@ -58,9 +59,10 @@ def anonymise_before(session: Session, cutoff: datetime) -> Anonymised:
     answers = session.scalars(select(AnswerRecord).where(AnswerRecord.conversation_id.in_(idle)))
     changed = 0
     for record in answers:
-        redacted = redact_trace(record.trace)
-        if redacted != record.trace:
-            record.trace = redacted
+        stored = record.trace.model_dump(mode="json")
+        redacted = redact_trace(stored)
+        if redacted != stored:
+            record.trace = AnswerTrace.model_validate(redacted)
             changed += 1
     session.flush()
     return Anonymised(messages=len(messages), answers=changed)

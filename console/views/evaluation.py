@@ -12,7 +12,7 @@ import streamlit as st
 from console import charts, eval_report
 from console.context import PageContext
 from console.formatting import local_time
-from console.models import EvalCase, EvalRun, EvalRunDetail
+from govbot_client.staff import EvalCasePublic, EvalRunDetail, EvalRunSummary
 
 
 def render(ctx: PageContext) -> None:
@@ -38,12 +38,12 @@ def render(ctx: PageContext) -> None:
         _compare(ctx, chosen)
 
 
-def _run_label(run: EvalRun, zone: str) -> str:
+def _run_label(run: EvalRunSummary, zone: str) -> str:
     label = f" „{run.label}“" if run.label else ""
     return f"#{run.id}{label} · {local_time(run.started_at, zone)} · {run.status}"
 
 
-def _history(ctx: PageContext, runs: list[EvalRun]) -> None:
+def _history(ctx: PageContext, runs: list[EvalRunSummary]) -> None:
     zone = ctx.config.time_zone
     present = sorted({name for r in runs for name in r.metrics})
     default = [m for m in eval_report.HEADLINE[:6] if m in present] or present[:3]
@@ -81,7 +81,7 @@ def _history(ctx: PageContext, runs: list[EvalRun]) -> None:
     )
 
 
-def _detail(ctx: PageContext, runs: list[EvalRun]) -> None:
+def _detail(ctx: PageContext, runs: list[EvalRunSummary]) -> None:
     zone = ctx.config.time_zone
     by_id = {r.id: r for r in runs}
     run_id = st.selectbox(
@@ -128,7 +128,9 @@ def _detail(ctx: PageContext, runs: list[EvalRun]) -> None:
         st.json(case.result, expanded=True)
 
 
-def _downloads(ctx: PageContext, run_id: int, run: EvalRunDetail, cases: list[EvalCase]) -> None:
+def _downloads(
+    ctx: PageContext, run_id: int, run: EvalRunDetail, cases: list[EvalCasePublic]
+) -> None:
     report = ctx.client.eval_report(run_id) or eval_report.run_html(run, cases)
     cols = st.columns(3)
     cols[0].download_button(
@@ -155,7 +157,7 @@ def _downloads(ctx: PageContext, run_id: int, run: EvalRunDetail, cases: list[Ev
     )
 
 
-def _compare(ctx: PageContext, runs: list[EvalRun]) -> None:
+def _compare(ctx: PageContext, runs: list[EvalRunSummary]) -> None:
     if len(runs) < 2:
         st.info("Für einen Vergleich braucht es mindestens zwei Läufe dieses Sets.")
         return

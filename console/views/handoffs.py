@@ -23,7 +23,8 @@ from console.formatting import (
     source_link,
     status_label,
 )
-from console.models import Citation, Handoff, HandoffDetail
+from govbot_client.citizen import CitationPublic
+from govbot_client.staff import HandoffDetail, HandoffSummary
 
 FILTERS = {
     "active": "Aktiv (offen und übernommen)",
@@ -107,11 +108,11 @@ def _inbox(ctx: PageContext, choice: str) -> None:
             st.rerun()  # inside the fragment only the list reran: redraw the whole page
 
 
-def _label(h: Handoff) -> str:
+def _label(h: HandoffSummary) -> str:
     return f"{h.reference} · {h.topic or 'ohne Thema'} · {h.tenant}"
 
 
-def _table(items: list[Handoff], ctx: PageContext) -> pd.DataFrame:
+def _table(items: list[HandoffSummary], ctx: PageContext) -> pd.DataFrame:
     zone = ctx.config.time_zone
     return pd.DataFrame(
         {
@@ -166,7 +167,7 @@ def _transcript(ctx: PageContext, handoff_id: int) -> None:
                         st.caption("Quellen: " + " · ".join(_citation(c) for c in answer.citations))
 
 
-def _citation(c: Citation) -> str:
+def _citation(c: CitationPublic) -> str:
     title = source_link(c.title, c.url)
     stand = f", Stand {day(c.updated)}" if c.updated else ""
     return f"{title}{' (redaktionell geprüft)' if c.curated else ''}{stand}"

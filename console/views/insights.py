@@ -12,7 +12,7 @@ import streamlit as st
 from console import charts
 from console.context import PageContext
 from console.formatting import local_time, percent, status_label
-from console.models import Insights
+from govbot_client.staff import InsightsPublic
 
 WINDOWS = {7: "7 Tage", 30: "30 Tage", 90: "90 Tage", 365: "1 Jahr"}
 
@@ -42,21 +42,21 @@ def render(ctx: PageContext) -> None:
     _feedback(data, ctx)
 
 
-def _totals(data: Insights) -> None:
+def _totals(data: InsightsPublic) -> None:
     t = data.totals
     cols = st.columns(5)
-    cols[0].metric("Fragen", int(t.get("questions") or 0))
-    cols[1].metric("Gespräche", int(t.get("conversations") or 0))
-    cols[2].metric("Übergaben", int(t.get("handoffs") or 0))
-    cols[3].metric("Übergaberate", percent(t.get("handoff_rate")))
-    cols[4].metric("Beantwortet", percent(t.get("answered_rate")))
+    cols[0].metric("Fragen", t.questions)
+    cols[1].metric("Gespräche", t.conversations)
+    cols[2].metric("Übergaben", t.handoffs)
+    cols[3].metric("Übergaberate", percent(t.handoff_rate))
+    cols[4].metric("Beantwortet", percent(t.answered_rate))
 
 
-def _days(data: Insights) -> list[date]:
+def _days(data: InsightsPublic) -> list[date]:
     return charts.every_day(data.since.date(), (data.until - timedelta(microseconds=1)).date())
 
 
-def _over_time(data: Insights) -> None:
+def _over_time(data: InsightsPublic) -> None:
     by_day = {d.day: d for d in data.per_day}
     days = _days(data)
     st.subheader("Fragen pro Tag")
@@ -88,13 +88,13 @@ def _over_time(data: Insights) -> None:
     st.altair_chart(charts.daily_line(rates, y_title="Übergaberate", percent=True), width="stretch")
 
 
-def _topics_and_gaps(data: Insights, ctx: PageContext) -> None:
+def _topics_and_gaps(data: InsightsPublic, ctx: PageContext) -> None:
     st.subheader("Häufigste Themen")
     if data.topics:
         topics = pd.DataFrame(
             {
-                "label": [str(t["topic"]) for t in data.topics],
-                "value": [t["count"] for t in data.topics],
+                "label": [t.topic for t in data.topics],
+                "value": [t.count for t in data.topics],
             }
         )
         st.altair_chart(charts.ranked_bars(topics, label="Thema", value="Fragen"), width="stretch")
@@ -123,41 +123,35 @@ def _topics_and_gaps(data: Insights, ctx: PageContext) -> None:
     )
 
 
-def _feedback(data: Insights, ctx: PageContext) -> None:
+def _feedback(data: InsightsPublic, ctx: PageContext) -> None:
     feedback = data.feedback
     st.subheader("Feedback")
     cols = st.columns(2)
-    cols[0].metric("Hilfreich", int(feedback.get("helpful", 0)))
-    cols[1].metric("Nicht hilfreich", int(feedback.get("unhelpful", 0)))
-    per_day = feedback.get("per_day", [])
-    if per_day:
+    cols[0].metric("Hilfreich", feedback.helpful)
+    cols[1].metric("Nicht hilfreich", feedback.unhelpful)
+    if feedback.per_day:
         votes = pd.DataFrame(
             [
-                {"day": date.fromisoformat(d["day"]), "series": label, "value": d[key]}
-                for d in per_day
-                for key, label in (("helpful", "hilfreich"), ("unhelpful", "nicht hilfreich"))
+                {"day": d.day, "series": label, "value": value}
+                for d in feedback.per_day
+                for value, label in ((d.helpful, "hilfreich"), (d.unhelpful, "nicht hilfreich"))
             ]
         )
         st.altair_chart(
             charts.daily_bars(votes, days=_days(data), y_title="Stimmen", series_title="Bewertung"),
             width="stretch",
         )
-    comments = feedback.get("comments", [])
+    comments = feedback.comments
     if comments:
         st.dataframe(
             pd.DataFrame(
                 {
                     "Bewertung": [
-                        "hilfreich" if c["helpful"] else "nicht hilfreich" for c in comments
+                        "hilfreich" if c.helpful else "nicht hilfreich" for c in comments
                     ],
-                    "Kommentar (geschwärzt)": [c["comment"] for c in comments],
-                    "Antwortstatus": [status_label(c["answer_status"]) for c in comments],
-                    "Zeit": [
-                        local_time(
-                            pd.Timestamp(c["created_at"]).to_pydatetime(), ctx.config.time_zone
-                        )
-                        for c in comments
-                    ],
+                    "Kommentar (geschwärzt)": [c.comment for c in comments],
+                    "Antwortstatus": [status_label(c.answer_status) for c in comments],
+                    "Zeit": [local_time(c.created_at, ctx.config.time_zone) for c in comments],
                 }
             ),
             hide_index=True,

@@ -11,7 +11,7 @@ import streamlit as st
 
 from console.context import PageContext, api_errors
 from console.formatting import JOB_STATUS_LABELS, day, local_time, status_label
-from console.models import IngestJob, KnowledgeOverview
+from govbot_client.staff import IngestJobPublic, KnowledgeOverview
 
 
 def render(ctx: PageContext) -> None:
@@ -149,7 +149,7 @@ def _ingest(ctx: PageContext) -> None:
     st.fragment(_runs, run_every=every)(ctx)
 
 
-def _job_line(job: IngestJob, ctx: PageContext) -> str:
+def _job_line(job: IngestJobPublic, ctx: PageContext) -> str:
     line = (
         f"Auftrag {job.id} · {JOB_STATUS_LABELS.get(job.status, job.status)} · gestartet von "
         f"{job.started_by} {local_time(job.started_at, ctx.config.time_zone)}"

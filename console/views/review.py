@@ -24,7 +24,7 @@ from console.formatting import (
     source_link,
     status_label,
 )
-from console.models import Correction, ReviewedAnswer
+from govbot_client.staff import CorrectionPublic, ReviewedAnswer
 
 FEEDBACK = {
     "": "alle",
@@ -184,7 +184,12 @@ def _answer_detail(ctx: PageContext, answer: ReviewedAnswer) -> None:
             st.caption("noch keine")
     with st.expander("Nachvollziehbarkeit (Trace, Index, Modell)"):
         st.caption(f"Index {answer.index_version or '–'} · Embedder {answer.embedder or '–'}")
-        st.json(answer.trace, expanded=False)
+        trace = answer.trace
+        llm = f" · LLM: {trace.llm.outcome}" if trace.llm else ""
+        st.caption(
+            escape_markdown(f"Einordnung {trace.policy_label} · Antwortart {trace.mode}{llm}")
+        )
+        st.json(answer.trace.model_dump(mode="json"), expanded=False)
     if ctx.can_edit:  # auditors read only (issue 14, finding 8)
         _verdict(ctx, answer)
         _correction_form(ctx, answer)
@@ -247,7 +252,7 @@ def _corrections(ctx: PageContext) -> None:
         _correction(ctx, correction)
 
 
-def _correction(ctx: PageContext, c: Correction) -> None:
+def _correction(ctx: PageContext, c: CorrectionPublic) -> None:
     zone = ctx.config.time_zone
     with st.container(border=True):
         st.markdown(
@@ -269,7 +274,7 @@ def _correction(ctx: PageContext, c: Correction) -> None:
             _correction_actions(ctx, c)
 
 
-def _correction_actions(ctx: PageContext, c: Correction) -> None:
+def _correction_actions(ctx: PageContext, c: CorrectionPublic) -> None:
     own = c.author == ctx.staff.username
     reason = st.text_input("Begründung (für Ablehnen/Zurückziehen)", key=f"review.reason.{c.id}")
     cols = st.columns([1, 1, 1, 3])

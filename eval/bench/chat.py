@@ -17,15 +17,17 @@ import itertools
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
 from eval.bench.latency import LatencySummary, summarise
 from eval.sets_schema import parse_cases, resolve_set_path
+from govbot_client.client import AsyncGovBotClient, GovBotApiError
 from knowledge.errors import InvalidQueryError
 from knowledge.retrieval import Retriever
 
@@ -90,6 +92,9 @@ def load_questions(
     return questions
 
 
+Reply = TypeVar("Reply")
+
+
 class _Recorder:
     """Per-request outcomes shared by the citizens of one run."""
 
@@ -111,44 +116,48 @@ class _Recorder:
         self.issued += 1
         return True
 
-    async def send(
-        self, client: httpx.AsyncClient, path: str, body: dict[str, str], *, message: bool
-    ) -> httpx.Response | None:
+    async def count_status(self, response: httpx.Response) -> None:
+        """Every HTTP status the API answered with (the client's response hook)."""
+        self.statuses[str(response.status_code)] += 1
+
+    async def send(self, call: Awaitable[Reply], *, message: bool) -> Reply | None:
+        """Time one API call; None when it failed (its status is counted by the hook)."""
         started = time.perf_counter()
         try:
-            response = await client.post(path, json=body)
-        except httpx.HTTPError as exc:
-            self.statuses[f"transport:{type(exc).__name__}"] += 1
-            return None
+            reply = await call
+        except GovBotApiError as exc:
+            if exc.status is None:  # no HTTP answer at all: refused, reset, timeout
+                self.statuses[f"transport:{exc.code}"] += 1
+                return None
+            reply = None
         elapsed = (time.perf_counter() - started) * 1000
-        self.statuses[str(response.status_code)] += 1
         self.request_ms.append(elapsed)
         if message:
             self.message_ms.append(elapsed)
-        return response
+        return reply
 
 
 async def _citizen(
-    client: httpx.AsyncClient, questions: Callable[[], Question], recorder: _Recorder
+    client: AsyncGovBotClient, questions: Callable[[], Question], recorder: _Recorder
 ) -> None:
     """Start a conversation, ask a few questions, start the next one; until time is up."""
     while recorder.may_send():
         first = questions()
-        created = await recorder.send(
-            client, "/api/v1/conversations", {"tenant": first.tenant}, message=False
-        )
-        if created is None or created.status_code != 201:
+        created = await recorder.send(client.start_conversation(tenant=first.tenant), message=False)
+        if created is None:
             continue
         recorder.conversations += 1
-        path = f"/api/v1/conversations/{created.json()['conversation_id']}/messages"
         question: Question | None = first
         for _ in range(MESSAGES_PER_CONVERSATION):
-            if question is None or not recorder.may_send():
+            if question is None:  # the next question is another town's: a new conversation
+                break
+            if not recorder.may_send():
                 return
-            response = await recorder.send(client, path, {"text": question.text}, message=True)
-            if response is not None and response.status_code == 200:
-                answer = response.json().get("answer")
-                recorder.answers[answer["status"] if answer else "silent"] += 1
+            posted = await recorder.send(
+                client.post_message(created.conversation_id, question.text), message=True
+            )
+            if posted is not None:
+                recorder.answers[posted.answer.status if posted.answer else "silent"] += 1
             following = questions()
             question = following if following.tenant == first.tenant else None
 
@@ -172,7 +181,13 @@ async def run_load(
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     started = time.monotonic()
     recorder = _Recorder(max_requests, started + duration_s)
-    async with httpx.AsyncClient(base_url=url, timeout=timeout_s, limits=limits) as client:
+    async with AsyncGovBotClient(
+        url,
+        timeout_s=timeout_s,
+        limits=limits,
+        user_agent="govbot-bench",
+        on_response=recorder.count_status,
+    ) as client:
         await asyncio.gather(
             *(_citizen(client, lambda: next(cycle), recorder) for _ in range(concurrency))
         )

@@ -118,6 +118,13 @@ def test_token_signed_with_another_secret_is_rejected(
         ("ute", "/api/v1/staff/audit", 200),
         ("ada", "/api/v1/staff/handoffs", 200),  # admin may do everything
         ("ada", "/api/v1/staff/audit", 200),
+        # the endpoints that replaced the two above (issue 11), same roles
+        ("anna", "/api/v1/staff/review/answers", 403),
+        ("anna", "/api/v1/staff/audit/entries", 403),
+        ("erik", "/api/v1/staff/audit/entries", 403),
+        ("erik", "/api/v1/staff/review/answers", 200),
+        ("ute", "/api/v1/staff/review/answers", 200),
+        ("ute", "/api/v1/staff/audit/entries", 200),
     ],
 )
 def test_roles_are_enforced(client: TestClient, username: str, path: str, status: int) -> None:

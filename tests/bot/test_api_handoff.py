@@ -175,10 +175,11 @@ def test_full_handoff_round_trip(client: TestClient) -> None:
 
     # 9. The answer log keeps redacted text and the trace; the audit log has every step.
     erik, ute = login(client, "erik"), login(client, "ute")
-    log = client.get("/api/v1/staff/answers?tenant=muenchen", headers=erik).json()
+    log = client.get("/api/v1/staff/review/answers?tenant=muenchen", headers=erik).json()
     assert [cited(e)[0] for e in log] == [REISEPASS, PERSONALAUSWEIS]
     assert all(e["index_version"] and e["embedder"] and e["trace"]["hits"] for e in log)
-    actions = [e["action"] for e in client.get("/api/v1/staff/audit", headers=ute).json()]
+    audit = client.get("/api/v1/staff/audit/entries", headers=ute).json()["entries"]
+    actions = [e["action"] for e in audit]
     assert actions.index("handoff.released") < actions.index("handoff.replied")
     assert actions.index("handoff.claimed") < actions.index("handoff.created")
 
@@ -249,7 +250,7 @@ def test_feedback_is_stored_redacted_and_filterable(client: TestClient) -> None:
 
     assert response.status_code == 201
     log = client.get(
-        "/api/v1/staff/answers?feedback=unhelpful", headers=login(client, "erik")
+        "/api/v1/staff/review/answers?feedback=unhelpful", headers=login(client, "erik")
     ).json()
     assert [(e["message_id"], e["feedback"][0]["comment"]) for e in log] == [
         (bot_message_id, "Bitte rufen Sie mich an: [TELEFON]")
@@ -277,7 +278,7 @@ def test_restart_loses_nothing(
     with TestClient(create_app(settings, retriever=munich_retriever)) as client:
         after = client.get(f"/api/v1/conversations/{citizen.id}/messages").json()
         inbox = client.get("/api/v1/staff/handoffs", headers=anna).json()  # token still valid
-        log = client.get("/api/v1/staff/answers", headers=login(client, "anna"))
+        log = client.get("/api/v1/staff/review/answers", headers=login(client, "anna"))
 
     assert after == before
     assert [m["role"] for m in after["messages"]] == ["citizen", "bot", "system", "system", "agent"]

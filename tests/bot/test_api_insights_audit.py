@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.answer import AnswerTrace
 from bot.main import create_app
 from bot.settings import Settings
 from bot.storage import crud
@@ -65,7 +66,7 @@ def _write_log(settings: Settings) -> None:
                 confidence=confidence,
                 topic=topic,
                 public={},
-                trace={},
+                trace=AnswerTrace(policy_label="service_question"),
                 created_at=at,
             )
             session.add(record)
@@ -230,3 +231,49 @@ def test_csv_export_escapes_formulas_and_is_audited(client: TestClient, settings
     ).json()["entries"]
     assert exported[0]["actor"] == "alex"
     assert exported[0]["details"] == {"filters": {"action": "test"}, "rows": 1}
+
+
+# --- the deprecated aliases of issue 11: /staff/answers and /staff/audit ----------------
+
+
+def test_old_answer_log_path_is_a_deprecated_alias(client: TestClient) -> None:
+    editor = _auth(client, "erika")
+    params = {**WINDOW, "status": "answered"}
+    new = client.get("/api/v1/staff/review/answers", params=params, headers=editor)
+    old = client.get("/api/v1/staff/answers", params=params, headers=editor)
+
+    assert new.status_code == old.status_code == 200
+    assert "Deprecation" not in new.headers
+    assert old.headers["Deprecation"] == "@1796515200"  # RFC 9745: 2026-12-06 UTC
+    assert old.headers["Link"] == '</api/v1/staff/review/answers>; rel="successor-version"'
+    # The same log in the old shape: every old field, none of the review fields.
+    assert [e["question"] for e in old.json()] == [
+        "Wie melde ich mich um?",
+        "Was kostet ein Reisepass?",
+        "Was kostet ein Personalausweis?",
+    ]
+    review_fields = {"verdict", "reviews", "corrections"}
+    for old_entry, new_entry in zip(old.json(), new.json(), strict=True):
+        assert old_entry == {k: v for k, v in new_entry.items() if k not in review_fields}
+
+
+def test_old_audit_path_is_a_deprecated_alias(client: TestClient) -> None:
+    auditor = _auth(client, "alex")
+    _auth(client, "erika")
+    new = client.get("/api/v1/staff/audit/entries", params={"action": "auth"}, headers=auditor)
+    old = client.get("/api/v1/staff/audit", params={"action": "auth"}, headers=auditor)
+
+    assert old.status_code == 200
+    assert old.headers["Link"] == '</api/v1/staff/audit/entries>; rel="successor-version"'
+    assert old.headers["Deprecation"].startswith("@")
+    assert old.json() == new.json()["entries"]
+    assert [e["actor"] for e in old.json()] == ["erika", "alex"]
+    assert client.get("/api/v1/staff/audit", headers=_auth(client, "erika")).status_code == 403
+
+
+def test_openapi_marks_only_the_old_paths_deprecated(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert paths["/api/v1/staff/answers"]["get"]["deprecated"] is True
+    assert paths["/api/v1/staff/audit"]["get"]["deprecated"] is True
+    assert "deprecated" not in paths["/api/v1/staff/review/answers"]["get"]
+    assert "deprecated" not in paths["/api/v1/staff/audit/entries"]["get"]

@@ -28,12 +28,12 @@ import httpx
 import pytest
 import rasa_sdk
 
-from bot.integrations.govbot_api import AnswerReply, ConversationStarted
 from bot.integrations.rasa_actions import rasa_transcript
 from bot.integrations.rasa_responses import answer_messages
 from bot.main import create_app
 from bot.settings import Settings
 from bot.storage.models import StaffRole
+from govbot_client.citizen import AnswerPublic, ConversationPublic
 from knowledge.retrieval import Retriever
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.conftest import live_server
@@ -478,9 +478,22 @@ def test_transcript_keeps_the_latest_texts_without_intent_payloads() -> None:
 
 def test_emergency_answer_comes_first_and_in_full() -> None:
     text = "Bitte rufen Sie sofort den Notruf 112 an. " * 40
-    answer = AnswerReply(status="emergency", text=text, citations=[], handoff_offered=False)
-    started = ConversationStarted(
-        conversation_id="c1", tenant="muenchen", state="bot", notice="KI-Hinweis"
+    answer = AnswerPublic(
+        status="emergency",
+        text=text,
+        citations=[],
+        offices=[],
+        confidence=1.0,
+        handoff_offered=False,
+        handoff=None,
+    )
+    started = ConversationPublic(
+        conversation_id="c1",
+        tenant="muenchen",
+        language="de",
+        state="bot",
+        notice="KI-Hinweis",
+        created_at=datetime.now(UTC),
     )
 
     messages = answer_messages(answer, started=started, language="de")

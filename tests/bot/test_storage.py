@@ -13,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
+from bot.answer import AnswerTrace, TraceHit
 from bot.errors import NotFoundError, PermissionDeniedError, StateConflictError
 from bot.services import handoff
 from bot.settings import HandoffSettings
@@ -76,7 +77,11 @@ def _answer(
         text_redacted=message.text,
         confidence=confidence,
         public={"citations": [], **public},
-        trace={"index_version": "v1", "hits": [{"doc_id": "muenchen/1063441", "score": 0.9}]},
+        trace=AnswerTrace(
+            policy_label="service_question",
+            index_version="v1",
+            hits=[TraceHit(doc_id="muenchen/1063441", passage_id="muenchen/1063441#0", score=0.9)],
+        ),
         index_version="v1",
         embedder="multilingual-e5-small",
     )

@@ -9,7 +9,6 @@ import pytest
 
 from console.client import ApiClient
 from console.errors import ApiError, ApiUnreachable, Forbidden, LoginFailed, SessionExpired
-from console.models import Handoff
 from console.session import (
     EXPIRED_NOTICE,
     STATE_KEY,
@@ -19,6 +18,7 @@ from console.session import (
     start,
     token_expiry,
 )
+from govbot_client.staff import HandoffSummary
 from tests.bot.conftest import STAFF_PASSWORD
 from tests.console.conftest import ConsoleApi
 
@@ -73,7 +73,7 @@ def test_results_are_typed(console_api: ConsoleApi) -> None:
     with _logged_in(console_api, "anna.agent") as client:
         handoffs = client.handoffs(status="open")
         me = client.me()
-    assert handoffs and all(isinstance(h, Handoff) for h in handoffs)
+    assert handoffs and all(isinstance(h, HandoffSummary) for h in handoffs)
     assert (me.username, me.role) == ("anna.agent", "agent")
 
 

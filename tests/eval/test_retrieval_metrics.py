@@ -14,7 +14,6 @@ from eval.retrieval import (
     evaluate,
     load_questions,
     ndcg_at,
-    percentile,
     recall_at,
     reciprocal_rank,
 )
@@ -46,20 +45,11 @@ def test_ndcg_with_binary_relevance() -> None:
     assert ndcg_at(["t/x"], ["t/a"]) == 0.0
 
 
-def test_percentile_interpolates_linearly_between_ranks() -> None:
-    values = [40.0, 10.0, 30.0, 20.0]
-    assert percentile(values, 50) == 25.0
-    assert percentile(values, 95) == pytest.approx(38.5)
-    assert percentile([7.0], 95) == 7.0
-
-
 def test_metric_functions_reject_undefined_inputs() -> None:
     with pytest.raises(ValueError, match=r"k must be at least 1\. Currently, it is 0"):
         recall_at(["t/a"], ["t/a"], 0)
     with pytest.raises(ValueError, match="without expected documents"):
         recall_at(["t/a"], [], 5)
-    with pytest.raises(ValueError, match="empty list"):
-        percentile([], 50)
 
 
 RANKINGS = {

@@ -6,11 +6,9 @@ written by ``govbot eval run`` (eval/); this router only reads them.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
 
 from bot.api.deps import AuditorDep, Limit, Offset, SessionDep
 from bot.api.schemas import error_responses
@@ -22,61 +20,11 @@ from bot.storage.eval_models import (
     list_eval_case_results,
     list_eval_runs,
 )
+from govbot_client.staff import EvalCasePublic, EvalRunDetail, EvalRunSummary
 
 router = APIRouter(prefix="/api/v1/staff/eval", tags=["evaluation"])
 
 ERRORS = error_responses(401, 403, 404, 422)
-
-
-class EvalRunSummary(BaseModel):
-    """A stored run: identity and metrics (flat ``name → number``)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    label: str | None
-    set_name: str
-    set_version: str
-    set_sha256: str
-    case_count: int
-    status: str
-    git_commit: str | None
-    git_dirty: bool | None
-    embedder: str | None
-    index_version: str | None
-    started_at: datetime
-    finished_at: datetime | None
-    metrics: dict[str, float | int | None]
-
-
-class EvalRunDetail(EvalRunSummary):
-    """A run with its settings snapshot, environment, confusion matrix and slices."""
-
-    settings: dict[str, Any]
-    environment: dict[str, Any]
-    details: dict[str, Any]
-
-
-class EvalCasePublic(BaseModel):
-    """One case's result; ``result`` holds every check (expected/cited ids, facts, turns)."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    case_id: str
-    position: int
-    tenant: str
-    kind: str
-    topic: str
-    language: str
-    status: str
-    status_ok: bool
-    source_ok: bool | None
-    facts_ok: bool | None
-    grounded: bool | None
-    latency_ms: float
-    question: str
-    answer: str
-    result: dict[str, Any]
 
 
 def _summary(run: EvalRun) -> EvalRunSummary:

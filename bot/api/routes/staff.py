@@ -1,25 +1,22 @@
-"""Staff endpoints (bearer token): the handoff inbox for agents, answer and audit logs."""
+"""Staff endpoints (bearer token): the handoff inbox for agents.
+
+The answer log is served by routes/review.py, the audit log by routes/audit.py; the
+older ``/staff/answers`` and ``/staff/audit`` live on as deprecated aliases
+(routes/deprecated.py).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 
 from bot.api.deps import (
     AgentDep,
-    AnswerReaderDep,
-    AuditorDep,
     CurrentStaff,
-    Limit,
-    Offset,
     SessionDep,
 )
 from bot.api.schemas import (
     AgentReply,
-    AnswerLogEntry,
-    AuditEntryPublic,
     CandidateSource,
     HandoffClose,
     HandoffDetail,
@@ -27,14 +24,11 @@ from bot.api.schemas import (
     MessagePublic,
     StaffPublic,
     TranscriptMessage,
-    answer_log_entry,
-    audit_entry_public,
     error_responses,
     handoff_summary,
     handoff_summary_fields,
     message_public,
 )
-from bot.api.validation import UtcTime
 from bot.services import handoff
 from bot.storage import crud
 from bot.storage.models import Escalation, HandoffStatus, StaffUser
@@ -112,48 +106,6 @@ def close_handoff(
     handoff.close(session, escalation, staff, body.outcome.strip())
     session.commit()
     return handoff_summary(escalation)
-
-
-@router.get("/answers", responses=ERRORS)
-def list_answers(
-    session: SessionDep,
-    staff: AnswerReaderDep,
-    status: str | None = None,
-    tenant: str | None = None,
-    since: UtcTime = None,
-    until: UtcTime = None,
-    feedback: Literal["helpful", "unhelpful", "any", "none"] | None = None,
-    min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
-    max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
-    limit: Limit = 100,
-    offset: Offset = 0,
-) -> list[AnswerLogEntry]:
-    """The answer log, newest first: redacted texts, sources, confidence, feedback, trace."""
-    filters = crud.AnswerFilter(
-        status=status,
-        tenant=tenant,
-        since=since,
-        until=until,
-        feedback=feedback,
-        min_confidence=min_confidence,
-        max_confidence=max_confidence,
-    )
-    rows = crud.query_answers(session, filters, limit=limit, offset=offset)
-    return [answer_log_entry(record, votes) for record, votes in rows]
-
-
-@router.get("/audit", responses=ERRORS)
-def list_audit(
-    session: SessionDep,
-    staff: AuditorDep,
-    action: str | None = None,
-    since: UtcTime = None,
-    limit: Limit = 200,
-    offset: Offset = 0,
-) -> list[AuditEntryPublic]:
-    """The audit log, newest first."""
-    entries = crud.list_audit(session, action=action, since=since, limit=limit, offset=offset)
-    return [audit_entry_public(e) for e in entries]
 
 
 def _detail(

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.compose.grounding import canonical_number, check_grounding, citations_in, numbers_in
+from bot.compose.grounding import check_grounding, citations_in, numbers_in
 from bot.compose.prompting import PromptPassage, build_messages, select_passages
 from bot.dialogue.policy import Policy
 from ingest.dldb import load_dldb
 from knowledge.models import Section, SectionKind, Service
+from knowledge.numbers import canonical_number
 
 SERVICES = Path(__file__).resolve().parents[3] / "data" / "muenchen" / "services_de.json"
 

@@ -1,0 +1,183 @@
+"""The citizen API's JSON, one set of models for the API and its clients.
+
+Requests (``…Create``) are what a client sends to ``/api/v1/conversations…``; responses
+(``…Public``, ``…Posted``, ``…Created``) what it gets back; every error is an
+``ErrorResponse``. bot/api serves exactly these models, govbot_client/client.py reads
+them, so the two cannot drift apart (tests/govbot_client/test_schema.py compares them
+with the OpenAPI schema the API publishes).
+
+Responses ignore unknown fields: a client built against this release keeps working
+against a newer API that adds fields. Requests refuse unknown fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from govbot_client.inputs import InputModel
+
+ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "closed"]
+RoleName = Literal["citizen", "bot", "agent", "system"]
+
+
+class _In(InputModel):
+    """Request bodies: unknown fields refused, texts and numbers storable (inputs.py)."""
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class ErrorBody(_Out):
+    """What went wrong: a stable snake_case code, a message naming the value, details."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(_Out):
+    """The one error shape of every endpoint."""
+
+    error: ErrorBody
+
+
+# --- requests -------------------------------------------------------------------------
+
+
+class ConversationCreate(_In):
+    """Start a conversation for a municipality (tenant slug, e.g. ``muenchen``)."""
+
+    tenant: str = Field(min_length=1, max_length=63, examples=["muenchen"])
+    language: Literal["de", "en"] = "de"
+
+
+class MessageCreate(_In):
+    """A citizen's message (1..max_message_chars characters after trimming)."""
+
+    text: str = Field(examples=["Was kostet ein Personalausweis?"])
+
+
+class TranscriptLineCreate(_In):
+    """One turn held outside GovBot (e.g. in a Rasa assistant) before the handoff."""
+
+    role: Literal["citizen", "bot"]
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class FeedbackCreate(_In):
+    """Helpful or not, with an optional comment."""
+
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+# --- responses ------------------------------------------------------------------------
+
+
+class ConversationPublic(_Out):
+    """A new conversation with the AI transparency notice (EU AI Act Art. 50)."""
+
+    conversation_id: str
+    tenant: str
+    language: str
+    state: ConversationStateName
+    notice: str
+    created_at: datetime
+
+
+class CitationPublic(_Out):
+    """A source of an answer."""
+
+    doc_id: str
+    title: str
+    section: str = ""
+    url: str = ""
+    updated: date | None = None
+    curated: bool = False
+
+
+class OfficePublic(_Out):
+    """A responsible office."""
+
+    name: str
+    address: str = ""
+    opening_hours: list[str] = Field(default_factory=list)
+    phone: str = ""
+    email: str = ""
+    appointment_url: str = ""
+
+
+class OptionPublic(_Out):
+    """A clarifying choice: a service the citizen can pick to continue."""
+
+    doc_id: str
+    title: str
+    summary: str = ""
+
+
+class HandoffRef(_Out):
+    """Reference and promised response time of an escalation."""
+
+    reference: str
+    expected_response: str
+
+
+class AnswerPublic(_Out):
+    """A bot answer as the citizen sees it."""
+
+    status: str
+    text: str
+    citations: list[CitationPublic]
+    offices: list[OfficePublic]
+    options: list[OptionPublic] = Field(default_factory=list)
+    confidence: float
+    handoff_offered: bool
+    handoff: HandoffRef | None
+
+
+class MessagePublic(_Out):
+    """One message of a conversation (answer set on bot messages)."""
+
+    id: int
+    seq: int
+    role: RoleName
+    text: str
+    created_at: datetime
+    answer: AnswerPublic | None = None
+
+
+class MessagePosted(_Out):
+    """The stored citizen message and the bot's answer (null while a person holds it)."""
+
+    message: MessagePublic
+    answer: AnswerPublic | None
+    state: ConversationStateName
+
+
+class MessagesPublic(_Out):
+    """A conversation's messages after a sequence number."""
+
+    conversation_id: str
+    state: ConversationStateName
+    messages: list[MessagePublic]
+
+
+class HandoffCreated(_Out):
+    """The escalation's reference and when to expect an answer."""
+
+    reference: str
+    expected_response: str
+    state: ConversationStateName
+
+
+class FeedbackCreated(_Out):
+    """Id of the stored feedback."""
+
+    id: int
