@@ -166,6 +166,12 @@ class KnowledgeAdminSettings(BaseModel):
     ingest_timeout_s: int = Field(default=3600, ge=10)
 
 
+class DocumentsSettings(BaseModel):
+    """Files editors upload or load with ``govbot ingest files`` (PDF, DOCX, FAQ tables, …)."""
+
+    max_file_bytes: int = Field(default=20_000_000, ge=1_000)
+
+
 class CuratedSettings(BaseModel):
     """Curated answers: approved corrections served for the same and similar questions."""
 
@@ -211,6 +217,7 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     knowledge_admin: KnowledgeAdminSettings = Field(default_factory=KnowledgeAdminSettings)
     curated: CuratedSettings = Field(default_factory=CuratedSettings)
+    documents: DocumentsSettings = Field(default_factory=DocumentsSettings)
     rasa: RasaSettings = Field(default_factory=RasaSettings)
 
     # Flat aliases for the variables operators set most (documented in the README).
