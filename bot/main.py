@@ -24,6 +24,7 @@ from bot.api.routes import (
     audit,
     auth,
     conversations,
+    documents,
     eval_runs,
     handoff_answers,
     health,
@@ -133,8 +134,15 @@ def create_app(
     # Staff console (issue #5).
     for module in (review, knowledge_admin, insights, audit, handoff_answers):
         app.include_router(module.router)
+    # Editors' own content (issue 15).
+    app.include_router(documents.router)
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.api.max_body_bytes,
+        # File uploads may be as large as the documents limit (plus the multipart envelope).
+        larger_bodies={documents.router.prefix: settings.documents.max_file_bytes + 65_536},
+    )
     app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings.api), metrics=metrics)
     if settings.api.cors_origins:
         app.add_middleware(

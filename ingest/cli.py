@@ -340,7 +340,7 @@ def files_command(
             load,
             tenant=tenant,
             source=source,
-            origin=f"{len(entries)} files",
+            origin=f"{len(entries)} files" if manifest is None else str(manifest),
             rebuild=rebuild,
             as_json=as_json,
         )
@@ -366,7 +366,7 @@ def _file_entries(
     entries = [(file, meta) for file in files]
     if manifest is not None:
         entries.extend(read_manifest(manifest))
-    if not entries:
+    if not entries and manifest is None:  # an empty manifest: every file was deleted
         raise SourceError("No files given; pass files or folders (or --manifest FILE)")
     return entries
 
