@@ -1,4 +1,4 @@
-"""Choose the semantic emergency check's threshold (bot/rules/emergency_examples.yaml).
+"""Choose the semantic emergency check's threshold (bot/dialogue/rules/emergency_examples.yaml).
 
 Usage (needs a built index for its embedder, e.g. after `govbot ingest demo`):
 
@@ -17,14 +17,14 @@ import argparse
 import json
 from pathlib import Path
 
-from bot.emergency_check import (
+from bot.dialogue.emergency import (
     EmergencyExamples,
     EmergencyMatch,
     SemanticEmergencyCheck,
     applies,
     is_emergency,
 )
-from bot.policy import Policy, PolicyLabel
+from bot.dialogue.policy import Policy, PolicyLabel
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
 
