@@ -2,7 +2,7 @@
 
 Editors (and admins) only. An upload answers with the preview of what was extracted; it
 goes live when a second editor approves it, which starts the ingest job that syncs the
-tenant's live documents into the index (bot/documents.py). Deleting starts the same job.
+tenant's live documents into the index (bot/services/documents.py). Deleting starts the same job.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
 
-from bot import documents
 from bot.api.deps import SessionDep, SettingsDep, require_role
 from bot.api.document_schemas import (
     DocumentChange,
@@ -30,7 +29,8 @@ from bot.api.routes.knowledge_admin import IngestJobsDep
 from bot.api.schemas import error_responses
 from bot.api.staff_schemas import job_public
 from bot.errors import StateConflictError
-from bot.ingest_jobs import IngestJobs
+from bot.services import documents
+from bot.services.ingest_jobs import IngestJobs
 from bot.storage.document_models import Document
 from bot.storage.models import StaffRole, StaffUser
 from knowledge.errors import UnknownTenantError

@@ -9,7 +9,7 @@ A version goes live only when a second editor approves it (the same four-eyes ru
 curated answers, bot/corrections.py); deleting is allowed to every editor because taking
 wrong content offline must never wait. Every step is written to the audit log. FAQ
 entries written in the console are stored as a one-row FAQ table and go the same way.
-The index follows through ``sync_index`` (bot/document_files.py).
+The index follows through ``sync_index`` (bot/services/document_files.py).
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import document_files
-from bot.document_files import ManifestItem
 from bot.errors import NotFoundError, PermissionDeniedError, StateConflictError
-from bot.ingest_jobs import IngestJobs
-from bot.redaction import redact
+from bot.services import document_files
+from bot.services.document_files import ManifestItem
+from bot.services.ingest_jobs import IngestJobs
 from bot.storage import crud
 from bot.storage.document_models import Document, DocumentStatus, DocumentVersion, VersionStatus
 from bot.storage.models import StaffUser, utcnow
 from bot.storage.staff_models import IngestJob
+from bot.understanding.redaction import redact
 from knowledge.errors import SourceError
 from knowledge.settings import Settings
 

@@ -3,7 +3,7 @@
 bot/ does not parse files (ingest/ does, and the two do not import each other), so the
 preview is ``govbot ingest files --manifest <one file> --preview --json`` run in a child
 process with this API's settings, and going live is an ingest job running
-``govbot ingest files --manifest <all live files> --source upload`` (bot/ingest_jobs.py):
+``govbot ingest files --manifest <all live files> --source upload`` (bot/services/ingest_jobs.py):
 a sync, so unchanged documents are not re-embedded and deleted ones leave the index.
 
 Layout: ``<data dir>/uploads/<tenant>/<document id>/v<n>-<file name>``, one manifest per
@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.ingest_jobs import GOVBOT_COMMAND, settings_environment
+from bot.services.ingest_jobs import GOVBOT_COMMAND, settings_environment
 from knowledge.errors import SourceError
 from knowledge.settings import IngestSourceSettings, Settings
 
