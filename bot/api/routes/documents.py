@@ -85,8 +85,9 @@ def list_documents(
     return [_document_public(session, document) for document in found]
 
 
+# Plain `def` routes: reading a file runs a child process, which must not block the event loop.
 @router.post("", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-async def upload_document(
+def upload_document(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -99,7 +100,7 @@ async def upload_document(
     keywords: Annotated[str, Form(max_length=2000)] = "",
 ) -> VersionPublic:
     """Upload a file as a new document; answers with the preview (pending until approved)."""
-    data = await file.read()
+    data = file.file.read()
     version = documents.upload(
         session,
         staff,
@@ -147,7 +148,7 @@ def get_document(document_id: int, session: SessionDep, staff: EditorDep) -> Doc
 
 
 @router.post("/{document_id}/versions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
-async def replace_document(
+def replace_document(
     document_id: int,
     session: SessionDep,
     settings: SettingsDep,
@@ -166,7 +167,7 @@ async def replace_document(
         settings=settings,
         tenant=document.tenant,
         filename=file.filename or "upload",
-        data=await file.read(),
+        data=file.file.read(),
         title=title,
         url=url,
         valid_until=valid_until,
