@@ -30,6 +30,7 @@ from bot.api.routes import (
     health,
     insights,
     knowledge_admin,
+    reports,
     review,
     staff,
     widget,
@@ -136,6 +137,7 @@ def create_app(
         app.include_router(module.router)
     # Editors' own content (issue 15).
     app.include_router(documents.router)
+    app.include_router(reports.router)
 
     app.add_middleware(
         BodyLimitMiddleware,

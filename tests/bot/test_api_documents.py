@@ -184,13 +184,11 @@ def test_upload_preview_four_eyes_answer_replace_and_delete(
         assert all(c["doc_id"] != f"{TENANT}/upload-{document_id}" for c in after["citations"])
 
         audit = client.get(
-            "/api/v1/staff/audit", headers=_auth(client, "alex"), params={"target_type": "document"}
+            "/api/v1/staff/audit/entries",
+            headers=_auth(client, "alex"),
+            params={"target_type": "document", "target_id": document_id},
         ).json()
-        actions = (
-            [entry["action"] for entry in audit["entries"]]
-            if isinstance(audit, dict)
-            else [entry["action"] for entry in audit]
-        )
+        actions = [entry["action"] for entry in audit["entries"]]
         for action in (
             "document.uploaded",
             "document.edited",
