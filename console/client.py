@@ -403,6 +403,17 @@ class DocumentsClient:
         return DocumentChange.model_validate(response.json())
 
 
+def usage_report(api: ApiClient, *, tenant: str, month: str, fmt: str) -> bytes:
+    """The month's usage report for the council as HTML or PDF bytes."""
+    response = api._request(
+        "GET",
+        "/api/v1/staff/reports/usage",
+        params={"tenant": tenant, "month": month, "format": fmt},
+        timeout_s=READ_TIMEOUT_S,
+    )
+    return response.content
+
+
 def _param(value: str | int | float | bool | datetime) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -235,6 +235,8 @@ class ServiceRow(_Api):
     age_days: int | None
     stale: bool
     url: str
+    valid_until: date | None = None
+    expired: bool = False
 
 
 class SyncRun(_Api):

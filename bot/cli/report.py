@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from bot.services.freshness import as_markdown, freshness_list
+from bot.services.knowledge_base import Catalogue
 from bot.services.usage_report import build_report, render_html
 from bot.services.usage_report_pdf import render_pdf
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import GovBotError
 from knowledge.models import validate_tenant_slug
+from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
 
 report = typer.Typer(no_args_is_help=True, help="Reports for the council and the KI-Hub.")
@@ -67,6 +71,42 @@ def usage_command(
         f"Wrote {output} ({output_format.value}, {figures.conversations} conversations, "
         f"{figures.answers} answers) in {time.perf_counter() - started:.1f} s"
     )
+
+
+@report.command("freshness")
+def freshness_command(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug, e.g. muenchen.")],
+    within_days: Annotated[
+        int, typer.Option("--within-days", min=1, max=365, help="Expiring within N days.")
+    ] = 14,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; default: stdout.")
+    ] = None,
+) -> None:
+    """The weekly list for editors: expired, soon expiring and outdated content (Markdown)."""
+    settings = Settings()
+    try:
+        with open_retriever(settings) as retriever:
+            entries = Catalogue(retriever).entries(tenant)
+    except GovBotError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    found = freshness_list(
+        entries,
+        tenant=tenant,
+        today=datetime.now(UTC).date(),
+        stale_after_days=settings.knowledge_admin.stale_after_days,
+        within_days=within_days,
+    )
+    text = as_markdown(found)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(
+            f"Wrote {output}: {len(found.expired)} expired, {len(found.expiring)} expiring, "
+            f"{len(found.outdated)} outdated"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -101,7 +101,7 @@ def test_upload_preview_four_eyes_answer_replace_and_delete(
         erika, jonas = _auth(client, "erika"), _auth(client, "jonas")
         assert _upload(client, _auth(client, "alex"), pdf).status_code == 403
 
-        uploaded = _upload(client, erika, pdf, valid_until="2026-12-31", keywords="Perso, Ausweis")
+        uploaded = _upload(client, erika, pdf, valid_until="2030-12-31", keywords="Perso, Ausweis")
         assert uploaded.status_code == 201, uploaded.text
         version = uploaded.json()
         assert (version["number"], version["status"], version["author"]) == (1, "pending", "erika")
@@ -109,7 +109,7 @@ def test_upload_preview_four_eyes_answer_replace_and_delete(
         assert (entry["title"], entry["updated"], entry["valid_until"]) == (
             "Personalausweis",
             "2026-06-08",
-            "2026-12-31",
+            "2030-12-31",
         )
         assert [s["title"] for s in entry["sections"]][1:] == [
             "Beschreibung",
@@ -141,6 +141,16 @@ def test_upload_preview_four_eyes_answer_replace_and_delete(
         finished = next(j for j in jobs if j["id"] == job["id"])
         assert finished["status"] == "finished", finished["error"]
         assert (finished["report"]["source"], finished["report"]["added"]) == ("upload", 1)
+
+        rows = client.get(
+            "/api/v1/staff/knowledge/services", headers=erika, params={"tenant": TENANT}
+        ).json()
+        row = next(r for r in rows if r["doc_id"] == f"{TENANT}/upload-{document_id}")
+        assert (row["valid_until"], row["expired"], row["source"]) == (
+            "2030-12-31",
+            False,
+            "upload",
+        )
 
         answer = _ask(client, "Was kostet ein Personalausweis?")
         assert answer["status"] == "answered", answer
