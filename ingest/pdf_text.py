@@ -96,7 +96,9 @@ def extract_pdf(path: Path) -> ExtractedDocument:
 
 def _page_items(page: Page) -> list[tuple[float, _Line | list[str]]]:
     """(top, text line or table row cells) in reading order; tables replace their lines."""
-    tables = page.find_tables()
+    # Ruled tables are found from drawn lines and rectangles; a page without any has none,
+    # and skipping the search there halves the time per page of plain text.
+    tables = page.find_tables() if len(page.lines) + len(page.rects) >= 2 else []
     boxes = [table.bbox for table in tables]
 
     def outside_tables(obj: dict[str, Any]) -> bool:
