@@ -86,7 +86,13 @@ def overview_text(service: Service) -> str:
 # Sources whose headings are the page's own words ("Für wen ist ein Praktikum sinnvoll?");
 # DLDB headings are the fixed fields of the export ("Gebühren"), the same on every service.
 _OWN_HEADINGS = frozenset(
-    {SourceKind.INTEGREAT, SourceKind.FOLDER, SourceKind.FILES, SourceKind.UPLOAD}
+    {
+        SourceKind.INTEGREAT,
+        SourceKind.FOLDER,
+        SourceKind.FILES,
+        SourceKind.UPLOAD,
+        SourceKind.WEB,
+    }
 )
 
 

@@ -24,11 +24,13 @@ from ingest.chunking import chunk_service, chunking_identity
 from ingest.dldb import load_dldb
 from ingest.documents import document_files
 from ingest.file_services import FileMetadata, LoadedFile, file_services, read_manifest
+from ingest.files import read_text
 from ingest.folder import load_folder
 from ingest.integreat import load_integreat
 from ingest.ozg import DEFAULT_TENANT, catalogue_services, coverage, enrich, load_catalogue
 from ingest.preview import preview
 from ingest.sync import SyncReport, runs_file, sync_tenant
+from ingest.web import WebLimits, load_web
 from knowledge.embedding import build_embedder
 from knowledge.embedding_cache import CachingEmbedder, embedding_cache_path
 from knowledge.errors import ConfigurationError, GovBotError, SourceError
@@ -393,6 +395,64 @@ def _print_preview(loaded: list[LoadedFile], *, as_json: bool) -> None:
         typer.echo(f"  {len(document.passages)} passages")
     for warning in report.warnings:
         typer.echo(f"Warning: {warning}", err=True)
+
+
+@app.command("web")
+def web_command(
+    tenant: TenantOption,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="A page to fetch (repeatable).")
+    ] = None,
+    urls: Annotated[Path | None, typer.Option("--urls", help="File with one URL per line.")] = None,
+    sitemap: Annotated[str | None, typer.Option("--sitemap", help="sitemap.xml URL.")] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="Another host that may be fetched (repeatable)."),
+    ] = None,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1000, help="Per page.")] = 2_000_000,
+    timeout_s: Annotated[float, typer.Option("--timeout-s", min=1, help="Per request.")] = 15.0,
+    rebuild: RebuildOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch web pages (URL list or sitemap) of the configured hosts and sync them.
+
+    robots.txt is respected, pages fetched before are asked for with If-Modified-Since,
+    pages that answer 404/410 leave the index; other failures keep the previous version
+    and are listed as per-page errors on stderr.
+    """
+    tenant = _tenant(tenant)
+    with _user_errors():
+        pages = list(url or [])
+        if urls is not None:
+            pages.extend(
+                line.strip()
+                for line in read_text(urls, what="URL list").splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            )
+        settings = _settings()
+        run = load_web(
+            pages,
+            tenant=tenant,
+            state_path=settings.data_dir / "web" / f"{tenant}.json",
+            sitemap=sitemap,
+            allowed_hosts={host.lower() for host in allow_host or []},
+            limits=WebLimits(max_bytes=max_bytes, timeout_s=timeout_s),
+        )
+        for page, error in run.errors.items():
+            typer.echo(f"Page {page}: {error}", err=True)
+        typer.echo(
+            f"Fetched {run.fetched}, not modified {run.not_modified}, gone {len(run.gone)}, "
+            f"errors {len(run.errors) - len(run.gone)}",
+            err=True,
+        )
+        _ingest(
+            lambda: run.services,
+            tenant=tenant,
+            source=SourceKind.WEB,
+            origin=sitemap or f"{len(pages)} URLs",
+            rebuild=rebuild,
+            as_json=as_json,
+        )
 
 
 @app.command("ozg")

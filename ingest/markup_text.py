@@ -28,14 +28,14 @@ _MAX_HEADING_WORDS = 12
 
 def extract_html(path: Path) -> ExtractedDocument:
     """Read an HTML file; navigation, scripts and images are left out."""
-    return _from_html(read_text(path, what="HTML file"), kind="html", path=path)
+    return html_document(read_text(path, what="HTML file"), kind="html")
 
 
 def extract_markdown(path: Path) -> ExtractedDocument:
     """Read a Markdown file (front matter ``title:`` is used as the title)."""
     post = frontmatter.loads(read_text(path, what="Markdown file"))
     html = markdown.markdown(post.content, extensions=["extra", "sane_lists"])
-    document = _from_html(html, kind="markdown", path=path)
+    document = html_document(html, kind="markdown")
     title = post.metadata.get("title")
     if isinstance(title, str) and clean_inline(title):
         return ExtractedDocument(
@@ -66,7 +66,8 @@ def extract_plain_text(path: Path) -> ExtractedDocument:
     return ExtractedDocument(kind="text", title=title, sections=sections, updated=stand_date(text))
 
 
-def _from_html(html: str, *, kind: str, path: Path) -> ExtractedDocument:
+def html_document(html: str, *, kind: str = "html") -> ExtractedDocument:
+    """An HTML page's title and sections (navigation, header and footer left out)."""
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup.find_all(("nav", "header", "footer", "script", "style")):
         tag.decompose()

@@ -57,6 +57,7 @@ class SourceKind(StrEnum):
     OZG = "ozg"
     FILES = "files"  # PDF, Word, HTML, Markdown, text files and FAQ tables (govbot ingest files)
     UPLOAD = "upload"  # documents uploaded and approved in the staff console
+    WEB = "web"  # web pages from a URL list or sitemap (govbot ingest web)
 
 
 class SectionKind(StrEnum):

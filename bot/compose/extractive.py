@@ -56,7 +56,7 @@ __all__ = [
 _STRUCTURED = (SourceKind.DLDB,)
 # Editors' documents have the headings of a service description ("Gebühren", "Unterlagen"):
 # a question about fees or documents is answered from that section like a DLDB field.
-_OWN_DOCUMENTS = (SourceKind.FILES, SourceKind.UPLOAD)
+_OWN_DOCUMENTS = (SourceKind.FILES, SourceKind.UPLOAD, SourceKind.WEB)
 _ASPECT_SECTIONS = {
     "fees": (SectionKind.FEES,),
     "documents": (SectionKind.DOCUMENTS, SectionKind.REQUIREMENTS),
