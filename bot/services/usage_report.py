@@ -31,7 +31,7 @@ STATUS_GROUPS = {
     "handoff": "an Mitarbeitende übergeben",
     "emergency": "Notfallhinweis",
 }
-OTHER_STATUS = "sonstige (Ablehnung, Schutzregel, Fehler)"
+OTHER_STATUS = "sonstige (z. B. Ablehnung)"
 NO_TOPIC = "ohne Thema"
 
 

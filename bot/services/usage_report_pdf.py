@@ -46,14 +46,14 @@ class _ReportPdf(FPDF):
     def heading(self, text: str) -> None:
         self.ln(4)
         self.set_font(self.body_font, "B", 12)
-        self.multi_cell(0, 7, self.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 7, self.text_safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(2)
         self.set_font(self.body_font, "", 9.5)
 
     def line_text(self, text: str, *, bold: bool = False) -> None:
         self.set_font(self.body_font, "B" if bold else "", 9.5)
-        self.multi_cell(0, 5, self.text_safe(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 5, self.text_safe(text), align="L", new_x="LMARGIN", new_y="NEXT")
         self.set_font(self.body_font, "", 9.5)
 
     def bar_row(
