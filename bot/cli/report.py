@@ -14,11 +14,11 @@ from bot.services.freshness import as_markdown, freshness_list
 from bot.services.knowledge_base import Catalogue
 from bot.services.usage_report import build_report, render_html
 from bot.services.usage_report_pdf import render_pdf
+from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import GovBotError
 from knowledge.models import validate_tenant_slug
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 report = typer.Typer(no_args_is_help=True, help="Reports for the council and the KI-Hub.")
 

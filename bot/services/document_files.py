@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.services.ingest_jobs import GOVBOT_COMMAND, settings_environment
+from bot.settings import IngestSourceSettings, Settings
 from knowledge.errors import SourceError
-from knowledge.settings import IngestSourceSettings, Settings
 
 # What `govbot ingest files` reads (ingest/documents.py); checked here before storing.
 UPLOAD_SUFFIXES = frozenset(

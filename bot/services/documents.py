@@ -26,13 +26,13 @@ from bot.errors import NotFoundError, PermissionDeniedError, StateConflictError
 from bot.services import document_files
 from bot.services.document_files import ManifestItem
 from bot.services.ingest_jobs import IngestJobs
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.document_models import Document, DocumentStatus, DocumentVersion, VersionStatus
 from bot.storage.models import StaffUser, utcnow
 from bot.storage.staff_models import IngestJob
 from bot.understanding.redaction import redact
 from knowledge.errors import SourceError
-from knowledge.settings import Settings
 
 FAQ_HEADER = ("Frage", "Antwort", "Varianten", "Quelle", "gültig bis")
 

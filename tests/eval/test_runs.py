@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.dialogue.engine import DialogueEngine
+from bot.assistant import build_engine
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.settings import DatabaseSettings, Settings
 from bot.storage.db import make_engine, migrate, session_factory
 from eval.comparison import compare_runs
 from eval.gate import gate
@@ -25,7 +26,6 @@ from eval.report import write_report
 from eval.runner import Runner
 from eval.sets_schema import EvalSet, load_set
 from knowledge.retrieval import Retriever
-from knowledge.settings import DatabaseSettings, Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 TINY_CASES = {
@@ -87,7 +87,7 @@ def runs(
     policy = Policy.from_yaml()
 
     def run_with(chosen: Policy, label: str, used: Settings = settings) -> RunRecord:
-        engine = DialogueEngine(munich_retriever, policy=chosen, settings=used)
+        engine = build_engine(used, munich_retriever, policy=chosen)
         return Runner(engine, settings=used, retriever=munich_retriever).run(eval_set, label=label)
 
     # Broken on purpose: no emergency rules and no semantic safety net behind them.

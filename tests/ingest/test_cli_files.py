@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from ingest.cli import app
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from tests.ingest.real_documents import (
     integreat_faq_rows,
     munich_service,
@@ -76,7 +76,7 @@ def test_files_sync_embeds_only_what_changed_and_deletes_removed_files(tmp_path:
         2,
     )
 
-    with open_retriever(Settings(data_dir=data_dir)) as retriever:
+    with open_retriever(KnowledgeSettings(data_dir=data_dir)) as retriever:
         hits = retriever.search("Was kostet der Personalausweis?", tenant="muenchen", k=3)
         service = retriever.get_service("muenchen/personalausweis-pdf")
     assert hits[0].doc_id == "muenchen/personalausweis-pdf"

