@@ -222,10 +222,10 @@ def _robots(
             status, _, body, _ = _get(client, origin + "/robots.txt", {}, limits)
         except (httpx.HTTPError, _TooLarge):
             status, body = 500, b""
-        if status >= 500:
-            parser.disallow_all = True  # RFC 9309 2.3.1.4: unreachable → assume disallowed
-        elif status >= 400:
-            parser.allow_all = True  # no robots.txt: everything may be fetched
+        if status >= 500:  # RFC 9309 2.3.1.4: unreachable → assume complete disallow
+            parser.parse(["User-agent: *", "Disallow: /"])
+        elif status >= 400:  # RFC 9309 2.3.1.3: no robots.txt → everything may be fetched
+            parser.parse([])
         else:
             parser.parse(body.decode("utf-8", errors="replace").splitlines())
         cache[origin] = parser
