@@ -307,8 +307,8 @@ def test_the_whole_pipeline_detects_the_language_once(engine: DialogueEngine) ->
     """Every call of wording.normalize / detect_language with the citizen's text, wherever
     it comes from (observed with a profiler hook, nothing replaced). Before issue 11 this
     message was normalised 10 times and its language detected twice; the Understanding now
-    does both once, and the later stages that score the text they are given (emergency
-    eligibility, ranking features, excerpt lines) normalise it 4 more times."""
+    does both once; the language vote, emergency eligibility, ranking features and excerpt
+    lines normalise the text they are given 4 more times."""
     message = "Welche Unterlagen brauche ich für den Personalausweis?"
     engine.respond("Warm-up", tenant="muenchen")  # caches of the first call are not the point
     calls: Counter[str] = Counter()
