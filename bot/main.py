@@ -25,12 +25,14 @@ from bot.api.routes import (
     auth,
     conversations,
     deprecated,
+    documents,
     erasure,
     eval_runs,
     handoff_answers,
     health,
     insights,
     knowledge_admin,
+    reports,
     review,
     staff,
     widget,
@@ -154,8 +156,16 @@ def create_app(
         deprecated,
     ):
         app.include_router(module.router)
+    # Editors' own content (issue 15).
+    app.include_router(documents.router)
+    app.include_router(reports.router)
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.api.max_body_bytes,
+        # File uploads may be as large as the documents limit (plus the multipart envelope).
+        larger_bodies={documents.router.prefix: settings.documents.max_file_bytes + 65_536},
+    )
     limiter = RateLimiter(settings.api, storage=storage)
     app.state.limiter = limiter
     app.add_middleware(RateLimitMiddleware, limiter=limiter, metrics=metrics)

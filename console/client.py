@@ -8,13 +8,15 @@ status or an unexpected body → ApiError with the API's own message.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
+from console.document_models import Document, DocumentChange, DocumentVersion, VersionChange
 from console.errors import ApiError, ApiUnreachable, Forbidden, LoginFailed, SessionExpired
 from govbot_client.citizen import MessagePublic
 from govbot_client.client import GovBotApiError, GovBotClient, Params
@@ -80,10 +82,26 @@ class ApiClient:
     # --- transport ----------------------------------------------------------------------
 
     def _request(
-        self, method: str, path: str, *, params: Params | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes]] | None = None,
+        timeout_s: float | None = None,
     ) -> httpx.Response:
         try:
-            return self._api.request(method, path, params=params, json=json)
+            return self._api.request(
+                method,
+                path,
+                params=params,
+                json=json,
+                data=data,
+                files=files,
+                timeout_s=timeout_s,
+            )
         except GovBotApiError as exc:
             raise self._error(exc) from exc
 
@@ -325,3 +343,116 @@ class ApiClient:
     def audit_csv(self, **filters: str | datetime | None) -> bytes:
         """The filtered audit log as a CSV file (the export is itself audited)."""
         return self._request("GET", "/api/v1/staff/audit/export.csv", params=filters).content
+
+
+# Reading an upload runs the extractor in a child process: allow it time (API limit: 120 s).
+READ_TIMEOUT_S = 150.0
+
+
+class DocumentsClient:
+    """The documents endpoints (editors' uploads and FAQ entries) over an ApiClient."""
+
+    PATH = "/api/v1/staff/documents"
+
+    def __init__(self, api: ApiClient) -> None:
+        self._api = api
+
+    def documents(self, tenant: str | None = None) -> list[Document]:
+        """Documents and FAQ entries, newest first."""
+        return self._api._list(self.PATH, Document, {"tenant": tenant})
+
+    def upload(
+        self,
+        *,
+        tenant: str,
+        filename: str,
+        data: bytes,
+        title: str = "",
+        url: str = "",
+        valid_until: date | None = None,
+        keywords: str = "",
+    ) -> DocumentVersion:
+        """Upload a file as a new document (pending until a second editor approves)."""
+        form = {"tenant": tenant, "title": title, "url": url, "keywords": keywords}
+        if valid_until is not None:
+            form["valid_until"] = valid_until.isoformat()
+        response = self._api._request(
+            "POST", self.PATH, data=form, files={"file": (filename, data)}, timeout_s=READ_TIMEOUT_S
+        )
+        return DocumentVersion.model_validate(response.json())
+
+    def write_faq(
+        self,
+        *,
+        tenant: str,
+        question: str,
+        answer: str,
+        variants: list[str],
+        url: str = "",
+        valid_until: date | None = None,
+    ) -> DocumentVersion:
+        """Write an FAQ entry (pending until a second editor approves)."""
+        body = {
+            "tenant": tenant,
+            "question": question,
+            "answer": answer,
+            "variants": variants,
+            "url": url,
+            "valid_until": valid_until.isoformat() if valid_until else None,
+        }
+        response = self._api._request(
+            "POST", f"{self.PATH}/faq", json=body, timeout_s=READ_TIMEOUT_S
+        )
+        return DocumentVersion.model_validate(response.json())
+
+    def approve(self, document_id: int, number: int) -> VersionChange:
+        """Approve another editor's version: it goes live."""
+        path = f"{self.PATH}/{document_id}/versions/{number}/approve"
+        return self._api._post(path, VersionChange)
+
+    def reject(self, document_id: int, number: int, reason: str) -> VersionChange:
+        """Reject another editor's pending version."""
+        path = f"{self.PATH}/{document_id}/versions/{number}/reject"
+        return self._api._post(path, VersionChange, json={"reason": reason})
+
+    def delete(self, document_id: int, reason: str) -> DocumentChange:
+        """Delete a document; the index sync removes it."""
+        response = self._api._request(
+            "DELETE", f"{self.PATH}/{document_id}", params={"reason": reason}
+        )
+        return DocumentChange.model_validate(response.json())
+
+
+def usage_report(api: ApiClient, *, tenant: str, month: str, fmt: str) -> bytes:
+    """The month's usage report for the council as HTML or PDF bytes."""
+    response = api._request(
+        "GET",
+        "/api/v1/staff/reports/usage",
+        params={"tenant": tenant, "month": month, "format": fmt},
+        timeout_s=READ_TIMEOUT_S,
+    )
+    return response.content
+
+
+def _param(value: str | int | float | bool | datetime) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _error(response: httpx.Response) -> ApiError:
+    code, message = "error", response.reason_phrase or "Fehler"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        code = str(body["error"].get("code", code))
+        message = str(body["error"].get("message", message))
+    if response.status_code == 401:
+        return SessionExpired(message)
+    if response.status_code == 403:
+        return Forbidden(403, code, message)
+    return ApiError(response.status_code, code, message)

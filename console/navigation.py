@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from console.context import PageContext
-from console.views import audit, evaluation, handoffs, insights, knowledge, review
+from console.views import audit, documents, evaluation, handoffs, insights, knowledge, review
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,13 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/library_books:",
         frozenset({"editor", "admin"}),
         knowledge.render,
+    ),
+    PageSpec(
+        "documents",
+        "Dokumente und FAQ",
+        ":material/upload_file:",
+        frozenset({"editor", "admin"}),
+        documents.render,
     ),
     PageSpec(
         "insights",

@@ -164,11 +164,21 @@ class GovBotClient:
         params: Params | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes]] | None = None,
+        timeout_s: float | None = None,
     ) -> httpx.Response:
         """One call; an error status or a failed connection raises GovBotApiError."""
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None and v != ""}
         try:
-            response = self._http.request(method, path, params=query, json=json, data=data)
+            response = self._http.request(
+                method,
+                path,
+                params=query,
+                json=json,
+                data=data,
+                files=files,
+                timeout=timeout_s if timeout_s is not None else self._http.timeout,
+            )
         except httpx.TimeoutException as exc:
             raise _failed(self.base_url, method, path, "timeout", None) from exc
         except httpx.TransportError as exc:

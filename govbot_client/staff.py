@@ -248,8 +248,10 @@ class ServiceRow(_Out):
     source: str
     updated: date | None
     age_days: int | None
-    stale: bool
+    stale: bool  # too old, without a Stand date, or past "valid until"
     url: str
+    valid_until: date | None = None
+    expired: bool = False  # past "valid until"
 
 
 class SyncRunPublic(_Out):

@@ -85,7 +85,15 @@ def overview_text(service: Service) -> str:
 
 # Sources whose headings are the page's own words ("Für wen ist ein Praktikum sinnvoll?");
 # DLDB headings are the fixed fields of the export ("Gebühren"), the same on every service.
-_OWN_HEADINGS = frozenset({SourceKind.INTEGREAT, SourceKind.FOLDER})
+_OWN_HEADINGS = frozenset(
+    {
+        SourceKind.INTEGREAT,
+        SourceKind.FOLDER,
+        SourceKind.FILES,
+        SourceKind.UPLOAD,
+        SourceKind.WEB,
+    }
+)
 
 
 def card_text(service: Service) -> str:

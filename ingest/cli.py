@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated
@@ -19,13 +20,18 @@ from pydantic import ValidationError
 
 from ingest.chunking import chunk_service, chunking_identity
 from ingest.dldb import load_dldb
+from ingest.documents import document_files
+from ingest.file_services import FileMetadata, LoadedFile, file_services, read_manifest
+from ingest.files import read_text
 from ingest.folder import load_folder
 from ingest.integreat import load_integreat
 from ingest.ozg import DEFAULT_TENANT, catalogue_services, coverage, enrich, load_catalogue
+from ingest.preview import preview
 from ingest.sync import SyncReport, runs_file, sync_tenant
+from ingest.web import WebLimits, load_web
 from knowledge.embedding import build_embedder
 from knowledge.embedding_cache import CachingEmbedder, embedding_cache_path
-from knowledge.errors import ConfigurationError, GovBotError
+from knowledge.errors import ConfigurationError, GovBotError, SourceError
 from knowledge.models import Service, SourceKind, validate_tenant_slug
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever, open_store
@@ -262,6 +268,181 @@ def folder_command(
             tenant=tenant,
             source=SourceKind.FOLDER,
             origin=str(directory),
+            rebuild=rebuild,
+            as_json=as_json,
+        )
+
+
+@app.command("files")
+def files_command(
+    tenant: TenantOption,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="PDF, DOCX, HTML, Markdown, text files, FAQ tables (CSV/XLSX), folders."
+        ),
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="Title (one document only).")] = None,
+    url: Annotated[str | None, typer.Option(help="Source URL shown with answers.")] = None,
+    valid_until: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Date after which the content is flagged."),
+    ] = None,
+    keywords: Annotated[
+        str | None, typer.Option(help="Comma-separated keywords (other words citizens use).")
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="JSON list of files with id/title/url/valid_until/keywords each."),
+    ] = None,
+    source: Annotated[
+        SourceKind,
+        typer.Option(hidden=True, help="Source name; 'upload' is used by the console's uploads."),
+    ] = SourceKind.FILES,
+    show_preview: Annotated[
+        bool, typer.Option("--preview", help="Show what would be indexed; change nothing.")
+    ] = False,
+    rebuild: RebuildOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest documents and FAQ tables: a sync of exactly these files for the tenant.
+
+    Files left out of a later run are deleted from the index; unchanged ones are not
+    re-embedded. FAQ tables need a header row with Frage/Antwort (or question/answer).
+    """
+    tenant = _tenant(tenant)
+    with _user_errors():
+        if source not in (SourceKind.FILES, SourceKind.UPLOAD):
+            raise SourceError(f"--source must be 'files' or 'upload', not {source.value!r}")
+        entries = _file_entries(paths or [], manifest, title, url, valid_until, keywords)
+        max_bytes = _settings().documents.max_file_bytes
+
+        def read() -> list[LoadedFile]:
+            return [
+                file_services(
+                    path, tenant=tenant, source=source, metadata=meta, max_bytes=max_bytes
+                )
+                for path, meta in entries
+            ]
+
+        def load() -> list[Service]:
+            return [service for file in read() for service in file.services]
+
+        if show_preview:
+            _print_preview(read(), as_json=as_json)
+            return
+        _ingest(
+            load,
+            tenant=tenant,
+            source=source,
+            origin=f"{len(entries)} files" if manifest is None else str(manifest),
+            rebuild=rebuild,
+            as_json=as_json,
+        )
+
+
+def _file_entries(
+    paths: list[Path],
+    manifest: Path | None,
+    title: str | None,
+    url: str | None,
+    valid_until: datetime | None,
+    keywords: str | None,
+) -> list[tuple[Path, FileMetadata]]:
+    files = document_files(paths)
+    if title and len(files) != 1:
+        raise SourceError(f"--title names one document, but {len(files)} files were given")
+    meta = FileMetadata(
+        title=title or "",
+        url=url or "",
+        valid_until=valid_until.date() if valid_until else None,
+        keywords=[k.strip() for k in (keywords or "").split(",") if k.strip()],
+    )
+    entries = [(file, meta) for file in files]
+    if manifest is not None:
+        entries.extend(read_manifest(manifest))
+    if not entries and manifest is None:  # an empty manifest: every file was deleted
+        raise SourceError("No files given; pass files or folders (or --manifest FILE)")
+    return entries
+
+
+def _print_preview(loaded: list[LoadedFile], *, as_json: bool) -> None:
+    settings = _settings()
+    chunker = partial(
+        chunk_service,
+        chunk_words=settings.retrieval.chunk_words,
+        overlap_words=settings.retrieval.chunk_overlap_words,
+    )
+    report = preview(
+        [service for file in loaded for service in file.services],
+        chunker,
+        [warning for file in loaded for warning in file.warnings],
+    )
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    for document in report.documents:
+        typer.echo(f"{document.doc_id}  {document.title}  (Stand: {document.updated or '-'})")
+        for section in document.sections:
+            typer.echo(f"  § {section.title}: {len(section.text.split())} words")
+        typer.echo(f"  {len(document.passages)} passages")
+    for warning in report.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
+
+
+@app.command("web")
+def web_command(
+    tenant: TenantOption,
+    url: Annotated[
+        list[str] | None, typer.Option("--url", help="A page to fetch (repeatable).")
+    ] = None,
+    urls: Annotated[Path | None, typer.Option("--urls", help="File with one URL per line.")] = None,
+    sitemap: Annotated[str | None, typer.Option("--sitemap", help="sitemap.xml URL.")] = None,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option("--allow-host", help="Another host that may be fetched (repeatable)."),
+    ] = None,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1000, help="Per page.")] = 2_000_000,
+    timeout_s: Annotated[float, typer.Option("--timeout-s", min=1, help="Per request.")] = 15.0,
+    rebuild: RebuildOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch web pages (URL list or sitemap) of the configured hosts and sync them.
+
+    robots.txt is respected, pages fetched before are asked for with If-Modified-Since,
+    pages that answer 404/410 leave the index; other failures keep the previous version
+    and are listed as per-page errors on stderr.
+    """
+    tenant = _tenant(tenant)
+    with _user_errors():
+        pages = list(url or [])
+        if urls is not None:
+            pages.extend(
+                line.strip()
+                for line in read_text(urls, what="URL list").splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            )
+        settings = _settings()
+        run = load_web(
+            pages,
+            tenant=tenant,
+            state_path=settings.data_dir / "web" / f"{tenant}.json",
+            sitemap=sitemap,
+            allowed_hosts={host.lower() for host in allow_host or []},
+            limits=WebLimits(max_bytes=max_bytes, timeout_s=timeout_s),
+        )
+        for page, error in run.errors.items():
+            typer.echo(f"Page {page}: {error}", err=True)
+        typer.echo(
+            f"Fetched {run.fetched}, not modified {run.not_modified}, gone {len(run.gone)}, "
+            f"errors {len(run.errors) - len(run.gone)}",
+            err=True,
+        )
+        _ingest(
+            lambda: run.services,
+            tenant=tenant,
+            source=SourceKind.WEB,
+            origin=sitemap or f"{len(pages)} URLs",
             rebuild=rebuild,
             as_json=as_json,
         )

@@ -36,3 +36,18 @@ def read_json(path: Path, *, what: str) -> object:
         raise SourceError(
             f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+
+
+# Encrypted Office files (and old binary .doc/.xls) start with the OLE2 signature.
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def refuse_ole2(path: Path) -> None:
+    """SourceError for a password-protected (or pre-2007 binary) Office file."""
+    with open(path, "rb") as handle:
+        head = handle.read(len(OLE2_SIGNATURE))
+    if head == OLE2_SIGNATURE:
+        raise SourceError(
+            f"{path.name} is encrypted (password protected) or in the old binary Office format; "
+            f"save it without a password as {path.suffix.lower()} and upload it again"
+        )

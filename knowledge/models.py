@@ -70,6 +70,9 @@ class SourceKind(StrEnum):
     INTEGREAT = "integreat"
     FOLDER = "folder"
     OZG = "ozg"
+    FILES = "files"  # PDF, Word, HTML, Markdown, text files and FAQ tables (govbot ingest files)
+    UPLOAD = "upload"  # documents uploaded and approved in the staff console
+    WEB = "web"  # web pages from a URL list or sitemap (govbot ingest web)
 
 
 class SectionKind(StrEnum):
@@ -170,6 +173,9 @@ class Service(_Frozen):
     # Titles of the parent pages, root first (Integreat's page tree): part of the
     # service's card passage, which tells search what the page is about.
     breadcrumb: list[str] = Field(default_factory=list)
+    # Date after which the content must not be relied on (a fee schedule for one year);
+    # flagged in the console, set by editors for files and FAQ entries.
+    valid_until: date | None = None
 
     @field_validator("tenant")
     @classmethod
@@ -187,9 +193,14 @@ class Service(_Frozen):
 
     def content_hash(self) -> str:
         """SHA-256 over everything that affects passages or answers (sync decides on it)."""
-        payload = self.model_dump(mode="json")
+        # Fields added later are left out while unset, so existing hashes stay valid.
+        payload = self.model_dump(mode="json", exclude=_unset_later_fields(self))
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+def _unset_later_fields(service: Service) -> set[str]:
+    return {"valid_until"} if service.valid_until is None else set()
 
 
 class Passage(_Frozen):

@@ -62,6 +62,12 @@ class RetrievalSettings(BaseModel):
     max_word_chars: int = Field(default=48, ge=8, le=1000)
 
 
+class DocumentsSettings(BaseModel):
+    """Files editors upload or load with ``govbot ingest files`` (PDF, DOCX, FAQ tables, …)."""
+
+    max_file_bytes: int = Field(default=20_000_000, ge=1_000)
+
+
 class KnowledgeSettings(BaseSettings):
     """What knowledge/ and ingest/ need: data directory, index, embedding, retrieval
     (prefix ``GOVBOT_``). The bot's Settings (bot/settings.py) extend it."""
@@ -80,6 +86,7 @@ class KnowledgeSettings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    documents: DocumentsSettings = Field(default_factory=DocumentsSettings)
 
     # Flat alias for a variable operators set often (documented in the README).
     qdrant_url: str | None = Field(

@@ -8,6 +8,7 @@ GovBotError subclasses map to status codes here and only here (STYLE.md point 10
     PermissionDeniedError → 403 forbidden    ServiceUnavailableError → 503 (Retry-After)
     SearchIndexError → 503 index_unavailable StorageError / DB down → 503 database_unavailable
     RateLimitedError → 429 rate_limited (Retry-After)
+    SourceError → 422 unreadable_file (an upload that cannot be read: scan, password, …)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from knowledge.errors import (
     GovBotError,
     InvalidQueryError,
     SearchIndexError,
+    SourceError,
     StorageError,
     UnknownTenantError,
 )
@@ -93,6 +95,8 @@ def _govbot_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(409, "conflict", message)
     if isinstance(exc, InvalidQueryError):
         return error_response(422, "invalid_input", message)
+    if isinstance(exc, SourceError):
+        return error_response(422, "unreadable_file", message)
     if isinstance(exc, PermissionDeniedError):
         return error_response(403, "forbidden", message)
     if isinstance(exc, TokenExpiredError):

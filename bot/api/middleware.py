@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import codecs
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -144,13 +144,24 @@ class RateLimitMiddleware:
 class BodyLimitMiddleware:
     """413 for bodies over ``max_bytes``; 400 for JSON bodies that are not valid UTF-8."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, larger_bodies: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger_bodies = dict(larger_bodies or {})  # path prefix → its own limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
+            return
+        path = str(scope.get("path", ""))
+        max_bytes = next(
+            (limit for prefix, limit in self.larger_bodies.items() if path.startswith(prefix)),
+            self.max_bytes,
+        )
+        if max_bytes != self.max_bytes:
+            await BodyLimitMiddleware(self.app, max_bytes=max_bytes)(scope, receive, send)
             return
         headers = Headers(scope=scope)
         declared = headers.get("content-length")

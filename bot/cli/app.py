@@ -27,6 +27,7 @@ from bot.cli import admin as cli_admin
 from bot.cli import ask as cli_ask
 from bot.cli import console as cli_console
 from bot.cli import rasa as cli_rasa
+from bot.cli import report as cli_report
 from bot.cli import serve as cli_serve
 from bot.settings import Settings, explain_settings_error
 from knowledge.errors import ConfigurationError, GovBotError
@@ -145,6 +146,8 @@ cli_rasa.register(app)
 cli_console.register(app)
 # --- One question through the dialogue pipeline (dialogue helper, bot/cli/ask.py) -------------
 cli_ask.register(app)
+# --- Usage report for the council (issue 15, bot/cli/report.py) -----------------------------
+cli_report.register(app)
 
 
 def main() -> None:

@@ -54,6 +54,14 @@ __all__ = [
 ]
 
 _STRUCTURED = (SourceKind.DLDB,)
+# Editors' documents have the headings of a service description ("Gebühren", "Unterlagen"):
+# a question about fees or documents is answered from that section like a DLDB field.
+_OWN_DOCUMENTS = (SourceKind.FILES, SourceKind.UPLOAD, SourceKind.WEB)
+_ASPECT_SECTIONS = {
+    "fees": (SectionKind.FEES,),
+    "documents": (SectionKind.DOCUMENTS, SectionKind.REQUIREMENTS),
+    "requirements": (SectionKind.DOCUMENTS, SectionKind.REQUIREMENTS),
+}
 _ANSWERED_FROM_TEXT = frozenset({"duration", "deadlines", "online"})  # no field of their own
 _NOT_OVERVIEW = frozenset({SectionKind.FEES, SectionKind.DURATION, SectionKind.CONTACT})
 _MAX_OFFICES = 8  # Munich's Bürgerbüros: seven offices offer the same services
@@ -93,7 +101,7 @@ class Composer:
 
         ``also`` (the runner-up) adds a short "see also" excerpt to page answers.
         """
-        if service.source in _STRUCTURED:
+        if service.source in _STRUCTURED or _has_asked_section(service, aspects):
             return self.service_answer(service, question, aspects=aspects, language=language)
         runner_up = also if also is not None and also.source not in _STRUCTURED else None
         return self.page_answer(service, question, language=language, also=runner_up)
@@ -167,9 +175,9 @@ class Composer:
             if extra_body:
                 extra = f"{extra_header}\n{extra_body}"
                 budget -= len(extra) + 2
-                citations.append(citation(also, _section_of(also, extra_body)))
+                citations.append(citation(also, _section_of(also, extra_body, question)))
         body = best_run(service, question, budget)
-        citations.insert(0, citation(service, _section_of(service, body)))
+        citations.insert(0, citation(service, _section_of(service, body, question)))
         blocks = [header + "\n" + body] + ([extra] if extra else [])
         return Composition(
             text=self.fit(blocks, footer), citations=citations, offices=offices(service)
@@ -293,11 +301,30 @@ def offices(service: Service) -> list[OfficeInfo]:
     ]
 
 
-def _section_of(service: Service, body: str) -> str:
-    for section in service.sections:
-        if section.text and section.text[:40] in body:
-            return section.title
-    return service.sections[0].title if service.sections else ""
+def _has_asked_section(service: Service, aspects: Sequence[str]) -> bool:
+    """True for an editor's document with a section for the asked aspect ("Gebühren")."""
+    if service.source not in _OWN_DOCUMENTS:
+        return False
+    kinds = {kind for aspect in aspects for kind in _ASPECT_SECTIONS.get(aspect, ())}
+    return any(section.kind in kinds for section in service.sections)
+
+
+def _section_of(service: Service, body: str, question: str) -> str:
+    """The section an excerpt is cited from: of those it quotes, the one closest to the question.
+
+    An excerpt may run across sections (a document's short preamble into its
+    description); citing the first one would name the wrong part of the document.
+    """
+    quoted = [
+        section
+        for section in service.sections
+        if any(line.strip()[:40] in body for line in section.text.splitlines() if line.strip())
+    ]
+    if not quoted:
+        return service.sections[0].title if service.sections else ""
+    scores = line_scores(question, [f"{s.title}\n{s.text}" for s in quoted])
+    best = max(range(len(quoted)), key=lambda i: (scores[i], len(quoted[i].text) > 80, -i))
+    return quoted[best].title
 
 
 def _truncate(text: str, limit: int) -> str:

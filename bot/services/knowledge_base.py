@@ -37,15 +37,20 @@ class CatalogueEntry:
     source: str
     updated: date | None
     url: str
+    valid_until: date | None = None  # set by editors for their documents (issue 15)
 
     def age_days(self, today: date) -> int | None:
         """Days since the Stand date (None without one)."""
         return (today - self.updated).days if self.updated else None
 
+    def expired(self, today: date) -> bool:
+        """Past its "valid until" date."""
+        return self.valid_until is not None and self.valid_until < today
+
     def stale(self, today: date, *, after_days: int) -> bool:
-        """Older than ``after_days`` or without a Stand date."""
+        """Older than ``after_days``, without a Stand date, or past "valid until"."""
         age = self.age_days(today)
-        return age is None or age > after_days
+        return age is None or age > after_days or self.expired(today)
 
 
 class Catalogue:
@@ -82,6 +87,7 @@ class Catalogue:
                         source=str(s.source),
                         updated=s.updated,
                         url=s.url,
+                        valid_until=s.valid_until,
                     )
                     for s in self._retriever.services()
                 ]

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from console import charts
-from console.context import PageContext
+from console.client import usage_report
+from console.context import PageContext, api_errors
 from console.formatting import local_time, percent, status_label
 from govbot_client.staff import InsightsPublic
 
@@ -33,6 +34,7 @@ def render(ctx: PageContext) -> None:
         "Zeitraum", list(WINDOWS), index=1, format_func=WINDOWS.__getitem__, key="insights.days"
     )
     data = ctx.client.insights(tenant=tenant or None, days=days)
+    _report(ctx, tenants)
     _totals(data)
     if not data.per_day:
         st.info("In diesem Zeitraum gab es keine Fragen.", icon=":material/inbox:")
@@ -40,6 +42,37 @@ def render(ctx: PageContext) -> None:
     _over_time(data)
     _topics_and_gaps(data, ctx)
     _feedback(data, ctx)
+
+
+def _report(ctx: PageContext, tenants: list[str]) -> None:
+    """The monthly usage report for the council, as PDF or HTML."""
+    with st.expander("Monatsbericht für den Stadtrat", icon=":material/description:"):
+        today = date.today()
+        newest = today.year * 12 + today.month - 1  # months counted from year 0
+        months = [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(newest, newest - 12, -1)]
+        cols = st.columns(3)
+        tenant = cols[0].selectbox("Mandant", tenants or ["muenchen"], key="insights.report.tenant")
+        month = cols[1].selectbox("Monat", months, key="insights.report.month")
+        fmt = cols[2].radio(
+            "Format", ["pdf", "html"], horizontal=True, key="insights.report.format"
+        )
+        if st.button("Bericht erstellen", key="insights.report.build"):
+            with api_errors():
+                st.session_state["insights.report.file"] = (
+                    f"govbot-nutzung-{tenant}-{month}.{fmt}",
+                    usage_report(ctx.client, tenant=tenant, month=month, fmt=fmt),
+                    "application/pdf" if fmt == "pdf" else "text/html",
+                )
+        built = st.session_state.get("insights.report.file")
+        if built:
+            name, content, mime = built
+            st.download_button(
+                f"{name} herunterladen",
+                content,
+                file_name=name,
+                mime=mime,
+                key="insights.report.download",
+            )
 
 
 def _totals(data: InsightsPublic) -> None:

@@ -28,7 +28,8 @@ def render(ctx: PageContext) -> None:
         st.caption(
             f"Index {overview.index_version} · Embedder {overview.embedder} · erstellt "
             f"{local_time(overview.index_created, ctx.config.time_zone)} · als veraltet gilt ein "
-            f"Stand älter als {overview.stale_after_days} Tage"
+            f"Stand älter als {overview.stale_after_days} Tage oder ein überschrittenes "
+            "„Gültig bis“"
         )
     services_tab, gaps_tab, ingest_tab = st.tabs(
         ["Leistungen und Stand", "Inhaltslücken", "Quellen und Einlesen"]
@@ -79,6 +80,8 @@ def _services(ctx: PageContext, overview: KnowledgeOverview) -> None:
                 "Stand": [day(r.updated) for r in rows],
                 "Alter (Tage)": [r.age_days for r in rows],
                 "Veraltet": ["ja" if r.stale else "nein" for r in rows],
+                "Gültig bis": [day(r.valid_until) for r in rows],
+                "Abgelaufen": ["ja" if r.expired else "" for r in rows],
                 "Dokument": [r.doc_id for r in rows],
                 "Link": [r.url for r in rows],
             }

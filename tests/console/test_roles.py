@@ -11,9 +11,9 @@ pytestmark = pytest.mark.usefixtures("console_env")
 
 ALLOWED = {
     "agent": {"handoffs"},
-    "editor": {"review", "knowledge"},
+    "editor": {"review", "knowledge", "documents"},
     "auditor": {"review", "insights", "evaluation", "audit"},
-    "admin": {"handoffs", "review", "knowledge", "insights", "evaluation", "audit"},
+    "admin": {"handoffs", "review", "knowledge", "documents", "insights", "evaluation", "audit"},
 }
 TITLES = {page.key: page.title for page in PAGES}
 

@@ -136,6 +136,8 @@ def list_services(
             age_days=e.age_days(today),
             stale=e.stale(today, after_days=after),
             url=e.url,
+            valid_until=e.valid_until,
+            expired=e.expired(today),
         )
         for e in catalogue.entries(tenant)
         if (source is None or e.source == source)
