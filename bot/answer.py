@@ -33,6 +33,31 @@ class AnswerStatus(StrEnum):
     ERROR = "error"
 
 
+class HelpGrade(StrEnum):
+    """Which help comes first (issue #16): ``danger`` = present danger to life or health
+    (status ``emergency``, 112/110 first and alone); ``urgent`` = ill, infection, a doctor
+    needed now (116 117 and health information, then the normal answer); ``social`` = no
+    home, no money for food, violence in the past, a crisis without acute danger (help
+    services and counselling lines, then the service answer)."""
+
+    DANGER = "danger"
+    URGENT = "urgent"
+    SOCIAL = "social"
+
+
+class HelpEvidence(_Frozen):
+    """Why a help grade fired: the rule, or the semantic check's nearest example."""
+
+    grade: HelpGrade
+    source: Literal["rule", "semantic"]
+    rule_id: str | None = None
+    similarity: float | None = None
+    nearest: str | None = None
+    counter_similarity: float | None = None
+    counter_nearest: str | None = None
+    language: str = "de"
+
+
 class Citation(_Frozen):
     """One source an answer is taken from."""
 
@@ -105,6 +130,7 @@ class AnswerTrace(_Frozen):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     grounding: str | None = None
     llm: LlmTrace | None = None
+    help: HelpEvidence | None = None
 
 
 class Answer(_Frozen):
@@ -120,6 +146,7 @@ class Answer(_Frozen):
     topic: str | None = None
     candidate_doc_ids: list[str] = Field(default_factory=list)
     language: Literal["de", "en"] = "de"
+    help_grade: HelpGrade | None = None
     trace: AnswerTrace
 
     @property

@@ -21,13 +21,24 @@ import logging
 import time
 from collections.abc import Sequence
 
-from bot.answer import Answer, AnswerStatus, AnswerTrace, Citation, TraceHit, Turn
+from bot.answer import (
+    Answer,
+    AnswerStatus,
+    AnswerTrace,
+    Citation,
+    HelpEvidence,
+    HelpGrade,
+    TraceHit,
+    Turn,
+)
 from bot.answering import Composer, Composition
 from bot.context import Resolution, previous_doc_ids, resolve_followup
 from bot.emergency_check import (
     DEFAULT_EXAMPLES,
+    CounterBank,
     EmergencyExamples,
     SemanticEmergencyCheck,
+    Triage,
     applies,
 )
 from bot.llm import LlmComposer
@@ -50,6 +61,7 @@ _OFFER_STATUSES = {
     AnswerStatus.UNANSWERABLE,
     AnswerStatus.REFUSED_DECISION,
 }
+_HELP_FIRST = {PolicyLabel.URGENT_HELP, PolicyLabel.SOCIAL_HELP}
 _CONFIRMATIONS = frozenset(
     {"ja", "ja bitte", "gerne", "ja gerne", "bitte", "ok", "okay", "yes", "yes please"}
 )
@@ -100,6 +112,9 @@ class DialogueEngine:
             return
         try:
             self._emergency_check.match("Warm-up")
+            for tenant in self._retriever.tenants():
+                if tenant != self._dialogue.catalogue_tenant:  # routing entries, no answers
+                    self._counter_bank(tenant)
         except (SearchIndexError, InvalidQueryError) as exc:
             logger.warning("emergency examples not embedded at start: %s", exc)
 
@@ -122,13 +137,57 @@ class DialogueEngine:
         clock = time.perf_counter()
         turns = _earlier_turns(message, history, self._dialogue.history_turns)
         resolution = resolve_followup(message, turns)
+        triage = self._triage(message, turns, resolution, tenant=tenant, language=language)
+        answer = self._answer_for(triage.decision, message, turns, resolution, tenant, clock)
+        trace = answer.trace.model_copy(update={"help": triage.help})
+        return answer.model_copy(
+            update={"help_grade": triage.help.grade if triage.help else None, "trace": trace}
+        )
+
+    def triage(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+    ) -> Triage:
+        """The policy and emergency stage alone (what ``respond`` runs first): the label
+        and the help grade with its evidence; no retrieval (``govbot eval false-alarms``)."""
+        turns = _earlier_turns(message, history, self._dialogue.history_turns)
+        resolution = resolve_followup(message, turns)
+        return self._triage(message, turns, resolution, tenant=tenant, language=language)
+
+    def _triage(
+        self,
+        message: str,
+        turns: Sequence[Turn],
+        resolution: Resolution,
+        *,
+        tenant: str,
+        language: Language | None,
+    ) -> Triage:
         if _confirms_offer(message, turns):
-            decision = self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
-        else:
-            decision = self._policy.classify(message, tenant=tenant, language=language)
-            # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
-            if resolution.kind == "none":
-                decision = self._semantic_emergency(decision, message, tenant)
+            return Triage.by_rule(
+                self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
+            )
+        decision = self._policy.classify(message, tenant=tenant, language=language)
+        # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
+        if resolution.kind == "none":
+            semantic = self._semantic_emergency(decision, message, tenant)
+            if semantic is not None:
+                return semantic
+        return Triage.by_rule(decision)
+
+    def _answer_for(
+        self,
+        decision: PolicyDecision,
+        message: str,
+        turns: Sequence[Turn],
+        resolution: Resolution,
+        tenant: str,
+        clock: float,
+    ) -> Answer:
         timings = {"policy": _ms(clock)}
         if not decision.retrieve:
             return self._rule_answer(decision, turns, timings)
@@ -151,24 +210,54 @@ class DialogueEngine:
             "grounding": answer.trace.grounding,
             "llm": answer.trace.llm,
         }
+        if decision.label in _HELP_FIRST and decision.response:
+            # Issue #16: the help block first, then the normal answer (retrieval ran).
+            answer = answer.model_copy(update={"text": f"{decision.response}\n\n{answer.text}"})
         return answer.model_copy(update={"trace": trace.model_copy(update=llm)})
 
     def _semantic_emergency(
         self, decision: PolicyDecision, message: str, tenant: str
-    ) -> PolicyDecision:
-        """Emergency when the rules saw a service question (or nothing of ours) but the
-        message reads like one of the example emergencies."""
-        if self._emergency_check is None or not applies(decision.label, message):
-            return decision
+    ) -> Triage | None:
+        """Present danger when the rules saw a service question (or nothing of ours) but
+        the message reads like one of the example emergencies more than like any
+        counter-example, the tenant's own service titles included."""
+        check = self._emergency_check
+        if check is None or not applies(
+            decision.label,
+            message,
+            cues=check.danger_cues(),
+            past=self._policy.past_event(message),
+        ):
+            return None
         try:
-            match = self._emergency_check.match(message)
+            match = check.match(message, counter=self._counter_bank(tenant))
         except (SearchIndexError, InvalidQueryError):
-            return decision  # no index yet: the rules alone decide
+            return None  # no index yet: the rules alone decide
         if not match.emergency:
-            return decision
+            return None
         logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
-        return self._policy.emergency(
+        emergency = self._policy.emergency(
             tenant=tenant, language=decision.language, rule_id="emergency.semantic"
+        )
+        evidence = HelpEvidence(
+            grade=HelpGrade.DANGER,
+            source="semantic",
+            rule_id="emergency.semantic",
+            similarity=match.similarity,
+            nearest=match.nearest,
+            counter_similarity=match.other_similarity,
+            counter_nearest=match.other_nearest,
+            language=decision.language,
+        )
+        return Triage(decision=emergency, help=evidence)
+
+    def _counter_bank(self, tenant: str) -> CounterBank | None:
+        """The tenant's service titles as counter-examples, embedded once per index version."""
+        if self._emergency_check is None or tenant not in self._retriever.tenants():
+            return None
+        version = self._retriever.meta.version
+        return self._emergency_check.counter_bank(
+            f"{tenant}-{version}", lambda: [s.title for s in self._retriever.services(tenant)]
         )
 
     # --- rule answers ------------------------------------------------------------------

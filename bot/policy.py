@@ -16,12 +16,23 @@ first — the first matching rule of the highest priority wins:
     decision (50)          "Habe ich Anspruch auf …", "Bekomme ich …?", "Wird mein Antrag
                            genehmigt?", "Steht mir … zu?" → ``refused_decision``;
                            retrieval still runs to quote the criteria from the source
+    urgent_help (46)       ill, ill child, infection, a doctor needed now → ``answered``:
+                           116 117 and health information first, then the normal answer
+    social_help (45)       no home, no money for food, violence in the past, a crisis
+                           without acute danger → ``answered``: help services and
+                           counselling lines first, then the service answer
     greeting (40)          the whole message is a greeting, thanks, goodbye or small talk
                            → ``answered`` with what the bot can do
     out_of_scope (30)      weather, recipes, football, coding … (unless the message also
                            names an administrative matter) → ``guardrail``
     vague (20)             the whole message is "Hilfe", "Frage", "Termin" … → ``clarify``
     service_question       everything else → retrieval and an extractive answer
+
+An emergency rule marked ``present_only`` (fire, violence, injury) is present danger only
+if the message does not place the event in the past ("der Brand letzte Woche", "vor
+einem Jahr geschlagen") without a present cue ("jetzt", "immer noch"): such a message is
+labelled ``social_help`` with the rule id plus ``.past`` (issue #16: the fire was last
+week and the passports are gone → the service answer, no 112 first).
 
 Emergency comes first because a person in danger must get the numbers even if the
 message also insults, asks for a person or contains personal data. The rules and the
@@ -83,6 +94,8 @@ class PolicyLabel(StrEnum):
     HANDOFF_REQUEST = "handoff_request"
     PERSONAL_CASE = "personal_case"
     DECISION = "decision"
+    URGENT_HELP = "urgent_help"
+    SOCIAL_HELP = "social_help"
     GREETING = "greeting"
     OUT_OF_SCOPE = "out_of_scope"
     VAGUE = "vague"
@@ -113,6 +126,7 @@ class RuleSpec(_Spec):
     unless: list[str] = Field(default_factory=list)
     personal_data: list[str] = Field(default_factory=list)
     fuzzy: bool = False
+    present_only: bool = False  # past event without a present cue → social_help
     retrieve: bool | None = None  # overrides the label's
     response: dict[Language, str] = Field(default_factory=dict)
 
@@ -122,6 +136,13 @@ class SynonymSpec(_Spec):
 
     pattern: str
     add: str
+
+
+class TenseSpec(_Spec):
+    """Cues that place an event in the past or the present (``present_only`` rules)."""
+
+    past: list[str] = Field(default_factory=list)
+    present: list[str] = Field(default_factory=list)
 
 
 class PolicySpec(_Spec):
@@ -135,6 +156,7 @@ class PolicySpec(_Spec):
     aspects: dict[str, list[str]] = Field(default_factory=dict)
     synonyms: list[SynonymSpec] = Field(default_factory=list)
     separable_verbs: SeparableVerbs = Field(default_factory=SeparableVerbs)
+    tense: TenseSpec = Field(default_factory=TenseSpec)
 
 
 class PolicyDecision(BaseModel):
@@ -182,6 +204,10 @@ class Policy:
             for i, item in enumerate(spec.synonyms)
         ]
         self._separable = SeparableVerbJoiner(spec.separable_verbs)
+        self._past = tuple(_regex(p.translate(UMLAUTS), "tense.past") for p in spec.tense.past)
+        self._present = tuple(
+            _regex(p.translate(UMLAUTS), "tense.present") for p in spec.tense.present
+        )
         self._aspects = {
             name: tuple(_regex(p.translate(UMLAUTS), f"aspects.{name}") for p in patterns)
             for name, patterns in spec.aspects.items()
@@ -213,6 +239,9 @@ class Policy:
         found = redact(message).kinds
         for rule in self._rules:
             if self._matches(rule, text, words, core, found):
+                if rule.spec.present_only and self.past_event(message):
+                    past = self._decision(PolicyLabel.SOCIAL_HELP, None, tenant, lang)
+                    return past.model_copy(update={"rule_id": f"{rule.spec.id}.past"})
                 return self._decision(rule.spec.label, rule.spec, tenant, lang)
         return PolicyDecision(
             label=PolicyLabel.SERVICE_QUESTION,
@@ -221,6 +250,13 @@ class Policy:
             retrieve=True,
             response=None,
             language=lang,
+        )
+
+    def past_event(self, message: str) -> bool:
+        """Whether ``message`` places what happened in the past and says nothing of now."""
+        text = normalize(message)
+        return any(p.search(text) for p in self._past) and not any(
+            p.search(text) for p in self._present
         )
 
     def expand(self, message: str) -> str:
