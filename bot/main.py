@@ -34,12 +34,12 @@ from bot.api.routes import (
     widget,
 )
 from bot.api.routes.api_docs import install_api_docs
-from bot.conversation import AnswerEngine, ConversationService
-from bot.curated import with_curated_answers
-from bot.dialogue import DialogueEngine
-from bot.metrics import Metrics
-from bot.policy import Policy
-from bot.ratelimit import RateLimiter
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.policy import Policy
+from bot.services.conversations import AnswerEngine, ConversationService
+from bot.services.curated import with_curated_answers
+from bot.services.metrics import Metrics
+from bot.services.ratelimit import RateLimiter
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import SearchIndexError
 from knowledge.retrieval import Retriever, open_retriever

@@ -21,7 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import AnswerStatus
-from bot.conversation import AnswerEngine
+from bot.services.conversations import AnswerEngine
 from knowledge.errors import SourceError
 
 logger = logging.getLogger(__name__)

@@ -243,7 +243,7 @@ def false_alarms(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
-    from bot.dialogue import DialogueEngine
+    from bot.dialogue.engine import DialogueEngine
     from eval.false_alarms import run_pool
     from eval.pools import load_pool
 

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from bot.conversation import AnswerEngine
+from bot.services.conversations import AnswerEngine
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from eval.comparison import Comparison, compare_runs
 from eval.gate import DEFAULT_TOLERANCE, gate

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.answer import Answer, Turn
-from bot.conversation import AnswerEngine
+from bot.services.conversations import AnswerEngine
 from eval.records import RunInfo, RunRecord, build_record, environment, git_state
 from eval.records import settings_snapshot as snapshot_of
 from eval.scoring import CaseResult, error_result, score_case, service_text

@@ -2,7 +2,7 @@
 
 A CaseResult is self-contained (it keeps the expectations next to what happened), so
 metrics, comparisons and reports can be computed from stored results alone. Citizen
-text and answer text are stored redacted (bot/redaction.py), as in the answer log.
+text and answer text are stored redacted (bot/understanding/redaction.py), as in the answer log.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import Answer, AnswerStatus
-from bot.redaction import redact
+from bot.understanding.redaction import redact
 from eval.normalisation import missing_facts, normalise, unsupported_numbers
 from eval.sets_schema import EvalCase
 from knowledge.models import Service

@@ -1,4 +1,4 @@
-"""Fit the re-ranker weights and the confidence model of bot/rules/ranking.yaml.
+"""Fit the re-ranker weights and the confidence model of bot/dialogue/rules/ranking.yaml.
 
 Usage (an index with the tenants of the sets must exist in GOVBOT_DATA_DIR):
 
@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.policy import Policy
-from bot.ranking import RankingModel, Retrieved, ServiceRanker
+from bot.dialogue.policy import Policy
+from bot.dialogue.ranking import RankingModel, Retrieved, ServiceRanker
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
 
@@ -170,7 +170,7 @@ def fit(path: Path, write: bool) -> None:
     if not math.isfinite(bias):
         raise SystemExit("confidence fit diverged")
     if write:
-        target = Path(__file__).resolve().parents[1] / "bot" / "rules" / "ranking.yaml"
+        target = Path(__file__).resolve().parents[1] / "bot" / "dialogue" / "rules" / "ranking.yaml"
         keep = ("weights:", "confidence_bias:", "confidence_weights:")
         lines = [
             line

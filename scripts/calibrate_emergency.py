@@ -1,4 +1,4 @@
-"""Choose the semantic emergency check's threshold (bot/rules/emergency_examples.yaml).
+"""Choose the semantic emergency check's threshold (bot/dialogue/rules/emergency_examples.yaml).
 
 Usage (needs a built index for its embedder, e.g. after `govbot ingest demo`):
 
@@ -8,7 +8,7 @@ Cases whose expected status includes "emergency" are positives, all others negat
 (single-turn cases only). For each threshold and margin of a small grid it prints what the
 whole policy would do: emergencies missed by rules *and* check, and non-emergencies the
 check would wrongly turn into emergencies (only service and out-of-scope questions can be
-turned: bot/emergency_check.applies). Pick the highest threshold that misses nothing.
+turned: bot/dialogue/emergency.applies). Pick the highest threshold that misses nothing.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import argparse
 import json
 from pathlib import Path
 
-from bot.emergency_check import (
+from bot.dialogue.emergency import (
     EmergencyExamples,
     EmergencyMatch,
     SemanticEmergencyCheck,
     applies,
     is_emergency,
 )
-from bot.policy import Policy, PolicyLabel
+from bot.dialogue.policy import Policy, PolicyLabel
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
 

@@ -12,10 +12,10 @@ from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.conversation import ConversationService
 from bot.errors import AuthError, PermissionDeniedError
-from bot.metrics import Metrics
-from bot.security import decode_access_token
+from bot.services.conversations import ConversationService
+from bot.services.metrics import Metrics
+from bot.services.security import decode_access_token
 from bot.storage import crud
 from bot.storage.models import StaffRole, StaffUser
 from knowledge.settings import Settings

@@ -14,8 +14,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.api.errors import BodyRejected, error_response
-from bot.metrics import Metrics
-from bot.ratelimit import RateLimiter
+from bot.services.metrics import Metrics
+from bot.services.ratelimit import RateLimiter
 
 # The demo page only loads its own script and talks to its own API (issue #3 part 8).
 WIDGET_PAGE_CSP = (

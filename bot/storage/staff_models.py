@@ -5,9 +5,10 @@
 - A **Correction** is an editor's better answer to a question. It is ``pending`` until a
   *second* editor approves it (four-eyes principle: approver ≠ author); an ``approved``
   correction is a **curated answer** that the bot serves for the same and similar
-  questions of its tenant (bot/curated.py) until it is ``withdrawn``; a pending one can
+  questions of its tenant (bot/services/curated.py) until it is ``withdrawn``; a pending one can
   be ``rejected``.
-- An **IngestJob** is a ``govbot ingest …`` run started from the console (bot/ingest_jobs.py).
+- An **IngestJob** is a ``govbot ingest …`` run started from the console
+  (bot/services/ingest_jobs.py).
 
 Texts are redacted questions and editor-written answers; no citizen's original words.
 """
@@ -85,7 +86,9 @@ class Correction(Base):
     closed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     close_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)  # cache key of bot/curated.py
+    changed_at: Mapped[datetime] = mapped_column(
+        default=utcnow
+    )  # cache key of bot/services/curated.py
 
 
 class IngestJob(Base):

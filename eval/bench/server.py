@@ -21,7 +21,7 @@ from knowledge.errors import GovBotError
 # High enough that 16 simulated citizens on one loopback address never meet the limiter
 # (the production default is 30/minute per client); the benchmark measures answering.
 BENCH_RATE_LIMIT = "1000000/minute"
-_SERVE = "from bot.cli import main; main()"
+_SERVE = "from bot.cli.app import main; main()"
 
 
 class ServerStartError(GovBotError):

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
-from bot.security import create_access_token
+from bot.services.security import create_access_token
 from bot.storage.models import StaffRole
 from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users

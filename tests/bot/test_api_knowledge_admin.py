@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.ingest_jobs import settings_environment
 from bot.main import create_app
+from bot.services.ingest_jobs import settings_environment
 from bot.storage.models import StaffRole
 from knowledge.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer import AnswerStatus
-from bot.policy import Policy
-from bot.redaction import redact
+from bot.dialogue.policy import Policy
+from bot.understanding.redaction import redact
 
 POLICY = Policy.from_yaml()
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

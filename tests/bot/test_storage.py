@@ -13,8 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from bot import handoff
 from bot.errors import NotFoundError, PermissionDeniedError, StateConflictError
+from bot.services import handoff
 from bot.storage import crud
 from bot.storage.db import alembic_config, make_engine, migrate, normalise_url, session_factory
 from bot.storage.models import (

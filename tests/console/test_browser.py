@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.cli_console import console_command
+from bot.cli.console import console_command
 from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD
 from tests.console.conftest import ConsoleApi

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.dialogue import DialogueEngine
-from bot.policy import Policy
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.policy import Policy
 from eval.answers import load_questions, percentile, run_answers
 from knowledge.errors import SourceError
 from knowledge.retrieval import Retriever

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from bot.dialogue.policy import DEFAULT_RULES
 from bot.errors import NotFoundError
-from bot.policy import DEFAULT_RULES
 from eval.cli import app
 from eval.sets_schema import load_set
 from knowledge.settings import Settings

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.dialogue import DialogueEngine
-from bot.policy import Policy, PolicyLabel
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.policy import Policy, PolicyLabel
 from bot.storage.db import make_engine, migrate, session_factory
 from eval.comparison import compare_runs
 from eval.gate import gate

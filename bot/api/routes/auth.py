@@ -11,7 +11,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from bot.api.deps import SessionDep, SettingsDep
 from bot.api.schemas import Token, error_responses
 from bot.errors import AuthError
-from bot.security import create_access_token, verify_password
+from bot.services.security import create_access_token, verify_password
 from bot.storage import crud
 from bot.storage.models import StaffRole
 

@@ -21,7 +21,7 @@ from bot.api.schemas import (
     error_responses,
     message_public,
 )
-from bot.notice import ai_notice
+from bot.texts.notice import ai_notice
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 

@@ -24,8 +24,8 @@ from bot.api.staff_schemas import (
     TenantKnowledge,
     job_public,
 )
-from bot.catalogue import Catalogue, CatalogueEntry, read_runs
-from bot.ingest_jobs import IngestJobs
+from bot.services.ingest_jobs import IngestJobs
+from bot.services.knowledge_base import Catalogue, CatalogueEntry, read_runs
 from bot.storage import staff_crud
 from bot.storage.models import StaffRole, StaffUser
 

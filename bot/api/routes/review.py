@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from bot import corrections
 from bot.api.deps import AnswerReaderDep, Limit, Offset, SessionDep, require_role
 from bot.api.schemas import answer_log_entry, error_responses
 from bot.api.staff_schemas import (
@@ -25,7 +24,8 @@ from bot.api.staff_schemas import (
     correction_public,
     review_public,
 )
-from bot.curated import question_embedding
+from bot.services import corrections
+from bot.services.curated import question_embedding
 from bot.storage import crud, staff_crud
 from bot.storage.models import StaffRole, StaffUser
 from bot.storage.staff_models import CorrectionStatus, Verdict

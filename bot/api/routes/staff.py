@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
 
-from bot import handoff
 from bot.api.deps import (
     AgentDep,
     AnswerReaderDep,
@@ -36,6 +35,7 @@ from bot.api.schemas import (
     handoff_summary_fields,
     message_public,
 )
+from bot.services import handoff
 from bot.storage import crud
 from bot.storage.models import Escalation, HandoffStatus, StaffUser
 

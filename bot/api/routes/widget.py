@@ -33,13 +33,13 @@ def _static(request: Request, name: str, media_type: str) -> Response:
 @router.get("/widget.js")
 def widget_script(request: Request) -> Response:
     """The embeddable widget (vanilla JavaScript)."""
-    return _static(request, "widget.js", "text/javascript; charset=utf-8")
+    return _static(request, "widget/widget.js", "text/javascript; charset=utf-8")
 
 
 @router.get("/widget.css")
 def widget_stylesheet(request: Request) -> Response:
     """The widget's stylesheet, loaded by ``widget.js`` from next to itself."""
-    return _static(request, "widget.css", "text/css; charset=utf-8")
+    return _static(request, "widget/widget.css", "text/css; charset=utf-8")
 
 
 @router.get("/demo.css")

@@ -1,0 +1,63 @@
+"""``govbot ask``: one question through the same dialogue pipeline the API uses."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from bot.answer import Answer
+from bot.dialogue.engine import DialogueEngine
+from knowledge.errors import ConfigurationError
+from knowledge.retrieval import open_retriever
+from knowledge.settings import Settings
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ask`` to the ``govbot`` app."""
+    app.command("ask")(ask)
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="The citizen's message.")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug, e.g. muenchen.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the Answer object as JSON.")
+    ] = False,
+) -> None:
+    """Answer QUESTION in a fresh conversation and print the Answer object."""
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    with open_retriever(settings) as retriever:
+        engine = DialogueEngine.from_settings(settings, retriever)
+        answer = engine.respond(question, tenant=tenant, history=[])
+    if as_json:
+        typer.echo(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        return
+    _print(answer)
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The Answer as JSON, with the cited ``doc_ids`` spelled out."""
+    return {**answer.model_dump(mode="json"), "doc_ids": answer.doc_ids}
+
+
+def _print(answer: Answer) -> None:
+    console = Console()
+    console.print(f"[bold]{answer.status.value}[/bold] (confidence {answer.confidence:.2f})")
+    console.print(answer.text, markup=False, highlight=False)
+    for citation in answer.citations:
+        stand = f", Stand {citation.updated:%d.%m.%Y}" if citation.updated else ""
+        console.print(
+            f"Quelle: {citation.doc_id} – {citation.title} ({citation.section}{stand}) "
+            f"{citation.url}",
+            markup=False,
+            highlight=False,
+        )
+    if answer.handoff_offered:
+        console.print("Angebot: Weiterleitung an eine Mitarbeiterin oder einen Mitarbeiter.")

@@ -1,0 +1,622 @@
+"""The dialogue engine: one citizen message (plus history) in, one Answer out.
+
+Order of work for every message (DESIGN.md section 5):
+1. policy (bot/dialogue/policy.py) — emergency, injection, abuse, person, personal case, decision,
+   greeting, out of scope, vague; labels without retrieval are answered from the rules
+   file at once;
+2. retrieval query — a follow-up ("Und was kostet das?") is resolved against the
+   previous answer's documents or combined with the previous question;
+3. ranking and calibrated confidence (bot/dialogue/ranking.py);
+4. extractive composition (bot/compose/extractive.py), or ``unanswerable`` with an offer of a
+   person below the threshold (never a guess), naming the Leistung from the shared OZG
+   catalogue when the city has no description of its own.
+
+The engine is pure: no database, no HTTP. The API layer creates escalations for
+``handoff`` answers and fills ``Answer.handoff``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+from bot.answer import (
+    Answer,
+    AnswerStatus,
+    AnswerTrace,
+    Citation,
+    HelpEvidence,
+    HelpGrade,
+    TraceHit,
+    Turn,
+)
+from bot.compose.extractive import Composer, Composition
+from bot.compose.llm import LlmComposer
+from bot.dialogue.emergency import (
+    DEFAULT_EXAMPLES,
+    CounterBank,
+    EmergencyExamples,
+    SemanticEmergencyCheck,
+    Triage,
+    applies,
+)
+from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
+from bot.dialogue.ranking import Ranking, RankingModel, SearchBackend, ServiceRanker
+from bot.texts.notice import city_name
+from bot.understanding.context import Resolution, previous_doc_ids, resolve_followup
+from bot.understanding.spelling import SpellingCorrector
+from knowledge.errors import InvalidQueryError, SearchIndexError
+from knowledge.models import Service, SourceKind
+from knowledge.settings import Settings
+
+__all__ = ["DialogueEngine", "Turn"]
+
+logger = logging.getLogger(__name__)
+
+_NO_RETRIEVAL_CONFIDENCE = 1.0
+_CATALOGUE_CACHE = 256  # catalogue look-ups kept per engine (hint and topic share one search)
+_OFFER_STATUSES = {
+    AnswerStatus.HANDOFF,
+    AnswerStatus.UNANSWERABLE,
+    AnswerStatus.REFUSED_DECISION,
+}
+_HELP_FIRST = {PolicyLabel.URGENT_HELP, PolicyLabel.SOCIAL_HELP}
+_CONFIRMATIONS = frozenset(
+    {"ja", "ja bitte", "gerne", "ja gerne", "bitte", "ok", "okay", "yes", "yes please"}
+)
+
+
+class DialogueEngine:
+    """Answers citizen messages with the policy, the retriever and the extractive composer."""
+
+    def __init__(
+        self,
+        retriever: SearchBackend,
+        *,
+        policy: Policy,
+        settings: Settings,
+        ranking: RankingModel | None = None,
+    ) -> None:
+        self._retriever = retriever
+        self._policy = policy
+        self._settings = settings
+        self._dialogue = settings.dialogue
+        self._ranker = ServiceRanker(retriever, ranking or RankingModel.from_yaml())
+        self._composer = Composer(policy, max_chars=self._dialogue.max_answer_chars)
+        self._catalogue_cache: dict[tuple[str, str], list[Service]] = {}
+        self._spelling = SpellingCorrector(lambda tenant: retriever.services(tenant))
+        self._emergency_check = (
+            SemanticEmergencyCheck(
+                EmergencyExamples.from_yaml(
+                    self._dialogue.emergency_examples_path or DEFAULT_EXAMPLES
+                ),
+                retriever.embed_query,
+                model=lambda: retriever.meta.embedder.name,
+                cache_dir=settings.data_dir / "cache",
+            )
+            if self._dialogue.semantic_emergency_check
+            else None
+        )
+        # LLM mode only when an endpoint is configured (issue #6); extractive is the default.
+        self._llm = (
+            LlmComposer.from_settings(settings.llm, policy=policy, composer=self._composer)
+            if settings.llm.base_url
+            else None
+        )
+
+    def warm_up(self) -> None:
+        """Embed the emergency examples now (about a second), not in the first citizen's
+        request; a missing index is no error here (the first request will say so)."""
+        if self._emergency_check is None:
+            return
+        try:
+            self._emergency_check.match("Warm-up")
+            for tenant in self._retriever.tenants():
+                if tenant != self._dialogue.catalogue_tenant:  # routing entries, no answers
+                    self._counter_bank(tenant)
+        except (SearchIndexError, InvalidQueryError) as exc:
+            logger.warning("emergency examples not embedded at start: %s", exc)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, retriever: SearchBackend) -> DialogueEngine:
+        """The engine with the configured (or shipped) policy rules, as the API builds it."""
+        rules = settings.dialogue.rules_path
+        policy = Policy.from_yaml(rules) if rules is not None else Policy.from_yaml()
+        return cls(retriever, policy=policy, settings=settings)
+
+    def respond(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+    ) -> Answer:
+        """The bot's answer to ``message`` in a conversation with ``tenant``."""
+        clock = time.perf_counter()
+        turns = _earlier_turns(message, history, self._dialogue.history_turns)
+        resolution = resolve_followup(message, turns)
+        triage = self._triage(message, turns, resolution, tenant=tenant, language=language)
+        answer = self._answer_for(triage.decision, message, turns, resolution, tenant, clock)
+        trace = answer.trace.model_copy(update={"help": triage.help})
+        return answer.model_copy(
+            update={"help_grade": triage.help.grade if triage.help else None, "trace": trace}
+        )
+
+    def triage(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+    ) -> Triage:
+        """The policy and emergency stage alone (what ``respond`` runs first): the label
+        and the help grade with its evidence; no retrieval (``govbot eval false-alarms``)."""
+        turns = _earlier_turns(message, history, self._dialogue.history_turns)
+        resolution = resolve_followup(message, turns)
+        return self._triage(message, turns, resolution, tenant=tenant, language=language)
+
+    def _triage(
+        self,
+        message: str,
+        turns: Sequence[Turn],
+        resolution: Resolution,
+        *,
+        tenant: str,
+        language: Language | None,
+    ) -> Triage:
+        if _confirms_offer(message, turns):
+            return Triage.by_rule(
+                self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
+            )
+        decision = self._policy.classify(message, tenant=tenant, language=language)
+        # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
+        if resolution.kind == "none":
+            semantic = self._semantic_emergency(decision, message, tenant)
+            if semantic is not None:
+                return semantic
+        return Triage.by_rule(decision)
+
+    def _answer_for(
+        self,
+        decision: PolicyDecision,
+        message: str,
+        turns: Sequence[Turn],
+        resolution: Resolution,
+        tenant: str,
+        clock: float,
+    ) -> Answer:
+        timings = {"policy": _ms(clock)}
+        if not decision.retrieve:
+            return self._rule_answer(decision, turns, timings)
+        try:
+            ranking = self._rank(resolution, tenant)
+        except (SearchIndexError, InvalidQueryError) as exc:
+            logger.warning("retrieval failed for tenant %s: %s", tenant, type(exc).__name__)
+            return self._error_answer(decision, timings)
+        timings.update(ranking.timings_ms)
+        service, confidence = self._choose(ranking, resolution)
+        compose_clock = time.perf_counter()
+        answer = self._retrieval_answer(
+            decision, message, service, confidence, ranking, tenant, turns=turns
+        )
+        timings["compose"] = _ms(compose_clock)
+        timings["total"] = _ms(clock)
+        trace = self._trace(decision, ranking, timings, resolution)
+        llm = {
+            "mode": answer.trace.mode,
+            "grounding": answer.trace.grounding,
+            "llm": answer.trace.llm,
+        }
+        if decision.label in _HELP_FIRST and decision.response:
+            # Issue #16: the help block first, then the normal answer (retrieval ran).
+            answer = answer.model_copy(update={"text": f"{decision.response}\n\n{answer.text}"})
+        return answer.model_copy(update={"trace": trace.model_copy(update=llm)})
+
+    def _semantic_emergency(
+        self, decision: PolicyDecision, message: str, tenant: str
+    ) -> Triage | None:
+        """Present danger when the rules saw a service question (or nothing of ours) but
+        the message reads like one of the example emergencies more than like any
+        counter-example, the tenant's own service titles included."""
+        check = self._emergency_check
+        if check is None or not applies(
+            decision.label,
+            message,
+            cues=check.danger_cues(),
+            past=self._policy.past_event(message),
+        ):
+            return None
+        try:
+            match = check.match(message, counter=self._counter_bank(tenant))
+        except (SearchIndexError, InvalidQueryError):
+            return None  # no index yet: the rules alone decide
+        if not match.emergency:
+            return None
+        logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
+        emergency = self._policy.emergency(
+            tenant=tenant, language=decision.language, rule_id="emergency.semantic"
+        )
+        evidence = HelpEvidence(
+            grade=HelpGrade.DANGER,
+            source="semantic",
+            rule_id="emergency.semantic",
+            similarity=match.similarity,
+            nearest=match.nearest,
+            counter_similarity=match.other_similarity,
+            counter_nearest=match.other_nearest,
+            language=decision.language,
+        )
+        return Triage(decision=emergency, help=evidence)
+
+    def _counter_bank(self, tenant: str) -> CounterBank | None:
+        """The tenant's service titles as counter-examples, embedded once per index version."""
+        if self._emergency_check is None or tenant not in self._retriever.tenants():
+            return None
+        version = self._retriever.meta.version
+        return self._emergency_check.counter_bank(
+            f"{tenant}-{version}", lambda: [s.title for s in self._retriever.services(tenant)]
+        )
+
+    # --- rule answers ------------------------------------------------------------------
+
+    def _rule_answer(
+        self, decision: PolicyDecision, turns: Sequence[Turn], timings: dict[str, float]
+    ) -> Answer:
+        candidates = previous_doc_ids(turns)
+        topic = None
+        text = decision.response or ""
+        if decision.status is AnswerStatus.HANDOFF and candidates:
+            service = self._retriever.get_service(candidates[0])
+            if service is not None:
+                topic = service.title
+                note = self._policy.message("handoff_topic", decision.language, title=topic)
+                text = f"{text}\n\n{note}"
+        return Answer(
+            status=decision.status,
+            text=text,
+            confidence=_NO_RETRIEVAL_CONFIDENCE,
+            handoff_offered=decision.status in _OFFER_STATUSES,
+            topic=topic,
+            candidate_doc_ids=candidates,
+            language=decision.language,
+            trace=AnswerTrace(
+                policy_label=decision.label.value,
+                matched_rule=decision.rule_id,
+                settings=self._settings_snapshot(),
+                timings_ms=timings,
+            ),
+        )
+
+    def _error_answer(self, decision: PolicyDecision, timings: dict[str, float]) -> Answer:
+        return Answer(
+            status=AnswerStatus.ERROR,
+            text=self._policy.message("error", decision.language),
+            handoff_offered=True,
+            language=decision.language,
+            trace=AnswerTrace(
+                policy_label=decision.label.value,
+                matched_rule=decision.rule_id,
+                settings=self._settings_snapshot(),
+                timings_ms=timings,
+            ),
+        )
+
+    # --- retrieval answers -------------------------------------------------------------
+
+    def _rank(self, resolution: Resolution, tenant: str) -> Ranking:
+        """Rank for the resolved query; a combined follow-up that names a service itself
+        ("Und was kostet ein Reisepass?") is searched on its own."""
+        if resolution.kind == "combined":
+            alone = self._search(resolution.message_query, tenant)
+            best = alone.best
+            if (
+                best is not None
+                and best.features["named"] >= 0.5
+                and alone.confidence >= self._dialogue.min_confidence
+            ):
+                return alone
+        return self._search(resolution.query, tenant)
+
+    def _search(self, text: str, tenant: str) -> Ranking:
+        """Rank for ``text``, spelling corrected against the tenant's words and searched
+        with the official terms for its everyday words."""
+        text = self._spelling.correct(text, tenant=tenant, version=self._retriever.meta.version)
+        query, original = self._policy.search_query(text)
+        return self._ranker.rank(query, tenant=tenant, original=original)
+
+    def _choose(self, ranking: Ranking, resolution: Resolution) -> tuple[Service | None, float]:
+        """The service to answer from and the confidence in it."""
+        if resolution.keep_doc_id:
+            kept = self._retriever.get_service(resolution.keep_doc_id)
+            if kept is not None:
+                return kept, max(ranking.confidence, self._dialogue.min_confidence)
+        best = ranking.best
+        if best is None:
+            return None, 0.0
+        return self._retriever.get_service(best.hit.doc_id), ranking.confidence
+
+    def _retrieval_answer(
+        self,
+        decision: PolicyDecision,
+        message: str,
+        service: Service | None,
+        confidence: float,
+        ranking: Ranking,
+        tenant: str,
+        *,
+        turns: Sequence[Turn] = (),
+    ) -> Answer:
+        lang = decision.language
+        confident = (
+            service is not None
+            and confidence >= self._dialogue.min_confidence
+            and service.source is not SourceKind.OZG
+        )
+        candidates = [c.hit.doc_id for c in ranking.candidates[:3]]
+        if decision.status is AnswerStatus.EMERGENCY:
+            return self._emergency_with_help(decision, message, service if confident else None)
+        if decision.label is PolicyLabel.DECISION:
+            return self._decision_answer(
+                decision, message, service if confident else None, confidence, ranking, tenant
+            )
+        if confident and service is not None:
+            aspects = self._policy.aspects(message)
+            composition = self._composer.answer(
+                service,
+                message,
+                aspects=aspects,
+                language=lang,
+                also=self._runner_up(ranking, service),
+            )
+            answer = self._answer(
+                AnswerStatus.ANSWERED, composition, confidence, decision, service, candidates
+            )
+            return (
+                self._generated(answer, service, message, composition, turns)
+                if self._llm
+                else answer
+            )
+        text = self._unanswerable_text(ranking, tenant, lang)
+        return Answer(
+            status=AnswerStatus.UNANSWERABLE,
+            text=text,
+            confidence=round(confidence, 4),
+            handoff_offered=True,
+            topic=self._catalogue_topic(ranking.query, tenant),
+            candidate_doc_ids=candidates,
+            language=lang,
+            trace=AnswerTrace(policy_label=decision.label.value),
+        )
+
+    def _runner_up(self, ranking: Ranking, chosen: Service) -> Service | None:
+        """The best other candidate (page answers quote it briefly as "Siehe auch")."""
+        if chosen.source is SourceKind.DLDB:
+            return None
+        other = next((c for c in ranking.candidates if c.hit.doc_id != chosen.doc_id), None)
+        return self._retriever.get_service(other.hit.doc_id) if other else None
+
+    def _emergency_with_help(
+        self, decision: PolicyDecision, message: str, service: Service | None
+    ) -> Answer:
+        """Emergency numbers first; then, if the knowledge base has it, where to get help."""
+        numbers = decision.response or ""
+        citations: list[Citation] = []
+        text = numbers
+        if service is not None:
+            composer = Composer(
+                self._policy, max_chars=max(200, self._dialogue.max_answer_chars - len(numbers) - 2)
+            )
+            help_text = composer.answer(service, message, aspects=[], language=decision.language)
+            text = f"{numbers}\n\n{help_text.text}"
+            citations = help_text.citations
+        return Answer(
+            status=AnswerStatus.EMERGENCY,
+            text=text,
+            citations=citations,
+            confidence=_NO_RETRIEVAL_CONFIDENCE,
+            language=decision.language,
+            trace=AnswerTrace(policy_label=decision.label.value),
+        )
+
+    def _decision_answer(
+        self,
+        decision: PolicyDecision,
+        message: str,
+        service: Service | None,
+        confidence: float,
+        ranking: Ranking,
+        tenant: str,
+    ) -> Answer:
+        lang = decision.language
+        parts = [decision.response or ""]
+        citations: list[Citation] = []
+        if service is not None:
+            parts.append(self._composer.criteria_answer(service, message, language=lang))
+            composition = self._composer.answer(service, message, aspects=[], language=lang)
+            citations = composition.citations
+        else:
+            parts.append(self._policy.message("criteria_missing", lang, of_city=_of(tenant, lang)))
+            hint = self._catalogue_hint(ranking.query, tenant, lang)
+            if hint:
+                parts.append(hint)
+        parts.append(self._policy.message("decision_offer", lang))
+        footer = self._composer.footer(service, lang, link=False) if service else ""
+        text = self._composer.fit(parts, footer)
+        return Answer(
+            status=AnswerStatus.REFUSED_DECISION,
+            text=text,
+            citations=citations,
+            confidence=round(confidence, 4),
+            handoff_offered=True,
+            topic=service.title if service else self._catalogue_topic(ranking.query, tenant),
+            candidate_doc_ids=[c.hit.doc_id for c in ranking.candidates[:3]],
+            language=lang,
+            trace=AnswerTrace(policy_label=decision.label.value),
+        )
+
+    def _answer(
+        self,
+        status: AnswerStatus,
+        composition: Composition,
+        confidence: float,
+        decision: PolicyDecision,
+        service: Service,
+        candidates: list[str],
+    ) -> Answer:
+        return Answer(
+            status=status,
+            text=composition.text,
+            citations=composition.citations,
+            offices=composition.offices,
+            confidence=round(confidence, 4),
+            handoff_offered=False,
+            topic=service.title,
+            candidate_doc_ids=list(dict.fromkeys([service.doc_id, *candidates])),
+            language=decision.language,
+            trace=AnswerTrace(policy_label=decision.label.value),
+        )
+
+    def _generated(
+        self,
+        answer: Answer,
+        service: Service,
+        message: str,
+        extractive: Composition,
+        turns: Sequence[Turn],
+    ) -> Answer:
+        """``answer`` with the LLM's grounded text, or unchanged (trace says why; issue #6)."""
+        assert self._llm is not None
+        composition, llm = self._llm.compose(
+            service, message, fallback=extractive, history=turns, language=answer.language
+        )
+        shown = llm.outcome == "shown"
+        grounding = (
+            None if llm.grounding_ok is None else ("ok" if llm.grounding_ok else "grounding_failed")
+        )
+        trace = answer.trace.model_copy(
+            update={"mode": "llm" if shown else "extractive", "grounding": grounding, "llm": llm}
+        )
+        update = {"text": composition.text, "citations": composition.citations, "trace": trace}
+        return answer.model_copy(update=update)
+
+    def _unanswerable_text(self, ranking: Ranking, tenant: str, lang: Language) -> str:
+        parts = [self._policy.message("unanswerable", lang, of_city=_of(tenant, lang))]
+        hint = self._catalogue_hint(ranking.query, tenant, lang)
+        if hint:
+            parts.append(hint)
+        parts.append(self._policy.message("offer_person", lang))
+        return "\n\n".join(parts)
+
+    # --- OZG catalogue -----------------------------------------------------------------
+
+    def _catalogue_entries(self, query: str, tenant: str) -> list[Service]:
+        """Catalogue entries (shared OZG tenant) whose names contain the question's topic.
+
+        Also used when the conversation's tenant is the catalogue itself: its lightweight
+        entries are never an answer, only the name of the Leistung to route by.
+        """
+        catalogue = self._dialogue.catalogue_tenant
+        if not catalogue or catalogue not in self._retriever.tenants():
+            return []
+        key = (self._retriever.meta.version, query)
+        if key not in self._catalogue_cache:
+            if len(self._catalogue_cache) >= _CATALOGUE_CACHE:
+                self._catalogue_cache.clear()
+            ranking = self._search(query, catalogue)
+            entries: list[Service] = []
+            for candidate in ranking.candidates[:3]:
+                if candidate.features["own_named"] < 0.5 and candidate.features["named"] < 0.5:
+                    continue
+                service = self._retriever.get_service(candidate.hit.doc_id)
+                if service is not None:
+                    entries.append(service)
+            self._catalogue_cache[key] = entries[:2]
+        return self._catalogue_cache[key]
+
+    def _catalogue_hint(self, query: str, tenant: str, lang: Language) -> str:
+        entries = self._catalogue_entries(query, tenant)
+        if not entries:
+            return ""
+        names = "; ".join(_catalogue_name(entry) for entry in entries)
+        return self._policy.message("catalogue_hint", lang, names=names, of_city=_of(tenant, lang))
+
+    def _catalogue_topic(self, query: str, tenant: str) -> str | None:
+        entries = self._catalogue_entries(query, tenant)
+        return entries[0].title if entries else None
+
+    # --- trace -------------------------------------------------------------------------
+
+    def _trace(
+        self,
+        decision: PolicyDecision,
+        ranking: Ranking,
+        timings: dict[str, float],
+        resolution: Resolution,
+    ) -> AnswerTrace:
+        meta = self._retriever.meta
+        return AnswerTrace(
+            policy_label=decision.label.value,
+            matched_rule=decision.rule_id,
+            retrieval_query=ranking.query,
+            hits=[
+                TraceHit(doc_id=c.hit.doc_id, passage_id=c.hit.passage_id, score=c.score)
+                for c in ranking.candidates
+            ],
+            index_version=meta.version,
+            embedder=meta.embedder.name,
+            settings={
+                **self._settings_snapshot(),
+                "confidence": round(ranking.confidence, 4),
+                "followup": resolution.kind,
+            },
+            timings_ms=timings,
+        )
+
+    def _settings_snapshot(self) -> dict[str, float | int | str | bool | None]:
+        retrieval = self._settings.retrieval
+        return {
+            "min_confidence": self._dialogue.min_confidence,
+            "max_answer_chars": self._dialogue.max_answer_chars,
+            "line_scoring": "lexical",
+            "retrieval_mode": retrieval.mode,
+            "rrf_k": retrieval.rrf_k,
+            "dense_weight": retrieval.dense_weight,
+            "sparse_weight": retrieval.sparse_weight,
+            "rules_version": self._policy.spec.version,
+        }
+
+
+def _catalogue_name(entry: Service) -> str:
+    info = entry.ozg[0] if entry.ozg else None
+    name = f"„{entry.title}“"
+    if info and info.life_situation:
+        name += f" (Lebenslage: {info.life_situation})"
+    return name
+
+
+def _of(tenant: str, lang: Language) -> str:
+    return city_name(tenant, lang)
+
+
+def _earlier_turns(message: str, history: Sequence[Turn], limit: int) -> list[Turn]:
+    """The last ``limit`` turns before ``message`` (the API may include the message itself)."""
+    turns = list(history)
+    if turns and turns[-1].role == "citizen" and turns[-1].text.strip() == message.strip():
+        turns = turns[:-1]
+    return turns[-limit:] if limit else []
+
+
+def _confirms_offer(message: str, turns: Sequence[Turn]) -> bool:
+    """A short "ja" right after the bot offered to connect the citizen with a person."""
+    text = " ".join(normalize(message).strip(" .!").split())
+    if text not in _CONFIRMATIONS or not turns or turns[-1].role != "bot":
+        return False
+    last = normalize(turns[-1].text)
+    return "mitarbeiter" in last or "member of staff" in last
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

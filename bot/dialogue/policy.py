@@ -1,0 +1,409 @@
+"""Dialogue policy: what kind of message is this, decided before any retrieval.
+
+Every citizen message gets exactly one *label*; the label fixes the answer status and
+whether retrieval runs (DESIGN.md section 5, issue #3 part 3). Precedence, highest
+first — the first matching rule of the highest priority wins:
+
+    emergency (100)        suicidal thoughts, violence, fire, medical emergency, "Notfall"
+                           → ``emergency``: 112 / 110 / Telefonseelsorge, no retrieval
+    injection (90)         "ignoriere alle vorherigen Anweisungen", "system prompt" …
+                           → ``guardrail``
+    abusive (80)           insults aimed at the bot or staff → ``guardrail``, calm text
+    handoff_request (70)   "Ich möchte mit einem Menschen sprechen", "Sachbearbeiter"
+                           → ``handoff``
+    personal_case (60)     case numbers, "Stand meines Antrags", IBAN/Steuer-ID/ID
+                           numbers in the message (bot/understanding/redaction.py) → ``handoff``
+    decision (50)          "Habe ich Anspruch auf …", "Bekomme ich …?", "Wird mein Antrag
+                           genehmigt?", "Steht mir … zu?" → ``refused_decision``;
+                           retrieval still runs to quote the criteria from the source
+    urgent_help (46)       ill, ill child, infection, a doctor needed now → ``answered``:
+                           116 117 and health information first, then the normal answer
+    social_help (45)       no home, no money for food, violence in the past, a crisis
+                           without acute danger → ``answered``: help services and
+                           counselling lines first, then the service answer
+    greeting (40)          the whole message is a greeting, thanks, goodbye or small talk
+                           → ``answered`` with what the bot can do
+    out_of_scope (30)      weather, recipes, football, coding … (unless the message also
+                           names an administrative matter) → ``guardrail``
+    vague (20)             the whole message is "Hilfe", "Frage", "Termin" … → ``clarify``
+    service_question       everything else → retrieval and an extractive answer
+
+An emergency rule marked ``present_only`` (fire, violence, injury) is present danger only
+if the message does not place the event in the past ("der Brand letzte Woche", "vor
+einem Jahr geschlagen") without a present cue ("jetzt", "immer noch"): such a message is
+labelled ``social_help`` with the rule id plus ``.past`` (issue #16: the fire was last
+week and the passports are gone → the service answer, no 112 first).
+
+Emergency comes first because a person in danger must get the numbers even if the
+message also insults, asks for a person or contains personal data. The rules and the
+texts live in ``bot/dialogue/rules/policy_de.yaml`` so that editors can extend them; docs/policy.md
+explains the format and the tricky cases (e.g. "Was mache ich im Notfall mit meinem
+Pass?" is a service question, not an emergency).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.answer import AnswerStatus
+from bot.texts.notice import city_name
+from bot.understanding.redaction import PLACEHOLDERS, redact
+from bot.understanding.separable import SeparableVerbJoiner, SeparableVerbs
+from bot.understanding.wording import (
+    UMLAUTS,
+    WORD,
+    Language,
+    detect_language,
+    normalize,
+    typo_distance,
+    word_set,
+)
+from knowledge.errors import ConfigurationError
+
+__all__ = [
+    "DEFAULT_RULES",
+    "LabelSpec",
+    "Language",
+    "Policy",
+    "PolicyDecision",
+    "PolicyLabel",
+    "PolicySpec",
+    "RuleSpec",
+    "SynonymSpec",
+    "detect_language",
+    "normalize",
+    "typo_distance",
+    "word_set",
+]
+
+DEFAULT_RULES = Path(__file__).parent / "rules" / "policy_de.yaml"
+
+
+class PolicyLabel(StrEnum):
+    """What a citizen message is, as decided by the policy."""
+
+    EMERGENCY = "emergency"
+    INJECTION = "injection"
+    ABUSIVE = "abusive"
+    HANDOFF_REQUEST = "handoff_request"
+    PERSONAL_CASE = "personal_case"
+    DECISION = "decision"
+    URGENT_HELP = "urgent_help"
+    SOCIAL_HELP = "social_help"
+    GREETING = "greeting"
+    OUT_OF_SCOPE = "out_of_scope"
+    VAGUE = "vague"
+    SERVICE_QUESTION = "service_question"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class LabelSpec(_Spec):
+    """Per-label defaults in the rules file."""
+
+    priority: int
+    status: AnswerStatus
+    retrieve: bool = False
+    response: dict[Language, str] = Field(default_factory=dict)
+
+
+class RuleSpec(_Spec):
+    """One rule as written in the rules file."""
+
+    id: str
+    label: PolicyLabel
+    keywords: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    core: list[str] = Field(default_factory=list)
+    unless: list[str] = Field(default_factory=list)
+    personal_data: list[str] = Field(default_factory=list)
+    fuzzy: bool = False
+    present_only: bool = False  # past event without a present cue → social_help
+    retrieve: bool | None = None  # overrides the label's
+    response: dict[Language, str] = Field(default_factory=dict)
+
+
+class SynonymSpec(_Spec):
+    """An everyday wording and the official term added to the search query for it."""
+
+    pattern: str
+    add: str
+
+
+class TenseSpec(_Spec):
+    """Cues that place an event in the past or the present (``present_only`` rules)."""
+
+    past: list[str] = Field(default_factory=list)
+    present: list[str] = Field(default_factory=list)
+
+
+class PolicySpec(_Spec):
+    """The whole rules file."""
+
+    version: int
+    strip_words: str = ""
+    labels: dict[PolicyLabel, LabelSpec]
+    rules: list[RuleSpec]
+    messages: dict[str, dict[Language, str]] = Field(default_factory=dict)
+    aspects: dict[str, list[str]] = Field(default_factory=dict)
+    synonyms: list[SynonymSpec] = Field(default_factory=list)
+    separable_verbs: SeparableVerbs = Field(default_factory=SeparableVerbs)
+    tense: TenseSpec = Field(default_factory=TenseSpec)
+
+
+class PolicyDecision(BaseModel):
+    """The policy's verdict on one message."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: PolicyLabel
+    rule_id: str | None
+    status: AnswerStatus
+    retrieve: bool
+    response: str | None
+    language: Language
+
+
+@dataclass(frozen=True)
+class _Rule:
+    spec: RuleSpec
+    priority: int
+    keywords: tuple[re.Pattern[str], ...]
+    fuzzy_words: tuple[tuple[str, bool], ...]  # (word, is_prefix)
+    patterns: tuple[re.Pattern[str], ...]
+    core: tuple[re.Pattern[str], ...]
+    unless: tuple[re.Pattern[str], ...]
+
+
+class Policy:
+    """Classifies citizen messages with the data-driven rules of a YAML file."""
+
+    def __init__(self, spec: PolicySpec) -> None:
+        missing = [label for label in PolicyLabel if label is not PolicyLabel.SERVICE_QUESTION
+                   and label not in spec.labels]  # fmt: skip
+        if missing:
+            raise ConfigurationError(
+                f"policy rules lack the labels {[str(m) for m in missing]}; add them under "
+                "'labels:' in the rules file"
+            )
+        self.spec = spec
+        self._strip = frozenset(normalize(spec.strip_words).split())
+        compiled = [self._compile(rule) for rule in spec.rules]
+        order = {id(rule): index for index, rule in enumerate(compiled)}
+        self._rules = sorted(compiled, key=lambda r: (-r.priority, order[id(r)]))
+        self._synonyms = [
+            (_regex(item.pattern.translate(UMLAUTS), f"synonyms[{i}]"), item.add)
+            for i, item in enumerate(spec.synonyms)
+        ]
+        self._separable = SeparableVerbJoiner(spec.separable_verbs)
+        self._past = tuple(_regex(p.translate(UMLAUTS), "tense.past") for p in spec.tense.past)
+        self._present = tuple(
+            _regex(p.translate(UMLAUTS), "tense.present") for p in spec.tense.present
+        )
+        self._aspects = {
+            name: tuple(_regex(p.translate(UMLAUTS), f"aspects.{name}") for p in patterns)
+            for name, patterns in spec.aspects.items()
+        }
+
+    @classmethod
+    def from_yaml(cls, path: Path = DEFAULT_RULES) -> Policy:
+        """Load rules from ``path`` (defaults to the shipped bot/dialogue/rules/policy_de.yaml)."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigurationError(f"cannot read policy rules {path}: {exc}") from exc
+        try:
+            spec = PolicySpec.model_validate(raw)
+        except ValidationError as exc:
+            raise ConfigurationError(f"policy rules {path} are invalid: {exc}") from exc
+        return cls(spec)
+
+    def classify(
+        self, message: str, *, tenant: str = "", language: Language | None = None
+    ) -> PolicyDecision:
+        """Label ``message`` and pick the response template (in ``language`` or detected)."""
+        lang = language or detect_language(message)
+        text = normalize(message)
+        words = WORD.findall(text)
+        core = " ".join(w for w in words if w not in self._strip)
+        if not words:
+            return self._decision(PolicyLabel.VAGUE, None, tenant, lang)
+        found = redact(message).kinds
+        for rule in self._rules:
+            if self._matches(rule, text, words, core, found):
+                if rule.spec.present_only and self.past_event(message):
+                    past = self._decision(PolicyLabel.SOCIAL_HELP, None, tenant, lang)
+                    return past.model_copy(update={"rule_id": f"{rule.spec.id}.past"})
+                return self._decision(rule.spec.label, rule.spec, tenant, lang)
+        return PolicyDecision(
+            label=PolicyLabel.SERVICE_QUESTION,
+            rule_id=None,
+            status=AnswerStatus.ANSWERED,
+            retrieve=True,
+            response=None,
+            language=lang,
+        )
+
+    def past_event(self, message: str) -> bool:
+        """Whether ``message`` places what happened in the past and says nothing of now."""
+        text = normalize(message)
+        return any(p.search(text) for p in self._past) and not any(
+            p.search(text) for p in self._present
+        )
+
+    def expand(self, message: str) -> str:
+        """``message`` plus the official terms for the everyday words it uses (for search).
+
+        An English message whose words map to official terms is searched with the German
+        terms and its unmapped words only: the German catalogue then scores it like its
+        German twin ("resident parking permit" → "Bewohnerparkausweis").
+        """
+        return self.search_query(message)[0]
+
+    def official_terms(self, message: str) -> list[str]:
+        """The official terms (and joined separable verbs) for the everyday words used."""
+        text = normalize(message)
+        verbs = self._separable.joined_verbs(text)  # "ziehe … um" → "umziehen"
+        searched = " ".join([text, *verbs])
+        added = [*verbs, *(term for pattern, term in self._synonyms if pattern.search(searched))]
+        return [term for term in dict.fromkeys(added) if normalize(term) not in text]
+
+    def search_query(self, message: str) -> tuple[str, str]:
+        """What to search for ``message`` and the citizen's own words for the confidence.
+
+        The own words are ``unmapped(message)``, except for an English message with
+        mapped terms: its remaining English words occur in no German text and would read
+        as a missing topic, so the confidence judges the official terms alone.
+        """
+        added = self.official_terms(message)
+        if not added:
+            return message, self.unmapped(message)
+        if detect_language(message) == "en":
+            return " ".join([*added, self.unmapped(message)]).strip(), ""
+        return f"{message} ({', '.join(added)})", self.unmapped(message)
+
+    def unmapped(self, message: str) -> str:
+        """``message`` (normalised) without the everyday words that a synonym maps."""
+        text = normalize(message)
+        for pattern, _ in self._synonyms:
+            text = pattern.sub(" ", text)
+        return " ".join(text.split())
+
+    def aspects(self, message: str) -> list[str]:
+        """What ``message`` asks about ("fees", "documents", "location" …), in rules-file order."""
+        text = normalize(message)
+        return [
+            name
+            for name, patterns in self._aspects.items()
+            if any(p.search(text) for p in patterns)
+        ]
+
+    def emergency(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
+        """The emergency decision with the label's general response (numbers first), for
+        emergencies found by something other than a rule (bot/dialogue/emergency.py)."""
+        decision = self._decision(PolicyLabel.EMERGENCY, None, tenant, language)
+        return decision.model_copy(update={"rule_id": rule_id})
+
+    def message(self, key: str, language: Language = "de", **values: str) -> str:
+        """A text from the ``messages`` block of the rules file, with ``values`` filled in."""
+        try:
+            template = self.spec.messages[key][language]
+        except KeyError as exc:
+            raise ConfigurationError(
+                f"policy rules lack messages.{key}.{language}; add it to the rules file"
+            ) from exc
+        return template.format(**values)
+
+    def _decision(
+        self, label: PolicyLabel, rule: RuleSpec | None, tenant: str, lang: Language
+    ) -> PolicyDecision:
+        spec = self.spec.labels[label]
+        template = (rule.response if rule and rule.response else spec.response).get(lang, "")
+        response = template.format(of_city=city_name(tenant, lang)) if template else None
+        return PolicyDecision(
+            label=label,
+            rule_id=rule.id if rule else f"{label}.default",
+            status=spec.status,
+            retrieve=rule.retrieve if rule and rule.retrieve is not None else spec.retrieve,
+            response=response,
+            language=lang,
+        )
+
+    def _matches(
+        self, rule: _Rule, text: str, words: list[str], core: str, found: set[str]
+    ) -> bool:
+        hit = (
+            any(p.search(text) for p in rule.keywords)
+            or any(p.search(text) for p in rule.patterns)
+            or any(p.fullmatch(core) for p in rule.core)
+            or any(kind in found for kind in rule.spec.personal_data)
+            or self._fuzzy_hit(rule, words)
+        )
+        return hit and not any(p.search(text) for p in rule.unless)
+
+    @staticmethod
+    def _fuzzy_hit(rule: _Rule, words: list[str]) -> bool:
+        for keyword, is_prefix in rule.fuzzy_words:
+            limit = 2 if len(keyword) >= 12 else 1
+            for word in words:
+                candidate = word[: len(keyword) + 1] if is_prefix else word
+                if abs(len(candidate) - len(keyword)) > limit or candidate[0] != keyword[0]:
+                    continue
+                if is_prefix and typo_distance(word[: len(keyword)], keyword, limit) <= limit:
+                    return True
+                if typo_distance(candidate, keyword, limit) <= limit:
+                    return True
+        return False
+
+    def _compile(self, rule: RuleSpec) -> _Rule:
+        label = self.spec.labels.get(rule.label)
+        if label is None:
+            raise ConfigurationError(
+                f"policy rule {rule.id!r} uses label {rule.label!r} that has no entry under "
+                "'labels:'; add one with priority and status"
+            )
+        bad_kinds = set(rule.personal_data) - set(PLACEHOLDERS)
+        if bad_kinds:
+            raise ConfigurationError(
+                f"policy rule {rule.id!r}: unknown personal_data kinds {sorted(bad_kinds)}; "
+                f"use some of {sorted(PLACEHOLDERS)}"
+            )
+        keywords = [normalize(k) for k in rule.keywords]
+        fuzzy = tuple(
+            (k.strip("*"), k.endswith("*"))
+            for k in keywords
+            if rule.fuzzy and " " not in k and len(k.strip("*")) >= 8
+        )
+        return _Rule(
+            spec=rule,
+            priority=label.priority,
+            keywords=tuple(_regex(_keyword_regex(k), rule.id) for k in keywords),
+            fuzzy_words=fuzzy,
+            patterns=tuple(_regex(p.translate(UMLAUTS), rule.id) for p in rule.patterns),
+            core=tuple(_regex(p.translate(UMLAUTS), rule.id) for p in rule.core),
+            unless=tuple(_regex(p.translate(UMLAUTS), rule.id) for p in rule.unless),
+        )
+
+
+def _keyword_regex(keyword: str) -> str:
+    body = re.escape(keyword.strip("*")).replace(r"\ ", r"\s+")
+    prefix = r"\w*" if keyword.startswith("*") else r"\b"
+    suffix = r"\w*" if keyword.endswith("*") else r"\b"
+    return prefix + body + suffix
+
+
+def _regex(pattern: str, rule_id: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigurationError(
+            f"policy rule {rule_id!r} has an invalid regular expression {pattern!r}: {exc}"
+        ) from exc

@@ -1,0 +1,330 @@
+"""Which service answers the question, and how sure the bot is (issue #3 part 4).
+
+The retriever's hybrid top documents (plus the best documents of dense and of BM25
+search alone) are re-scored with a few interpretable features:
+
+    hybrid      retriever's fused score, min-max scaled over its hits (1.0 for the top hit)
+    dense_gap   cosine of the document's best passage minus the best cosine of any document
+    bm25        BM25 score of the document's best passage relative to the best BM25 hit
+    title       share of the title's words that the question contains ("Personalausweis"
+                beats "Verlust oder Diebstahl Personalausweis" for "Was kostet ein
+                Personalausweis?")
+    named       share of the question's topical words found in title and keywords
+    covered     share of the question's topical words found anywhere in the document
+
+``score = Σ weight · feature`` orders the candidates (structured services use the
+fitted ``weights``, information pages ``page_weights``). ``confidence`` is a logistic
+function of the best candidate's dense similarity, whether its title/keywords name the
+question's topic, whether it is also BM25's best, and how many of the citizen's own
+topical words occur nowhere in the tenant ("Wohngeld" in Munich). The model lives in
+``bot/dialogue/rules/ranking.yaml``; scripts/calibrate_dialogue.py fits it and docs/policy.md
+reports the figures.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.understanding.lexicon import content_stems, coverage, vocabulary_of
+from knowledge.errors import ConfigurationError
+from knowledge.index import IndexMeta, ScoredPassage, SearchMode
+from knowledge.models import SearchHit, Service, SourceKind
+
+DEFAULT_MODEL = Path(__file__).parent / "rules" / "ranking.yaml"
+_EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added to the pool
+
+
+class SearchBackend(Protocol):
+    """What ranking needs from knowledge.retrieval.Retriever."""
+
+    @property
+    def meta(self) -> IndexMeta: ...
+
+    def search(
+        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+    ) -> list[SearchHit]: ...
+
+    def search_passages(
+        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+    ) -> list[ScoredPassage]: ...
+
+    def get_service(self, doc_id: str) -> Service | None: ...
+
+    def tenants(self) -> list[str]: ...
+
+    def services(self, tenant: str | None = None) -> list[Service]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RankingModel(_Frozen):
+    """Feature weights of the re-ranker and the logistic confidence model."""
+
+    weights: dict[str, float]
+    # Information pages (Integreat, folder) have no keywords and looser titles: they keep
+    # the retriever's own order (which is tuned on Integreat), see docs/policy.md.
+    page_weights: dict[str, float] = Field(default_factory=lambda: {"hybrid": 1.0})
+    # Added to the confidence logit when the best document is an information page.
+    page_confidence_shift: float = 0.0
+    confidence_bias: float
+    confidence_weights: dict[str, float]
+    candidates: int = Field(default=10, ge=1, le=50)
+
+    @classmethod
+    def from_yaml(cls, path: Path = DEFAULT_MODEL) -> RankingModel:
+        """Load the fitted model (defaults to the shipped bot/dialogue/rules/ranking.yaml)."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            return cls.model_validate(raw)
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigurationError(f"cannot load ranking model {path}: {exc}") from exc
+
+
+class Candidate(_Frozen):
+    """One document considered for the answer, with its features and score."""
+
+    hit: SearchHit
+    features: dict[str, float]
+    score: float
+
+
+class Ranking(_Frozen):
+    """Candidates best first, and the confidence that the first one answers the question."""
+
+    query: str
+    tenant: str
+    candidates: list[Candidate]
+    confidence: float
+    confidence_features: dict[str, float]
+    timings_ms: dict[str, float]
+
+    @property
+    def best(self) -> Candidate | None:
+        """The best candidate, if any."""
+        return self.candidates[0] if self.candidates else None
+
+
+class Retrieved(_Frozen):
+    """Raw retrieval for one query: hybrid hits (plus single-mode extras) and mode scores."""
+
+    hits: list[SearchHit]
+    fused: int = -1  # how many of ``hits`` came from the hybrid search (-1: all)
+    dense: dict[str, float]
+    bm25: dict[str, float]
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class ServiceRanker:
+    """Re-ranks the retriever's documents and computes a calibrated confidence."""
+
+    def __init__(self, retriever: SearchBackend, model: RankingModel) -> None:
+        self._retriever = retriever
+        self._model = model
+        self._vocabularies: dict[tuple[str, str], tuple[set[str], set[str], bool]] = {}
+        self._tenant_vocabularies: dict[tuple[str, str], set[str]] = {}
+
+    @property
+    def model(self) -> RankingModel:
+        """The ranking model in use."""
+        return self._model
+
+    def rank(self, query: str, *, tenant: str, original: str | None = None) -> Ranking:
+        """Candidates for ``query`` in ``tenant``, best first, with a confidence.
+
+        ``query`` may carry added synonyms (bot/policy.Policy.expand); the confidence's
+        coverage features use ``original``: the citizen's words without those a synonym
+        already maps to an official term (bot/policy.Policy.unmapped), so that an added
+        term cannot make a missing topic look covered and a mapped everyday word
+        ("Nummernschild") does not count as unknown.
+        """
+        retrieved = self.retrieve(query, tenant=tenant)
+        clock = time.perf_counter()
+        own = original if original is not None else query
+        ranking = self.score(retrieved, query=query, tenant=tenant, original=own)
+        timings = {**retrieved.timings_ms, "rank": round((time.perf_counter() - clock) * 1000, 2)}
+        return ranking.model_copy(update={"timings_ms": timings})
+
+    def retrieve(self, query: str, *, tenant: str) -> Retrieved:
+        """Hybrid hits plus dense and BM25 scores per document (three index queries)."""
+        clock = time.perf_counter()
+        hits = self._retriever.search(query, tenant=tenant, k=self._model.candidates)
+        searched = time.perf_counter()
+        dense_passages = self._retriever.search_passages(query, tenant=tenant, mode="dense")
+        sparse_passages = self._retriever.search_passages(query, tenant=tenant, mode="bm25")
+        return Retrieved(
+            hits=_with_extra_documents(hits, [dense_passages, sparse_passages], _EXTRA_PER_MODE),
+            fused=len(hits),
+            dense=_best_by_doc(dense_passages),
+            bm25=_best_by_doc(sparse_passages),
+            timings_ms={
+                "search": round((searched - clock) * 1000, 2),
+                "probe": round((time.perf_counter() - searched) * 1000, 2),
+            },
+        )
+
+    def score(self, retrieved: Retrieved, *, query: str, tenant: str, original: str) -> Ranking:
+        """Features, scores and confidence for already retrieved candidates."""
+        query_stems = content_stems(query, topical=True, numbers=False)
+        own_stems = content_stems(original, topical=True, numbers=False)
+        mapped_only = not own_stems and bool(query_stems)
+        fused = retrieved.hits[: retrieved.fused] if retrieved.fused >= 0 else retrieved.hits
+        # Min-max over the hybrid hits: fused scores may be RRF sums or z-score mixes.
+        low = min((h.score for h in fused), default=0.0)
+        span = (max((h.score for h in fused), default=0.0) - low) or 1.0
+        fused_ids = {h.doc_id for h in fused}
+        top_bm25 = max(retrieved.bm25.values(), default=0.0) or 1.0
+        floor = min(retrieved.dense.values(), default=0.0)
+        top_dense = max(retrieved.dense.values(), default=0.0)
+        version = self._retriever.meta.version
+        candidates: list[Candidate] = []
+        for hit in retrieved.hits:
+            named, everything, structured = self._vocabulary(hit.doc_id, version)
+            title_words = content_stems(hit.title, topical=True, numbers=False)
+            dense = retrieved.dense.get(hit.doc_id, floor)
+            features = {
+                "hybrid": (hit.score - low) / span if hit.doc_id in fused_ids else 0.0,
+                "dense": dense,
+                "dense_gap": dense - top_dense,
+                "bm25": retrieved.bm25.get(hit.doc_id, 0.0) / top_bm25,
+                "title": coverage(title_words, set(query_stems)) if title_words else 0.0,
+                "own_title": coverage(title_words, set(own_stems)) if title_words else 0.0,
+                "named": coverage(query_stems, named, fuzzy=True),
+                "covered": coverage(query_stems, everything),
+                "own_named": coverage(own_stems, named),
+                "own_covered": coverage(own_stems, everything),
+            }
+            weights = self._model.weights if structured else self._model.page_weights
+            score = sum(weights.get(name, 0.0) * v for name, v in features.items())
+            candidates.append(Candidate(hit=hit, features=features, score=score))
+        candidates.sort(key=lambda c: (-c.score, c.hit.doc_id))
+        unknown = 1.0 - coverage(own_stems, self._tenant_vocabulary(tenant, version))
+        unknown = unknown if own_stems else 0.0
+        confidence_features = _confidence_features(
+            candidates, has_query=bool(own_stems), mapped_only=mapped_only
+        )
+        if confidence_features:
+            confidence_features["unknown"] = unknown
+            confidence_features["all_unknown"] = 1.0 if own_stems and unknown >= 0.999 else 0.0
+        page = bool(candidates) and not self._vocabulary(candidates[0].hit.doc_id, version)[2]
+        shift = self._model.page_confidence_shift if page else 0.0
+        return Ranking(
+            query=query,
+            tenant=tenant,
+            candidates=candidates,
+            confidence=self._confidence(confidence_features, shift=shift),
+            confidence_features=confidence_features,
+            timings_ms={},
+        )
+
+    def _confidence(self, features: dict[str, float], *, shift: float = 0.0) -> float:
+        if not features:
+            return 0.0
+        z = (
+            shift
+            + self._model.confidence_bias
+            + sum(
+                self._model.confidence_weights.get(name, 0.0) * value
+                for name, value in features.items()
+            )
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def _tenant_vocabulary(self, tenant: str, version: str) -> set[str]:
+        """Stems of every document of ``tenant`` (built once per index version)."""
+        key = (version, tenant)
+        if key not in self._tenant_vocabularies:
+            self._tenant_vocabularies[key] = {
+                stem
+                for service in self._retriever.services(tenant)
+                for stem in vocabulary_of(
+                    [service.title, service.summary, *service.keywords]
+                    + [section.text for section in service.sections]
+                )
+            }
+        return self._tenant_vocabularies[key]
+
+    def _vocabulary(self, doc_id: str, version: str) -> tuple[set[str], set[str], bool]:
+        """Stems of title and keywords ("named"), of the whole document, and whether the
+        document is a structured service (DLDB) rather than an information page."""
+        key = (version, doc_id)
+        if key not in self._vocabularies:
+            service = self._retriever.get_service(doc_id)
+            if service is None:
+                self._vocabularies[key] = (set(), set(), False)
+            else:
+                named = vocabulary_of([service.title, *service.keywords])
+                named |= vocabulary_of(info.ozg_service for info in service.ozg)
+                body = [service.summary, *(s.text for s in service.sections)]
+                structured = service.source is SourceKind.DLDB
+                self._vocabularies[key] = (named, named | vocabulary_of(body), structured)
+        return self._vocabularies[key]
+
+
+def _with_extra_documents(
+    hits: list[SearchHit], lists: Sequence[Sequence[ScoredPassage]], per_list: int
+) -> list[SearchHit]:
+    """The hybrid hits plus the best documents of each single mode that fusion left out."""
+    seen = {hit.doc_id for hit in hits}
+    extra: list[SearchHit] = []
+    for passages in lists:
+        added = 0
+        for scored in passages:
+            passage = scored.passage
+            if added >= per_list:
+                break
+            if passage.doc_id in seen:
+                continue
+            seen.add(passage.doc_id)
+            added += 1
+            extra.append(
+                SearchHit(
+                    doc_id=passage.doc_id,
+                    tenant=passage.tenant,
+                    title=passage.title,
+                    score=0.0,
+                    section=passage.section,
+                    url=passage.url,
+                    passage_id=passage.passage_id,
+                    text=passage.text,
+                    updated=passage.updated,
+                )
+            )
+    return [*hits, *extra]
+
+
+def _best_by_doc(passages: Sequence[ScoredPassage]) -> dict[str, float]:
+    best: dict[str, float] = {}
+    for scored in passages:
+        doc_id = scored.passage.doc_id
+        best[doc_id] = max(best.get(doc_id, scored.score), scored.score)
+    return best
+
+
+def _confidence_features(
+    candidates: Sequence[Candidate], *, has_query: bool, mapped_only: bool
+) -> dict[str, float]:
+    if not candidates:
+        return {}
+    top = candidates[0]
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    # Every topical word was mapped by a synonym: judge coverage on the official terms.
+    own = "" if mapped_only else "own_"
+    return {
+        "dense": top.features["dense"],
+        "covered": top.features[f"{own}covered"] if has_query or mapped_only else 0.0,
+        "named": top.features[f"{own}named"] if has_query or mapped_only else 0.0,
+        "named_expanded": top.features["named"],
+        "bm25_top": 1.0 if top.features["bm25"] >= 0.999 else 0.0,
+        "margin": top.score - runner_up,
+    }

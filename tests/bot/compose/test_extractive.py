@@ -1,0 +1,229 @@
+"""Extractive answer composition (bot/compose/extractive.py) on real Munich services and pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.compose.extractive import Composer, page_units, select_window, split_sentences
+from bot.dialogue.policy import Policy
+from knowledge.models import Section, SectionKind, SourceKind
+from knowledge.retrieval import Retriever
+from tests.factories import make_service
+
+PERSONALAUSWEIS = "muenchen/1063441"
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return Policy.from_yaml()
+
+
+@pytest.fixture(scope="module")
+def composer(policy: Policy) -> Composer:
+    return Composer(policy, max_chars=1200)
+
+
+def test_fee_question_puts_the_fees_first(composer: Composer, munich_retriever: Retriever) -> None:
+    service = munich_retriever.get_service(PERSONALAUSWEIS)
+    assert service is not None
+    result = composer.answer(
+        service, "Was kostet ein Personalausweis?", aspects=["fees"], language="de"
+    )
+    assert result.text.startswith("Gebühren für „Personalausweis“:\n")
+    assert "über 24 Jahren: 46 Euro" in result.text
+    assert "unter 24 Jahren: 27,60 Euro" in result.text
+    assert result.text.endswith("Stand: 08.06.2026")
+    assert len(result.text) <= 1200
+    (citation,) = result.citations
+    assert (citation.doc_id, citation.section, citation.updated) == (
+        PERSONALAUSWEIS,
+        "Gebühren",
+        date(2026, 6, 8),
+    )
+
+
+def test_where_question_names_offices_and_appointment_link(
+    composer: Composer, munich_retriever: Retriever
+) -> None:
+    service = munich_retriever.get_service("muenchen/1064305")  # Fahrzeug abmelden
+    assert service is not None
+    result = composer.answer(
+        service, "Wo kann ich mein Auto abmelden?", aspects=["location"], language="de"
+    )
+    assert result.text.startswith("Zuständig für „Fahrzeug abmelden“:\n- KfZ Zulassungsstelle")
+    assert "Eichstätter Straße 2, 80686 München" in result.text
+    assert "Termin vereinbaren: https://" in result.text
+    assert result.offices[0].name == "KfZ Zulassungsstelle"
+    assert result.offices[0].address == "Eichstätter Straße 2, 80686 München"
+    assert result.citations[0].section == "Zuständige Stelle"
+
+
+def test_general_question_gives_summary_fees_and_links(
+    composer: Composer, munich_retriever: Retriever
+) -> None:
+    service = munich_retriever.get_service("muenchen/1063565")  # Führungszeugnis
+    assert service is not None
+    result = composer.answer(service, "Führungszeugnis", aspects=[], language="de")
+    assert result.text.startswith("Führungszeugnis:\n")
+    assert "13 Euro" in result.text
+    assert "Mehr dazu: https://" in result.text
+    assert len(result.text) <= 1200
+
+
+def test_english_question_gets_english_frame(
+    composer: Composer, munich_retriever: Retriever
+) -> None:
+    service = munich_retriever.get_service("muenchen/1063453")  # Reisepass
+    assert service is not None
+    result = composer.answer(service, "How much is a passport?", aspects=["fees"], language="en")
+    assert result.text.startswith('Fees for "Reisepass":')
+    assert "70 Euro" in result.text
+    assert "Last updated: 08.06.2026" in result.text
+
+
+def test_missing_fees_are_said_not_invented(composer: Composer) -> None:
+    service = make_service(
+        sections=[Section(kind=SectionKind.DESCRIPTION, title="Beschreibung", text="Ein Text.")]
+    )
+    result = composer.answer(service, "Was kostet das?", aspects=["fees"], language="de")
+    assert "Zu Gebühren für „Personalausweis“ nennt die Quelle nichts." in result.text
+    assert "Euro" not in result.text
+
+
+def test_page_answer_quotes_the_best_lines() -> None:
+    text = "\n".join(
+        [
+            "Im Landkreis gibt es viele Angebote für Familien.",
+            "Die Bücherei hat ein großes Angebot.",
+            "Deutschkurse für Erwachsene bietet die Volkshochschule an.",
+            "Die Kurse kosten 50 Euro pro Monat.",
+            "Anmeldung bei der Volkshochschule: Hauptstraße 1.",
+        ]
+    )
+    page = make_service(
+        tenant="lkaugsburg",
+        native_id="123",
+        source=SourceKind.INTEGREAT,
+        title="Deutsch lernen",
+        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text=text)],
+        keywords=[],
+        updated=date(2023, 11, 20),
+    )
+    composer = Composer(Policy.from_yaml(), max_chars=200)
+    result = composer.answer(
+        page, "Wo kann ich einen Deutschkurs machen?", aspects=["location"], language="de"
+    )
+    assert result.text.startswith("Aus „Deutsch lernen“:\n")
+    assert "Deutschkurse für Erwachsene bietet die Volkshochschule an." in result.text
+    assert result.text.endswith("Stand: 20.11.2023")
+    assert len(result.text) <= 200
+    assert result.citations[0].doc_id == "lkaugsburg/123"
+
+
+def test_long_content_is_cut_at_the_limit(policy: Policy) -> None:
+    long_fees = "\n".join(f"- Position {i}: {i},50 Euro" for i in range(300))
+    service = make_service(
+        sections=[Section(kind=SectionKind.FEES, title="Gebühren", text=long_fees)],
+        updated=date(2026, 6, 8),
+    )
+    result = Composer(policy, max_chars=400).answer(
+        service, "Was kostet das?", aspects=["fees"], language="de"
+    )
+    assert len(result.text) <= 400
+    assert "…" in result.text
+    assert result.text.endswith("Stand: 08.06.2026")
+
+
+def test_criteria_answer_quotes_requirements_without_verdict(policy: Policy) -> None:
+    service = make_service(
+        sections=[
+            Section(
+                kind=SectionKind.DESCRIPTION,
+                title="Beschreibung",
+                text="Den Ausweis gibt es im Bürgerbüro. Sie müssen Ihren Hauptwohnsitz in "
+                "München haben. Ja, Sie haben Anspruch darauf.",
+            )
+        ]
+    )
+    text = Composer(policy).criteria_answer(service, "Habe ich Anspruch?", language="de")
+    assert "Sie müssen Ihren Hauptwohnsitz in München haben." in text
+    assert "Ja, Sie haben Anspruch" not in text
+
+
+def test_split_sentences_keeps_abbreviations_and_ordinals() -> None:
+    assert split_sentences(
+        "Das gilt z. B. für Kinder bzw. Jugendliche. Ab der 5. Klasse nicht."
+    ) == [
+        "Das gilt z. B. für Kinder bzw. Jugendliche.",
+        "Ab der 5. Klasse nicht.",
+    ]
+
+
+def test_select_window_grows_forward_from_the_best_line() -> None:
+    units = ["Einleitung.", "Hunde müssen angemeldet werden.", "Die Steuer ist jährlich.", "Ende."]
+    assert select_window(units, "Hund anmelden", budget=60) == [1, 2]
+    assert select_window(units, "Hund anmelden", budget=70) == [0, 1, 2]
+    assert select_window(units, "Wetter", budget=25) == [0]
+
+
+def test_page_units_keep_headings_as_lines() -> None:
+    page = make_service(
+        source=SourceKind.INTEGREAT,
+        title="Seite",
+        sections=[
+            Section(kind=SectionKind.CONTENT, title="Anlaufstellen", text="Ruf an. Schreib.")
+        ],
+    )
+    assert [text for text, _ in page_units(page)] == ["\nAnlaufstellen", "\nRuf an.", "Schreib."]
+
+
+def test_page_answer_adds_a_short_excerpt_of_the_runner_up(policy: Policy) -> None:
+    first = make_service(
+        tenant="lkaugsburg",
+        native_id="1",
+        source=SourceKind.INTEGREAT,
+        title="Deutsch lernen",
+        sections=[
+            Section(
+                kind=SectionKind.CONTENT,
+                title="Inhalt",
+                text="Integrationskurse dauern 700 Stunden. " * 40,
+            )
+        ],
+        updated=date(2023, 11, 20),
+    )
+    second = first.model_copy(
+        update={
+            "doc_id": "lkaugsburg/2",
+            "native_id": "2",
+            "title": "Volkshochschule",
+            "sections": [
+                Section(
+                    kind=SectionKind.CONTENT,
+                    title="Inhalt",
+                    text="Die Volkshochschule bietet Integrationskurse an.",
+                )
+            ],
+        }
+    )
+    result = Composer(policy, max_chars=1200).answer(
+        first, "Wo gibt es Integrationskurse?", aspects=[], language="de", also=second
+    )
+    assert "Siehe auch „Volkshochschule“:\nDie Volkshochschule bietet Integrationskurse an." in (
+        result.text
+    )
+    assert [c.doc_id for c in result.citations] == ["lkaugsburg/1", "lkaugsburg/2"]
+    assert len(result.text) <= 1200
+    assert result.text.endswith("Stand: 20.11.2023")
+
+
+def test_structured_answers_never_add_a_runner_up(
+    composer: Composer, munich_retriever: Retriever
+) -> None:
+    first = munich_retriever.get_service(PERSONALAUSWEIS)
+    second = munich_retriever.get_service("muenchen/1063453")
+    assert first is not None and second is not None
+    result = composer.answer(first, "Personalausweis", aspects=[], language="de", also=second)
+    assert [c.doc_id for c in result.citations] == [PERSONALAUSWEIS]
