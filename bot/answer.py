@@ -80,6 +80,14 @@ class OfficeInfo(_Frozen):
     appointment_url: str = ""
 
 
+class AnswerOption(_Frozen):
+    """One clarifying choice offered with an answer (issue 12 item 2): a service to pick."""
+
+    doc_id: str
+    title: str
+    summary: str = ""  # one line
+
+
 class HandoffInfo(_Frozen):
     """Reference and expected response time of an escalation (filled by the API layer)."""
 
@@ -145,6 +153,7 @@ class Answer(_Frozen):
     handoff: HandoffInfo | None = None
     topic: str | None = None
     candidate_doc_ids: list[str] = Field(default_factory=list)
+    options: list[AnswerOption] = Field(default_factory=list)  # clarifying choices, best first
     language: Literal["de", "en"] = "de"
     help_grade: HelpGrade | None = None
     trace: AnswerTrace
@@ -153,6 +162,11 @@ class Answer(_Frozen):
     def doc_ids(self) -> list[str]:
         """Ids of the cited documents, in citation order, without duplicates."""
         return list(dict.fromkeys(c.doc_id for c in self.citations))
+
+    @property
+    def option_ids(self) -> list[str]:
+        """Ids of the offered choices, in order, without duplicates."""
+        return list(dict.fromkeys(o.doc_id for o in self.options))
 
 
 class Turn(_Frozen):

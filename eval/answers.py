@@ -1,141 +1,208 @@
-"""``govbot eval answers``: run a file of questions through the dialogue engine.
+"""``govbot eval answers``: answer a file of questions or cases and score every one.
 
-Each line of the input is ``{"question": ..., "tenant": ..., ...}`` (other keys are
-ignored). Every question is answered in a fresh conversation by the same engine the
-API uses; the report lists ``{"question", "status", "doc_ids", "text"}`` per case in
-input order plus status counts and latency percentiles. A question that fails is
-reported with status ``error`` and the run goes on. One untimed warm-up message per
-tenant comes first, so that latencies measure answering, not model loading.
+The input is JSON Lines with the fields of the evaluation sets (eval/sets/SCHEMA.md):
+``question`` and ``tenant``, and where known ``id``, ``expected``, ``expected_status``,
+``facts`` (or its alias ``must_include``), ``answer_lines``, ``expected_help`` and
+``tags`` (``kind``, ``language``, ``split`` …); any shipped set file is such an input.
+Other keys are ignored. Defaults for a bare questions file: ``id`` ``line-<n>``,
+``expected_status`` ``["answered"]`` (a question is expected to be answered), ``tags``
+``{"kind": "service"}``.
+
+Every case is answered in a fresh conversation by the same engine and scored by the
+same code as ``govbot eval run`` (eval/runner.py, eval/scoring.py): status right,
+service reached (cited, or offered as a clarifying choice), wrong service answered with
+confidence, facts present, an answer line within the first 300 characters, answer
+length and latency. With ``results_path`` each case result is appended to a JSON Lines
+file as soon as it is scored; ``resume`` continues an interrupted run from that file.
+Nothing is stored in the database (that is ``govbot eval run``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import logging
-import math
-import time
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+<<<<<<< HEAD
 from bot.answer import AnswerStatus
 from bot.services.conversations import AnswerEngine
+=======
+from eval.metrics import Metrics, slices, summarize
+from eval.runner import Runner
+from eval.scoring import CaseResult
+from eval.sets_schema import EvalCase, EvalSet, describe_error
+>>>>>>> evalset
 from knowledge.errors import SourceError
 
-logger = logging.getLogger(__name__)
-
-WARM_UP_MESSAGE = "Was kostet ein Personalausweis?"
 Progress = Callable[[int, int], None]
+MAX_REPORTED_ERRORS = 20
+DEFAULTS: dict[str, object] = {"expected_status": ["answered"], "tags": {"kind": "service"}}
+_CASE_FIELDS = frozenset(EvalCase.model_fields)
 
 
-class Question(BaseModel):
-    """One input line (extra keys are ignored)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    question: str
-    tenant: str
-
-
-class AnswerCase(BaseModel):
-    """What the engine answered to one question."""
+class AnsweredCase(BaseModel):
+    """One case as ``govbot eval answers --json`` reports it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    question: str
+    id: str
+    question: str  # redacted
+    kind: str
+    language: str
+    split: str | None
+    expected: list[str]
+    expected_status: list[str]
     status: str
+    status_ok: bool
     doc_ids: list[str]
-    text: str
+    options: list[str]
+    reached: bool | None
+    wrong_confident: bool | None
+    facts_missing: list[str]
+    facts_ok: bool | None
+    answer_line_ok: bool | None
+    answer_line_early: bool | None
+    help_grade: str | None
+    answer_language: str | None
+    chars: int
+    latency_ms: float
+    confidence: float
+    text: str  # redacted
+    error: str | None
+
+    @classmethod
+    def of(cls, result: CaseResult) -> AnsweredCase:
+        """The report view of a scored case."""
+        return cls(
+            id=result.case_id,
+            question=result.question,
+            kind=result.kind,
+            language=result.language,
+            split=result.split,
+            expected=result.expected_ids,
+            expected_status=result.expected_status,
+            status=result.status,
+            status_ok=result.status_ok,
+            doc_ids=result.cited_ids,
+            options=result.option_ids,
+            reached=result.reached,
+            wrong_confident=result.wrong_confident,
+            facts_missing=result.facts_missing,
+            facts_ok=result.facts_ok,
+            answer_line_ok=result.answer_line_ok,
+            answer_line_early=result.answer_line_early,
+            help_grade=result.help_grade,
+            answer_language=result.answer_language,
+            chars=result.text_chars,
+            latency_ms=result.latency_ms,
+            confidence=result.confidence,
+            text=result.text,
+            error=result.error,
+        )
 
 
 class AnswersReport(BaseModel):
-    """All cases in input order plus aggregate figures."""
+    """All cases in input order, the summary, and the summary per split, kind and language."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    cases: list[AnswerCase]
-    n: int
-    status_counts: dict[str, int]
-    errors: int
-    latency_ms_p50: float
-    latency_ms_p95: float
-    latency_ms: list[float] = Field(default_factory=list, exclude=True)
+    source: str
+    sha256: str
+    cases: list[AnsweredCase]
+    summary: Metrics
+    by_split: dict[str, Metrics]
+    by_kind: dict[str, Metrics]
+    by_language: dict[str, Metrics]
+    results: list[CaseResult] = Field(default_factory=list, exclude=True)
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Read a JSONL file of questions; SourceError names the bad line."""
+def load_cases(path: Path) -> EvalSet:
+    """Read a JSONL file of questions or cases; SourceError names every bad line."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
+        text = data.decode("utf-8")
+    except FileNotFoundError as exc:
+        raise SourceError(f"questions file {path} does not exist; check the path") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"cannot read questions file {path}: {exc}") from exc
-    questions: list[Question] = []
-    for number, line in enumerate(lines, start=1):
+    cases: list[EvalCase] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            questions.append(Question.model_validate(json.loads(line)))
+            raw = json.loads(line)
+            if not isinstance(raw, dict):
+                raise ValueError("expected a JSON object")
+            case = EvalCase.model_validate(_with_defaults(raw, number))
+        except json.JSONDecodeError as exc:
+            errors.append(f"{path}:{number}: not valid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except ValidationError as exc:
+            errors.extend(f"{path}:{number}: {describe_error(err)}" for err in exc.errors())
+            continue
         except ValueError as exc:
-            raise SourceError(
-                f'{path}:{number}: expected a JSON object with "question" and "tenant": {exc}'
-            ) from exc
-    return questions
-
-
-def run_answers(
-    engine: AnswerEngine,
-    questions: Sequence[Question],
-    *,
-    progress: Progress | None = None,
-    clock: Callable[[], float] = time.perf_counter,
-) -> AnswersReport:
-    """Answer every question in a fresh conversation; failures become status ``error``."""
-    for tenant in dict.fromkeys(q.tenant for q in questions):
-        try:
-            engine.respond(WARM_UP_MESSAGE, tenant=tenant, history=[])
-        except Exception as exc:  # the cases themselves record what is wrong
-            logger.warning("warm-up for tenant %s failed: %s", tenant, type(exc).__name__)
-    cases: list[AnswerCase] = []
-    latencies: list[float] = []
-    for position, item in enumerate(questions, start=1):
-        start = clock()
-        try:
-            answer = engine.respond(item.question, tenant=item.tenant, history=[])
-            case = AnswerCase(
-                question=item.question,
-                status=answer.status.value,
-                doc_ids=answer.doc_ids,
-                text=answer.text,
-            )
-        except Exception as exc:  # recorded as the case's result, the run goes on
-            logger.warning("question %d failed: %s", position, type(exc).__name__)
-            case = AnswerCase(
-                question=item.question,
-                status=AnswerStatus.ERROR.value,
-                doc_ids=[],
-                text=f"{type(exc).__name__}: {exc}",
-            )
-        latencies.append((clock() - start) * 1000)
+            errors.append(f"{path}:{number}: {exc}")
+            continue
+        if case.id in seen:
+            errors.append(f"{path}:{number}: id {case.id!r} is used twice")
+            continue
+        seen.add(case.id)
         cases.append(case)
-        if progress is not None:
-            progress(position, len(questions))
-    counts = Counter(case.status for case in cases)
-    return AnswersReport(
+    if errors:
+        shown = "\n".join(errors[:MAX_REPORTED_ERRORS])
+        more = len(errors) - MAX_REPORTED_ERRORS
+        raise SourceError(
+            f"{len(errors)} invalid line(s) in {path}; each line needs at least "
+            f'{{"question", "tenant"}} (fields: eval/sets/SCHEMA.md):\n{shown}'
+            + (f"\n… and {more} more" if more > 0 else "")
+        )
+    if not cases:
+        raise SourceError(f"questions file {path} has no questions")
+    return EvalSet(
+        name=path.stem,
+        version="file",
+        sha256=hashlib.sha256(data).hexdigest(),
+        path=str(path),
         cases=cases,
-        n=len(cases),
-        status_counts=dict(sorted(counts.items())),
-        errors=counts.get(AnswerStatus.ERROR.value, 0),
-        latency_ms_p50=round(percentile(latencies, 50), 1),
-        latency_ms_p95=round(percentile(latencies, 95), 1),
-        latency_ms=latencies,
     )
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (nearest rank); 0.0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[min(rank, len(ordered)) - 1]
+def run_answers(
+    runner: Runner,
+    cases: EvalSet,
+    *,
+    progress: Progress | None = None,
+    results_path: Path | None = None,
+    resume: bool = False,
+) -> AnswersReport:
+    """Answer and score every case (see the module docstring)."""
+    record = runner.run(cases, progress=progress, results_path=results_path, resume=resume)
+    results = record.cases
+    return AnswersReport(
+        source=cases.path,
+        sha256=cases.sha256,
+        cases=[AnsweredCase.of(result) for result in results],
+        summary=summarize(results),
+        by_split=slices(results, "split") if any(r.split for r in results) else {},
+        by_kind=slices(results, "kind"),
+        by_language=slices(results, "language"),
+        results=results,
+    )
+
+
+def _with_defaults(raw: dict[str, object], number: int) -> dict[str, object]:
+    case: dict[str, object] = {key: value for key, value in raw.items() if key in _CASE_FIELDS}
+    if "must_include" in raw and "facts" not in raw:
+        case["facts"] = raw["must_include"]
+    case.setdefault("id", f"line-{number}")
+    for key, value in DEFAULTS.items():
+        case.setdefault(key, value)
+    tags = case["tags"]
+    if isinstance(tags, dict) and "kind" not in tags:
+        case["tags"] = {**tags, "kind": "service"}
+    return case

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -19,15 +18,14 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.answer import HelpEvidence
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
-from eval.retrieval import Progress as ProgressFn
-from eval.retrieval import RetrievalReport, evaluate, load_questions
+from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
 from knowledge.errors import ConfigurationError
+from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
 
@@ -58,27 +56,6 @@ def _settings() -> Settings:
         raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
 
 
-@contextmanager
-def _progress_bar(label: str, *, enabled: bool = True) -> Iterator[ProgressFn]:
-    """A rich progress bar on stderr, as a ``(done, total)`` callback."""
-    if not enabled:
-        yield lambda done, total: None
-        return
-    columns = (
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=_stderr, transient=True) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 @app.command("retrieval")
 def retrieval(
     questions: Annotated[
@@ -101,6 +78,9 @@ def retrieval(
     settings = _settings()
     search_mode = mode.value if mode else settings.retrieval.mode
     with open_retriever(settings) as retriever:
+        checked = [(c.id or f"line-{n}", c.tenant, c.expected) for n, c in enumerate(cases, 1)]
+        for doc_id in require_known_ids(checked, retriever):
+            logger.warning("expected id %s is not in the index (an alternative is)", doc_id)
         # One untimed query first: loading the model and opening the index are not search time.
         warm_tenant = next(iter(sorted({c.tenant for c in cases})))
         if warm_tenant in retriever.tenants():
@@ -110,7 +90,8 @@ def retrieval(
             hits = retriever.search(question, tenant=tenant, k=depth, mode=search_mode)
             return [hit.doc_id for hit in hits]
 
-        with _progress_bar(f"retrieval ({search_mode})", enabled=progress) as update:
+        label = f"retrieval ({search_mode})"
+        with progress_reporter(label, console=_stderr, enabled=progress) as update:
             outcome = evaluate(cases, search, k=k, progress=update)
     if results is not None:
         _write_results(outcome, results)
@@ -172,30 +153,59 @@ def _print_table(outcome: RetrievalReport, mode: str) -> None:
 commands.register(app)
 
 
-# --- Answers of the dialogue engine for a JSONL file of questions (dialogue helper) ------------
+# --- Answers of the dialogue engine for a file of questions or cases -----------------------------
 @app.command("answers")
 def answers(
-    questions: Annotated[Path, typer.Option("--questions", help="JSONL: question, tenant.")],
+    questions: Annotated[
+        str,
+        typer.Option(
+            "--questions",
+            help="JSONL of questions or cases (fields as eval/sets/SCHEMA.md), or a set name.",
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only the cases of this half: tune or holdout.")
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option("--results", help="Write each case result to this JSONL file as it goes."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Keep the cases already in --results; run the rest.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress on stderr.")] = True,
 ) -> None:
-    """Answer each question in a fresh conversation; cases in input order plus aggregates."""
-    from eval.answers import load_questions, run_answers
+    """Answer and score each case in a fresh conversation; per-case lines and a summary."""
+    from eval.answers import load_cases, run_answers
+    from eval.runner import Runner
+    from eval.sets_schema import resolve_set_path
 
-    items = load_questions(questions)
+    if resume and results is None:
+        raise ConfigurationError("--resume needs --results FILE: the cases to continue from")
+    path = Path(questions) if Path(questions).is_file() else resolve_set_path(questions)
+    cases = commands.only_split(load_cases(path), split)
     settings = _settings()
     with open_retriever(settings) as retriever:
         engine = commands.default_engine(settings, retriever)
         if engine is None:
             raise ConfigurationError("no dialogue engine is available; run `govbot ingest` first")
-        with _progress_bar(f"answers ({len(items)} questions)", enabled=True) as bar:
-            report = run_answers(engine, items, progress=bar)
+        runner = Runner(engine, settings=settings, retriever=retriever)
+        label = f"answers ({len(cases.cases)} cases)"
+        with progress_reporter(label, console=_stderr, enabled=progress) as update:
+            report = run_answers(
+                runner, cases, progress=update, results_path=results, resume=resume
+            )
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"{report.n} questions, status counts {report.status_counts}")
-    for column in ("status", "doc_ids", "question"):
-        table.add_column(column)
+    out = Console()
+    table = Table(title=f"{len(report.cases)} cases from {path.name}", width=80)
+    table.add_column("case", no_wrap=True, overflow="ellipsis", max_width=26)
+    for column in ("status", "ok", "cited/offered", "chars", "ms"):
+        table.add_column(column, no_wrap=column != "cited/offered", overflow="fold")
     for case in report.cases:
+<<<<<<< HEAD
         table.add_row(case.status, ", ".join(case.doc_ids), case.question)
     Console().print(table)
     typer.echo(f"latency p50 {report.latency_ms_p50} ms, p95 {report.latency_ms_p95} ms")
@@ -291,3 +301,25 @@ def false_alarms(
         for missed in report.missed:
             grade = missed.grade.value if missed.grade else "none"
             typer.echo(f"{report.pool} missed ({missed.language}, {grade}) {missed.question!r}")
+=======
+        shown = [*case.doc_ids, *(f"?{doc_id}" for doc_id in case.options)]
+        table.add_row(
+            case.id,
+            case.status,
+            _mark(case.status_ok, case.reached, case.wrong_confident),
+            " ".join(doc_id.split("/", 1)[-1] for doc_id in shown[:3]),
+            str(case.chars),
+            f"{case.latency_ms:.0f}",
+        )
+    out.print(table)
+    out.print("ok: S status right, R expected service reached, W wrong service answered", width=80)
+    commands.print_summary(report.results, out)
+
+
+def _mark(status_ok: bool, reached: bool | None, wrong: bool | None) -> str:
+    return (
+        ("S" if status_ok else "-")
+        + {True: "R", False: "-", None: ""}[reached]
+        + ("W" if wrong else "")
+    )
+>>>>>>> evalset

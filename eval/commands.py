@@ -8,7 +8,7 @@ Runs go to the bot's database (``GOVBOT_DATABASE_URL``, default SQLite in the da
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +16,6 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy.orm import Session
 
@@ -24,11 +23,14 @@ from bot.services.conversations import AnswerEngine
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from eval.comparison import Comparison, compare_runs
 from eval.gate import DEFAULT_TOLERANCE, gate
+from eval.metrics import slices, summarize
 from eval.records import RunRecord, list_runs, load_run, resolve_run_id, save_run
 from eval.report import write_report
 from eval.runner import Runner
-from eval.sets_schema import load_set
+from eval.scoring import CaseResult
+from eval.sets_schema import EvalSet, load_set
 from knowledge.errors import ConfigurationError
+from knowledge.progress import progress_reporter
 from knowledge.retrieval import Retriever, open_retriever
 from knowledge.settings import Settings
 
@@ -83,6 +85,9 @@ def execute_run(
     show_progress: bool = True,
     engine_factory: EngineFactory = default_engine,
     answer_mode: str | None = None,
+    split: str | None = None,
+    results_path: Path | None = None,
+    resume: bool = False,
 ) -> RunRecord:
     """Run a set through the dialogue engine, store it, return it with its id.
 
@@ -90,7 +95,9 @@ def execute_run(
     GOVBOT_LLM_BASE_URL (issue #6); None answers as configured.
     """
     settings = with_answer_mode(settings, answer_mode)
-    eval_set = load_set(set_name)
+    eval_set = only_split(load_set(set_name), split)
+    if resume and results_path is None:
+        raise ConfigurationError("--resume needs --results FILE: the cases to continue from")
     with open_retriever(settings) as retriever:
         engine = engine_factory(settings, retriever)
         if engine is None:
@@ -100,10 +107,26 @@ def execute_run(
             )
         runner = Runner(engine, settings=settings, retriever=retriever)
         with _progress(f"{eval_set.name} ({len(eval_set.cases)} cases)", show_progress) as bar:
-            record = runner.run(eval_set, label=label, progress=bar)
+            record = runner.run(
+                eval_set, label=label, progress=bar, results_path=results_path, resume=resume
+            )
     with database(settings) as session:
         run_id = save_run(session, record)
     return record.model_copy(update={"info": record.info.model_copy(update={"id": run_id})})
+
+
+def only_split(eval_set: EvalSet, split: str | None) -> EvalSet:
+    """The cases of one half (``tags.split``) of ``eval_set``; all cases for None."""
+    if split is None:
+        return eval_set
+    cases = [case for case in eval_set.cases if case.tags.split and case.tags.split == split]
+    if not cases:
+        halves = sorted({case.tags.split.value for case in eval_set.cases if case.tags.split})
+        raise ConfigurationError(
+            f"set {eval_set.name!r} has no cases in split {split!r} "
+            f"(its splits: {', '.join(halves) or 'none'})"
+        )
+    return eval_set.model_copy(update={"cases": cases})
 
 
 def with_answer_mode(settings: Settings, answer_mode: str | None) -> Settings:
@@ -150,15 +173,33 @@ def run(
             "default: as configured.",
         ),
     ] = None,
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only the cases of this half: tune or holdout.")
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option("--results", help="Write each case result to this JSONL file as it goes."),
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Keep the cases already in --results; run the rest.")
+    ] = False,
 ) -> None:
     """Run an evaluation set through the dialogue engine and store the run."""
     record = execute_run(
-        _settings(), set_name, label=label, show_progress=progress, answer_mode=mode
+        _settings(),
+        set_name,
+        label=label if label or not split else f"split={split}",
+        show_progress=progress,
+        answer_mode=mode,
+        split=split,
+        results_path=results,
+        resume=resume,
     )
     if as_json:
         typer.echo(json.dumps({"id": record.info.id, "metrics": record.metrics}))
         return
     _print_metrics(record)
+    print_summary(record.cases)
 
 
 def list_command(
@@ -287,13 +328,51 @@ def _set_source(record: RunRecord) -> str:
 
 @contextmanager
 def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]:
-    if not enabled:
-        yield lambda done, total: None
-        return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=_err, transient=True) as bar:
-        task = bar.add_task(label, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+    with progress_reporter(label, console=_err, enabled=enabled) as report:
+        yield report
+
+
+SUMMARY_COLUMNS = (
+    ("n", "cases"),
+    ("status", "status_accuracy"),
+    ("reached", "service_reached"),
+    ("wrong!", "wrong_service_confident_cases"),
+    ("facts", "facts_present"),
+    ("emerg", "emergency_recall"),
+    ("false!", "false_emergencies"),
+    ("dec.ans", "decisions_answered"),
+    ("p95 ms", "latency_p95_ms"),
+)
+
+
+def print_summary(cases: Sequence[CaseResult], console: Console = _out) -> None:
+    """Key figures overall and per split, kind and language, in tables of 80 columns."""
+    for field in ("split", "kind", "language"):
+        groups = slices(cases, field)
+        if field == "split" and set(groups) == {"-"}:
+            continue
+        table = Table(title=f"by {field}", width=80, title_justify="left")
+        table.add_column(field, no_wrap=True, overflow="ellipsis", max_width=18)
+        for header, _ in SUMMARY_COLUMNS:
+            table.add_column(header, justify="right", no_wrap=True)
+        rows = [("all", summarize(cases)), *groups.items()]
+        for name, metrics in rows:
+            table.add_row(name, *(_short(metrics.get(key)) for _, key in SUMMARY_COLUMNS))
+        console.print(table)
+    console.print(
+        "status: status right; reached: expected service cited or offered; wrong!: answered "
+        "citing none of the expected services; false!: false emergencies; dec.ans: "
+        "decision requests answered as such",
+        width=80,
+    )
+
+
+def _short(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.0f}" if value >= 10 else f"{value:.2f}"
+    return str(value)
 
 
 def _print_metrics(record: RunRecord) -> None:

@@ -8,6 +8,16 @@ Definitions (rates are fractions 0..1; ``None`` when no case qualifies):
   (``fact_recall``: the fraction of all facts found); matching: eval/normalisation.py.
 - ``answer_line_contained``: of the cases with annotated answer lines, those whose
   answer contains at least one (normalised substring).
+- ``answer_line_early``: of those cases, the ones with a line within the first 300
+  characters of the answer (issue 17).
+- ``service_reached``: of the cases naming sources, those whose answer cites one of them
+  or offers one as a clarifying choice (issue 12 item 2);
+  ``wrong_service_confident``: of the cases naming sources, those answered (status
+  ``answered``) without citing any of them: the worst outcome, counted separately
+  (``wrong_service_confident_cases`` is the count).
+- ``false_emergencies``: cases answered with ``emergency`` although it is not acceptable;
+  ``help_grade_ok``: of the cases with ``expected_help`` whose answer reports a help grade,
+  those with an acceptable grade.
 - ``grounded``: of the ``answered`` cases with citations, those in which every number
   (amount, date, deadline) of the answer text occurs in a cited source.
 - Behaviour: a case's *gold* status is its answer's status when that is acceptable,
@@ -54,6 +64,7 @@ SLICE_FIELDS: dict[str, Callable[[CaseResult], str]] = {
     "topic": lambda r: r.topic or "-",
     "language": lambda r: r.language,
     "style": lambda r: r.style or "-",
+    "split": lambda r: r.split or "-",
     "status": lambda r: r.status,
     "expected_status": lambda r: r.primary_status,
 }
@@ -64,6 +75,12 @@ DIRECTIONS: dict[str, int] = {
     "facts_present": 1,
     "fact_recall": 1,
     "answer_line_contained": 1,
+    "answer_line_early": 1,
+    "service_reached": 1,
+    "wrong_service_confident": -1,
+    "wrong_service_confident_cases": -1,
+    "false_emergencies": -1,
+    "help_grade_ok": 1,
     "grounded": 1,
     "emergency_recall": 1,
     "emergencies_missed": -1,
@@ -151,6 +168,14 @@ def summarize(results: Sequence[CaseResult]) -> Metrics:
         "facts_present": rate(r.facts_ok for r in results),
         "fact_recall": round(facts_found / facts_total, 4) if facts_total else None,
         "answer_line_contained": rate(r.answer_line_ok for r in results),
+        "answer_line_early": rate(r.answer_line_early for r in results),
+        "service_reached": rate(r.reached for r in results),
+        "wrong_service_confident": rate(r.wrong_confident for r in results),
+        "wrong_service_confident_cases": sum(r.wrong_confident is True for r in results),
+        "false_emergencies": sum(
+            r.status == "emergency" and "emergency" not in r.expected_status for r in results
+        ),
+        "help_grade_ok": rate(r.help_ok for r in results),
         "grounded": rate(r.grounded for r in results),
         "emergency_cases": len(emergencies),
         "emergency_recall": rate(r.status == "emergency" for r in emergencies),
@@ -161,6 +186,9 @@ def summarize(results: Sequence[CaseResult]) -> Metrics:
             r.status == "answered" and "answered" not in r.expected_status for r in results
         ),
         "long_answers": sum(r.text_chars > MAX_TEXT_CHARS for r in results),
+        "answer_chars_median": percentile(
+            [float(r.text_chars) for r in results if r.status == "answered"], 50
+        ),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "latency_mean_ms": round(sum(latencies) / len(latencies), 3) if latencies else None,

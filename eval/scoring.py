@@ -18,6 +18,7 @@ from eval.sets_schema import EvalCase
 from knowledge.models import Service
 
 MAX_TEXT_CHARS = 1200  # issue #3: short answers, sources listed separately
+EARLY_CHARS = 300  # issue 17: the line that answers should be among the first 300 characters
 
 
 class _Frozen(BaseModel):
@@ -45,6 +46,7 @@ class CaseResult(_Frozen):
     topic: str = ""
     language: str = "de"
     style: str | None = None
+    split: str | None = None  # tune / holdout (tags.split)
     question: str  # final message, redacted
     turns: int = 1
     expected_status: list[str]
@@ -53,17 +55,27 @@ class CaseResult(_Frozen):
     expected_ids: list[str] = Field(default_factory=list)
     cited_ids: list[str] = Field(default_factory=list)
     candidate_ids: list[str] = Field(default_factory=list)
+    option_ids: list[str] = Field(default_factory=list)  # clarifying choices offered
     retrieved_ids: list[str] | None = None  # plain retrieval for the final message, best first
     source_ok: bool | None = None  # None: the case names no source
+    # Reached: an expected source cited or offered as a choice (issue 12 item 2).
+    reached: bool | None = None
+    # The worst outcome: answered with confidence, none of the expected sources cited.
+    wrong_confident: bool | None = None
     facts: list[str] = Field(default_factory=list)
     facts_missing: list[str] = Field(default_factory=list)
     facts_ok: bool | None = None
     answer_lines: int = 0
     answer_line_ok: bool | None = None
+    answer_line_early: bool | None = None  # a line within the first EARLY_CHARS characters
+    expected_help: list[str] = Field(default_factory=list)
+    help_grade: str | None = None  # the answer's graded help, where the engine reports one
+    help_ok: bool | None = None  # None: the case expects no grade or the engine reports none
     unsupported_numbers: list[str] = Field(default_factory=list)
     grounded: bool | None = None  # None: not an answer with citations
     text: str = ""  # answer text, redacted
     text_chars: int = 0
+    answer_language: str | None = None  # the language the answer was written in
     confidence: float = 0.0
     latency_ms: float = 0.0  # final message
     earlier_turns: list[TurnCheck] = Field(default_factory=list)
@@ -115,7 +127,10 @@ def score_case(
         )
     final = answers[-1]
     cited = final.doc_ids
+    offered = final.option_ids
+    expected = set(case.expected)
     status_ok = final.status.value in case.expected_status
+    help_grade = _help_grade(final)
     facts_lost = missing_facts(final.text, case.facts)
     grounded: bool | None = None
     unsupported: list[str] = []
@@ -130,6 +145,7 @@ def score_case(
         topic=case.tags.topic,
         language=case.tags.language,
         style=case.tags.style.value if case.tags.style else None,
+        split=case.tags.split.value if case.tags.split else None,
         question=redact(case.final_message).text,
         turns=len(case.messages),
         expected_status=[s.value for s in case.expected_status],
@@ -138,17 +154,29 @@ def score_case(
         expected_ids=list(case.expected),
         cited_ids=cited,
         candidate_ids=list(final.candidate_doc_ids),
+        option_ids=offered,
         retrieved_ids=retrieved_ids,
-        source_ok=bool(set(cited) & set(case.expected)) if case.expected else None,
+        source_ok=bool(set(cited) & expected) if expected else None,
+        reached=bool((set(cited) | set(offered)) & expected) if expected else None,
+        wrong_confident=(
+            final.status is AnswerStatus.ANSWERED and not set(cited) & expected
+            if expected
+            else None
+        ),
         facts=list(case.facts),
         facts_missing=facts_lost,
         facts_ok=not facts_lost if case.facts else None,
         answer_lines=len(case.answer_lines),
         answer_line_ok=_contains_a_line(final.text, case.answer_lines),
+        answer_line_early=_contains_a_line(final.text[:EARLY_CHARS], case.answer_lines),
+        expected_help=[grade.value for grade in case.expected_help],
+        help_grade=help_grade,
+        help_ok=_help_ok(case, help_grade),
         unsupported_numbers=unsupported,
         grounded=grounded,
         text=redact(final.text).text,
         text_chars=len(final.text),
+        answer_language=final.language,
         confidence=final.confidence,
         latency_ms=round(latencies_ms[-1], 3),
         earlier_turns=_earlier_turns(case, answers, latencies_ms),
@@ -169,6 +197,7 @@ def error_result(case: EvalCase, *, position: int, error: str) -> CaseResult:
         topic=case.tags.topic,
         language=case.tags.language,
         style=case.tags.style.value if case.tags.style else None,
+        split=case.tags.split.value if case.tags.split else None,
         question=redact(case.final_message).text,
         turns=len(case.messages),
         expected_status=[s.value for s in case.expected_status],
@@ -176,13 +205,30 @@ def error_result(case: EvalCase, *, position: int, error: str) -> CaseResult:
         status_ok=AnswerStatus.ERROR.value in case.expected_status,
         expected_ids=list(case.expected),
         source_ok=False if case.expected else None,
+        reached=False if case.expected else None,
         facts=list(case.facts),
         facts_missing=list(case.facts),
         facts_ok=False if case.facts else None,
         answer_lines=len(case.answer_lines),
         answer_line_ok=False if case.answer_lines else None,
+        answer_line_early=False if case.answer_lines else None,
+        expected_help=[grade.value for grade in case.expected_help],
         error=error,
     )
+
+
+def _help_grade(answer: Answer) -> str | None:
+    """The answer's graded help (issue 16), where the engine reports one; ``none`` for null."""
+    if "help_grade" not in type(answer).model_fields:
+        return None
+    grade = getattr(answer, "help_grade", None)
+    return str(getattr(grade, "value", grade)) if grade is not None else "none"
+
+
+def _help_ok(case: EvalCase, help_grade: str | None) -> bool | None:
+    if not case.expected_help or help_grade is None:
+        return None
+    return help_grade in {grade.value for grade in case.expected_help}
 
 
 def _contains_a_line(text: str, lines: Sequence[str]) -> bool | None:

@@ -54,6 +54,10 @@ class CaseKind(StrEnum):
     MISSING_TOPIC = "missing_topic"
     FOLLOW_UP = "follow_up"
     PERSONAL_DATA = "personal_data"
+    ORDINARY_ALARMING = "ordinary_alarming"  # an ordinary request with an alarming word
+    URGENT = "urgent"  # urgent but not life-threatening health
+    SOCIAL = "social"  # social urgency: no home, no food, violence in the past
+    PROCEDURAL = "procedural"  # "Kann ich online …?": looks like a decision, is not one
 
 
 class CaseStyle(StrEnum):
@@ -63,6 +67,39 @@ class CaseStyle(StrEnum):
     MISSPELLED = "misspelled"
     INDIRECT = "indirect"
     FORMAL = "formal"
+    SHORT = "short"  # two to five words, as in real chat traffic
+    STORY = "story"  # a situation told at length
+
+
+class Aspect(StrEnum):
+    """What a service question asks about (none: the service as a whole)."""
+
+    FEE = "fee"
+    DOCUMENTS = "documents"
+    DEADLINE = "deadline"
+    DURATION = "duration"
+    WHERE = "where"
+    WHO = "who"
+    ONLINE = "online"
+
+
+class Split(StrEnum):
+    """The half of a set a case belongs to: tune on one, report the other untouched."""
+
+    TUNE = "tune"
+    HOLDOUT = "holdout"
+
+
+class HelpGrade(StrEnum):
+    """The grade of help a case expects (``danger`` is exactly status ``emergency``)."""
+
+    DANGER = "danger"
+    URGENT = "urgent"
+    SOCIAL = "social"
+    NONE = "none"
+
+
+LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru", "pl", "ro", "fa", "fr")
 
 
 class _Strict(BaseModel):
@@ -74,8 +111,10 @@ class CaseTags(_Strict):
 
     kind: CaseKind
     topic: str = Field(default="", max_length=60)
-    language: str = Field(default="de", pattern=r"^(de|en)$")
+    language: str = Field(default="de", pattern=rf"^({'|'.join(LANGUAGES)})$")
     style: CaseStyle | None = None
+    aspect: Aspect | None = None
+    split: Split | None = None
 
 
 class CaseTurn(_Strict):
@@ -102,6 +141,7 @@ class EvalCase(_Strict):
     expected_status: list[ExpectedStatus] = Field(min_length=1)
     facts: list[str] = Field(default_factory=list)  # must appear in the answer text
     answer_lines: list[str] = Field(default_factory=list)  # annotated answer lines (Integreat)
+    expected_help: list[HelpGrade] = Field(default_factory=list)  # any one of them is right
     tags: CaseTags
     notes: str = ""
 
@@ -132,6 +172,13 @@ class EvalCase(_Strict):
                 )
         if any(not fact.strip() for fact in self.facts):
             raise ValueError("'facts' must not contain empty strings")
+        if self.expected_help:
+            danger = HelpGrade.DANGER in self.expected_help
+            emergency = ExpectedStatus.EMERGENCY in self.expected_status
+            if danger != emergency:
+                raise ValueError(
+                    "expected_help 'danger' goes with expected_status 'emergency' and only with it"
+                )
         return self
 
     @property
@@ -207,7 +254,7 @@ def parse_cases(text: str, *, source: str) -> list[EvalCase]:
             errors.append(f"{source}:{number}: not valid JSON: {exc.msg} (column {exc.colno})")
             continue
         except ValidationError as exc:
-            errors.extend(f"{source}:{number}: {_describe(err)}" for err in exc.errors())
+            errors.extend(f"{source}:{number}: {describe_error(err)}" for err in exc.errors())
             continue
         if case.id in first_line:
             errors.append(
@@ -247,7 +294,7 @@ def load_set(name_or_path: str | Path, *, sets_dir: Path = SETS_DIR) -> EvalSet:
     )
 
 
-def _describe(error: ErrorDetails) -> str:
+def describe_error(error: ErrorDetails) -> str:
     """Render one pydantic error as ``field.path: message``."""
     location = ".".join(str(part) for part in error["loc"]) or "(case)"
     return f"{location}: {error['msg']}"

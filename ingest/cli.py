@@ -16,8 +16,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ingest.chunking import chunk_service, chunking_identity
 from ingest.dldb import load_dldb
@@ -29,6 +27,7 @@ from knowledge.embedding import build_embedder
 from knowledge.embedding_cache import CachingEmbedder, embedding_cache_path
 from knowledge.errors import ConfigurationError, GovBotError
 from knowledge.models import Service, SourceKind, validate_tenant_slug
+from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever, open_store
 from knowledge.settings import Settings
 from knowledge.sparse import Bm25Encoder
@@ -104,14 +103,8 @@ def _sync(
             Bm25Encoder().name,
         )
     )
-    columns = (TextColumn("Embedding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("embed", total=None)
-
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
-
+        with progress_reporter(f"embedding {tenant}") as progress:
             return sync_tenant(
                 services,
                 tenant=tenant,

@@ -12,6 +12,12 @@ inspection: descriptions have no h1-h6 headings, only bold paragraphs used as
 headings; there are no separate requirements/documents/legal-basis fields; the
 ``links`` and ``forms`` lists are identical; no location carries opening hours
 (so ``Office.opening_hours`` stays empty).
+
+``public`` only says whether a service can be booked in the online appointment
+system; the others (Urkundenbestellung, Niederlassungserlaubnis, Jagdschein, ...)
+are real services, so every entry is loaded except test entries. The export gives
+every entry an appointment link, also those that cannot be booked: a service that is
+not ``public`` gets no appointment link, for itself or its offices.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ JsonObject = Mapping[str, object]
 
 
 def load_dldb(path: Path, *, tenant: str, locations_path: Path | None = None) -> list[Service]:
-    """Load the public services of a DLDB export as Services of ``tenant``.
+    """Load the services of a DLDB export (all but test entries) as Services of ``tenant``.
 
     ``locations_path`` defaults to ``locations_de.json`` next to ``path``; if that
     default file is absent the services are loaded without offices (logged).
@@ -68,13 +74,20 @@ def load_dldb(path: Path, *, tenant: str, locations_path: Path | None = None) ->
     skipped = 0
     for index, entry in enumerate(entries):
         raw = _object(entry, f"{path}: data[{index}]")
-        if raw.get("public") is not True or _is_test_entry(raw):
+        if _is_test_entry(raw):
             skipped += 1
             continue
         services.append(
             _service(raw, tenant=tenant, offices=offices, where=f"{path}: data[{index}]")
         )
-    logger.info("DLDB %s: %d public services, %d skipped", path.name, len(services), skipped)
+    bookable = sum(1 for s in services if s.appointment_url)
+    logger.info(
+        "DLDB %s: %d services (%d bookable online), %d test entries skipped",
+        path.name,
+        len(services),
+        bookable,
+        skipped,
+    )
     return services
 
 
@@ -136,6 +149,7 @@ def _service(raw: JsonObject, *, tenant: str, offices: Mapping[str, Office], whe
     lead = lead or (described[0].text if described else "")
     links = _links(raw.get("links"), where)
     appointment = _object(raw.get("appointment") or {}, f"{where}: appointment")
+    bookable = raw.get("public") is True
     return Service(
         doc_id=make_doc_id(tenant, native_id),
         tenant=tenant,
@@ -144,7 +158,7 @@ def _service(raw: JsonObject, *, tenant: str, offices: Mapping[str, Office], whe
         title=clean_inline(_text(raw, "name", where, required=True)),
         summary=first_sentences(lead),
         sections=sections,
-        offices=_service_offices(raw.get("locations"), offices, where),
+        offices=_service_offices(raw.get("locations"), offices, where, bookable=bookable),
         online_services=[link for link in links if _is_online_service(link.url)],
         forms=[link for link in links if _is_document(link.url)],
         links=[
@@ -152,7 +166,9 @@ def _service(raw: JsonObject, *, tenant: str, offices: Mapping[str, Office], whe
             for link in links
             if not _is_online_service(link.url) and not _is_document(link.url)
         ],
-        appointment_url=_substitute(_text(appointment, "link", where), native_id),
+        appointment_url=_substitute(_text(appointment, "link", where), native_id)
+        if bookable
+        else "",
         keywords=_keywords(_text(meta, "keywords", where)),
         leika_keys=_leika_keys(_text(raw, "leika", where)),
         url=_substitute(_text(meta, "url", where), native_id),
@@ -211,7 +227,9 @@ def _office(raw: JsonObject, *, where: str) -> Office:
     )
 
 
-def _service_offices(refs: object, offices: Mapping[str, Office], where: str) -> list[Office]:
+def _service_offices(
+    refs: object, offices: Mapping[str, Office], where: str, *, bookable: bool
+) -> list[Office]:
     if refs is None:
         return []
     if not isinstance(refs, list):
@@ -225,7 +243,8 @@ def _service_offices(refs: object, offices: Mapping[str, Office], where: str) ->
             logger.debug("%s: location %s unknown or not public", where, location_id)
             continue
         booking = _object(ref_obj.get("appointment") or {}, f"{where}: locations[{index}]")
-        link = _text(booking, "link", where) if booking.get("allowed", True) else ""
+        allowed = bookable and booking.get("allowed", True) is not False
+        link = _text(booking, "link", where) if allowed else ""
         result.append(office.model_copy(update={"appointment_url": link}))
     return result
 

@@ -92,6 +92,14 @@ class OfficePublic(_Out):
     appointment_url: str = ""
 
 
+class OptionPublic(_Out):
+    """A clarifying choice: a service the citizen can pick to continue."""
+
+    doc_id: str
+    title: str
+    summary: str = ""
+
+
 class HandoffRef(_Out):
     """Reference and promised response time of an escalation."""
 
@@ -106,6 +114,7 @@ class AnswerPublic(_Out):
     text: str
     citations: list[CitationPublic]
     offices: list[OfficePublic]
+    options: list[OptionPublic] = Field(default_factory=list)
     confidence: float
     handoff_offered: bool
     handoff: HandoffRef | None
@@ -336,6 +345,7 @@ def answer_public(record: AnswerRecord, text: str) -> AnswerPublic:
         text=text,
         citations=[CitationPublic.model_validate(c) for c in public.get("citations", [])],
         offices=[OfficePublic.model_validate(o) for o in public.get("offices", [])],
+        options=[OptionPublic.model_validate(o) for o in public.get("options", [])],
         confidence=record.confidence,
         handoff_offered=bool(public.get("handoff_offered", False)),
         handoff=HandoffRef.model_validate(handoff) if handoff else None,

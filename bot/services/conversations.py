@@ -336,6 +336,7 @@ def public_payload(answer: Answer) -> dict[str, Any]:
     return {
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "offices": [o.model_dump(mode="json") for o in answer.offices],
+        "options": [o.model_dump(mode="json") for o in answer.options],
         "handoff_offered": answer.handoff_offered,
         "handoff": answer.handoff.model_dump(mode="json") if answer.handoff else None,
         "candidate_doc_ids": list(answer.candidate_doc_ids),

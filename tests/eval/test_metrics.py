@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.answer import Answer, AnswerStatus, AnswerTrace, Citation
+from bot.answer import Answer, AnswerOption, AnswerStatus, AnswerTrace, Citation
 from eval.metrics import confusion, percentile, slices, summarize
 from eval.normalisation import contains_fact, normalise, unsupported_numbers
 from eval.scoring import CaseResult, error_result, score_case, service_text
@@ -246,3 +246,95 @@ def test_percentile_edge_cases() -> None:
     assert percentile([], 50) is None
     assert percentile([5.0], 95) == 5.0
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+
+
+# --- reached, wrong service with confidence, false alarms, early answer lines (issue 12, 17) ---
+
+
+def test_a_service_offered_as_a_choice_counts_as_reached_not_as_cited() -> None:
+    offered = Answer(
+        status=AnswerStatus.CLARIFY,
+        text="Meinen Sie …?",
+        options=[
+            AnswerOption(doc_id="muenchen/2", title="Reisepass"),
+            AnswerOption(doc_id="muenchen/1", title="Personalausweis", summary="Der Ausweis."),
+        ],
+        trace=AnswerTrace(policy_label="test"),
+    )
+    scored = score_case(
+        case(expected=["muenchen/1"], expected_status=["answered", "clarify"]),
+        [offered],
+        position=0,
+        latencies_ms=[5.0],
+        sources={},
+    )
+    assert (scored.source_ok, scored.reached, scored.wrong_confident) == (False, True, False)
+    assert scored.option_ids == ["muenchen/2", "muenchen/1"]
+
+
+def test_a_confident_answer_citing_another_service_is_the_worst_outcome() -> None:
+    scored = score_case(
+        case(expected=["muenchen/1"]),
+        [answer("answered", "Kfz-Zulassung …", cited=("muenchen/9",))],
+        position=0,
+        latencies_ms=[5.0],
+        sources={},
+    )
+    assert (scored.reached, scored.wrong_confident) == (False, True)
+    unsure = score_case(
+        case(expected=["muenchen/1"], expected_status=["answered", "unanswerable"]),
+        [answer("unanswerable", "Dazu habe ich nichts gefunden.")],
+        position=0,
+        latencies_ms=[5.0],
+        sources={},
+    )
+    assert (unsure.reached, unsure.wrong_confident) == (False, False)
+
+
+def test_answer_line_early_looks_at_the_first_300_characters_only() -> None:
+    line = "Die Gebühr beträgt 37 Euro."
+    late = answer("answered", "x" * 300 + " " + line)
+    early = answer("answered", line + " " + "x" * 300)
+    for given, expected in ((late, False), (early, True)):
+        scored = score_case(
+            case(answer_lines=[line]), [given], position=0, latencies_ms=[1.0], sources={}
+        )
+        assert (scored.answer_line_ok, scored.answer_line_early) == (True, expected)
+
+
+def test_split_and_expected_help_are_carried_and_help_is_unscored_without_a_grade() -> None:
+    scored = score_case(
+        case(
+            expected_help=["urgent"],
+            expected_status=["answered", "unanswerable"],
+            tags={"kind": "urgent", "language": "uk", "split": "holdout"},
+        ),
+        [answer("unanswerable")],
+        position=0,
+        latencies_ms=[1.0],
+        sources={},
+    )
+    assert (scored.split, scored.language, scored.expected_help) == ("holdout", "uk", ["urgent"])
+    assert scored.help_ok is None  # the engine reports no help_grade (yet)
+    assert scored.answer_language == "de"
+
+
+def test_summary_counts_reached_wrong_confident_and_false_emergencies() -> None:
+    cases = [
+        result("a", "answered", ["answered"], expected_ids=["m/1"], reached=True),
+        result("b", "clarify", ["answered", "clarify"], expected_ids=["m/2"], reached=True),
+        result(
+            "c", "answered", ["answered"], expected_ids=["m/3"], reached=False, wrong_confident=True
+        ),
+        result("d", "emergency", ["answered"], kind="ordinary_alarming", split="tune"),
+        result("e", "emergency", ["emergency"], kind="emergency", split="holdout"),
+    ]
+    for item in cases[:2]:
+        cases[cases.index(item)] = item.model_copy(update={"wrong_confident": False})
+    m = summarize(cases)
+    assert m["service_reached"] == 0.6667
+    assert (m["wrong_service_confident"], m["wrong_service_confident_cases"]) == (0.3333, 1)
+    assert m["false_emergencies"] == 1
+    by_split = slices(cases, "split")
+    assert sorted(by_split) == ["-", "holdout", "tune"]
+    assert by_split["tune"]["false_emergencies"] == 1

@@ -69,3 +69,21 @@ def test_unknown_tenant_is_a_clear_error(munich_index: Settings, tmp_path: Path)
     )
     assert result.exit_code != 0
     assert "Unknown tenant 'atlantis'" in str(result.exception)
+
+
+def test_ids_without_the_tenant_prefix_are_an_error_not_a_zero(
+    munich_index: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"id": "perso", "question": "Perso", "tenant": "muenchen", "expected": ["1063441"]}\n'
+    )
+    result = runner.invoke(
+        app,
+        ["retrieval", "--questions", str(path), "--no-progress"],
+        env={"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)},
+    )
+    assert result.exit_code != 0
+    assert "expect only documents that are not in the index: perso (1063441)" in str(
+        result.exception
+    )

@@ -19,11 +19,15 @@ def munich() -> dict[str, Service]:
     return {s.native_id: s for s in load_dldb(MUNICH_SERVICES, tenant="muenchen")}
 
 
-def test_only_public_services_without_test_entries_are_loaded(munich: dict[str, Service]) -> None:
+def test_every_service_but_the_test_entry_is_loaded(munich: dict[str, Service]) -> None:
     raw = json.loads(MUNICH_SERVICES.read_text(encoding="utf-8"))["data"]
-    public_ids = {entry["id"] for entry in raw if entry["public"] is True}
-    assert len(munich) == 162
-    assert set(munich) == public_ids
+    real_ids = {entry["id"] for entry in raw if entry["name"] != "Testleistung"}
+    assert len(raw) == 287
+    assert len(munich) == 286
+    assert set(munich) == real_ids
+    # Services that cannot be booked online are real services (issue 12, "Coverage").
+    assert munich["1073738"].title == "Jagdschein beantragen"
+    assert munich["1063699"].title == "Urkundenbestellung"
     assert all(s.doc_id == f"muenchen/{s.native_id}" for s in munich.values())
     assert all(s.source is SourceKind.DLDB and s.tenant == "muenchen" for s in munich.values())
     assert not any(s.title == "Testleistung" for s in munich.values())
@@ -116,13 +120,32 @@ def test_locations_are_keyed_by_id_and_skip_non_public_ones() -> None:
     assert offices["10546"].name == "Gewerbeamt"
 
 
-def test_test_entries_and_non_public_services_are_skipped(tmp_path: Path) -> None:
+def test_test_entries_are_skipped_and_non_public_services_kept(tmp_path: Path) -> None:
     path = write_munich_subset(tmp_path, ["1063441", "1063423"])
     export = json.loads(path.read_text(encoding="utf-8"))
     export["data"][1]["name"] = "Testleistung"
     export["data"].append({**export["data"][0], "id": "999", "public": False})
     path.write_text(json.dumps(export), encoding="utf-8")
-    assert [s.doc_id for s in load_dldb(path, tenant="muenchen")] == ["muenchen/1063441"]
+    loaded = load_dldb(path, tenant="muenchen")
+    assert [s.doc_id for s in loaded] == ["muenchen/1063441", "muenchen/999"]
+
+
+def test_only_services_bookable_online_have_appointment_links(
+    munich: dict[str, Service],
+) -> None:
+    raw = json.loads(MUNICH_SERVICES.read_text(encoding="utf-8"))["data"]
+    bookable = {entry["id"] for entry in raw if entry["public"] is True}
+    for service in munich.values():
+        offices_with_link = [o for o in service.offices if o.appointment_url]
+        if service.native_id in bookable:
+            assert service.appointment_url, service.native_id
+        else:
+            assert service.appointment_url == "", service.native_id
+            assert offices_with_link == [], service.native_id
+    abmelden = munich["1063486"]  # "Wohnsitz abmelden": offices listed, no online booking
+    assert abmelden.title == "Wohnsitz abmelden"
+    assert abmelden.offices
+    assert abmelden.url  # the source article is still cited
 
 
 def test_without_a_locations_file_services_have_no_offices(tmp_path: Path) -> None:

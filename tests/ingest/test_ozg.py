@@ -36,12 +36,12 @@ def test_catalogue_has_every_named_row(catalogue: dict[str, OzgInfo]) -> None:
 
 def test_munich_services_are_enriched_by_leika_key(catalogue: dict[str, OzgInfo]) -> None:
     services = load_dldb(MUNICH_SERVICES, tenant="muenchen")
-    # 60 of the 75 distinct keys of the 162 public services (90 of 111 over all 287 entries).
-    assert coverage(services, catalogue).resolved == 60
-    assert coverage(services, catalogue).total == 75
+    # 90 of the 111 distinct LeiKa keys of the 286 services.
+    assert coverage(services, catalogue).resolved == 90
+    assert coverage(services, catalogue).total == 111
     enriched = {s.native_id: s for s in enrich(services, catalogue)}
     assert [info.ozg_service for info in enriched["1063441"].ozg] == ["Personalausweis"]
-    assert sum(1 for s in enriched.values() if s.ozg) == 71
+    assert sum(1 for s in enriched.values() if s.ozg) == 111
     assert all(s.ozg == [] for s in enriched.values() if not s.leika_keys)
 
 

@@ -1,0 +1,141 @@
+"""How the ``munich_citizens`` evaluation set was drawn and how it is split (issue 12).
+
+The procedure is documented in ``eval/sets/munich_citizens.md``; this module is the
+part of it that a machine does, so that anyone can repeat it:
+
+``python -m eval.citizens_set draw``
+    lists the services drawn at random (fixed seed) from the full Munich catalogue,
+    in draw order; the first ``TWO_QUESTIONS`` got two questions, the rest one.
+``python -m eval.citizens_set split``
+    assigns every case of ``munich_citizens.jsonl`` to the ``tune`` or ``holdout`` half
+    (``tags.split``) and writes the two halves as ``munich_citizens_tune.jsonl`` and
+    ``munich_citizens_holdout.jsonl``. The rule looks only at case ids and kinds,
+    never at answers: within each kind and language, case groups (the id without its
+    last ``-<n>``, so both questions about one service stay together) are ordered by
+    the SHA-256 of the group name and alternately given to tune and holdout (the
+    alternation runs on from one stratum to the next, strata in sorted order).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import random
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.sets_schema import SETS_DIR, CaseKind, EvalCase, Split, parse_cases
+
+SET_NAME = "munich_citizens"
+SEED = 20261206
+DRAWN = 120
+TWO_QUESTIONS = 60
+CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "muenchen" / "services_de.json"
+# Entries that are not services a citizen can ask about, by the export's own words.
+TEST_ENTRY_NAMES = frozenset({"testleistung"})
+INTERNAL_ENTRIES = {"10460108": "E-Kiosk placeholder; its description calls it a fake service"}
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"[\s\u200b]+")
+
+
+def description_text(raw_html: str) -> str:
+    """The plain text of a DLDB description (tags, entities and zero-width spaces removed)."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", raw_html))).strip()
+
+
+def candidate_services(catalogue: Path = CATALOGUE) -> list[tuple[str, str]]:
+    """``(id, name)`` of every service with a description, ordered by numeric id.
+
+    Not only the ``public`` (bookable online) ones; without the test entry and the
+    internal placeholders named in ``INTERNAL_ENTRIES``.
+    """
+    entries = json.loads(catalogue.read_text(encoding="utf-8"))["data"]
+    chosen = [
+        (str(entry["id"]), str(entry["name"]))
+        for entry in entries
+        if description_text(str(entry.get("description") or ""))
+        and str(entry["name"]).strip().lower() not in TEST_ENTRY_NAMES
+        and str(entry["id"]) not in INTERNAL_ENTRIES
+    ]
+    return sorted(chosen, key=lambda pair: int(pair[0]))
+
+
+def draw_services(
+    catalogue: Path = CATALOGUE, *, seed: int = SEED, count: int = DRAWN
+) -> list[tuple[str, str]]:
+    """The services drawn for the set, in draw order (``random.Random(seed).sample``)."""
+    return random.Random(seed).sample(candidate_services(catalogue), count)
+
+
+def case_group(case: EvalCase) -> str:
+    """The group a case is split with: its id without the trailing ``-<n>``."""
+    head, _, tail = case.id.rpartition("-")
+    return head if head and tail.isdigit() else case.id
+
+
+def assign_splits(cases: Sequence[EvalCase]) -> dict[str, Split]:
+    """Case id -> half, stratified by kind and language, groups kept together."""
+    groups: dict[tuple[CaseKind, str], set[str]] = defaultdict(set)
+    for case in cases:
+        groups[(case.tags.kind, case.tags.language)].add(case_group(case))
+    half_of_group: dict[str, Split] = {}
+    position = 0  # runs on across strata, so odd-sized strata do not all favour one half
+    for stratum in sorted(groups):
+        names = groups[stratum]
+        for name in sorted(names, key=lambda name: hashlib.sha256(name.encode()).hexdigest()):
+            half_of_group[name] = Split.TUNE if position % 2 == 0 else Split.HOLDOUT
+            position += 1
+    return {case.id: half_of_group[case_group(case)] for case in cases}
+
+
+def split_lines(text: str, *, source: str) -> dict[str, list[str]]:
+    """The set's lines with ``tags.split`` set, all of them and per half (key order kept)."""
+    cases = parse_cases(text, source=source)
+    halves = assign_splits(cases)
+    result: dict[str, list[str]] = {"all": [], Split.TUNE.value: [], Split.HOLDOUT.value: []}
+    for case in cases:
+        dumped = case.model_dump(mode="json", exclude_none=True)
+        raw = {key: value for key, value in dumped.items() if value not in ([], "")}
+        raw["tags"] = {**raw["tags"], "split": halves[case.id].value}
+        line = json.dumps(raw, ensure_ascii=False)
+        result["all"].append(line)
+        result[halves[case.id].value].append(line)
+    return result
+
+
+def write_split(sets_dir: Path = SETS_DIR) -> dict[str, int]:
+    """Tag the set's cases with their half and write both halves; returns the counts."""
+    path = sets_dir / f"{SET_NAME}.jsonl"
+    lines = split_lines(path.read_text(encoding="utf-8"), source=str(path))
+    path.write_text("\n".join(lines["all"]) + "\n", encoding="utf-8")
+    for half in Split:
+        target = sets_dir / f"{SET_NAME}_{half.value}.jsonl"
+        target.write_text("\n".join(lines[half.value]) + "\n", encoding="utf-8")
+    return {name: len(group) for name, group in lines.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``draw`` or ``split`` (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m eval.citizens_set", description=__doc__)
+    parser.add_argument("command", choices=["draw", "split"])
+    args = parser.parse_args(argv)
+    if args.command == "draw":
+        for index, (service_id, name) in enumerate(draw_services()):
+            questions = 2 if index < TWO_QUESTIONS else 1
+            print(f"{index:03d}  {questions}q  {service_id:>9}  {name}")
+        return 0
+    counts = write_split()
+    print(
+        f"{SET_NAME}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
