@@ -26,15 +26,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-<<<<<<< HEAD
-from bot.answer import AnswerStatus
-from bot.services.conversations import AnswerEngine
-=======
 from eval.metrics import Metrics, slices, summarize
 from eval.runner import Runner
 from eval.scoring import CaseResult
 from eval.sets_schema import EvalCase, EvalSet, describe_error
->>>>>>> evalset
 from knowledge.errors import SourceError
 
 Progress = Callable[[int, int], None]

@@ -205,10 +205,26 @@ def answers(
     for column in ("status", "ok", "cited/offered", "chars", "ms"):
         table.add_column(column, no_wrap=column != "cited/offered", overflow="fold")
     for case in report.cases:
-<<<<<<< HEAD
-        table.add_row(case.status, ", ".join(case.doc_ids), case.question)
-    Console().print(table)
-    typer.echo(f"latency p50 {report.latency_ms_p50} ms, p95 {report.latency_ms_p95} ms")
+        shown = [*case.doc_ids, *(f"?{doc_id}" for doc_id in case.options)]
+        table.add_row(
+            case.id,
+            case.status,
+            _mark(case.status_ok, case.reached, case.wrong_confident),
+            " ".join(doc_id.split("/", 1)[-1] for doc_id in shown[:3]),
+            str(case.chars),
+            f"{case.latency_ms:.0f}",
+        )
+    out.print(table)
+    out.print("ok: S status right, R expected service reached, W wrong service answered", width=80)
+    commands.print_summary(report.results, out)
+
+
+def _mark(status_ok: bool, reached: bool | None, wrong: bool | None) -> str:
+    return (
+        ("S" if status_ok else "-")
+        + {True: "R", False: "-", None: ""}[reached]
+        + ("W" if wrong else "")
+    )
 
 
 # --- False alarms of the emergency stage on pools of ordinary messages (issue #16) --------------
@@ -270,7 +286,8 @@ def false_alarms(
 
         for path in pool:
             cases = load_pool(path)
-            with _progress_bar(f"{path.name} ({len(cases)})", enabled=not as_json) as bar:
+            label = f"{path.name} ({len(cases)})"
+            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
                 reports.append(run_pool(path.name, cases, triage, progress=bar))
     if as_json:
         payload = {"pools": [r.model_dump(mode="json") for r in reports]}
@@ -301,25 +318,3 @@ def false_alarms(
         for missed in report.missed:
             grade = missed.grade.value if missed.grade else "none"
             typer.echo(f"{report.pool} missed ({missed.language}, {grade}) {missed.question!r}")
-=======
-        shown = [*case.doc_ids, *(f"?{doc_id}" for doc_id in case.options)]
-        table.add_row(
-            case.id,
-            case.status,
-            _mark(case.status_ok, case.reached, case.wrong_confident),
-            " ".join(doc_id.split("/", 1)[-1] for doc_id in shown[:3]),
-            str(case.chars),
-            f"{case.latency_ms:.0f}",
-        )
-    out.print(table)
-    out.print("ok: S status right, R expected service reached, W wrong service answered", width=80)
-    commands.print_summary(report.results, out)
-
-
-def _mark(status_ok: bool, reached: bool | None, wrong: bool | None) -> str:
-    return (
-        ("S" if status_ok else "-")
-        + {True: "R", False: "-", None: ""}[reached]
-        + ("W" if wrong else "")
-    )
->>>>>>> evalset
