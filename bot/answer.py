@@ -156,6 +156,8 @@ class Answer(_Frozen):
     options: list[AnswerOption] = Field(default_factory=list)  # clarifying choices, best first
     language: Literal["de", "en"] = "de"
     help_grade: HelpGrade | None = None
+    # The help block the text starts with (urgent/social grades), for clients that show it apart.
+    help_text: str | None = None
     trace: AnswerTrace
 
     @property

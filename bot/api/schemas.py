@@ -118,6 +118,10 @@ class AnswerPublic(_Out):
     confidence: float
     handoff_offered: bool
     handoff: HandoffRef | None
+    # Issue #16: which help comes first (danger = status emergency; urgent: 116 117 and
+    # health information; social: help services and counselling) and its text block.
+    help_grade: Literal["danger", "urgent", "social"] | None = None
+    help_text: str | None = None
 
 
 class MessagePublic(_Out):
@@ -349,6 +353,8 @@ def answer_public(record: AnswerRecord, text: str) -> AnswerPublic:
         confidence=record.confidence,
         handoff_offered=bool(public.get("handoff_offered", False)),
         handoff=HandoffRef.model_validate(handoff) if handoff else None,
+        help_grade=public.get("help_grade"),
+        help_text=public.get("help_text"),
     )
 
 

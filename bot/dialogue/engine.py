@@ -212,7 +212,8 @@ class DialogueEngine:
         }
         if decision.label in _HELP_FIRST and decision.response:
             # Issue #16: the help block first, then the normal answer (retrieval ran).
-            answer = answer.model_copy(update={"text": f"{decision.response}\n\n{answer.text}"})
+            text = f"{decision.response}\n\n{answer.text}"
+            answer = answer.model_copy(update={"text": text, "help_text": decision.response})
         return answer.model_copy(update={"trace": trace.model_copy(update=llm)})
 
     def _semantic_emergency(

@@ -127,6 +127,7 @@ class RuleSpec(_Spec):
     personal_data: list[str] = Field(default_factory=list)
     fuzzy: bool = False
     present_only: bool = False  # past event without a present cue → social_help
+    past_response: dict[Language, str] = Field(default_factory=dict)  # its help text then
     retrieve: bool | None = None  # overrides the label's
     response: dict[Language, str] = Field(default_factory=dict)
 
@@ -241,7 +242,11 @@ class Policy:
             if self._matches(rule, text, words, core, found):
                 if rule.spec.present_only and self.past_event(message):
                     past = self._decision(PolicyLabel.SOCIAL_HELP, None, tenant, lang)
-                    return past.model_copy(update={"rule_id": f"{rule.spec.id}.past"})
+                    text = rule.spec.past_response.get(lang)
+                    update = {"rule_id": f"{rule.spec.id}.past"}
+                    if text:
+                        update["response"] = text.format(of_city=city_name(tenant, lang))
+                    return past.model_copy(update=update)
                 return self._decision(rule.spec.label, rule.spec, tenant, lang)
         return PolicyDecision(
             label=PolicyLabel.SERVICE_QUESTION,
