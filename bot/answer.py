@@ -15,6 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.understanding.context import Turn as Turn  # re-exported: turns come with answers
+from bot.understanding.understanding import Understanding
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -138,6 +141,7 @@ class AnswerTrace(_Frozen):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     grounding: str | None = None
     llm: LlmTrace | None = None
+    understanding: Understanding | None = None  # what was read from the message (issue 11)
     help: HelpEvidence | None = None
 
 
@@ -169,11 +173,3 @@ class Answer(_Frozen):
     def option_ids(self) -> list[str]:
         """Ids of the offered choices, in order, without duplicates."""
         return list(dict.fromkeys(o.doc_id for o in self.options))
-
-
-class Turn(_Frozen):
-    """One earlier message of a conversation (citizen, bot, agent or system)."""
-
-    role: Literal["citizen", "bot", "agent", "system"]
-    text: str
-    doc_ids: list[str] = Field(default_factory=list)

@@ -34,8 +34,7 @@ from bot.api.routes import (
     widget,
 )
 from bot.api.routes.api_docs import install_api_docs
-from bot.dialogue.engine import DialogueEngine
-from bot.dialogue.policy import Policy
+from bot.assistant import build_assistant
 from bot.services.conversations import AnswerEngine, ConversationService
 from bot.services.curated import with_curated_answers
 from bot.services.metrics import Metrics
@@ -62,9 +61,6 @@ def create_app(
         migrate(db_engine)
         own_retriever = retriever is None and engine is None
         active_retriever = _open_retriever(settings) if own_retriever else retriever
-        active_engine = engine
-        if active_engine is None and active_retriever is not None:
-            active_engine = build_engine(settings, active_retriever)
 
         def known_tenants() -> list[str]:
             if active_retriever is None:
@@ -77,12 +73,18 @@ def create_app(
         app.state.settings = settings
         app.state.db_engine = db_engine
         app.state.sessions = session_factory(db_engine)
-        active_engine = with_curated_answers(
-            active_engine,
-            settings=settings.curated,
-            sessions=app.state.sessions,
-            retriever=active_retriever,
-        )
+        active_engine: AnswerEngine | None = None
+        if engine is not None:
+            active_engine = with_curated_answers(
+                engine,
+                settings=settings.curated,
+                sessions=app.state.sessions,
+                retriever=active_retriever,
+            )
+        elif active_retriever is not None:
+            active_engine = build_assistant(
+                settings, retriever=active_retriever, sessions=app.state.sessions, warm_up=True
+            ).engine
         app.state.retriever = active_retriever
         app.state.known_tenants = known_tenants
 
@@ -147,16 +149,6 @@ def create_app(
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
-
-
-def build_engine(settings: Settings, retriever: Retriever) -> AnswerEngine:
-    """The dialogue engine over ``retriever`` with the configured (or shipped) policy rules,
-    warmed up so that the first citizen does not wait for one-off work."""
-    rules = settings.dialogue.rules_path
-    policy = Policy.from_yaml(rules) if rules is not None else Policy.from_yaml()
-    engine = DialogueEngine(retriever, policy=policy, settings=settings)
-    engine.warm_up()
-    return engine
 
 
 def _open_retriever(settings: Settings) -> Retriever | None:

@@ -81,13 +81,19 @@ def retrieval(
         checked = [(c.id or f"line-{n}", c.tenant, c.expected) for n, c in enumerate(cases, 1)]
         for doc_id in require_known_ids(checked, retriever):
             logger.warning("expected id %s is not in the index (an alternative is)", doc_id)
+        # The dialogue's reading of each question (issue 11): the text searched is the one
+        # the bot searches (spelling corrected, expanded with official terms).
+        from bot.assistant import build_understander  # deferred: keeps `govbot --help` fast
+
+        understander = build_understander(settings, retriever)
         # One untimed query first: loading the model and opening the index are not search time.
         warm_tenant = next(iter(sorted({c.tenant for c in cases})))
         if warm_tenant in retriever.tenants():
             retriever.search(_WARM_UP_QUESTION, tenant=warm_tenant, k=k, mode=search_mode)
 
         def search(question: str, tenant: str, depth: int) -> Sequence[str]:
-            hits = retriever.search(question, tenant=tenant, k=depth, mode=search_mode)
+            text = understander.understand(question, tenant=tenant).search.text
+            hits = retriever.search(text, tenant=tenant, k=depth, mode=search_mode)
             return [hit.doc_id for hit in hits]
 
         label = f"retrieval ({search_mode})"
@@ -269,7 +275,7 @@ def false_alarms(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
-    from bot.dialogue.engine import DialogueEngine
+    from bot.assistant import build_engine
     from eval.false_alarms import run_pool
     from eval.pools import load_pool
 
@@ -278,7 +284,7 @@ def false_alarms(
     with open_retriever(settings) as retriever:
         if not retriever.tenants():
             raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = DialogueEngine.from_settings(settings, retriever)
+        engine = build_engine(settings, retriever)
         engine.warm_up()
 
         def triage(message: str, tenant: str) -> HelpEvidence | None:

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from bot.assistant import build_assistant
 from bot.services.conversations import AnswerEngine
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from eval.comparison import Comparison, compare_runs
@@ -58,10 +59,9 @@ def _settings() -> Settings:
 
 
 def default_engine(settings: Settings, retriever: Retriever) -> AnswerEngine | None:
-    """The same dialogue engine the API builds (bot.main.build_engine)."""
-    from bot.main import build_engine  # deferred: importing the app pulls in FastAPI
-
-    return build_engine(settings, retriever)
+    """The same dialogue engine the API builds (bot.assistant), without curated answers:
+    an evaluation measures the bot's own answers."""
+    return build_assistant(settings, retriever=retriever, warm_up=True).engine
 
 
 @contextmanager

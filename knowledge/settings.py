@@ -76,21 +76,24 @@ class HandoffSettings(BaseModel):
     """Escalations to the service desk: reference numbers and the promised response time."""
 
     reference_prefix: str = Field(default="GB", pattern=r"^[A-Z]{1,6}$")
-    expected_response: str = "innerhalb von 2 Werktagen (Servicezeiten Mo–Fr 8–16 Uhr)"
-    expected_response_en: str = "within 2 working days (service hours Mon–Fri 8 am–4 pm)"
+    # The promised response time; unset → the text catalogue's handoff.expected_response.
+    expected_response: str | None = None
+    expected_response_en: str | None = None
 
 
 class DialogueSettings(BaseModel):
     """Dialogue policy and extractive answers (issue #3; threshold calibrated in docs/policy.md)."""
 
-    rules_path: Path | None = None  # None → the shipped bot/rules/policy_de.yaml
+    rules_path: Path | None = None  # None → the shipped bot/dialogue/rules/policy_de.yaml
+    # None → the shipped bot/understanding/expansions_de.yaml (synonyms, aspects, verbs)
+    expansions_path: Path | None = None
     min_confidence: float = Field(default=0.5, ge=0, le=1)
     max_answer_chars: int = Field(default=1200, ge=200, le=20_000)
     catalogue_tenant: str | None = "ozg"  # shared OZG catalogue consulted when a city lacks a topic
     history_turns: int = Field(default=6, ge=0, le=50)
     k: int = Field(default=5, ge=1, le=50)
-    # Semantic safety net behind the emergency rules (bot/emergency_check.py); the
-    # examples file defaults to the shipped bot/rules/emergency_examples.yaml.
+    # Semantic safety net behind the emergency rules (bot/dialogue/emergency.py); the
+    # examples file defaults to the shipped bot/dialogue/rules/emergency_examples.yaml.
     semantic_emergency_check: bool = True
     emergency_examples_path: Path | None = None
 

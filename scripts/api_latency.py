@@ -31,7 +31,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.main import build_engine, create_app
+from bot.assistant import build_assistant
+from bot.main import create_app
 from knowledge.embedding import build_embedder
 from knowledge.retrieval import Retriever, open_store
 from knowledge.settings import DatabaseSettings, Settings
@@ -109,7 +110,7 @@ def fresh_retriever(settings: Settings) -> Retriever:
 def engine_floor(settings: Settings, rounds: int) -> dict[str, Any]:
     """The dialogue engine alone (no HTTP, no database): what the API adds is the rest."""
     with fresh_retriever(settings) as retriever:
-        engine = build_engine(settings, retriever)
+        engine = build_assistant(settings, retriever=retriever, warm_up=True).engine
         engine.respond(QUESTIONS[0], tenant="muenchen", history=[])  # warm-up
         timings = []
         for _ in range(rounds):

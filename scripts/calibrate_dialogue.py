@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.dialogue.policy import Policy
+from bot.assistant import build_understander
 from bot.dialogue.ranking import RankingModel, Retrieved, ServiceRanker
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
@@ -44,23 +44,26 @@ KINDS = ("service", "missing_topic", "decision")
 
 def retrieve(out: Path, sets: list[Path]) -> None:
     settings = Settings()
-    policy = Policy.from_yaml()
     rows: list[dict[str, Any]] = []
     with open_retriever(settings) as retriever:
         ranker = ServiceRanker(retriever, RankingModel.from_yaml())
+        # The same reading of each question as the dialogue's (issue 11): spelling
+        # corrected, expanded with official terms.
+        understander = build_understander(settings, retriever)
         for path in sets:
             for line in path.read_text(encoding="utf-8").splitlines():
                 case = json.loads(line)
                 kind = case.get("tags", {}).get("kind", "service")
                 if "question" not in case or kind not in KINDS:
                     continue
-                query = policy.expand(case["question"])
-                retrieved = ranker.retrieve(query, tenant=case["tenant"])
+                search = understander.understand(case["question"], tenant=case["tenant"]).search
+                retrieved = ranker.retrieve(search.text, tenant=case["tenant"])
                 rows.append(
                     {
                         **case,
                         "kind": kind,
-                        "query": query,
+                        "query": search.text,
+                        "own_words": search.own_words,
                         "retrieved": retrieved.model_dump(mode="json"),
                     }
                 )
@@ -70,7 +73,6 @@ def retrieve(out: Path, sets: list[Path]) -> None:
 
 def features(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     settings = Settings()
-    policy = Policy.from_yaml()
     with open_retriever(settings) as retriever:
         ranker = ServiceRanker(retriever, RankingModel.from_yaml())
         for row in rows:
@@ -78,7 +80,7 @@ def features(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 Retrieved.model_validate(row["retrieved"]),
                 query=row["query"],
                 tenant=row["tenant"],
-                original=policy.unmapped(row["question"]),
+                original=row["own_words"],
             )
             row["cands"] = [{"doc": c.hit.doc_id, **c.features} for c in ranking.candidates]
             row["conf"] = ranking.confidence_features

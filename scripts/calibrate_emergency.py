@@ -25,6 +25,8 @@ from bot.dialogue.emergency import (
     is_emergency,
 )
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.understanding.expansion import QueryExpander
+from bot.understanding.understanding import Understander
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
 
@@ -54,7 +56,13 @@ def main() -> None:
     policy = Policy.from_yaml()
     examples = EmergencyExamples.from_yaml()
     check = SemanticEmergencyCheck(examples, retriever.embed_query)
-    labels = {q: policy.classify(q).label for q in positives + negatives}
+    # The dialogue's reading of each message (issue 11). The label depends on the normalised
+    # text, language and personal data only, not on a tenant's spelling vocabulary.
+    understander = Understander(QueryExpander.from_yaml())
+    labels = {
+        q: policy.decide(understander.understand(q, tenant=""), tenant="").label
+        for q in positives + negatives
+    }
     matches: dict[str, EmergencyMatch] = {q: check.match(q) for q in positives + negatives}
     print(f"{len(positives)} emergencies, {len(negatives)} other messages")
     for threshold in THRESHOLDS:

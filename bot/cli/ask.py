@@ -10,7 +10,8 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot.answer import Answer
-from bot.dialogue.engine import DialogueEngine
+from bot.assistant import build_assistant
+from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import ConfigurationError
 from knowledge.retrieval import open_retriever
 from knowledge.settings import Settings
@@ -33,9 +34,16 @@ def ask(
         settings = Settings()
     except ValidationError as exc:
         raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
-    with open_retriever(settings) as retriever:
-        engine = DialogueEngine.from_settings(settings, retriever)
-        answer = engine.respond(question, tenant=tenant, history=[])
+    database = engine_from_settings(settings)
+    try:
+        migrate(database)  # as the API does at start: curated answers live in the database
+        with open_retriever(settings) as retriever:
+            assistant = build_assistant(
+                settings, retriever=retriever, sessions=session_factory(database)
+            )
+            answer = assistant.respond(question, tenant=tenant)
+    finally:
+        database.dispose()
     if as_json:
         typer.echo(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
         return

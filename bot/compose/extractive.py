@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import Citation, OfficeInfo
 from bot.compose.excerpts import best_run, join_units, page_units, select_window, split_sentences
-from bot.dialogue.policy import Policy
+from bot.texts.catalogue import TextCatalogue
 from bot.understanding.lexicon import line_scores
 from bot.understanding.wording import Language, normalize
 from knowledge.models import SectionKind, Service, SourceKind
@@ -72,12 +72,12 @@ class Composition(BaseModel):
 
 
 class Composer:
-    """Builds answer texts from services, with the wording of the policy rules file."""
+    """Builds answer texts from services, with the wording of the text catalogue."""
 
-    def __init__(self, policy: Policy, *, max_chars: int = 1200) -> None:
+    def __init__(self, texts: TextCatalogue, *, max_chars: int = 1200) -> None:
         if max_chars < 200:
             raise ValueError(f"max_chars must be at least 200. Currently, it is {max_chars}")
-        self._policy = policy
+        self._texts = texts
         self._max = max_chars
 
     def answer(
@@ -102,7 +102,7 @@ class Composer:
         self, service: Service, question: str, *, aspects: Sequence[str], language: Language
     ) -> Composition:
         """Answer from a structured service's fields, the asked-for part first."""
-        msg = self._policy.message
+        msg = self._message
         fees = service.section(SectionKind.FEES)
         fee_block = (
             msg("fees_heading", language, title=service.title) + "\n" + fees.text if fees else ""
@@ -155,13 +155,13 @@ class Composer:
         finds an annotated answer line far more often than one page alone when the
         first page is not the right one (docs/policy.md, section 6).
         """
-        header = self._policy.message("page_intro", language, title=service.title)
+        header = self._message("page_intro", language, title=service.title)
         footer = self.footer(service, language, link=False)
         budget = self._max - len(header) - len(footer) - 6
         extra = ""
         citations = []
         if also is not None:
-            extra_header = self._policy.message("see_also", language, title=also.title)
+            extra_header = self._message("see_also", language, title=also.title)
             extra_budget = max(0, min(_SEE_ALSO_CHARS, budget // 4) - len(extra_header))
             extra_body = best_run(also, question, extra_budget)
             if extra_body:
@@ -197,11 +197,11 @@ class Composer:
                 picked.append(i)
                 used += len(units[i]) + 1
             lines = [units[i] for i in sorted(picked)] or [service.summary]
-        intro = self._policy.message("criteria_intro", language, title=service.title)
+        intro = self._message("criteria_intro", language, title=service.title)
         return intro + "\n" + _truncate("\n".join(lines), 650)
 
     def _documents(self, service: Service, question: str, language: Language) -> tuple[str, str]:
-        heading = self._policy.message("documents_heading", language, title=service.title)
+        heading = self._message("documents_heading", language, title=service.title)
         for kind in (SectionKind.DOCUMENTS, SectionKind.REQUIREMENTS):
             section = service.section(kind)
             if section:
@@ -215,7 +215,7 @@ class Composer:
         return heading + "\n" + body, SectionKind.DESCRIPTION.value
 
     def _office_block(self, service: Service, language: Language, *, hours: bool) -> str:
-        msg = self._policy.message
+        msg = self._message
         lines = [msg("office_heading", language, title=service.title)]
         for office in service.offices[:_MAX_OFFICES]:
             address = office.address.one_line() if office.address else ""
@@ -241,14 +241,18 @@ class Composer:
         chosen = select_window([text for text, _ in units], question, budget=_OVERVIEW_CHARS)
         return f"{service.title}:\n" + join_units([units[i] for i in chosen])
 
+    def _message(self, key: str, language: Language, **values: str) -> str:
+        """The answer text ``answer.<key>`` of the catalogue, with ``values`` filled in."""
+        return self._texts.text(f"answer.{key}", language, **values)
+
     def footer(self, service: Service, language: Language, *, link: bool = True) -> str:
         """Source link (optional) and "Stand: <date>" of ``service``."""
         lines = []
         if link and service.url:
-            lines.append(self._policy.message("source_link", language, url=service.url))
+            lines.append(self._message("source_link", language, url=service.url))
         if service.updated:
             date = service.updated.strftime("%d.%m.%Y")
-            lines.append(self._policy.message("stand", language, date=date))
+            lines.append(self._message("stand", language, date=date))
         return "\n".join(lines)
 
     def fit(self, blocks: Sequence[str], footer: str) -> str:

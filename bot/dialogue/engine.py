@@ -33,19 +33,12 @@ from bot.answer import (
 )
 from bot.compose.extractive import Composer, Composition
 from bot.compose.llm import LlmComposer
-from bot.dialogue.emergency import (
-    DEFAULT_EXAMPLES,
-    CounterBank,
-    EmergencyExamples,
-    SemanticEmergencyCheck,
-    Triage,
-    applies,
-)
+from bot.dialogue.emergency import CounterBank, SemanticEmergencyCheck, Triage, applies
 from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
-from bot.dialogue.ranking import Ranking, RankingModel, SearchBackend, ServiceRanker
+from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
 from bot.texts.notice import city_name
-from bot.understanding.context import Resolution, previous_doc_ids, resolve_followup
-from bot.understanding.spelling import SpellingCorrector
+from bot.understanding.context import previous_doc_ids
+from bot.understanding.understanding import Search, Understander, Understanding
 from knowledge.errors import InvalidQueryError, SearchIndexError
 from knowledge.models import Service, SourceKind
 from knowledge.settings import Settings
@@ -75,35 +68,28 @@ class DialogueEngine:
         retriever: SearchBackend,
         *,
         policy: Policy,
+        understander: Understander,
+        ranker: ServiceRanker,
+        composer: Composer,
         settings: Settings,
-        ranking: RankingModel | None = None,
+        emergency_check: SemanticEmergencyCheck | None = None,
+        llm: LlmComposer | None = None,
     ) -> None:
         self._retriever = retriever
         self._policy = policy
+        self._understander = understander
+        self._ranker = ranker
+        self._composer = composer
         self._settings = settings
         self._dialogue = settings.dialogue
-        self._ranker = ServiceRanker(retriever, ranking or RankingModel.from_yaml())
-        self._composer = Composer(policy, max_chars=self._dialogue.max_answer_chars)
+        self._emergency_check = emergency_check
+        self._llm = llm  # LLM mode only when an endpoint is configured (issue #6)
         self._catalogue_cache: dict[tuple[str, str], list[Service]] = {}
-        self._spelling = SpellingCorrector(lambda tenant: retriever.services(tenant))
-        self._emergency_check = (
-            SemanticEmergencyCheck(
-                EmergencyExamples.from_yaml(
-                    self._dialogue.emergency_examples_path or DEFAULT_EXAMPLES
-                ),
-                retriever.embed_query,
-                model=lambda: retriever.meta.embedder.name,
-                cache_dir=settings.data_dir / "cache",
-            )
-            if self._dialogue.semantic_emergency_check
-            else None
-        )
-        # LLM mode only when an endpoint is configured (issue #6); extractive is the default.
-        self._llm = (
-            LlmComposer.from_settings(settings.llm, policy=policy, composer=self._composer)
-            if settings.llm.base_url
-            else None
-        )
+
+    @property
+    def understander(self) -> Understander:
+        """What reads each message (eval and calibration search what it produces)."""
+        return self._understander
 
     def warm_up(self) -> None:
         """Embed the emergency examples now (about a second), not in the first citizen's
@@ -118,13 +104,6 @@ class DialogueEngine:
         except (SearchIndexError, InvalidQueryError) as exc:
             logger.warning("emergency examples not embedded at start: %s", exc)
 
-    @classmethod
-    def from_settings(cls, settings: Settings, retriever: SearchBackend) -> DialogueEngine:
-        """The engine with the configured (or shipped) policy rules, as the API builds it."""
-        rules = settings.dialogue.rules_path
-        policy = Policy.from_yaml(rules) if rules is not None else Policy.from_yaml()
-        return cls(retriever, policy=policy, settings=settings)
-
     def respond(
         self,
         message: str,
@@ -136,9 +115,13 @@ class DialogueEngine:
         """The bot's answer to ``message`` in a conversation with ``tenant``."""
         clock = time.perf_counter()
         turns = _earlier_turns(message, history, self._dialogue.history_turns)
-        resolution = resolve_followup(message, turns)
-        triage = self._triage(message, turns, resolution, tenant=tenant, language=language)
-        answer = self._answer_for(triage.decision, message, turns, resolution, tenant, clock)
+        understanding = self._understander.understand(
+            message, tenant=tenant, history=turns, language=language
+        )
+        timings = {"understanding": _ms(clock)}
+        triage = self._triage(understanding, message, turns, tenant=tenant, language=language)
+        timings["policy"] = _ms(clock)
+        answer = self._answer_for(triage.decision, understanding, turns, tenant, timings, clock)
         trace = answer.trace.model_copy(update={"help": triage.help})
         return answer.model_copy(
             update={"help_grade": triage.help.grade if triage.help else None, "trace": trace}
@@ -152,28 +135,31 @@ class DialogueEngine:
         history: Sequence[Turn] = (),
         language: Language | None = None,
     ) -> Triage:
-        """The policy and emergency stage alone (what ``respond`` runs first): the label
-        and the help grade with its evidence; no retrieval (``govbot eval false-alarms``)."""
+        """The understanding, policy and emergency stage alone (what ``respond`` runs
+        first): the label and the help grade with its evidence, without retrieval
+        (``govbot eval false-alarms``)."""
         turns = _earlier_turns(message, history, self._dialogue.history_turns)
-        resolution = resolve_followup(message, turns)
-        return self._triage(message, turns, resolution, tenant=tenant, language=language)
+        understanding = self._understander.understand(
+            message, tenant=tenant, history=turns, language=language
+        )
+        return self._triage(understanding, message, turns, tenant=tenant, language=language)
 
     def _triage(
         self,
+        understanding: Understanding,
         message: str,
         turns: Sequence[Turn],
-        resolution: Resolution,
         *,
         tenant: str,
         language: Language | None,
     ) -> Triage:
-        if _confirms_offer(message, turns):
+        if _confirms_offer(understanding.normalized, turns):
             return Triage.by_rule(
                 self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
             )
-        decision = self._policy.classify(message, tenant=tenant, language=language)
+        decision = self._policy.decide(understanding, tenant=tenant)
         # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
-        if resolution.kind == "none":
+        if understanding.followup == "none":
             semantic = self._semantic_emergency(decision, message, tenant)
             if semantic is not None:
                 return semantic
@@ -182,29 +168,28 @@ class DialogueEngine:
     def _answer_for(
         self,
         decision: PolicyDecision,
-        message: str,
+        understanding: Understanding,
         turns: Sequence[Turn],
-        resolution: Resolution,
         tenant: str,
+        timings: dict[str, float],
         clock: float,
     ) -> Answer:
-        timings = {"policy": _ms(clock)}
         if not decision.retrieve:
-            return self._rule_answer(decision, turns, timings)
+            return self._rule_answer(decision, turns, timings, understanding)
         try:
-            ranking = self._rank(resolution, tenant)
+            ranking = self._rank(understanding, tenant)
         except (SearchIndexError, InvalidQueryError) as exc:
             logger.warning("retrieval failed for tenant %s: %s", tenant, type(exc).__name__)
-            return self._error_answer(decision, timings)
+            return self._error_answer(decision, timings, understanding)
         timings.update(ranking.timings_ms)
-        service, confidence = self._choose(ranking, resolution)
+        service, confidence = self._choose(ranking, understanding)
         compose_clock = time.perf_counter()
         answer = self._retrieval_answer(
-            decision, message, service, confidence, ranking, tenant, turns=turns
+            decision, understanding, service, confidence, ranking, tenant, turns=turns
         )
         timings["compose"] = _ms(compose_clock)
         timings["total"] = _ms(clock)
-        trace = self._trace(decision, ranking, timings, resolution)
+        trace = self._trace(decision, ranking, timings, understanding)
         llm = {
             "mode": answer.trace.mode,
             "grounding": answer.trace.grounding,
@@ -264,7 +249,11 @@ class DialogueEngine:
     # --- rule answers ------------------------------------------------------------------
 
     def _rule_answer(
-        self, decision: PolicyDecision, turns: Sequence[Turn], timings: dict[str, float]
+        self,
+        decision: PolicyDecision,
+        turns: Sequence[Turn],
+        timings: dict[str, float],
+        understanding: Understanding,
     ) -> Answer:
         candidates = previous_doc_ids(turns)
         topic = None
@@ -288,10 +277,13 @@ class DialogueEngine:
                 matched_rule=decision.rule_id,
                 settings=self._settings_snapshot(),
                 timings_ms=timings,
+                understanding=understanding,
             ),
         )
 
-    def _error_answer(self, decision: PolicyDecision, timings: dict[str, float]) -> Answer:
+    def _error_answer(
+        self, decision: PolicyDecision, timings: dict[str, float], understanding: Understanding
+    ) -> Answer:
         return Answer(
             status=AnswerStatus.ERROR,
             text=self._policy.message("error", decision.language),
@@ -302,36 +294,37 @@ class DialogueEngine:
                 matched_rule=decision.rule_id,
                 settings=self._settings_snapshot(),
                 timings_ms=timings,
+                understanding=understanding,
             ),
         )
 
     # --- retrieval answers -------------------------------------------------------------
 
-    def _rank(self, resolution: Resolution, tenant: str) -> Ranking:
-        """Rank for the resolved query; a combined follow-up that names a service itself
-        ("Und was kostet ein Reisepass?") is searched on its own."""
-        if resolution.kind == "combined":
-            alone = self._search(resolution.message_query, tenant)
-            best = alone.best
+    def _rank(self, understanding: Understanding, tenant: str) -> Ranking:
+        """Rank for the understood message; a combined follow-up that names a service
+        itself ("Und was kostet ein Reisepass?") is searched on its own."""
+        alone = understanding.alone
+        if alone is not None:
+            ranking = self._ranked(alone, tenant)
+            best = ranking.best
             if (
                 best is not None
                 and best.features["named"] >= 0.5
-                and alone.confidence >= self._dialogue.min_confidence
+                and ranking.confidence >= self._dialogue.min_confidence
             ):
-                return alone
-        return self._search(resolution.query, tenant)
+                return ranking
+        return self._ranked(understanding.search, tenant)
 
-    def _search(self, text: str, tenant: str) -> Ranking:
-        """Rank for ``text``, spelling corrected against the tenant's words and searched
-        with the official terms for its everyday words."""
-        text = self._spelling.correct(text, tenant=tenant, version=self._retriever.meta.version)
-        query, original = self._policy.search_query(text)
-        return self._ranker.rank(query, tenant=tenant, original=original)
+    def _ranked(self, search: Search, tenant: str) -> Ranking:
+        """Rank for one search of the understanding (spelling corrected and expanded)."""
+        return self._ranker.rank(search.text, tenant=tenant, original=search.own_words)
 
-    def _choose(self, ranking: Ranking, resolution: Resolution) -> tuple[Service | None, float]:
+    def _choose(
+        self, ranking: Ranking, understanding: Understanding
+    ) -> tuple[Service | None, float]:
         """The service to answer from and the confidence in it."""
-        if resolution.keep_doc_id:
-            kept = self._retriever.get_service(resolution.keep_doc_id)
+        if understanding.keep_doc_id:
+            kept = self._retriever.get_service(understanding.keep_doc_id)
             if kept is not None:
                 return kept, max(ranking.confidence, self._dialogue.min_confidence)
         best = ranking.best
@@ -342,7 +335,7 @@ class DialogueEngine:
     def _retrieval_answer(
         self,
         decision: PolicyDecision,
-        message: str,
+        understanding: Understanding,
         service: Service | None,
         confidence: float,
         ranking: Ranking,
@@ -351,6 +344,7 @@ class DialogueEngine:
         turns: Sequence[Turn] = (),
     ) -> Answer:
         lang = decision.language
+        message = understanding.text
         confident = (
             service is not None
             and confidence >= self._dialogue.min_confidence
@@ -364,7 +358,7 @@ class DialogueEngine:
                 decision, message, service if confident else None, confidence, ranking, tenant
             )
         if confident and service is not None:
-            aspects = self._policy.aspects(message)
+            aspects = understanding.aspects
             composition = self._composer.answer(
                 service,
                 message,
@@ -408,7 +402,8 @@ class DialogueEngine:
         text = numbers
         if service is not None:
             composer = Composer(
-                self._policy, max_chars=max(200, self._dialogue.max_answer_chars - len(numbers) - 2)
+                self._policy.texts,
+                max_chars=max(200, self._dialogue.max_answer_chars - len(numbers) - 2),
             )
             help_text = composer.answer(service, message, aspects=[], language=decision.language)
             text = f"{numbers}\n\n{help_text.text}"
@@ -526,7 +521,9 @@ class DialogueEngine:
         if key not in self._catalogue_cache:
             if len(self._catalogue_cache) >= _CATALOGUE_CACHE:
                 self._catalogue_cache.clear()
-            ranking = self._search(query, catalogue)
+            ranking = self._ranked(
+                self._understander.search_for(query, tenant=catalogue), catalogue
+            )
             entries: list[Service] = []
             for candidate in ranking.candidates[:3]:
                 if candidate.features["own_named"] < 0.5 and candidate.features["named"] < 0.5:
@@ -555,7 +552,7 @@ class DialogueEngine:
         decision: PolicyDecision,
         ranking: Ranking,
         timings: dict[str, float],
-        resolution: Resolution,
+        understanding: Understanding,
     ) -> AnswerTrace:
         meta = self._retriever.meta
         return AnswerTrace(
@@ -571,9 +568,10 @@ class DialogueEngine:
             settings={
                 **self._settings_snapshot(),
                 "confidence": round(ranking.confidence, 4),
-                "followup": resolution.kind,
+                "followup": understanding.followup,
             },
             timings_ms=timings,
+            understanding=understanding,
         )
 
     def _settings_snapshot(self) -> dict[str, float | int | str | bool | None]:
@@ -610,9 +608,9 @@ def _earlier_turns(message: str, history: Sequence[Turn], limit: int) -> list[Tu
     return turns[-limit:] if limit else []
 
 
-def _confirms_offer(message: str, turns: Sequence[Turn]) -> bool:
+def _confirms_offer(normalized: str, turns: Sequence[Turn]) -> bool:
     """A short "ja" right after the bot offered to connect the citizen with a person."""
-    text = " ".join(normalize(message).strip(" .!").split())
+    text = " ".join(normalized.strip(" .!").split())
     if text not in _CONFIRMATIONS or not turns or turns[-1].role != "bot":
         return False
     last = normalize(turns[-1].text)

@@ -30,13 +30,15 @@ first — the first matching rule of the highest priority wins:
 
 An emergency rule marked ``present_only`` (fire, violence, injury) is present danger only
 if the message does not place the event in the past ("der Brand letzte Woche", "vor
-einem Jahr geschlagen") without a present cue ("jetzt", "immer noch"): such a message is
-labelled ``social_help`` with the rule id plus ``.past`` (issue #16: the fire was last
-week and the passports are gone → the service answer, no 112 first).
+einem Jahr geschlagen") without a cue of the moment ("gerade", "immer noch"): such a
+message is labelled ``social_help`` with the rule id plus ``.past`` (issue #16: the fire
+was last week and the passports are gone → the service answer, no 112 first); its text
+is ``rule.<rule id>.past`` if the catalogue has one, else ``label.social_help``.
 
 Emergency comes first because a person in danger must get the numbers even if the
-message also insults, asks for a person or contains personal data. The rules and the
-texts live in ``bot/dialogue/rules/policy_de.yaml`` so that editors can extend them; docs/policy.md
+message also insults, asks for a person or contains personal data. The rules live in
+``bot/dialogue/rules/policy_de.yaml`` so that editors can extend them, the answer texts in
+the text catalogue (``label.<label>``, ``rule.<rule id>`` in bot/texts/); docs/policy.md
 explains the format and the tricky cases (e.g. "Was mache ich im Notfall mit meinem
 Pass?" is a service question, not an emergency).
 """
@@ -52,9 +54,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.answer import AnswerStatus
+from bot.texts.catalogue import TextCatalogue, shipped_texts
 from bot.texts.notice import city_name
 from bot.understanding.redaction import PLACEHOLDERS, redact
-from bot.understanding.separable import SeparableVerbJoiner, SeparableVerbs
+from bot.understanding.understanding import Understanding
 from bot.understanding.wording import (
     UMLAUTS,
     WORD,
@@ -75,7 +78,6 @@ __all__ = [
     "PolicyLabel",
     "PolicySpec",
     "RuleSpec",
-    "SynonymSpec",
     "detect_language",
     "normalize",
     "typo_distance",
@@ -112,7 +114,6 @@ class LabelSpec(_Spec):
     priority: int
     status: AnswerStatus
     retrieve: bool = False
-    response: dict[Language, str] = Field(default_factory=dict)
 
 
 class RuleSpec(_Spec):
@@ -126,21 +127,12 @@ class RuleSpec(_Spec):
     unless: list[str] = Field(default_factory=list)
     personal_data: list[str] = Field(default_factory=list)
     fuzzy: bool = False
-    present_only: bool = False  # past event without a present cue → social_help
-    past_response: dict[Language, str] = Field(default_factory=dict)  # its help text then
+    present_only: bool = False  # a past event without a present cue → social_help
     retrieve: bool | None = None  # overrides the label's
-    response: dict[Language, str] = Field(default_factory=dict)
-
-
-class SynonymSpec(_Spec):
-    """An everyday wording and the official term added to the search query for it."""
-
-    pattern: str
-    add: str
 
 
 class TenseSpec(_Spec):
-    """Cues that place an event in the past or the present (``present_only`` rules)."""
+    """Cues that place an event in the past or in the moment (``present_only`` rules)."""
 
     past: list[str] = Field(default_factory=list)
     present: list[str] = Field(default_factory=list)
@@ -153,10 +145,6 @@ class PolicySpec(_Spec):
     strip_words: str = ""
     labels: dict[PolicyLabel, LabelSpec]
     rules: list[RuleSpec]
-    messages: dict[str, dict[Language, str]] = Field(default_factory=dict)
-    aspects: dict[str, list[str]] = Field(default_factory=dict)
-    synonyms: list[SynonymSpec] = Field(default_factory=list)
-    separable_verbs: SeparableVerbs = Field(default_factory=SeparableVerbs)
     tense: TenseSpec = Field(default_factory=TenseSpec)
 
 
@@ -187,7 +175,7 @@ class _Rule:
 class Policy:
     """Classifies citizen messages with the data-driven rules of a YAML file."""
 
-    def __init__(self, spec: PolicySpec) -> None:
+    def __init__(self, spec: PolicySpec, *, texts: TextCatalogue | None = None) -> None:
         missing = [label for label in PolicyLabel if label is not PolicyLabel.SERVICE_QUESTION
                    and label not in spec.labels]  # fmt: skip
         if missing:
@@ -196,26 +184,18 @@ class Policy:
                 "'labels:' in the rules file"
             )
         self.spec = spec
+        self.texts = texts or shipped_texts()
         self._strip = frozenset(normalize(spec.strip_words).split())
         compiled = [self._compile(rule) for rule in spec.rules]
         order = {id(rule): index for index, rule in enumerate(compiled)}
         self._rules = sorted(compiled, key=lambda r: (-r.priority, order[id(r)]))
-        self._synonyms = [
-            (_regex(item.pattern.translate(UMLAUTS), f"synonyms[{i}]"), item.add)
-            for i, item in enumerate(spec.synonyms)
-        ]
-        self._separable = SeparableVerbJoiner(spec.separable_verbs)
         self._past = tuple(_regex(p.translate(UMLAUTS), "tense.past") for p in spec.tense.past)
         self._present = tuple(
             _regex(p.translate(UMLAUTS), "tense.present") for p in spec.tense.present
         )
-        self._aspects = {
-            name: tuple(_regex(p.translate(UMLAUTS), f"aspects.{name}") for p in patterns)
-            for name, patterns in spec.aspects.items()
-        }
 
     @classmethod
-    def from_yaml(cls, path: Path = DEFAULT_RULES) -> Policy:
+    def from_yaml(cls, path: Path = DEFAULT_RULES, *, texts: TextCatalogue | None = None) -> Policy:
         """Load rules from ``path`` (defaults to the shipped bot/dialogue/rules/policy_de.yaml)."""
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -225,28 +205,41 @@ class Policy:
             spec = PolicySpec.model_validate(raw)
         except ValidationError as exc:
             raise ConfigurationError(f"policy rules {path} are invalid: {exc}") from exc
-        return cls(spec)
+        return cls(spec, texts=texts)
 
     def classify(
         self, message: str, *, tenant: str = "", language: Language | None = None
     ) -> PolicyDecision:
-        """Label ``message`` and pick the response template (in ``language`` or detected)."""
-        lang = language or detect_language(message)
-        text = normalize(message)
+        """Label ``message`` and pick the response template (in ``language`` or detected).
+
+        For a text that is not a citizen message (a passage, a test case); the dialogue
+        decides on the message's Understanding (``decide``), which is read only once.
+        """
+        return self._judge(
+            normalize(message),
+            language or detect_language(message),
+            redact(message).kinds,
+            tenant,
+        )
+
+    def decide(self, understanding: Understanding, *, tenant: str) -> PolicyDecision:
+        """Label the understood message and pick the response in its reply language."""
+        return self._judge(
+            understanding.normalized,
+            understanding.language,
+            set(understanding.personal_data),
+            tenant,
+        )
+
+    def _judge(self, text: str, lang: Language, found: set[str], tenant: str) -> PolicyDecision:
         words = WORD.findall(text)
         core = " ".join(w for w in words if w not in self._strip)
         if not words:
             return self._decision(PolicyLabel.VAGUE, None, tenant, lang)
-        found = redact(message).kinds
         for rule in self._rules:
             if self._matches(rule, text, words, core, found):
-                if rule.spec.present_only and self.past_event(message):
-                    past = self._decision(PolicyLabel.SOCIAL_HELP, None, tenant, lang)
-                    text = rule.spec.past_response.get(lang)
-                    update = {"rule_id": f"{rule.spec.id}.past"}
-                    if text:
-                        update["response"] = text.format(of_city=city_name(tenant, lang))
-                    return past.model_copy(update=update)
+                if rule.spec.present_only and self._in_the_past(text):
+                    return self._past_decision(rule.spec, tenant, lang)
                 return self._decision(rule.spec.label, rule.spec, tenant, lang)
         return PolicyDecision(
             label=PolicyLabel.SERVICE_QUESTION,
@@ -259,57 +252,20 @@ class Policy:
 
     def past_event(self, message: str) -> bool:
         """Whether ``message`` places what happened in the past and says nothing of now."""
-        text = normalize(message)
+        return self._in_the_past(normalize(message))
+
+    def _in_the_past(self, text: str) -> bool:
         return any(p.search(text) for p in self._past) and not any(
             p.search(text) for p in self._present
         )
 
-    def expand(self, message: str) -> str:
-        """``message`` plus the official terms for the everyday words it uses (for search).
-
-        An English message whose words map to official terms is searched with the German
-        terms and its unmapped words only: the German catalogue then scores it like its
-        German twin ("resident parking permit" → "Bewohnerparkausweis").
-        """
-        return self.search_query(message)[0]
-
-    def official_terms(self, message: str) -> list[str]:
-        """The official terms (and joined separable verbs) for the everyday words used."""
-        text = normalize(message)
-        verbs = self._separable.joined_verbs(text)  # "ziehe … um" → "umziehen"
-        searched = " ".join([text, *verbs])
-        added = [*verbs, *(term for pattern, term in self._synonyms if pattern.search(searched))]
-        return [term for term in dict.fromkeys(added) if normalize(term) not in text]
-
-    def search_query(self, message: str) -> tuple[str, str]:
-        """What to search for ``message`` and the citizen's own words for the confidence.
-
-        The own words are ``unmapped(message)``, except for an English message with
-        mapped terms: its remaining English words occur in no German text and would read
-        as a missing topic, so the confidence judges the official terms alone.
-        """
-        added = self.official_terms(message)
-        if not added:
-            return message, self.unmapped(message)
-        if detect_language(message) == "en":
-            return " ".join([*added, self.unmapped(message)]).strip(), ""
-        return f"{message} ({', '.join(added)})", self.unmapped(message)
-
-    def unmapped(self, message: str) -> str:
-        """``message`` (normalised) without the everyday words that a synonym maps."""
-        text = normalize(message)
-        for pattern, _ in self._synonyms:
-            text = pattern.sub(" ", text)
-        return " ".join(text.split())
-
-    def aspects(self, message: str) -> list[str]:
-        """What ``message`` asks about ("fees", "documents", "location" …), in rules-file order."""
-        text = normalize(message)
-        return [
-            name
-            for name, patterns in self._aspects.items()
-            if any(p.search(text) for p in patterns)
-        ]
+    def _past_decision(self, rule: RuleSpec, tenant: str, lang: Language) -> PolicyDecision:
+        decision = self._decision(PolicyLabel.SOCIAL_HELP, None, tenant, lang)
+        key = f"rule.{rule.id}.past"
+        update: dict[str, str] = {"rule_id": f"{rule.id}.past"}
+        if self.texts.has(key):
+            update["response"] = self.texts.text(key, lang, of_city=city_name(tenant, lang))
+        return decision.model_copy(update=update)
 
     def emergency(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
         """The emergency decision with the label's general response (numbers first), for
@@ -318,21 +274,19 @@ class Policy:
         return decision.model_copy(update={"rule_id": rule_id})
 
     def message(self, key: str, language: Language = "de", **values: str) -> str:
-        """A text from the ``messages`` block of the rules file, with ``values`` filled in."""
-        try:
-            template = self.spec.messages[key][language]
-        except KeyError as exc:
-            raise ConfigurationError(
-                f"policy rules lack messages.{key}.{language}; add it to the rules file"
-            ) from exc
-        return template.format(**values)
+        """The answer text ``answer.<key>`` of the text catalogue, with ``values`` filled in."""
+        return self.texts.text(f"answer.{key}", language, **values)
 
     def _decision(
         self, label: PolicyLabel, rule: RuleSpec | None, tenant: str, lang: Language
     ) -> PolicyDecision:
         spec = self.spec.labels[label]
-        template = (rule.response if rule and rule.response else spec.response).get(lang, "")
-        response = template.format(of_city=city_name(tenant, lang)) if template else None
+        key = f"rule.{rule.id}" if rule and self.texts.has(f"rule.{rule.id}") else f"label.{label}"
+        response = (
+            self.texts.text(key, lang, of_city=city_name(tenant, lang))
+            if self.texts.has(key)
+            else None
+        )
         return PolicyDecision(
             label=label,
             rule_id=rule.id if rule else f"{label}.default",

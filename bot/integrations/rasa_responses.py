@@ -21,57 +21,16 @@ from bot.integrations.govbot_api import (
     ConversationStarted,
     HandoffReference,
 )
+from bot.texts.catalogue import shipped_texts
 
 Language = Literal["de", "en"]
 HANDOFF_INTENT = "govbot_handoff"
 EMERGENCY = "emergency"
 
-TEXTS: dict[str, dict[Language, str]] = {
-    "unavailable": {
-        "de": "Entschuldigung, ich kann Ihre Frage gerade nicht beantworten, weil die "
-        "Auskunft der Stadtverwaltung nicht erreichbar ist. Bitte versuchen Sie es später "
-        "noch einmal oder sprechen Sie mit einem Menschen aus dem Service-Team.",
-        "en": "Sorry, I cannot answer your question right now because the city's information "
-        "service is not reachable. Please try again later or talk to a person from the "
-        "service team.",
-    },
-    "handoff_failed": {
-        "de": "Entschuldigung, die Weiterleitung an das Service-Team hat gerade nicht "
-        "geklappt. Bitte versuchen Sie es in einigen Minuten noch einmal.",
-        "en": "Sorry, passing your request to the service team did not work just now. "
-        "Please try again in a few minutes.",
-    },
-    "handoff_button": {"de": "Mit einem Menschen sprechen", "en": "Talk to a person"},
-    "retry_handoff_button": {"de": "Erneut versuchen", "en": "Try again"},
-    "handoff_done": {
-        "de": "Ihr Anliegen wurde an das Service-Team übergeben. Ihre Vorgangsnummer lautet "
-        "{reference}. Sie erhalten eine Antwort {expected}.",
-        "en": "Your request has been passed to the service team. Your reference is "
-        "{reference}. You will get a reply {expected}.",
-    },
-    "sources": {"de": "Quellen:", "en": "Sources:"},
-    "as_of": {"de": "Stand", "en": "as of"},
-    "ask_for_text": {
-        "de": "Bitte schreiben Sie Ihre Frage als Text.",
-        "en": "Please type your question.",
-    },
-    "with_service_team": {
-        "de": "Ihre Nachricht ist beim Service-Team angekommen; Antworten erscheinen hier, "
-        "sobald Sie wieder schreiben.",
-        "en": "Your message has reached the service team; replies appear here when you "
-        "write again.",
-    },
-    "agent": {"de": "Service-Team", "en": "Service team"},
-    "handoff_reason": {
-        "de": "Weitergeleitet aus dem Rasa-Assistenten der Kommune",
-        "en": "Forwarded from the municipality's Rasa assistant",
-    },
-}
-
 
 def text(key: str, language: Language) -> str:
-    """One of the integration's own texts."""
-    return TEXTS[key][language]
+    """One of the integration's own texts (``rasa.<key>`` of the text catalogue)."""
+    return shipped_texts().text(f"rasa.{key}", language)
 
 
 class BotMessage(BaseModel):

@@ -40,6 +40,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.understanding.redaction import redact
+from bot.understanding.wording import Language
 from knowledge.errors import InvalidQueryError, UnknownTenantError
 from knowledge.models import validate_tenant_slug
 from knowledge.settings import Settings
@@ -53,8 +54,16 @@ LANGUAGES = ("de", "en")
 class AnswerEngine(Protocol):
     """What the conversation needs from bot.dialogue.DialogueEngine."""
 
-    def respond(self, message: str, *, tenant: str, history: Sequence[Turn]) -> Answer:
-        """The answer to ``message`` given the earlier turns."""
+    def respond(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn],
+        language: Language | None = None,
+    ) -> Answer:
+        """The answer to ``message`` given the earlier turns, in ``language`` (or the
+        message's own)."""
         ...
 
 
@@ -148,7 +157,8 @@ class ConversationService:
         # (30 s waits, then 500), and on SQLite a write begun before answering held the
         # database-wide write lock through it (busy_timeout, then 503).
         session.rollback()
-        answer = self._answer(cleaned, tenant=tenant, history=history)
+        language: Language = "en" if conversation.language == "en" else "de"
+        answer = self._answer(cleaned, tenant=tenant, history=history, language=language)
         conversation = crud.get_conversation(session, conversation_id, lock=True)
         self._check_answerable(conversation)  # an agent may have taken over meanwhile
         message = crud.add_message(
@@ -237,11 +247,13 @@ class ConversationService:
             for m in messages
         ]
 
-    def _answer(self, text: str, *, tenant: str, history: list[Turn]) -> Answer | None:
+    def _answer(
+        self, text: str, *, tenant: str, history: list[Turn], language: Language
+    ) -> Answer | None:
         if self._engine is None:
             return None
         with self._engine_lock:
-            return self._engine.respond(text, tenant=tenant, history=history)
+            return self._engine.respond(text, tenant=tenant, history=history, language=language)
 
     def _check_answerable(self, conversation: Conversation) -> None:
         """StateConflictError when closed; 503 when the bot holds it but cannot answer."""

@@ -39,6 +39,7 @@ from bot.answer import Answer, AnswerStatus, Citation, Turn
 from bot.services.conversations import AnswerEngine
 from bot.storage import staff_crud
 from bot.storage.staff_models import Correction
+from bot.understanding.wording import Language
 from knowledge.errors import SearchIndexError
 from knowledge.retrieval import Retriever
 from knowledge.settings import CuratedSettings
@@ -228,9 +229,16 @@ class CuratedEngine:
         self._inner = inner
         self._curated = curated
 
-    def respond(self, message: str, *, tenant: str, history: Sequence[Turn]) -> Answer:
+    def respond(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn],
+        language: Language | None = None,
+    ) -> Answer:
         """The engine's answer, or the curated one for the same or a similar question."""
-        answer = self._inner.respond(message, tenant=tenant, history=history)
+        answer = self._inner.respond(message, tenant=tenant, history=history, language=language)
         if answer.status not in REPLACEABLE or answer.language != "de":
             return answer
         retrieved = [*answer.doc_ids, *answer.candidate_doc_ids]

@@ -32,48 +32,28 @@ from bot.storage.models import (
     StaffUser,
     utcnow,
 )
+from bot.texts.catalogue import REFERENCE_LANGUAGE, shipped_texts
 from bot.understanding.redaction import redact
 from knowledge.settings import HandoffSettings
 
-SYSTEM_TEXTS: dict[str, dict[str, str]] = {
-    "escalated": {
-        "de": "Ihr Anliegen wurde an das Service-Team übergeben (Vorgangsnummer {reference}). "
-        "Sie erhalten eine Antwort {expected}. Sie können hier weitere Nachrichten "
-        "hinterlassen.",
-        "en": "Your request has been passed to the service team (reference {reference}). "
-        "You will get a reply {expected}. You can leave further messages here.",
-    },
-    "waiting": {
-        "de": "Ihre Nachricht wurde für das Service-Team gespeichert (Vorgang {reference}).",
-        "en": "Your message has been saved for the service team (reference {reference}).",
-    },
-    "claimed": {
-        "de": "Eine Mitarbeiterin oder ein Mitarbeiter des Service-Teams hat Ihr Anliegen "
-        "übernommen.",
-        "en": "A member of the service team has taken over your request.",
-    },
-    "released": {
-        "de": "Das Service-Team hat das Gespräch an den digitalen Assistenten zurückgegeben.",
-        "en": "The service team has handed the conversation back to the digital assistant.",
-    },
-    "closed": {
-        "de": "Ihr Anliegen wurde vom Service-Team abgeschlossen. Für neue Fragen starten Sie "
-        "bitte ein neues Gespräch.",
-        "en": "The service team has closed your request. Please start a new conversation "
-        "for new questions.",
-    },
-}
-
 
 def system_text(key: str, language: str, **values: str) -> str:
-    """A system message in the conversation's language (German by default)."""
-    texts = SYSTEM_TEXTS[key]
-    return texts.get(language, texts["de"]).format(**values)
+    """A system message (``system.<key>`` of the text catalogue) in the conversation's
+    language (German when the catalogue lacks it)."""
+    texts = shipped_texts()
+    chosen = language if language in texts.languages else REFERENCE_LANGUAGE
+    return texts.text(f"system.{key}", chosen, **values)
 
 
 def expected_response(settings: HandoffSettings, language: str) -> str:
-    """The promised response time in the citizen's language."""
-    return settings.expected_response_en if language == "en" else settings.expected_response
+    """The promised response time in the citizen's language: the operator's text
+    (GOVBOT_HANDOFF__EXPECTED_RESPONSE, …_EN) or the catalogue's ``handoff.expected_response``."""
+    configured = settings.expected_response_en if language == "en" else settings.expected_response
+    if configured:
+        return configured
+    texts = shipped_texts()
+    chosen = language if language in texts.languages else REFERENCE_LANGUAGE
+    return texts.text("handoff.expected_response", chosen)
 
 
 def add_system_message(session: Session, conversation: Conversation, text: str) -> Message:

@@ -2,63 +2,33 @@
 
 EU AI Act (Regulation (EU) 2024/1689) Art. 50(1): people interacting with an AI
 system must be informed that they are, unless it is obvious. GovBot also says what it
-does not do (decide on applications) and that a person is always available.
+does not do (decide on applications) and that a person is always available. The texts
+(``notice.ai``, ``city.<tenant>``) are in the catalogue, bot/texts/<language>.yaml.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from bot.texts.catalogue import shipped_texts
 from knowledge.models import Tenant
 
 Language = Literal["de", "en"]
-
-_NOTICE = {
-    "de": (
-        "Sie schreiben mit einem KI-Assistenten {city}. Er gibt Auskunft zu "
-        "Verwaltungsleistungen, entscheidet aber nicht über Anträge. Seine Antworten "
-        "nennen immer die Quelle; bitte prüfen Sie wichtige Angaben dort. Sie können "
-        "jederzeit mit einem Menschen sprechen. Bitte geben Sie keine persönlichen Daten "
-        "wie Aktenzeichen, Steuer-ID oder Kontonummern ein."
-    ),
-    "en": (
-        "You are chatting with an AI assistant of {city}. It provides information "
-        "about public services but does not decide on applications. Its answers always "
-        "name their source; please check important details there. You can talk to a "
-        "person at any time. Please do not enter personal data such as case numbers, "
-        "tax IDs or bank details."
-    ),
-}
-
-# How the shipped demo tenants are named in the notice (German genitive); other tenants
-# use "von <Tenant.name>" or a neutral fallback.
-_CITY_NAMES = {
-    "de": {
-        "muenchen": "der Landeshauptstadt München",
-        "lkaugsburg": "des Landkreises Augsburg",
-        "rems-murr-kreis": "des Rems-Murr-Kreises",
-    },
-    "en": {
-        "muenchen": "the City of Munich",
-        "lkaugsburg": "the District of Augsburg",
-        "rems-murr-kreis": "the Rems-Murr district",
-    },
-}
-_FALLBACK = {"de": "der Stadtverwaltung", "en": "the city administration"}
 
 
 def city_name(tenant: str | Tenant, language: Language = "de") -> str:
     """How the municipality behind ``tenant`` is named in the notice ("der Landeshauptstadt …")."""
     slug = tenant.slug if isinstance(tenant, Tenant) else tenant
-    if slug in _CITY_NAMES[language]:
-        return _CITY_NAMES[language][slug]
+    texts = shipped_texts()
+    if texts.has(f"city.{slug}"):
+        return texts.text(f"city.{slug}", language)
     if isinstance(tenant, Tenant):
         return f"von {tenant.name}" if language == "de" else tenant.name
-    return _FALLBACK[language]
+    return texts.text("city.fallback", language)
 
 
 def ai_notice(tenant: str | Tenant, language: Language = "de") -> str:
     """The transparency notice for a new conversation with ``tenant``, in ``language``."""
-    if language not in _NOTICE:
-        raise ValueError(f"language must be 'de' or 'en', got {language!r}")
-    return _NOTICE[language].format(city=city_name(tenant, language))
+    if language not in shipped_texts().languages:
+        raise ValueError(f"language must be one of {shipped_texts().languages}, got {language!r}")
+    return shipped_texts().text("notice.ai", language, city=city_name(tenant, language))

@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from bot.answer import Turn
 from bot.understanding.lexicon import content_stems, words
 from bot.understanding.wording import word_set
 
@@ -26,6 +25,16 @@ _ANAPHORA = word_set(
 )
 _SHORT = 6
 _COMBINABLE = 9
+
+
+class Turn(BaseModel):
+    """One earlier message of a conversation (citizen, bot, agent or system)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: Literal["citizen", "bot", "agent", "system"]
+    text: str
+    doc_ids: list[str] = Field(default_factory=list)
 
 
 class Resolution(BaseModel):
@@ -39,16 +48,20 @@ class Resolution(BaseModel):
     message_query: str = ""
 
 
-def resolve_followup(message: str, turns: Sequence[Turn]) -> Resolution:
-    """Search query for ``message`` and the document to keep, if it is a follow-up."""
+def resolve_followup(
+    message: str, turns: Sequence[Turn], *, normalized: str | None = None
+) -> Resolution:
+    """Search query for ``message`` and the document to keep, if it is a follow-up
+    (``normalized``: the message's normalised form, when the caller has it)."""
     previous = _previous_question(turns)
     if previous is None:
         return Resolution(query=message, message_query=message)
-    tokens = words(message)
-    topical = content_stems(message, topical=True, numbers=False)
+    read = message if normalized is None else normalized
+    tokens = words(read)
+    topical = content_stems(read, topical=True, numbers=False)
     continues = bool(tokens) and tokens[0] in _CONTINUATIONS
     refers = any(token in _ANAPHORA for token in tokens)
-    combined = f"{previous} {message}"
+    combined = f"{previous} {message}"  # the earlier question comes first
     if not topical and (continues or refers or len(tokens) <= _SHORT):
         doc_ids = previous_doc_ids(turns)
         return Resolution(

@@ -25,7 +25,7 @@ from functools import cache
 from spellchecker import SpellChecker
 from symspellpy import SymSpell, Verbosity
 
-from bot.understanding.wording import detect_language
+from bot.understanding.wording import Language, detect_language
 from knowledge.models import Service
 
 MIN_LENGTH = 6
@@ -53,9 +53,12 @@ class SpellingCorrector:
         self._services = services
         self._dictionaries: dict[tuple[str, str], SymSpell] = {}
 
-    def correct(self, text: str, *, tenant: str, version: str) -> str:
-        """``text`` with unknown words replaced by close tenant words (case kept per word)."""
-        if detect_language(text) == "en":
+    def correct(
+        self, text: str, *, tenant: str, version: str, language: Language | None = None
+    ) -> str:
+        """``text`` with unknown words replaced by close tenant words (case kept per word);
+        ``language`` is detected unless the caller already knows it."""
+        if (language or detect_language(text)) == "en":
             return text
         dictionary = self._dictionary(tenant, version)
         german = _german_words()

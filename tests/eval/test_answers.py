@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.dialogue.engine import DialogueEngine
+from bot.assistant import build_engine
 from bot.dialogue.policy import Policy
 from eval.answers import load_cases, run_answers
 from eval.cli import app
@@ -50,7 +50,7 @@ def write_lines(path: Path, lines: list[object]) -> Path:
 
 @pytest.fixture(scope="module")
 def answer_runner(munich_retriever: Retriever, munich_index: Settings) -> Runner:
-    engine = DialogueEngine(munich_retriever, policy=Policy.from_yaml(), settings=munich_index)
+    engine = build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
     return Runner(engine, settings=munich_index, retriever=munich_retriever)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from bot.dialogue.engine import DialogueEngine
+from bot.assistant import build_engine
 from bot.dialogue.policy import Policy, PolicyLabel
 from bot.storage.db import make_engine, migrate, session_factory
 from eval.comparison import compare_runs
@@ -87,7 +87,7 @@ def runs(
     policy = Policy.from_yaml()
 
     def run_with(chosen: Policy, label: str, used: Settings = settings) -> RunRecord:
-        engine = DialogueEngine(munich_retriever, policy=chosen, settings=used)
+        engine = build_engine(used, munich_retriever, policy=chosen)
         return Runner(engine, settings=used, retriever=munich_retriever).run(eval_set, label=label)
 
     # Broken on purpose: no emergency rules and no semantic safety net behind them.

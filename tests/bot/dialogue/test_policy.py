@@ -259,61 +259,6 @@ def test_typo_distance() -> None:
     assert typo_distance("abc", "xyz", 1) == 2
 
 
-def test_aspects(policy: Policy) -> None:
-    assert policy.aspects("Was kostet ein Personalausweis?") == ["fees"]
-    assert policy.aspects("Welche Unterlagen brauche ich dafür?") == ["documents"]
-    assert "location" in policy.aspects("Wo kann ich mein Auto abmelden?")
-    assert policy.aspects("Personalausweis") == []
-
-
-def test_expand_adds_official_terms(policy: Policy) -> None:
-    assert policy.expand("perso geklaut") == "perso geklaut (Personalausweis, Diebstahl)"
-    assert policy.expand("Was kostet ein Personalausweis?") == "Was kostet ein Personalausweis?"
-
-
-@pytest.mark.parametrize(
-    ("message", "term"),
-    [
-        ("How do I get a resident parking permit?", "Bewohnerparkausweis"),
-        ("how much is a certificate of good conduct?", "Führungszeugnis"),
-        ("I just moved to Munich. How do I register my address?", "Wohnsitzanmeldung"),
-        ("How can I exchange my US driving licence?", "Umschreibung Führerschein"),
-    ],
-)
-def test_english_is_searched_with_the_german_terms(policy: Policy, message: str, term: str) -> None:
-    query, own_words = policy.search_query(message)
-    assert query.startswith(term) or f" {term}" in query
-    assert own_words == ""  # the confidence judges the official terms, not English words
-
-
-@pytest.mark.parametrize(
-    ("message", "added", "not_added"),
-    [
-        ("PIN vom Ausweis vergessen, was nun?", "eID-Funktion PIN", "Fundsache"),
-        ("Ich habe meinen Schirm im Bus vergessen", "Fundsache", "eID"),
-        ("rotes 07 kennzeichen für oldtimer", "Rotes Kennzeichen", "Historisches"),
-        ("Oldtimer Kennzeichen beantragen", "Historisches Kennzeichen", "Rotes"),
-        ("Auskunft für unsere GmbH", "Juristische Person", "Fundsache"),
-    ],
-)
-def test_synonyms_tell_similar_services_apart(
-    policy: Policy, message: str, added: str, not_added: str
-) -> None:
-    expanded = policy.expand(message)
-    assert added in expanded
-    assert not_added not in expanded
-
-
-def test_german_keeps_the_citizens_own_words(policy: Policy) -> None:
-    query, own_words = policy.search_query("perso geklaut")
-    assert query == "perso geklaut (Personalausweis, Diebstahl)"
-    assert own_words == ""  # both words are mapped everyday words
-    assert policy.search_query("Wohngeld beantragen") == (
-        "Wohngeld beantragen",
-        "wohngeld beantragen",
-    )
-
-
 def test_never_crashes_on_odd_input(policy: Policy) -> None:
     for message in ["", " ", "\x00\ud800", "🔥" * 500, "a" * 20_000, "\u202e\u0301"]:
         policy.classify(message)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue.policy import Policy
+from bot.understanding.expansion import QueryExpander
 from bot.understanding.separable import SeparableVerbJoiner, SeparableVerbs
+from bot.understanding.understanding import Understander
 
 
 @pytest.fixture(scope="module")
-def policy() -> Policy:
-    return Policy.from_yaml()
+def reader() -> Understander:
+    return Understander(QueryExpander.from_yaml())
+
+
+def expand(reader: Understander, message: str) -> str:
+    return reader.understand(message, tenant="muenchen").search.text
 
 
 @pytest.mark.parametrize(
@@ -27,9 +32,9 @@ def policy() -> Policy:
     ],
 )
 def test_the_verb_the_citizen_meant_is_searched_for(
-    policy: Policy, message: str, added: str
+    reader: Understander, message: str, added: str
 ) -> None:
-    assert added in policy.expand(message)
+    assert added in expand(reader, message)
 
 
 @pytest.mark.parametrize(
@@ -40,8 +45,8 @@ def test_the_verb_the_citizen_meant_is_searched_for(
         "Ich stehe vor dem Amt an",  # "steh" is not a listed separable verb
     ],
 )
-def test_no_verb_is_invented(policy: Policy, message: str) -> None:
-    assert policy.expand(message) == message
+def test_no_verb_is_invented(reader: Understander, message: str) -> None:
+    assert expand(reader, message) == message
 
 
 def test_an_empty_rule_set_finds_nothing() -> None:

@@ -1,0 +1,166 @@
+"""The understanding of one citizen message: read once, then passed on unchanged.
+
+Glossary: an *Understanding* is everything read from a message before any search: the
+original text, the reply language (the conversation's, or detected), the normalised text,
+the personal data kinds in it, the aspects it asks about (fees, documents …), whether it
+follows up an earlier question, and the *Searches*: the exact texts retrieval will send,
+spelling corrected and expanded with official terms (each *Expansion* says where it came
+from). The policy classifies it, the ranker searches its texts, composition reads its
+aspects and the answer trace stores it (issue 11).
+
+``Understander.understand`` is the only place that normalises a message and detects its
+language; the dialogue engine, ``govbot eval retrieval`` and the calibration scripts all
+call it, so they search the same text for the same message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.understanding.context import Turn, resolve_followup
+from bot.understanding.expansion import Expansion, QueryExpander
+from bot.understanding.redaction import redact
+from bot.understanding.spelling import SpellingCorrector
+from bot.understanding.wording import Language, detect_language, normalize
+from knowledge.errors import InvalidQueryError, SearchIndexError
+
+__all__ = ["Search", "Understander", "Understanding"]
+
+Normalizer = Callable[[str], str]
+LanguageDetector = Callable[[str], Language]
+
+
+class Search(BaseModel):
+    """One text retrieval searches, and the citizen's own words the confidence judges.
+
+    ``purpose`` is ``message`` for the message itself and ``followup`` for a follow-up
+    searched together with the earlier question.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    purpose: Literal["message", "followup"]
+    text: str
+    own_words: str
+    corrected: str
+    expansions: tuple[Expansion, ...] = ()
+
+
+class Understanding(BaseModel):
+    """What was read from one citizen message, before any search."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    language: Language
+    language_source: Literal["detected", "conversation"]
+    detected_language: Language
+    normalized: str
+    personal_data: tuple[str, ...] = ()
+    aspects: tuple[str, ...] = ()
+    followup: Literal["none", "anaphoric", "combined"] = "none"
+    keep_doc_id: str | None = None
+    searches: tuple[Search, ...] = ()
+
+    @property
+    def search(self) -> Search:
+        """The search the answer is normally ranked on (the follow-up's, if any)."""
+        return self.searches[-1]
+
+    @property
+    def alone(self) -> Search | None:
+        """The message searched on its own, for a combined follow-up that may name a
+        service itself ("Und was kostet ein Reisepass?")."""
+        return self.searches[0] if self.followup == "combined" else None
+
+
+class Understander:
+    """Builds the Understanding of a message; the collaborators are passed in."""
+
+    def __init__(
+        self,
+        expander: QueryExpander,
+        *,
+        spelling: SpellingCorrector | None = None,
+        index_version: Callable[[], str] = lambda: "",
+        normalizer: Normalizer = normalize,
+        detector: LanguageDetector = detect_language,
+    ) -> None:
+        self._expander = expander
+        self._spelling = spelling
+        self._index_version = index_version
+        self._normalize = normalizer
+        self._detect = detector
+
+    def understand(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+    ) -> Understanding:
+        """Read ``message`` (in a conversation with ``tenant`` after ``history``) once."""
+        normalized = self._normalize(message)
+        detected = self._detect(message)
+        resolution = resolve_followup(message, history, normalized=normalized)
+        searches = [self._search("message", message, tenant, normalized, detected)]
+        if resolution.kind != "none":
+            followup = self._search("followup", resolution.query, tenant, None, detected)
+            earlier = Expansion(
+                term=resolution.query.removesuffix(message).strip(), source="followup"
+            )
+            expansions = (earlier, *followup.expansions)
+            searches.append(followup.model_copy(update={"expansions": expansions}))
+        return Understanding(
+            text=message,
+            language=language or detected,
+            language_source="conversation" if language else "detected",
+            detected_language=detected,
+            normalized=normalized,
+            personal_data=tuple(sorted(redact(message).kinds)),
+            aspects=self._expander.aspects(normalized),
+            followup=resolution.kind,
+            keep_doc_id=resolution.keep_doc_id,
+            searches=tuple(searches),
+        )
+
+    def search_for(self, text: str, *, tenant: str) -> Search:
+        """The search for a text that is not a citizen message (e.g. a ranking's query
+        looked up again in the OZG catalogue): corrected and expanded the same way."""
+        return self._search("message", text, tenant, None, self._detect(text))
+
+    def _search(
+        self,
+        purpose: Literal["message", "followup"],
+        text: str,
+        tenant: str,
+        normalized: str | None,
+        language: Language,
+    ) -> Search:
+        corrected = self._correct(text, tenant, language)
+        if normalized is None or corrected != text:
+            normalized = normalize(corrected)
+        expanded = self._expander.expand(corrected, normalized=normalized, language=language)
+        return Search(
+            purpose=purpose,
+            text=expanded.query,
+            own_words=expanded.own_words,
+            corrected=corrected,
+            expansions=expanded.expansions,
+        )
+
+    def _correct(self, text: str, tenant: str, language: Language) -> str:
+        """``text`` spelling corrected against the tenant's words (unchanged without an
+        index: the search that follows reports the missing index)."""
+        if self._spelling is None or language == "en":
+            return text
+        try:
+            return self._spelling.correct(
+                text, tenant=tenant, version=self._index_version(), language=language
+            )
+        except (SearchIndexError, InvalidQueryError):
+            return text

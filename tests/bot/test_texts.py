@@ -1,0 +1,73 @@
+"""The catalogue of citizen-facing texts (bot/texts/<language>.yaml, issue 11)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.dialogue.policy import Policy, PolicyLabel
+from bot.texts.catalogue import TEXTS_DIR, TextCatalogue, shipped_texts
+from knowledge.errors import ConfigurationError
+
+
+def test_every_shipped_catalogue_has_every_key_of_the_reference() -> None:
+    files = sorted(TEXTS_DIR.glob("*.yaml"))
+    assert [path.stem for path in files] == ["de", "en"]
+    texts = TextCatalogue.from_directory()  # refuses a missing key or placeholder
+    assert texts.languages == ("de", "en")
+    for language in texts.languages:
+        for key in texts.stable_keys():
+            assert texts.text(key, language).strip(), f"{language}: {key} is empty"
+
+
+def test_every_policy_label_and_rule_text_is_in_the_catalogue() -> None:
+    policy = Policy.from_yaml()
+    texts = shipped_texts()
+    for label in policy.spec.labels:
+        assert texts.has(f"label.{label}"), label
+    rule_ids = {rule.id for rule in policy.spec.rules}
+    for key in texts.stable_keys():
+        if key.startswith("rule."):
+            assert key.removeprefix("rule.") in rule_ids, f"{key} names no rule"
+    assert set(policy.spec.labels) == set(PolicyLabel) - {PolicyLabel.SERVICE_QUESTION}
+
+
+def _write(directory: Path, language: str, texts: dict[str, dict[str, str]]) -> None:
+    (directory / f"{language}.yaml").write_text(
+        yaml.safe_dump(texts, allow_unicode=True), encoding="utf-8"
+    )
+
+
+def test_a_new_language_is_one_more_file(tmp_path: Path) -> None:
+    _write(tmp_path, "de", {"answer": {"stand": "Stand: {date}"}})
+    _write(tmp_path, "fr", {"answer": {"stand": "Mise à jour : {date}"}})
+    texts = TextCatalogue.from_directory(tmp_path)
+    assert texts.languages == ("de", "fr")
+    assert texts.text("answer.stand", "fr", date="01.02.2026") == "Mise à jour : 01.02.2026"
+
+
+def test_a_catalogue_missing_a_key_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "de", {"answer": {"stand": "Stand: {date}", "error": "Fehler"}})
+    _write(tmp_path, "en", {"answer": {"stand": "Last updated: {date}"}})
+    with pytest.raises(ConfigurationError) as raised:
+        TextCatalogue.from_directory(tmp_path)
+    assert str(raised.value) == (
+        "text catalogue 'en' must have the keys of 'de': missing ['answer.error'], unknown []"
+    )
+
+
+def test_a_translation_must_keep_the_placeholders(tmp_path: Path) -> None:
+    _write(tmp_path, "de", {"answer": {"stand": "Stand: {date}"}})
+    _write(tmp_path, "en", {"answer": {"stand": "Last updated: {datum}"}})
+    with pytest.raises(ConfigurationError, match=r"other placeholders .* \['answer.stand'\]"):
+        TextCatalogue.from_directory(tmp_path)
+
+
+def test_an_unknown_key_or_language_is_a_clear_error() -> None:
+    texts = shipped_texts()
+    with pytest.raises(ConfigurationError, match=r"no key 'answer\.nope'"):
+        texts.text("answer.nope", "de")
+    with pytest.raises(ConfigurationError, match="no text catalogue for language 'fr'"):
+        texts.text("answer.stand", "fr", date="x")
