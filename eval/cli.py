@@ -21,13 +21,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.answer import HelpEvidence
+from bot.settings import Settings
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
 from knowledge.errors import ConfigurationError
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from bot.answer import Answer, Turn
 from bot.services.conversations import AnswerEngine
+from bot.settings import Settings
 from eval.records import RunInfo, RunRecord, build_record, environment, git_state
 from eval.records import settings_snapshot as snapshot_of
 from eval.retrieval import require_known_ids
@@ -35,7 +36,6 @@ from eval.scoring import CaseResult, error_result, score_case, service_text
 from eval.sets_schema import EvalCase, EvalSet
 from knowledge.errors import GovBotError, SourceError
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import Settings
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import make_settings
 
 

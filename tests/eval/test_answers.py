@@ -14,12 +14,12 @@ from typer.testing import CliRunner
 
 from bot.assistant import build_engine
 from bot.dialogue.policy import Policy
+from bot.settings import Settings
 from eval.answers import load_cases, run_answers
 from eval.cli import app
 from eval.runner import Runner
 from knowledge.errors import SourceError
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 CASES = [
     {

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from bot.settings import Settings
 from eval.cli import app
 from eval.pools import half, load_pool, perturb, short_requests
-from knowledge.settings import Settings
 
 runner = CliRunner()
 POOL = [

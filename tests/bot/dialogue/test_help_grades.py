@@ -11,8 +11,8 @@ from bot.answer import AnswerStatus, HelpGrade
 from bot.assistant import build_engine
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.settings import Settings
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 SUICIDE_LINE = "0800 111 0 111"
 
