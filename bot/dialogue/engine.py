@@ -140,7 +140,7 @@ class DialogueEngine:
         (``govbot eval false-alarms``)."""
         turns = _earlier_turns(message, history, self._dialogue.history_turns)
         understanding = self._understander.understand(
-            message, tenant=tenant, history=turns, language=language
+            message, tenant=tenant, history=turns, language=language, search=False
         )
         return self._triage(understanding, message, turns, tenant=tenant, language=language)
 
