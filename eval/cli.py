@@ -139,18 +139,35 @@ def _write_results(outcome: RetrievalReport, path: Path) -> None:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def _print_table(outcome: RetrievalReport, mode: str) -> None:
+# Short headers keep the table within 80 columns; the legend below names them in full.
+_RETRIEVAL_HEADERS = {
+    "recall@1": "r@1",
+    "recall@5": "r@5",
+    "recall@10": "r@10",
+    "mrr@10": "mrr",
+    "ndcg@10": "ndcg",
+    "latency_ms_p50": "p50",
+    "latency_ms_p95": "p95",
+}
+
+
+def _print_table(outcome: RetrievalReport, mode: str, console: Console | None = None) -> None:
+    out = console or Console()
     overall = outcome.overall.as_dict()
     columns = [key for key in overall if key != "n"]
-    table = Table(title=f"Retrieval ({mode}), {outcome.overall.n} questions")
-    table.add_column("tenant")
-    table.add_column("n", justify="right")
+    table = Table(title=f"Retrieval ({mode}), {outcome.overall.n} questions", width=80)
+    table.add_column("tenant", no_wrap=True, overflow="ellipsis", max_width=18)
+    table.add_column("n", justify="right", no_wrap=True)
     for column in columns:
-        table.add_column(column, justify="right")
+        table.add_column(_RETRIEVAL_HEADERS.get(column, column), justify="right", no_wrap=True)
     rows = [("all", overall)] + [(t, m.as_dict()) for t, m in outcome.per_tenant.items()]
     for name, values in rows:
-        table.add_row(name, str(values["n"]), *(f"{values[c]:.3f}" for c in columns))
-    Console().print(table)
+        cells = [
+            f"{values[c]:.0f}" if c.startswith("latency") else f"{values[c]:.3f}" for c in columns
+        ]
+        table.add_row(name, str(values["n"]), *cells)
+    out.print(table)
+    out.print("r@k: recall@k; mrr: MRR@10; ndcg: nDCG@10; p50/p95: search latency in ms", width=80)
     if outcome.skipped:
         typer.echo(f"{outcome.skipped} question(s) without expected documents skipped")
 

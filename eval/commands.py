@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -45,7 +46,13 @@ KEY_METRICS = (
     "retrieval_recall@5",
     "latency_p95_ms",
 )
-LIST_METRICS = ("status_accuracy", "source_cited", "facts_present", "emergency_recall")
+LIST_METRICS = ("status_accuracy", "service_reached", "facts_present", "emergency_recall")
+LIST_HEADERS = {
+    "status_accuracy": "status",
+    "service_reached": "reached",
+    "facts_present": "facts",
+    "emergency_recall": "emerg",
+}
 EXIT_GATE_FAILED = 1
 _out = Console()
 _err = Console(stderr=True)
@@ -209,19 +216,28 @@ def list_command(
     """Stored runs, newest first, with their key metrics."""
     with database(_settings()) as session:
         runs = list_runs(session, set_name=set_name, limit=limit)
-        table = Table(title="Evaluation runs")
-        for column in ("id", "set", "label", "started", "commit"):
-            table.add_column(column, no_wrap=column != "label")
+        table = Table(
+            title="Evaluation runs",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        table.add_column("id", justify="right", no_wrap=True)
+        table.add_column("set", overflow="fold", min_width=8)
+        table.add_column("label", overflow="fold", min_width=8)
+        table.add_column("started", no_wrap=True)
+        table.add_column("commit", no_wrap=True)
         for name in LIST_METRICS:
-            table.add_column(name.replace("_", " "), justify="right")
+            table.add_column(LIST_HEADERS[name], justify="right", no_wrap=True)
         for row in runs:
             table.add_row(
                 str(row.id),
-                f"{row.set_name} v{row.set_version} {row.set_sha256[:8]}",
+                f"{row.set_name} {row.set_sha256[:6]}",
                 row.label or "",
-                row.started_at.strftime("%Y-%m-%d %H:%M"),
-                (row.git_commit or "?")[:8] + ("+" if row.git_dirty else ""),
-                *(_fmt(row.metrics.get(name)) for name in LIST_METRICS),
+                row.started_at.strftime("%m-%d %H:%M"),
+                (row.git_commit or "?")[:7] + ("+" if row.git_dirty else ""),
+                *(_short(row.metrics.get(name)) for name in LIST_METRICS),
             )
     _out.print(table)
 
@@ -334,14 +350,14 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]
 
 SUMMARY_COLUMNS = (
     ("n", "cases"),
-    ("status", "status_accuracy"),
-    ("reached", "service_reached"),
-    ("wrong!", "wrong_service_confident_cases"),
+    ("stat", "status_accuracy"),
+    ("reach", "service_reached"),
+    ("wrong", "wrong_service_confident_cases"),
     ("facts", "facts_present"),
     ("emerg", "emergency_recall"),
-    ("false!", "false_emergencies"),
-    ("dec.ans", "decisions_answered"),
-    ("p95 ms", "latency_p95_ms"),
+    ("false", "false_emergencies"),
+    ("dec", "decisions_answered"),
+    ("p95", "latency_p95_ms"),
 )
 
 
@@ -351,18 +367,25 @@ def print_summary(cases: Sequence[CaseResult], console: Console = _out) -> None:
         groups = slices(cases, field)
         if field == "split" and set(groups) == {"-"}:
             continue
-        table = Table(title=f"by {field}", width=80, title_justify="left")
-        table.add_column(field, no_wrap=True, overflow="ellipsis", max_width=18)
+        table = Table(
+            title=f"by {field}",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+            collapse_padding=True,
+        )
+        table.add_column(field, no_wrap=True, overflow="ellipsis", width=13)
         for header, _ in SUMMARY_COLUMNS:
-            table.add_column(header, justify="right", no_wrap=True)
+            table.add_column(header, justify="right", no_wrap=True, width=5)
         rows = [("all", summarize(cases)), *groups.items()]
         for name, metrics in rows:
             table.add_row(name, *(_short(metrics.get(key)) for _, key in SUMMARY_COLUMNS))
         console.print(table)
     console.print(
-        "status: status right; reached: expected service cited or offered; wrong!: answered "
-        "citing none of the expected services; false!: false emergencies; dec.ans: "
-        "decision requests answered as such",
+        "stat: status right; reach: expected service cited or offered; wrong: answered "
+        "citing none of the expected services; facts: fact asked for present; emerg: "
+        "emergencies recognised; false: false emergencies; dec: decision requests answered "
+        "as such; p95: latency in ms",
         width=80,
     )
 

@@ -96,6 +96,7 @@ def test_full_handoff_round_trip(client: TestClient) -> None:
     first = citizen.say("Was kostet ein Personalausweis?")
     assert first["answer"]["status"] == "answered"
     assert cited(first["answer"])[0] == PERSONALAUSWEIS
+    assert first["answer"]["options"] == []  # clarifying choices: none for a clear question
 
     # 2. The citizen asks for a person.
     handoff = citizen.ask_for_person("Ich brauche einen Termin, Telefon 0171 2345678")
