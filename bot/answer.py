@@ -21,7 +21,7 @@ from bot.understanding.understanding import Understanding
 # The trace is part of the API's JSON (the staff answer log), so its model lives with the
 # API's shared models (govbot_client/trace.py), generic in what the understanding of the
 # message is: here the typed Understanding, for clients its JSON.
-from govbot_client.trace import TRACE_VERSION, LlmTrace, TraceHit
+from govbot_client.trace import TRACE_VERSION, HelpEvidence, HelpGrade, LlmTrace, TraceHit
 from govbot_client.trace import AnswerTrace as StoredTrace
 
 AnswerTrace = StoredTrace[Understanding]
@@ -33,6 +33,8 @@ __all__ = [
     "AnswerTrace",
     "Citation",
     "HandoffInfo",
+    "HelpEvidence",
+    "HelpGrade",
     "LlmTrace",
     "OfficeInfo",
     "TraceHit",
@@ -108,6 +110,9 @@ class Answer(_Frozen):
     candidate_doc_ids: list[str] = Field(default_factory=list)
     options: list[AnswerOption] = Field(default_factory=list)  # clarifying choices, best first
     language: Literal["de", "en"] = "de"
+    help_grade: HelpGrade | None = None
+    # The help block the text starts with (urgent/social grades), for clients that show it apart.
+    help_text: str | None = None
     trace: AnswerTrace
 
     @property

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from bot.answer import HelpEvidence
 from bot.settings import Settings
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
@@ -247,3 +248,96 @@ def _mark(status_ok: bool, reached: bool | None, wrong: bool | None) -> str:
         + {True: "R", False: "-", None: ""}[reached]
         + ("W" if wrong else "")
     )
+
+
+# --- False alarms of the emergency stage on pools of ordinary messages (issue #16) --------------
+@app.command("build-pools")
+def build_pools(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the pool files.")] = Path(
+        "eval/pools"
+    ),
+    data: Annotated[Path, typer.Option("--data", help="The data directory.")] = Path("data"),
+) -> None:
+    """Write the short-request pool and the Integreat question pool (eval/pools.py)."""
+    from eval import pools
+
+    topics = [
+        ("muenchen", topic)
+        for topic in pools.munich_topics(
+            data / "muenchen" / "services_de.json", data / "ozg" / "leika_ozg.csv"
+        )
+    ]
+    for region in ("lkaugsburg", "rems-murr-kreis"):
+        titles = pools.page_titles(data / "integreat" / f"{region}_de_pages.json")
+        topics.extend((region, title) for title in titles)
+    written = {
+        "short_requests.jsonl": pools.write_pool(
+            pools.short_requests(topics), out / "short_requests.jsonl"
+        ),
+        "integreat_questions.jsonl": pools.write_pool(
+            pools.integreat_questions(data / "integreat", ("de", "en", "fr", "uk", "ar")),
+            out / "integreat_questions.jsonl",
+        ),
+    }
+    for name, count in written.items():
+        typer.echo(f"{out / name}: {count} messages")
+
+
+@app.command("false-alarms")
+def false_alarms(
+    pool: Annotated[
+        list[Path],
+        typer.Option("--pool", help="Pool or evaluation-set JSONL (repeat for several pools)."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
+    from bot.assistant import build_engine
+    from eval.false_alarms import run_pool
+    from eval.pools import load_pool
+
+    settings = _settings()
+    reports = []
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        engine = build_engine(settings, retriever)
+        engine.warm_up()
+
+        def triage(message: str, tenant: str) -> HelpEvidence | None:
+            return engine.triage(message, tenant=tenant).help
+
+        for path in pool:
+            cases = load_pool(path)
+            label = f"{path.name} ({len(cases)})"
+            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
+                reports.append(run_pool(path.name, cases, triage, progress=bar))
+    if as_json:
+        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    table = Table(title="False emergencies (grade danger) on ordinary messages")
+    for column in ("pool", "n", "false", "rate", "calibration", "held-out", "grades", "recall"):
+        table.add_column(column)
+    for report in reports:
+        table.add_row(
+            report.pool,
+            str(report.all.n),
+            str(report.all.false_alarms),
+            f"{report.all.rate:.4f}",
+            f"{report.calibration.false_alarms}/{report.calibration.n}",
+            f"{report.heldout.false_alarms}/{report.heldout.n}",
+            ", ".join(f"{k} {v}" for k, v in sorted(report.all.grades.items())),
+            f"{report.recall.recognised}/{report.recall.n}" if report.recall.n else "-",
+        )
+    Console().print(table)
+    for report in reports:
+        for alarm in report.alarms:
+            evidence = alarm.evidence
+            why = evidence.rule_id or ""
+            if evidence.similarity is not None:
+                why += f" {evidence.similarity:.3f} ~ {evidence.nearest!r}"
+            typer.echo(f"{report.pool} [{alarm.half}] {alarm.question!r}: {why}")
+        for missed in report.missed:
+            grade = missed.grade.value if missed.grade else "none"
+            typer.echo(f"{report.pool} missed ({missed.language}, {grade}) {missed.question!r}")

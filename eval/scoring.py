@@ -71,6 +71,8 @@ class CaseResult(_Frozen):
     expected_help: list[str] = Field(default_factory=list)
     help_grade: str | None = None  # the answer's graded help, where the engine reports one
     help_ok: bool | None = None  # None: the case expects no grade or the engine reports none
+    # Why the grade fired (issue 16): rule id, or similarity and nearest example.
+    help_evidence: str | None = None
     unsupported_numbers: list[str] = Field(default_factory=list)
     grounded: bool | None = None  # None: not an answer with citations
     text: str = ""  # answer text, redacted
@@ -172,6 +174,7 @@ def score_case(
         expected_help=[grade.value for grade in case.expected_help],
         help_grade=help_grade,
         help_ok=_help_ok(case, help_grade),
+        help_evidence=_help_evidence(final),
         unsupported_numbers=unsupported,
         grounded=grounded,
         text=redact(final.text).text,
@@ -223,6 +226,20 @@ def _help_grade(answer: Answer) -> str | None:
         return None
     grade = getattr(answer, "help_grade", None)
     return str(getattr(grade, "value", grade)) if grade is not None else "none"
+
+
+def _help_evidence(answer: Answer) -> str | None:
+    """The evidence of the answer's help grade as one line, or the matched rule of an
+    emergency answer from an engine that reports no grade."""
+    evidence = answer.trace.help
+    if evidence is None:
+        return answer.trace.matched_rule if answer.status is AnswerStatus.EMERGENCY else None
+    line = f"{evidence.rule_id or evidence.source} ({evidence.language})"
+    if evidence.similarity is not None:
+        line += f": {evidence.similarity:.3f} ~ „{evidence.nearest}“"
+        if evidence.counter_similarity is not None:
+            line += f", counter {evidence.counter_similarity:.3f} ~ „{evidence.counter_nearest}“"
+    return line
 
 
 def _help_ok(case: EvalCase, help_grade: str | None) -> bool | None:

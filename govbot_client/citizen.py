@@ -140,6 +140,10 @@ class AnswerPublic(_Out):
     confidence: float
     handoff_offered: bool
     handoff: HandoffRef | None
+    # Issue #16: which help comes first (danger = status emergency; urgent: 116 117 and
+    # health information; social: help services and counselling) and its text block.
+    help_grade: Literal["danger", "urgent", "social"] | None = None
+    help_text: str | None = None
 
 
 class MessagePublic(_Out):

@@ -18,6 +18,7 @@ JSON (``AnswerTrace[dict[str, Any]]``, the staff API's answer log).
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -62,6 +63,31 @@ class LlmTrace(_Frozen):
     draft: str | None = None
 
 
+class HelpGrade(StrEnum):
+    """Which help comes first (issue #16): ``danger`` = present danger to life or health
+    (status ``emergency``, 112/110 first and alone); ``urgent`` = ill, infection, a doctor
+    needed now (116 117 and health information, then the normal answer); ``social`` = no
+    home, no money for food, violence in the past, a crisis without acute danger (help
+    services and counselling lines, then the service answer)."""
+
+    DANGER = "danger"
+    URGENT = "urgent"
+    SOCIAL = "social"
+
+
+class HelpEvidence(_Frozen):
+    """Why a help grade fired: the rule, or the semantic check's nearest example."""
+
+    grade: HelpGrade
+    source: Literal["rule", "semantic"]
+    rule_id: str | None = None
+    similarity: float | None = None
+    nearest: str | None = None
+    counter_similarity: float | None = None
+    counter_nearest: str | None = None
+    language: str = "de"
+
+
 class AnswerTrace(_Frozen, Generic[UnderstandingT]):
     """Everything needed to replay and audit an answer; stored as JSON in the answer log.
 
@@ -82,6 +108,7 @@ class AnswerTrace(_Frozen, Generic[UnderstandingT]):
     grounding: str | None = None
     llm: LlmTrace | None = None
     understanding: UnderstandingT | None = None  # what was read from the message (issue 11)
+    help: HelpEvidence | None = None  # which help grade fired, on what evidence (issue 16)
 
     @model_validator(mode="before")
     @classmethod

@@ -8,7 +8,7 @@ Cases whose expected status includes "emergency" are positives, all others negat
 (single-turn cases only). For each threshold and margin of a small grid it prints what the
 whole policy would do: emergencies missed by rules *and* check, and non-emergencies the
 check would wrongly turn into emergencies (only service and out-of-scope questions can be
-turned: bot/emergency_check.applies). Pick the highest threshold that misses nothing.
+turned: bot/dialogue/emergency.applies). Pick the highest threshold that misses nothing.
 """
 
 from __future__ import annotations

@@ -151,6 +151,8 @@ def answer_public(record: AnswerRecord, text: str) -> AnswerPublic:
         confidence=record.confidence,
         handoff_offered=bool(public.get("handoff_offered", False)),
         handoff=HandoffRef.model_validate(handoff) if handoff else None,
+        help_grade=public.get("help_grade"),
+        help_text=public.get("help_text"),
     )
 
 

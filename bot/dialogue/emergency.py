@@ -10,6 +10,20 @@ emergency example reaches ``threshold`` and beats the best non-emergency example
 answer into the emergency answer (numbers first), so a false alarm costs the citizen one
 extra message, a missed emergency much more. scripts/calibrate_emergency.py chooses the
 threshold.
+
+Issue #16 (4.4 % false alarms on real traffic, mostly two to six words) added three
+mechanisms that need no tenant-specific examples:
+
+- **the tenant's own service titles are counter-examples**: ``counter_bank`` embeds the
+  titles of the tenant's services once per index version (kept on disk), and a message
+  nearer to one of them than to every emergency example is a service request. A new
+  tenant (a folder of pages) gets its counter-examples from its own titles.
+- **short messages need a danger cue**: a message of at most ``SHORT_STEMS`` content
+  words is eligible only if one of its stems occurs in the emergency examples and in
+  none of the counter-examples (``danger_cues``): "Perso abholen" has none, "Baby ganz
+  blau" has one.
+- **a past event is no present danger**: the policy's tense cues (``Policy.past_event``)
+  keep "letzte Woche zur Welt gekommen" out of the check.
 """
 
 from __future__ import annotations
@@ -23,27 +37,65 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.dialogue.policy import PolicyLabel
+from bot.answer import HelpEvidence, HelpGrade
+from bot.dialogue.policy import PolicyDecision, PolicyLabel
 from bot.understanding.lexicon import content_stems
 from knowledge.errors import ConfigurationError
 
 DEFAULT_EXAMPLES = Path(__file__).parent / "rules" / "emergency_examples.yaml"
 MAX_CHARS = 600  # longer messages are judged on their start (emergencies are short)
+SHORT_STEMS = 3  # at most this many content words: a danger cue is required (issue #16)
 # Labels the check may overrule (handoff, injection, abuse … keep theirs).
 OVERRULABLE = frozenset({PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE})
 
 
-def applies(label: PolicyLabel, message: str) -> bool:
+def applies(
+    label: PolicyLabel, message: str, *, cues: frozenset[str] | None = None, past: bool = False
+) -> bool:
     """Whether the check may turn a message the rules labelled ``label`` into an emergency:
-    only service and out-of-scope questions, and only if they name something ("Was soll
-    ich machen?" sits close to every example)."""
-    return label in OVERRULABLE and bool(content_stems(message, topical=True, numbers=False))
+    only service and out-of-scope questions, only if they name something ("Was soll ich
+    machen?" sits close to every example), not a past event, and a short message only
+    with a danger cue (``SemanticEmergencyCheck.danger_cues``)."""
+    stems = content_stems(message, topical=True, numbers=False)
+    if label not in OVERRULABLE or not stems or past:
+        return False
+    return cues is None or len(stems) > SHORT_STEMS or any(s in cues for s in stems)
 
 
 def is_emergency(similarity: float, other: float, *, threshold: float, margin: float) -> bool:
     """The verdict: near enough to an emergency example, and nearer than to any
     counter-example by ``margin``."""
     return similarity >= threshold and similarity - other >= margin
+
+
+GRADES = {
+    PolicyLabel.EMERGENCY: HelpGrade.DANGER,
+    PolicyLabel.URGENT_HELP: HelpGrade.URGENT,
+    PolicyLabel.SOCIAL_HELP: HelpGrade.SOCIAL,
+}
+
+
+class Triage(BaseModel):
+    """What the dialogue's policy and emergency stage made of one message: the decision
+    and, if help comes first, its grade with the evidence (issue #16)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    decision: PolicyDecision
+    help: HelpEvidence | None = None
+
+    @classmethod
+    def by_rule(cls, decision: PolicyDecision) -> Triage:
+        """The triage of a decision the rules made alone."""
+        grade = GRADES.get(decision.label)
+        evidence = (
+            HelpEvidence(
+                grade=grade, source="rule", rule_id=decision.rule_id, language=decision.language
+            )
+            if grade
+            else None
+        )
+        return cls(decision=decision, help=evidence)
 
 
 Embed = Callable[[str], Sequence[float] | npt.NDArray[np.float32]]
@@ -78,6 +130,16 @@ class EmergencyMatch(BaseModel):
     similarity: float
     nearest: str
     other_similarity: float
+    other_nearest: str = ""
+
+
+class CounterBank(BaseModel):
+    """Counter-examples of one tenant (its service titles) and their embeddings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    texts: list[str]
+    vectors: npt.NDArray[np.float32]
 
 
 class SemanticEmergencyCheck:
@@ -99,15 +161,54 @@ class SemanticEmergencyCheck:
         self._cache_dir = cache_dir
         self._positive: npt.NDArray[np.float32] | None = None
         self._negative: npt.NDArray[np.float32] | None = None
+        self._counters: dict[str, CounterBank] = {}
+        self._cues: frozenset[str] | None = None
 
-    def match(self, message: str) -> EmergencyMatch:
-        """Similarities of ``message`` to the nearest emergency and non-emergency example."""
+    def danger_cues(self) -> frozenset[str]:
+        """Stems of the emergency examples that no counter-example uses ("blau",
+        "bewusstlos", "брить"…): what a short message must contain to be checked."""
+        if self._cues is None:
+            danger = {s for t in self.examples.emergencies for s in content_stems(t, topical=True)}
+            ordinary = {
+                s for t in self.examples.not_emergencies for s in content_stems(t, topical=True)
+            }
+            self._cues = frozenset(danger - ordinary)
+        return self._cues
+
+    def counter_bank(self, key: str, texts: Callable[[], Sequence[str]]) -> CounterBank:
+        """The embedded counter-examples ``texts()`` under ``key`` (e.g. tenant and index
+        version): embedded once, kept in memory and, with a ``cache_dir``, on disk."""
+        bank = self._counters.get(key)
+        if bank is None:
+            wanted = sorted(set(texts()))
+            path = self._file(f"counter-{key}", wanted)
+            vectors = self._read(path, "vectors")
+            if vectors is None or len(vectors) != len(wanted):
+                vectors = self._stack(wanted)
+                self._write(path, vectors=vectors)
+            bank = CounterBank(texts=wanted, vectors=vectors)
+            self._counters[key] = bank
+        return bank
+
+    def match(self, message: str, *, counter: CounterBank | None = None) -> EmergencyMatch:
+        """Similarities of ``message`` to the nearest emergency and non-emergency example
+        (the shipped counter-examples and, if given, the tenant's ``counter`` bank)."""
         positive, negative = self._banks()
         vector = np.asarray(self._embed(message[:MAX_CHARS]), dtype=np.float32)
         scores = positive @ vector
         best = int(np.argmax(scores))
         similarity = float(scores[best])
-        other = float(np.max(negative @ vector)) if len(negative) else -1.0
+        other, other_text = -1.0, ""
+        for texts, bank in (
+            (self.examples.not_emergencies, negative),
+            (counter.texts if counter else [], counter.vectors if counter else None),
+        ):
+            if bank is None or not len(texts):
+                continue
+            near = bank @ vector
+            index = int(np.argmax(near))
+            if float(near[index]) > other:
+                other, other_text = float(near[index]), texts[index]
         return EmergencyMatch(
             emergency=is_emergency(
                 similarity, other, threshold=self.examples.threshold, margin=self.examples.margin
@@ -115,45 +216,46 @@ class SemanticEmergencyCheck:
             similarity=round(similarity, 4),
             nearest=self.examples.emergencies[best],
             other_similarity=round(other, 4),
+            other_nearest=other_text,
         )
 
     def _banks(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         if self._positive is None or self._negative is None:
-            cached = self._load()
-            if cached is None:
-                cached = (
-                    self._stack(self.examples.emergencies),
-                    self._stack(self.examples.not_emergencies),
-                )
-                self._save(*cached)
-            self._positive, self._negative = cached
+            texts = ["", *self.examples.emergencies, "", *self.examples.not_emergencies]
+            path = self._file("emergency-examples", texts)
+            positive, negative = self._read(path, "positive"), self._read(path, "negative")
+            if positive is None or negative is None:
+                positive = self._stack(self.examples.emergencies)
+                negative = self._stack(self.examples.not_emergencies)
+                self._write(path, positive=positive, negative=negative)
+            self._positive, self._negative = positive, negative
         return self._positive, self._negative
 
-    def _cache_file(self) -> Path | None:
+    def _file(self, prefix: str, texts: Sequence[str]) -> Path | None:
         if self._cache_dir is None:
             return None
-        texts = [self._model(), *self.examples.emergencies, "", *self.examples.not_emergencies]
-        key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:24]
-        return self._cache_dir / f"emergency-examples-{key}.npz"
+        key = hashlib.sha256("\n".join([self._model(), *texts]).encode("utf-8")).hexdigest()[:24]
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in prefix)
+        return self._cache_dir / f"{safe}-{key}.npz"
 
-    def _load(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
-        path = self._cache_file()
+    @staticmethod
+    def _read(path: Path | None, name: str) -> npt.NDArray[np.float32] | None:
         if path is None or not path.exists():
             return None
         try:
             with np.load(path) as stored:
-                return stored["positive"], stored["negative"]
+                return np.asarray(stored[name], dtype=np.float32)
         except (OSError, ValueError, KeyError):
             return None  # a damaged cache is rebuilt
 
-    def _save(self, positive: npt.NDArray[np.float32], negative: npt.NDArray[np.float32]) -> None:
-        path = self._cache_file()
+    @staticmethod
+    def _write(path: Path | None, **arrays: npt.NDArray[np.float32]) -> None:
         if path is None:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(".partial.npz")
-            np.savez(partial, positive=positive, negative=negative)
+            np.savez(partial, **arrays)  # type: ignore[arg-type]
             partial.replace(path)  # atomic: readers see the old file or the whole new one
         except OSError:
             pass  # a read-only data directory only costs the embedding next time

@@ -21,10 +21,19 @@ import logging
 import time
 from collections.abc import Sequence
 
-from bot.answer import Answer, AnswerStatus, AnswerTrace, Citation, TraceHit, Turn
+from bot.answer import (
+    Answer,
+    AnswerStatus,
+    AnswerTrace,
+    Citation,
+    HelpEvidence,
+    HelpGrade,
+    TraceHit,
+    Turn,
+)
 from bot.compose.extractive import Composer, Composition
 from bot.compose.llm import LlmComposer
-from bot.dialogue.emergency import SemanticEmergencyCheck, applies
+from bot.dialogue.emergency import CounterBank, SemanticEmergencyCheck, Triage, applies
 from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
 from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
 from bot.settings import Settings
@@ -46,6 +55,7 @@ _OFFER_STATUSES = {
     AnswerStatus.UNANSWERABLE,
     AnswerStatus.REFUSED_DECISION,
 }
+_HELP_FIRST = {PolicyLabel.URGENT_HELP, PolicyLabel.SOCIAL_HELP}
 _CONFIRMATIONS = frozenset(
     {"ja", "ja bitte", "gerne", "ja gerne", "bitte", "ok", "okay", "yes", "yes please"}
 )
@@ -89,6 +99,9 @@ class DialogueEngine:
             return
         try:
             self._emergency_check.match("Warm-up")
+            for tenant in self._retriever.tenants():
+                if tenant != self._dialogue.catalogue_tenant:  # routing entries, no answers
+                    self._counter_bank(tenant)
         except (SearchIndexError, InvalidQueryError) as exc:
             logger.warning("emergency examples not embedded at start: %s", exc)
 
@@ -107,14 +120,61 @@ class DialogueEngine:
             message, tenant=tenant, history=turns, language=language, search=False
         )
         timings = {"understanding": _ms(clock)}
-        if _confirms_offer(understanding.normalized, turns):
-            decision = self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
-        else:
-            decision = self._policy.decide(understanding, tenant=tenant)
-            # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
-            if understanding.followup == "none":
-                decision = self._semantic_emergency(decision, message, tenant)
+        triage = self._triage(understanding, message, turns, tenant=tenant, language=language)
         timings["policy"] = _ms(clock)
+        answer = self._answer_for(triage.decision, understanding, turns, tenant, timings, clock)
+        trace = answer.trace.model_copy(update={"help": triage.help})
+        return answer.model_copy(
+            update={"help_grade": triage.help.grade if triage.help else None, "trace": trace}
+        )
+
+    def triage(
+        self,
+        message: str,
+        *,
+        tenant: str,
+        history: Sequence[Turn] = (),
+        language: Language | None = None,
+    ) -> Triage:
+        """The understanding, policy and emergency stage alone (what ``respond`` runs
+        first): the label and the help grade with its evidence, without retrieval
+        (``govbot eval false-alarms``)."""
+        turns = _earlier_turns(message, history, self._dialogue.history_turns)
+        understanding = self._understander.understand(
+            message, tenant=tenant, history=turns, language=language, search=False
+        )
+        return self._triage(understanding, message, turns, tenant=tenant, language=language)
+
+    def _triage(
+        self,
+        understanding: Understanding,
+        message: str,
+        turns: Sequence[Turn],
+        *,
+        tenant: str,
+        language: Language | None,
+    ) -> Triage:
+        if _confirms_offer(understanding.normalized, turns):
+            return Triage.by_rule(
+                self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
+            )
+        decision = self._policy.decide(understanding, tenant=tenant)
+        # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
+        if understanding.followup == "none":
+            semantic = self._semantic_emergency(decision, message, tenant)
+            if semantic is not None:
+                return semantic
+        return Triage.by_rule(decision)
+
+    def _answer_for(
+        self,
+        decision: PolicyDecision,
+        understanding: Understanding,
+        turns: Sequence[Turn],
+        tenant: str,
+        timings: dict[str, float],
+        clock: float,
+    ) -> Answer:
         if not decision.retrieve:
             return self._rule_answer(decision, turns, timings, understanding)
         understanding = self._understander.searched(understanding, tenant=tenant)
@@ -137,24 +197,55 @@ class DialogueEngine:
             "grounding": answer.trace.grounding,
             "llm": answer.trace.llm,
         }
+        if decision.label in _HELP_FIRST and decision.response:
+            # Issue #16: the help block first, then the normal answer (retrieval ran).
+            text = f"{decision.response}\n\n{answer.text}"
+            answer = answer.model_copy(update={"text": text, "help_text": decision.response})
         return answer.model_copy(update={"trace": trace.model_copy(update=llm)})
 
     def _semantic_emergency(
         self, decision: PolicyDecision, message: str, tenant: str
-    ) -> PolicyDecision:
-        """Emergency when the rules saw a service question (or nothing of ours) but the
-        message reads like one of the example emergencies."""
-        if self._emergency_check is None or not applies(decision.label, message):
-            return decision
+    ) -> Triage | None:
+        """Present danger when the rules saw a service question (or nothing of ours) but
+        the message reads like one of the example emergencies more than like any
+        counter-example, the tenant's own service titles included."""
+        check = self._emergency_check
+        if check is None or not applies(
+            decision.label,
+            message,
+            cues=check.danger_cues(),
+            past=self._policy.past_event(message),
+        ):
+            return None
         try:
-            match = self._emergency_check.match(message)
+            match = check.match(message, counter=self._counter_bank(tenant))
         except (SearchIndexError, InvalidQueryError):
-            return decision  # no index yet: the rules alone decide
+            return None  # no index yet: the rules alone decide
         if not match.emergency:
-            return decision
+            return None
         logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
-        return self._policy.emergency(
+        emergency = self._policy.emergency(
             tenant=tenant, language=decision.language, rule_id="emergency.semantic"
+        )
+        evidence = HelpEvidence(
+            grade=HelpGrade.DANGER,
+            source="semantic",
+            rule_id="emergency.semantic",
+            similarity=match.similarity,
+            nearest=match.nearest,
+            counter_similarity=match.other_similarity,
+            counter_nearest=match.other_nearest,
+            language=decision.language,
+        )
+        return Triage(decision=emergency, help=evidence)
+
+    def _counter_bank(self, tenant: str) -> CounterBank | None:
+        """The tenant's service titles as counter-examples, embedded once per index version."""
+        if self._emergency_check is None or tenant not in self._retriever.tenants():
+            return None
+        version = self._retriever.meta.version
+        return self._emergency_check.counter_bank(
+            f"{tenant}-{version}", lambda: [s.title for s in self._retriever.services(tenant)]
         )
 
     # --- rule answers ------------------------------------------------------------------

@@ -16,12 +16,24 @@ first — the first matching rule of the highest priority wins:
     decision (50)          "Habe ich Anspruch auf …", "Bekomme ich …?", "Wird mein Antrag
                            genehmigt?", "Steht mir … zu?" → ``refused_decision``;
                            retrieval still runs to quote the criteria from the source
+    urgent_help (46)       ill, ill child, infection, a doctor needed now → ``answered``:
+                           116 117 and health information first, then the normal answer
+    social_help (45)       no home, no money for food, violence in the past, a crisis
+                           without acute danger → ``answered``: help services and
+                           counselling lines first, then the service answer
     greeting (40)          the whole message is a greeting, thanks, goodbye or small talk
                            → ``answered`` with what the bot can do
     out_of_scope (30)      weather, recipes, football, coding … (unless the message also
                            names an administrative matter) → ``guardrail``
     vague (20)             the whole message is "Hilfe", "Frage", "Termin" … → ``clarify``
     service_question       everything else → retrieval and an extractive answer
+
+An emergency rule marked ``present_only`` (fire, violence, injury) is present danger only
+if the message does not place the event in the past ("der Brand letzte Woche", "vor
+einem Jahr geschlagen") without a cue of the moment ("gerade", "immer noch"): such a
+message is labelled ``social_help`` with the rule id plus ``.past`` (issue #16: the fire
+was last week and the passports are gone → the service answer, no 112 first); its text
+is ``rule.<rule id>.past`` if the catalogue has one, else ``label.social_help``.
 
 Emergency comes first because a person in danger must get the numbers even if the
 message also insults, asks for a person or contains personal data. The rules live in
@@ -84,6 +96,8 @@ class PolicyLabel(StrEnum):
     HANDOFF_REQUEST = "handoff_request"
     PERSONAL_CASE = "personal_case"
     DECISION = "decision"
+    URGENT_HELP = "urgent_help"
+    SOCIAL_HELP = "social_help"
     GREETING = "greeting"
     OUT_OF_SCOPE = "out_of_scope"
     VAGUE = "vague"
@@ -113,7 +127,15 @@ class RuleSpec(_Spec):
     unless: list[str] = Field(default_factory=list)
     personal_data: list[str] = Field(default_factory=list)
     fuzzy: bool = False
+    present_only: bool = False  # a past event without a present cue → social_help
     retrieve: bool | None = None  # overrides the label's
+
+
+class TenseSpec(_Spec):
+    """Cues that place an event in the past or in the moment (``present_only`` rules)."""
+
+    past: list[str] = Field(default_factory=list)
+    present: list[str] = Field(default_factory=list)
 
 
 class PolicySpec(_Spec):
@@ -123,6 +145,7 @@ class PolicySpec(_Spec):
     strip_words: str = ""
     labels: dict[PolicyLabel, LabelSpec]
     rules: list[RuleSpec]
+    tense: TenseSpec = Field(default_factory=TenseSpec)
 
 
 class PolicyDecision(BaseModel):
@@ -166,6 +189,10 @@ class Policy:
         compiled = [self._compile(rule) for rule in spec.rules]
         order = {id(rule): index for index, rule in enumerate(compiled)}
         self._rules = sorted(compiled, key=lambda r: (-r.priority, order[id(r)]))
+        self._past = tuple(_regex(p.translate(UMLAUTS), "tense.past") for p in spec.tense.past)
+        self._present = tuple(
+            _regex(p.translate(UMLAUTS), "tense.present") for p in spec.tense.present
+        )
 
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_RULES, *, texts: TextCatalogue | None = None) -> Policy:
@@ -211,6 +238,8 @@ class Policy:
             return self._decision(PolicyLabel.VAGUE, None, tenant, lang)
         for rule in self._rules:
             if self._matches(rule, text, words, core, found):
+                if rule.spec.present_only and self._in_the_past(text):
+                    return self._past_decision(rule.spec, tenant, lang)
                 return self._decision(rule.spec.label, rule.spec, tenant, lang)
         return PolicyDecision(
             label=PolicyLabel.SERVICE_QUESTION,
@@ -220,6 +249,23 @@ class Policy:
             response=None,
             language=lang,
         )
+
+    def past_event(self, message: str) -> bool:
+        """Whether ``message`` places what happened in the past and says nothing of now."""
+        return self._in_the_past(normalize(message))
+
+    def _in_the_past(self, text: str) -> bool:
+        return any(p.search(text) for p in self._past) and not any(
+            p.search(text) for p in self._present
+        )
+
+    def _past_decision(self, rule: RuleSpec, tenant: str, lang: Language) -> PolicyDecision:
+        decision = self._decision(PolicyLabel.SOCIAL_HELP, None, tenant, lang)
+        key = f"rule.{rule.id}.past"
+        update: dict[str, str] = {"rule_id": f"{rule.id}.past"}
+        if self.texts.has(key):
+            update["response"] = self.texts.text(key, lang, of_city=city_name(tenant, lang))
+        return decision.model_copy(update=update)
 
     def emergency(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
         """The emergency decision with the label's general response (numbers first), for

@@ -382,6 +382,8 @@ def public_payload(answer: Answer) -> dict[str, Any]:
         "handoff": answer.handoff.model_dump(mode="json") if answer.handoff else None,
         "candidate_doc_ids": list(answer.candidate_doc_ids),
         "language": answer.language,
+        "help_grade": answer.help_grade.value if answer.help_grade else None,
+        "help_text": answer.help_text,
     }
 
 

@@ -924,10 +924,20 @@
     if (messageId !== null) {
       node.setAttribute("data-id", messageId);
     }
+    var text = String(answer.text || "");
     if (status === "emergency") {
       node.appendChild(emergencyBox());
+    } else if (answer.help_grade && answer.help_text) {
+      // Issue #16: the help block (116 117, counselling lines) first, apart from the answer.
+      var grade = String(answer.help_grade).replace(/[^a-z]/g, "");
+      var help = el("div", { className: "govbot-help govbot-help--" + grade, role: "note" });
+      help.appendChild(richText(answer.help_text, "govbot-help-text"));
+      node.appendChild(help);
+      if (text.indexOf(answer.help_text) === 0) {
+        text = text.slice(answer.help_text.length).replace(/^\s+/, "");
+      }
     }
-    node.appendChild(richText(answer.text, "govbot-text"));
+    node.appendChild(richText(text, "govbot-text"));
     appendIf(node, citationsBlock(answer.citations || []));
     appendIf(node, officesBlock(answer.offices || []));
     if (answer.handoff_offered && !answer.handoff && state === "bot") {

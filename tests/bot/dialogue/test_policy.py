@@ -284,10 +284,12 @@ def test_bad_regex_names_the_rule(tmp_path: Path) -> None:
 def test_asking_where_to_find_help_against_violence_also_searches(policy: Policy) -> None:
     support = policy.classify("Wo finde ich Hilfe bei häuslicher Gewalt?")
     acute = policy.classify("Mein Mann schlägt mich, wo finde ich Hilfe bei Gewalt?")
+    # Issue #16: asking for help without acute danger is the social grade (helplines
+    # first, then the service answer); violence now stays an emergency.
     assert (support.status, support.retrieve, support.rule_id) == (
-        AnswerStatus.EMERGENCY,
+        AnswerStatus.ANSWERED,
         True,
-        "emergency.support",
+        "social.violence_support",
     )
     assert "116 016" in (support.response or "")
     assert (acute.status, acute.retrieve) == (AnswerStatus.EMERGENCY, False)

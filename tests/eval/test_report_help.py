@@ -1,0 +1,23 @@
+"""The HTML report lists every emergency decision and help grade with its evidence (#16)."""
+
+from __future__ import annotations
+
+from eval.report import render_report
+from tests.eval.test_gate import outcome, run
+
+
+def test_the_report_lists_emergency_decisions_with_their_evidence() -> None:
+    cases = [
+        outcome("fire", "emergency", "emergency", help_grade="danger",
+                help_evidence="emergency.fire (de)"),
+        outcome("baby", "emergency", "emergency", help_grade="danger",
+                help_evidence="emergency.semantic (de): 0.901 ~ „Das Baby atmet nicht“"),
+        outcome("fever", "answered", "answered", help_grade="urgent",
+                help_evidence="urgent.illness (de)"),
+        outcome("pass", "answered", "answered", help_grade="none"),
+    ]  # fmt: skip
+    html = render_report(run(cases, run_id=1))
+    section = html.split("Emergency decisions and help grades (3)")[1].split("<h2>")[0]
+    assert "emergency.fire (de)" in section and "urgent.illness (de)" in section
+    assert "0.901 ~ „Das Baby atmet nicht“" in section
+    assert "case-pass" not in section
