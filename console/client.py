@@ -16,10 +16,12 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from console.document_models import Document, DocumentChange, DocumentVersion, VersionChange
 from console.errors import ApiError, ApiUnreachable, Forbidden, LoginFailed, SessionExpired
 from govbot_client.citizen import MessagePublic
 from govbot_client.client import GovBotApiError, GovBotClient, Params
+from govbot_client.documents import DocumentChange, VersionChange
+from govbot_client.documents import DocumentPublic as Document
+from govbot_client.documents import VersionPublic as DocumentVersion
 from govbot_client.staff import (
     AuditPage,
     AuditVocabulary,

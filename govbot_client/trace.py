@@ -7,7 +7,7 @@ in the package of the API's shared models, because the console may not import bo
 ``AnswerTrace.version`` is the shape the JSON was written in. A stored trace of an
 older version is upgraded step by step when read; rows stored before the trace was
 versioned carry none and are version 1. Versions: 1 (release 88e79c0, unversioned),
-2 (adds ``understanding``).
+2 (adds ``understanding``), 3 (adds ``help``, the evidence of the help grade, issue 16).
 
 ``AnswerTrace`` is generic in the *understanding* of the message (issue 11): bot/
 reads and writes it as its typed ``Understanding`` (``AnswerTrace[Understanding]``,
@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # The shape of AnswerTrace as stored in the answer log (answers.trace). Raise it with a
 # change of shape and add a step to _TRACE_UPGRADES that turns the previous version's
 # JSON into the new one, so rows written by older releases still load (issue 11, item 5).
-TRACE_VERSION: Literal[2] = 2
+TRACE_VERSION: Literal[3] = 3
 UnderstandingT = TypeVar("UnderstandingT")
 
 
@@ -95,7 +95,7 @@ class AnswerTrace(_Frozen, Generic[UnderstandingT]):
     none and are version 1. Reading a stored trace upgrades it step by step.
     """
 
-    version: Literal[2] = TRACE_VERSION
+    version: Literal[3] = TRACE_VERSION
     policy_label: str
     matched_rule: str | None = None
     retrieval_query: str | None = None
@@ -130,6 +130,7 @@ class AnswerTrace(_Frozen, Generic[UnderstandingT]):
 # version -> the function that turns a trace of that version into the next one.
 _TRACE_UPGRADES: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     1: lambda trace: {"understanding": None, **trace},  # version 2 added the understanding
+    2: lambda trace: {"help": None, **trace},  # version 3 added the help grade's evidence
 }
 # A trace built in code without ``version`` passes through the steps too, so a step only
 # adds what is missing and never overwrites a key that is there.

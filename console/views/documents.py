@@ -13,8 +13,9 @@ import streamlit as st
 
 from console.client import DocumentsClient
 from console.context import PageContext, api_errors
-from console.document_models import Document, DocumentVersion
 from console.formatting import day, local_time
+from govbot_client.documents import DocumentPublic as Document
+from govbot_client.documents import VersionPublic as DocumentVersion
 
 UPLOAD_TYPES = ["pdf", "docx", "html", "htm", "md", "markdown", "txt", "csv", "xlsx"]
 STATUS_LABELS = {

@@ -49,7 +49,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def make_settings(data_dir: Path, database_url: str | None = None, **api: object) -> Settings:
     """Test settings: everything explicit, so no GOVBOT_* variable of the host leaks in."""
     # Limits far above what a test sends from its one address (their own tests set them).
-    limits = {"rate_limit": "10000/minute", "engine_time_limit": "100000/minute"}
+    limits = {
+        "rate_limit": "10000/minute",
+        "read_rate_limit": "10000/minute",
+        "login_rate_limit": "10000/minute",
+        "login_address_rate_limit": "10000/minute",
+        "engine_time_limit": "100000/minute",
+    }
     api_settings = ApiSettings(**{**limits, **api})  # type: ignore[arg-type]
     return Settings(
         env="test",

@@ -112,14 +112,19 @@ def test_an_old_row_loads_as_a_typed_trace(settings: Settings, old_answer_id: in
     assert record is not None
     trace = record.trace  # ... and it reads as the typed model
     assert isinstance(trace, StoredTrace)
-    assert trace.version == TRACE_VERSION == 2  # upgraded on read: version 2 added understanding
+    assert trace.version == TRACE_VERSION == 3  # upgraded on read: 2 added understanding, 3 help
     assert trace.understanding is None
     assert trace.hits[0] == TraceHit(
         doc_id="muenchen/1063441", passage_id="muenchen/1063441#2", score=0.91
     )
     assert isinstance(trace.llm, LlmTrace)
     assert trace.llm.outcome == "grounding_failed"
-    assert trace.model_dump(mode="json") == {**OLD_TRACE, "version": 2, "understanding": None}
+    assert trace.model_dump(mode="json") == {
+        **OLD_TRACE,
+        "version": 3,
+        "understanding": None,
+        "help": None,
+    }
 
 
 def test_the_staff_api_serves_an_old_row_typed(settings: Settings, old_answer_id: int) -> None:
@@ -134,7 +139,7 @@ def test_the_staff_api_serves_an_old_row_typed(settings: Settings, old_answer_id
     assert response.status_code == 200
     [entry] = response.json()
     assert entry["id"] == old_answer_id
-    assert entry["trace"] == {**OLD_TRACE, "version": 2, "understanding": None}
+    assert entry["trace"] == {**OLD_TRACE, "version": 3, "understanding": None, "help": None}
 
 
 def test_a_new_answer_is_stored_with_its_version(settings: Settings) -> None:
