@@ -129,6 +129,14 @@ CASES = [
     ("und werde ich eingebürgert, ich bin seit 4 jahren hier?", DEC),
     ("Wie bekomme ich einen Personalausweis?", SQ),
     ("Wo bekomme ich eine Meldebescheinigung?", SQ),
+    # Procedural questions are not requests for a verdict (issue 17 item 4) ...
+    ("Kann ich einen Termin im Bürgerbüro bekommen?", SQ),
+    ("Kann ich die Geburtsurkunde online bestellen und per Post bekommen?", SQ),
+    ("Kann man den Ausweis von jemand anderem abholen lassen und bekommen?", SQ),
+    ("Muss ich persönlich kommen?", SQ),
+    # ... while the same verb about the citizen's own entitlement still is one.
+    ("Kann ich als Student einen Bewohnerparkausweis bekommen?", DEC),
+    ("Kann ich mit meinem Einkommen Wohngeld bekommen?", DEC),
     ("Welche Voraussetzungen gelten für die Einbürgerung?", SQ),
     # greeting and small talk
     ("Hallo", GR),
