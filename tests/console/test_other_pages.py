@@ -87,7 +87,8 @@ def test_evaluation_history_drill_down_compare_and_downloads(console_api: Consol
     cases = frames(at, "Bestanden")[0]  # newest run, failed cases only
     assert list(cases["Fall"]) == ["c2"]
     at.selectbox(key="eval.case").select("c2").run()
-    assert "**Frage:** Frage c2" in shown_text(at)
+    shown = shown_text(at)  # the question is shown as inert text under its label (issue 14)
+    assert "**Frage:**\n" in shown and "\nFrage c2\n" in shown
     downloads = [d.proto.label for d in at.get("download_button")]
     assert downloads == ["Bericht (HTML)", "Daten (JSON)", "Fälle (CSV)"]
 

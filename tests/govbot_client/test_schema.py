@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 import govbot_client.citizen
+import govbot_client.documents
 import govbot_client.staff
 import govbot_client.trace
 from bot.main import create_app
@@ -24,7 +25,12 @@ from tests.bot.conftest import make_settings
 
 SHARED: dict[str, type[BaseModel]] = {
     name: model
-    for module in (govbot_client.citizen, govbot_client.staff, govbot_client.trace)
+    for module in (
+        govbot_client.citizen,
+        govbot_client.documents,
+        govbot_client.staff,
+        govbot_client.trace,
+    )
     for name, model in inspect.getmembers(module, inspect.isclass)
     if issubclass(model, BaseModel) and model.__module__ == module.__name__
 }
