@@ -24,12 +24,12 @@ from bot.dialogue.policy import Policy
 from bot.dialogue.ranking import RankingModel, SearchBackend, ServiceRanker
 from bot.services.conversations import AnswerEngine
 from bot.services.curated import CuratedAnswers, CuratedEngine
+from bot.settings import Settings
 from bot.understanding.expansion import QueryExpander
 from bot.understanding.spelling import SpellingCorrector
 from bot.understanding.understanding import Understander, Understanding
 from bot.understanding.wording import Language
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 __all__ = ["Assistant", "build_assistant", "build_engine", "build_understander"]
 

@@ -39,10 +39,10 @@ from bot.services.conversations import AnswerEngine, ConversationService
 from bot.services.curated import with_curated_answers
 from bot.services.metrics import Metrics
 from bot.services.ratelimit import RateLimiter
+from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import SearchIndexError
 from knowledge.retrieval import Retriever, open_retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

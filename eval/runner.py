@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 
 from bot.answer import Answer, Turn
 from bot.services.conversations import AnswerEngine
+from bot.settings import Settings
 from eval.records import RunInfo, RunRecord, build_record, environment, git_state
 from eval.records import settings_snapshot as snapshot_of
 from eval.scoring import CaseResult, error_result, score_case, service_text
 from eval.sets_schema import EvalCase, EvalSet
 from knowledge.errors import GovBotError
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

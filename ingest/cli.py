@@ -2,7 +2,7 @@
 
 A thin client of the Python API (adapters → OZG enrichment → ``sync_tenant``),
 plugged into ``govbot`` through the ``govbot.commands`` entry point. Each
-command builds ``Settings()`` once. A GovBotError becomes ``Error: …`` on
+command builds ``KnowledgeSettings()`` once. A GovBotError becomes ``Error: …`` on
 stderr and exit code 2, without a traceback.
 """
 
@@ -30,7 +30,7 @@ from knowledge.embedding_cache import CachingEmbedder, embedding_cache_path
 from knowledge.errors import ConfigurationError, GovBotError
 from knowledge.models import Service, SourceKind, validate_tenant_slug
 from knowledge.retrieval import open_retriever, open_store
-from knowledge.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from knowledge.sparse import Bm25Encoder
 
 EXIT_USER_ERROR = 2
@@ -72,9 +72,9 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_USER_ERROR) from None
 
 
-def _settings() -> Settings:
+def _settings() -> KnowledgeSettings:
     try:
-        return Settings()
+        return KnowledgeSettings()
     except ValidationError as exc:
         raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
 
@@ -84,7 +84,7 @@ def _sync(
     *,
     tenant: str,
     source: SourceKind,
-    settings: Settings,
+    settings: KnowledgeSettings,
     rebuild: bool,
     merge_sections: bool = False,
 ) -> SyncReport:
@@ -160,7 +160,7 @@ def _ingest(
     as_json: bool,
     enrich_from: Path | None = None,
     merge_sections: bool = False,
-) -> Settings:
+) -> KnowledgeSettings:
     settings = _settings()
     services = load()
     if enrich_from is not None:

@@ -32,7 +32,7 @@ from knowledge.errors import IndexNotFoundError, SearchIndexError, SourceError
 from knowledge.index import EmbedderIdentity, IndexReader, IndexStore, IndexWriter, StoredPassage
 from knowledge.models import Passage, Service, validate_tenant_slug
 from knowledge.retrieval import check_embedder
-from knowledge.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from knowledge.sparse import Bm25Encoder
 
 logger = logging.getLogger(__name__)
@@ -75,12 +75,12 @@ class SyncReport(BaseModel):
         )
 
 
-def runs_file(settings: Settings) -> Path:
+def runs_file(settings: KnowledgeSettings) -> Path:
     """Where completed sync runs are recorded."""
     return settings.index_dir / "runs.jsonl"
 
 
-def list_runs(settings: Settings) -> list[SyncReport]:
+def list_runs(settings: KnowledgeSettings) -> list[SyncReport]:
     """Every recorded sync run, oldest first (a torn last line is skipped)."""
     path = runs_file(settings)
     if not path.is_file():

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.embedding import Embedder, Vectors
-from knowledge.settings import Settings
+from knowledge.settings import KnowledgeSettings
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS passage_vectors (
@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS passage_vectors (
 _CHUNK = 500  # stays below SQLite's limit on bound parameters
 
 
-def embedding_cache_path(settings: Settings) -> Path:
+def embedding_cache_path(settings: KnowledgeSettings) -> Path:
     """Where the embedding cache of a deployment lives."""
     return settings.data_dir / "embedding-cache.sqlite3"
 

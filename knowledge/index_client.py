@@ -47,7 +47,7 @@ from knowledge.points import (
     service_point_id,
     stored_passage,
 )
-from knowledge.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from knowledge.sparse import DENSE_VECTOR, SPARSE_VECTOR
 
 logger = logging.getLogger(__name__)
@@ -328,7 +328,7 @@ class ClientIndexStore:
         self._checked_at = -math.inf
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ClientIndexStore:
+    def from_settings(cls, settings: KnowledgeSettings) -> ClientIndexStore:
         """A server store when ``index.qdrant_url`` is set, else local mode under the data dir."""
         index = settings.index
         settings.index_dir.mkdir(parents=True, exist_ok=True)

@@ -27,7 +27,7 @@ from knowledge.index import EmbedderIdentity, IndexMeta, IndexReader, IndexStore
 from knowledge.index import SearchMode as SearchMode
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.models import SearchHit, SectionKind, Service
-from knowledge.settings import RetrievalSettings, Settings
+from knowledge.settings import KnowledgeSettings, RetrievalSettings
 from knowledge.sparse import Bm25Encoder
 
 logger = logging.getLogger(__name__)
@@ -259,7 +259,7 @@ class Retriever:
         return text
 
 
-def open_store(settings: Settings) -> IndexStore:
+def open_store(settings: KnowledgeSettings) -> IndexStore:
     """The index store that ``settings`` asks for (Qdrant Edge on disk by default)."""
     if settings.index.backend == "client":
         # Imported here: qdrant-client takes seconds to import, the Edge default never needs it.
@@ -269,7 +269,7 @@ def open_store(settings: Settings) -> IndexStore:
     return EdgeIndexStore(settings.index_dir, keep_versions=settings.index.keep_versions)
 
 
-def open_retriever(settings: Settings, embedder: Embedder | None = None) -> Retriever:
+def open_retriever(settings: KnowledgeSettings, embedder: Embedder | None = None) -> Retriever:
     """A Retriever over the configured store with the configured (or given) embedder."""
     embedder = embedder or build_embedder(settings.embedding)
     store = open_store(settings)

@@ -1,24 +1,20 @@
-"""GovBot's one settings object: the only place that reads the environment.
+"""The settings of the knowledge layer: the only place below bot/ that reads the environment.
 
-Every entry point (CLI, ASGI app factory, console) builds ``Settings()`` once
-and passes it, or the section a component needs, down. Nested sections are set
-with a double underscore, e.g. ``GOVBOT_EMBEDDING__BACKEND=sentence-transformers``;
-a few frequently used values have flat aliases documented in the README
-(``GOVBOT_QDRANT_URL``, ``GOVBOT_DATABASE_URL``, ``GOVBOT_LLM_BASE_URL`` …).
+Every entry point builds its settings once and passes them, or the section a component
+needs, down. ``KnowledgeSettings`` holds what knowledge/ and ingest/ need (data directory,
+index, embedding, retrieval); the bot's ``Settings`` (bot/settings.py) extend it with the
+API, database, dialogue, LLM, handoff, console and Rasa sections, under the same variable
+names. Nested sections are set with a double underscore, e.g.
+``GOVBOT_EMBEDDING__BACKEND=sentence-transformers``; ``GOVBOT_QDRANT_URL`` is a flat alias.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from knowledge.errors import ConfigurationError
-
-# Refused when GOVBOT_ENV=production (see _refuse_unsafe_production).
-DEV_JWT_SECRET = "dev-only-insecure-secret-change-me"
 
 
 class IndexSettings(BaseModel):
@@ -62,135 +58,9 @@ class RetrievalSettings(BaseModel):
     max_query_chars: int = Field(default=2000, ge=10, le=100_000)
 
 
-class DatabaseSettings(BaseModel):
-    """Relational storage for conversations, handoffs, feedback, runs."""
-
-    url: str | None = None  # None → SQLite file in the data directory
-    echo: bool = False
-    # Days after which citizens' original messages are anonymised by `govbot purge`
-    # (None: only when an operator runs it with --older-than).
-    retention_days: int | None = Field(default=None, ge=1)
-
-
-class HandoffSettings(BaseModel):
-    """Escalations to the service desk: reference numbers and the promised response time."""
-
-    reference_prefix: str = Field(default="GB", pattern=r"^[A-Z]{1,6}$")
-    # The promised response time; unset → the text catalogue's handoff.expected_response.
-    expected_response: str | None = None
-    expected_response_en: str | None = None
-
-
-class DialogueSettings(BaseModel):
-    """Dialogue policy and extractive answers (issue #3; threshold calibrated in docs/policy.md)."""
-
-    rules_path: Path | None = None  # None → the shipped bot/dialogue/rules/policy_de.yaml
-    # None → the shipped bot/understanding/expansions_de.yaml (synonyms, aspects, verbs)
-    expansions_path: Path | None = None
-    min_confidence: float = Field(default=0.5, ge=0, le=1)
-    max_answer_chars: int = Field(default=1200, ge=200, le=20_000)
-    catalogue_tenant: str | None = "ozg"  # shared OZG catalogue consulted when a city lacks a topic
-    history_turns: int = Field(default=6, ge=0, le=50)
-    k: int = Field(default=5, ge=1, le=50)
-    # Semantic safety net behind the emergency rules (bot/dialogue/emergency.py); the
-    # examples file defaults to the shipped bot/dialogue/rules/emergency_examples.yaml.
-    semantic_emergency_check: bool = True
-    emergency_examples_path: Path | None = None
-
-
-class LlmSettings(BaseModel):
-    """Optional OpenAI-compatible chat model for generated (grounded) answers."""
-
-    base_url: str | None = None
-    model: str | None = None
-    api_key: SecretStr | None = None
-    timeout_s: float = Field(default=20.0, gt=0)
-    max_retries: int = Field(default=2, ge=0, le=10)
-    temperature: float = Field(default=0.0, ge=0, le=2)
-    max_tokens: int = Field(default=300, ge=16, le=4096)
-    # Circuit breaker (issue #6): after this many failed requests in a row the LLM is not
-    # asked for ``breaker_reset_s`` seconds; answers are extractive meanwhile.
-    breaker_fail_max: int = Field(default=3, ge=1, le=100)
-    breaker_reset_s: float = Field(default=30.0, gt=0)
-    # Grounding check: share of a sentence's content words found in its cited passages.
-    min_support: float = Field(default=0.75, gt=0, le=1)
-
-
-class ApiSettings(BaseModel):
-    """HTTP edge: limits, CORS, authentication."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
-    cors_origins: list[str] = Field(default_factory=list)
-    max_body_bytes: int = Field(default=64_000, ge=1024)
-    max_message_chars: int = Field(default=2000, ge=10)
-    rate_limit: str = "30/minute"
-    # `limits` storage URI; "memory://" counts per worker process (e.g. "redis://host:6379").
-    rate_limit_storage: str = "memory://"
-    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
-    token_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
-    trust_proxy_headers: bool = False
-
-
-class ConsoleSettings(BaseModel):
-    """The Streamlit staff console (issue #5): where it listens and which API it talks to."""
-
-    host: str = "127.0.0.1"
-    port: int = Field(default=8501, ge=1, le=65535)
-    api_url: str | None = None  # None → http://<api.host>:<api.port>
-    refresh_seconds: int = Field(default=10, ge=2, le=600)
-
-
-class IngestSourceSettings(BaseModel):
-    """A source the staff console may re-ingest: ``govbot ingest <args…>`` for one tenant."""
-
-    tenant: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
-    args: list[str] = Field(min_length=1)  # e.g. ["dldb", "data/muenchen/services_de.json", ...]
-    description: str = ""
-
-
-def _demo_sources() -> list[IngestSourceSettings]:
-    return [
-        IngestSourceSettings(
-            tenant="muenchen",
-            name="dldb",
-            args=["dldb", "data/muenchen/services_de.json", "--tenant", "muenchen"],
-            description="Dienstleistungsdatenbank München (DLDB-Export, CC BY 4.0)",
-        )
-    ]
-
-
-class KnowledgeAdminSettings(BaseModel):
-    """Knowledge-base administration from the console: freshness and re-runnable sources."""
-
-    stale_after_days: int = Field(default=365, ge=1)
-    sources: list[IngestSourceSettings] = Field(default_factory=_demo_sources)
-    ingest_timeout_s: int = Field(default=3600, ge=10)
-
-
-class CuratedSettings(BaseModel):
-    """Curated answers: approved corrections served for the same and similar questions."""
-
-    enabled: bool = True
-    # Cosine similarity of the two questions' query embeddings (calibration: bot/curated.py).
-    min_similarity: float = Field(default=0.95, ge=0, le=1)
-
-
-class RasaSettings(BaseModel):
-    """The Rasa action server (issue #7): which GovBot API it calls and where it listens."""
-
-    govbot_api_url: str | None = None  # None → http://<api.host>:<api.port>
-    default_tenant: str | None = None  # None → default_tenant; a slot `govbot_tenant` wins
-    language: Literal["de", "en"] = "de"
-    timeout_s: float = Field(default=10.0, gt=0, le=120)
-    host: str = "127.0.0.1"
-    port: int = Field(default=5055, ge=1, le=65535)  # Rasa's usual action server port
-    transcript_turns: int = Field(default=20, ge=0, le=50)  # sent along with a handoff
-
-
-class Settings(BaseSettings):
-    """All of GovBot's configuration (prefix ``GOVBOT_``)."""
+class KnowledgeSettings(BaseSettings):
+    """What knowledge/ and ingest/ need: data directory, index, embedding, retrieval
+    (prefix ``GOVBOT_``). The bot's Settings (bot/settings.py) extend it."""
 
     model_config = SettingsConfigDict(
         env_prefix="GOVBOT_",
@@ -206,81 +76,20 @@ class Settings(BaseSettings):
     index: IndexSettings = Field(default_factory=IndexSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    llm: LlmSettings = Field(default_factory=LlmSettings)
-    api: ApiSettings = Field(default_factory=ApiSettings)
-    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
-    dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
-    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
-    knowledge_admin: KnowledgeAdminSettings = Field(default_factory=KnowledgeAdminSettings)
-    curated: CuratedSettings = Field(default_factory=CuratedSettings)
-    rasa: RasaSettings = Field(default_factory=RasaSettings)
 
-    # Flat aliases for the variables operators set most (documented in the README).
+    # Flat alias for a variable operators set often (documented in the README).
     qdrant_url: str | None = Field(
         default=None, validation_alias=AliasChoices("GOVBOT_QDRANT_URL", "qdrant_url")
     )
-    database_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("GOVBOT_DATABASE_URL", "database_url")
-    )
-    llm_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("GOVBOT_LLM_BASE_URL", "llm_base_url")
-    )
-    llm_model: str | None = Field(
-        default=None, validation_alias=AliasChoices("GOVBOT_LLM_MODEL", "llm_model")
-    )
-    llm_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("GOVBOT_LLM_API_KEY", "llm_api_key")
-    )
 
     @model_validator(mode="after")
-    def _apply_aliases(self) -> Settings:
+    def _apply_index_alias(self) -> Self:
         if self.qdrant_url:
             self.index.qdrant_url = self.qdrant_url
             self.index.backend = "client"
-        if self.database_url:
-            self.database.url = self.database_url
-        if self.llm_base_url:
-            self.llm.base_url = self.llm_base_url
-        if self.llm_model:
-            self.llm.model = self.llm_model
-        if self.llm_api_key:
-            self.llm.api_key = self.llm_api_key
-        return self
-
-    @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> Settings:
-        if self.env == "production":
-            secret = self.api.jwt_secret.get_secret_value()
-            if secret == DEV_JWT_SECRET or len(secret) < 32:
-                raise ConfigurationError(
-                    "GOVBOT_API__JWT_SECRET must be set to a random value of at least 32 "
-                    "characters when GOVBOT_ENV=production (e.g. `openssl rand -hex 32`)"
-                )
         return self
 
     @property
     def index_dir(self) -> Path:
         """Directory of the embedded Qdrant Edge index versions."""
         return self.data_dir / "index"
-
-    @property
-    def console_api_url(self) -> str:
-        """The API base URL the staff console talks to."""
-        if self.console.api_url:
-            return self.console.api_url.rstrip("/")
-        return f"http://{self.api.host}:{self.api.port}"
-
-    @property
-    def rasa_api_url(self) -> str:
-        """The GovBot API base URL the Rasa action server talks to."""
-        if self.rasa.govbot_api_url:
-            return self.rasa.govbot_api_url.rstrip("/")
-        return f"http://{self.api.host}:{self.api.port}"
-
-    @property
-    def sqlalchemy_url(self) -> str:
-        """Database URL; defaults to a SQLite file in the data directory."""
-        if self.database.url:
-            return self.database.url
-        return f"sqlite:///{(self.data_dir / 'govbot.sqlite3').resolve()}"

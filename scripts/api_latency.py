@@ -33,9 +33,9 @@ from fastapi.testclient import TestClient
 
 from bot.assistant import build_assistant
 from bot.main import create_app
+from bot.settings import DatabaseSettings, Settings
 from knowledge.embedding import build_embedder
 from knowledge.retrieval import Retriever, open_store
-from knowledge.settings import DatabaseSettings, Settings
 
 QUESTIONS = [
     "Was kostet ein Personalausweis?",

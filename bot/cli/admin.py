@@ -14,11 +14,11 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from bot.services.security import hash_password
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from bot.storage.models import StaffRole, StaffUser, utcnow
 from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
 
 users = typer.Typer(no_args_is_help=True, help="Manage staff accounts (agents, editors, …).")
 

@@ -27,10 +27,10 @@ from bot.cli import ask as cli_ask
 from bot.cli import console as cli_console
 from bot.cli import rasa as cli_rasa
 from bot.cli import serve as cli_serve
+from bot.settings import Settings
 from knowledge.errors import ConfigurationError, GovBotError
 from knowledge.models import SearchHit
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ from rich.console import Console
 
 from bot.answer import Answer
 from bot.assistant import build_assistant
+from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import ConfigurationError
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 
 
 def register(app: typer.Typer) -> None:

@@ -20,11 +20,11 @@ from typing import Annotated
 import typer
 
 from bot.services.security import hash_password
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from bot.storage.models import StaffRole
 from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
 
 CONSOLE_APP = Path(__file__).resolve().parents[2] / "console" / "app.py"
 GOVBOT = [sys.executable, "-c", "from bot.cli.app import main; main()"]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.integrations.rasa_actions import RasaActionConfig, run_action_server
-from knowledge.settings import Settings
+from bot.settings import Settings
 
 
 def rasa_actions(

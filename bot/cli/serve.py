@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

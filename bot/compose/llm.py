@@ -37,11 +37,11 @@ from bot.compose.extractive import Composer, Composition, citation
 from bot.compose.grounding import GroundingResult, check_grounding, strip_citations
 from bot.compose.prompting import PROMPT_VERSION, PromptPassage, build_messages, select_passages
 from bot.dialogue.policy import Policy
+from bot.settings import LlmSettings
 from bot.understanding.redaction import redact
 from bot.understanding.wording import Language
 from knowledge.errors import ConfigurationError, LlmError
 from knowledge.models import Service
-from knowledge.settings import LlmSettings
 
 __all__ = ["LlmClient", "LlmComposer"]
 

@@ -27,12 +27,12 @@ from bot.compose.llm import LlmComposer
 from bot.dialogue.emergency import SemanticEmergencyCheck, applies
 from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
 from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
+from bot.settings import Settings
 from bot.texts.notice import city_name
 from bot.understanding.context import previous_doc_ids
 from bot.understanding.understanding import Search, Understander, Understanding
 from knowledge.errors import InvalidQueryError, SearchIndexError
 from knowledge.models import Service, SourceKind
-from knowledge.settings import Settings
 
 __all__ = ["DialogueEngine", "Turn"]
 

@@ -35,7 +35,7 @@ from bot.integrations.govbot_api import (
     TranscriptLine,
 )
 from bot.integrations.rasa_responses import BotMessage
-from knowledge.settings import Settings
+from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 

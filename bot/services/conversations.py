@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from bot.answer import Answer, AnswerStatus, HandoffInfo, Turn
 from bot.errors import ServiceUnavailableError, StateConflictError
 from bot.services import handoff
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.models import (
     AnswerRecord,
@@ -43,7 +44,6 @@ from bot.understanding.redaction import redact
 from bot.understanding.wording import Language
 from knowledge.errors import InvalidQueryError, UnknownTenantError
 from knowledge.models import validate_tenant_slug
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

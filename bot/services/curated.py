@@ -37,12 +37,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.answer import Answer, AnswerStatus, Citation, Turn
 from bot.services.conversations import AnswerEngine
+from bot.settings import CuratedSettings
 from bot.storage import staff_crud
 from bot.storage.staff_models import Correction
 from bot.understanding.wording import Language
 from knowledge.errors import SearchIndexError
 from knowledge.retrieval import Retriever
-from knowledge.settings import CuratedSettings
 
 logger = logging.getLogger(__name__)
 

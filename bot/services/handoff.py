@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.errors import PermissionDeniedError, StateConflictError
+from bot.settings import HandoffSettings
 from bot.storage import crud
 from bot.storage.models import (
     Conversation,
@@ -34,7 +35,6 @@ from bot.storage.models import (
 )
 from bot.texts.catalogue import REFERENCE_LANGUAGE, shipped_texts
 from bot.understanding.redaction import redact
-from knowledge.settings import HandoffSettings
 
 
 def system_text(key: str, language: str, **values: str) -> str:

@@ -23,10 +23,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import NotFoundError, StateConflictError
+from bot.settings import IngestSourceSettings, Settings
 from bot.storage import crud, staff_crud
 from bot.storage.models import StaffUser, utcnow
 from bot.storage.staff_models import IngestJob, JobStatus
-from knowledge.settings import IngestSourceSettings, Settings
 
 logger = logging.getLogger(__name__)
 

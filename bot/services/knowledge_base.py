@@ -17,10 +17,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.settings import Settings
 from knowledge.errors import SearchIndexError
 from knowledge.index import IndexMeta
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

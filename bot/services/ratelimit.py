@@ -14,8 +14,8 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from bot.settings import ApiSettings
 from knowledge.errors import ConfigurationError
-from knowledge.settings import ApiSettings
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from pydantic import BaseModel, ConfigDict
 
 from bot.errors import AuthError, TokenExpiredError
+from bot.settings import ApiSettings
 from bot.storage.models import StaffRole
-from knowledge.settings import ApiSettings
 
 ALGORITHM = "HS256"
 MIN_PASSWORD_CHARS = 10

@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.settings import Settings
 from knowledge.errors import ConfigurationError, StorageError
-from knowledge.settings import Settings
 
 logger = logging.getLogger(__name__)
 

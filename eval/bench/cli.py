@@ -15,11 +15,11 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel, ValidationError
 
+from bot.settings import Settings
 from eval.bench.ingest import benchmark_ingest
 from eval.bench.runs import benchmark_chat, benchmark_memory
 from knowledge.embedding import build_embedder
 from knowledge.errors import ConfigurationError
-from knowledge.settings import Settings
 
 app = typer.Typer(
     no_args_is_help=True,

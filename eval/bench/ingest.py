@@ -14,12 +14,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.settings import Settings
 from ingest.chunking import chunk_service, chunk_services
 from ingest.dldb import load_dldb
 from ingest.sync import sync_tenant
 from knowledge.embedding import Embedder
 from knowledge.retrieval import open_store
-from knowledge.settings import Settings
 
 
 class IngestBenchReport(BaseModel):

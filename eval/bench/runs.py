@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.settings import Settings
 from eval.bench.chat import (
     DEFAULT_SETS,
     MESSAGES_PER_CONVERSATION,
@@ -26,7 +27,6 @@ from eval.bench.memory import peak_rss_mib, rss_mib
 from eval.bench.server import BENCH_RATE_LIMIT, bench_environment, served
 from knowledge.embedding import build_embedder
 from knowledge.retrieval import Retriever, open_store
-from knowledge.settings import Settings
 
 
 class ChatBenchReport(BaseModel):

@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.services.security import hash_password
+from bot.settings import ApiSettings, DatabaseSettings, Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import StaffRole
-from knowledge.settings import ApiSettings, DatabaseSettings, Settings
 
 POSTGRES_ENV = "GOVBOT_TEST_POSTGRES_URL"
 STAFF_PASSWORD = "correct horse battery"

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from bot.main import create_app
 from bot.services.security import create_access_token
+from bot.settings import Settings
 from bot.storage.models import StaffRole
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users
 
 

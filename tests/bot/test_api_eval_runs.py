@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import StaffRole
 from eval.records import RunInfo, build_record, save_run
 from eval.scoring import CaseResult
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 
 

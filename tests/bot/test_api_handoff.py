@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 
 PERSONALAUSWEIS = "muenchen/1063441"

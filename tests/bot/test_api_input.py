@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
-from knowledge.settings import Settings
+from bot.settings import Settings
 
 
 @pytest.fixture

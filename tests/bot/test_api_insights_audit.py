@@ -16,10 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, session_factory
 from bot.storage.models import AnswerRecord, Escalation, Feedback, Role, StaffRole
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 
 TODAY = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)

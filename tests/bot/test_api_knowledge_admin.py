@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from bot.main import create_app
 from bot.services.ingest_jobs import settings_environment
+from bot.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from bot.storage.models import StaffRole
-from knowledge.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 
 KNOWLEDGE = "/api/v1/staff/knowledge"

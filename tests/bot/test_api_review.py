@@ -13,9 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 
 CURATED = "Redaktionell geprüfte Antwort"

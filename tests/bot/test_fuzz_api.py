@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
 from bot.main import create_app
+from bot.settings import Settings
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import make_settings
 from tests.conftest import live_server
 

@@ -32,9 +32,9 @@ from bot.integrations.govbot_api import AnswerReply, ConversationStarted
 from bot.integrations.rasa_actions import rasa_transcript
 from bot.integrations.rasa_responses import answer_messages
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.conftest import live_server
 

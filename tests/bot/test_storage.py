@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError, PermissionDeniedError, StateConflictError
 from bot.services import handoff
+from bot.settings import HandoffSettings
 from bot.storage import crud
 from bot.storage.db import alembic_config, make_engine, migrate, normalise_url, session_factory
 from bot.storage.models import (
@@ -27,7 +28,6 @@ from bot.storage.models import (
     StaffRole,
     StaffUser,
 )
-from knowledge.settings import HandoffSettings
 
 TABLES = {
     "alembic_version",

@@ -21,12 +21,12 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, s
 
 from bot.main import create_app
 from bot.services.security import hash_password
+from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import StaffRole
 from bot.texts.notice import ai_notice
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import make_settings
 from tests.conftest import live_server
 

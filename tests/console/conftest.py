@@ -22,11 +22,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bot.main import create_app
+from bot.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from bot.storage.db import make_engine, session_factory
 from bot.storage.eval_models import EvalCaseResult, EvalRun
 from bot.storage.models import StaffRole
 from knowledge.retrieval import Retriever
-from knowledge.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.conftest import live_server
 

@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.cli.console import console_command
-from knowledge.settings import Settings
+from bot.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD
 from tests.console.conftest import ConsoleApi
 

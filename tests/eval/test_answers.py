@@ -9,10 +9,10 @@ import pytest
 
 from bot.assistant import build_engine
 from bot.dialogue.policy import Policy
+from bot.settings import Settings
 from eval.answers import load_questions, percentile, run_answers
 from knowledge.errors import SourceError
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 
 def write_lines(path: Path, lines: list[object]) -> Path:

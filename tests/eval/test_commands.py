@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from bot.dialogue.policy import DEFAULT_RULES
 from bot.errors import NotFoundError
+from bot.settings import Settings
 from eval.cli import app
 from eval.sets_schema import load_set
-from knowledge.settings import Settings
 
 runner = CliRunner()
 CASES = ("mu-pass-fee", "bh-em-fire-kitchen", "bh-dec-wohngeld", "bh-person-direct")

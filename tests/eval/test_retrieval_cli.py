@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.settings import Settings
 from eval.cli import app
-from knowledge.settings import Settings
 
 runner = CliRunner()
 QUESTIONS = [

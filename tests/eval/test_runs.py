@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.assistant import build_engine
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.settings import DatabaseSettings, Settings
 from bot.storage.db import make_engine, migrate, session_factory
 from eval.comparison import compare_runs
 from eval.gate import gate
@@ -25,7 +26,6 @@ from eval.report import write_report
 from eval.runner import Runner
 from eval.sets_schema import EvalSet, load_set
 from knowledge.retrieval import Retriever
-from knowledge.settings import DatabaseSettings, Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 TINY_CASES = {

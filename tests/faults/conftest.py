@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.settings import Settings
 from eval.bench.server import ServedApi, start_server, stop_server, wait_healthy
-from knowledge.settings import Settings
 
 
 def child_environment(data_dir: Path, database_url: str, **extra: str) -> dict[str, str]:

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.settings import Settings
 from bot.storage.models import StaffRole
 from eval.bench.server import ServedApi, stop_server
-from knowledge.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users
 from tests.faults.conftest import ServerFactory, child_environment, in_flight, settings_for
 

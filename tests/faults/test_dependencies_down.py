@@ -28,10 +28,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.main import create_app
+from bot.settings import Settings
 from bot.storage.db import make_engine
 from knowledge.embedding import Embedder
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 from tests.bot.conftest import POSTGRES_ENV, make_settings
 
 REFRESH_S = 1.0  # EdgeIndexStore re-reads its version pointer at most this often

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import RetrievalSettings
 from ingest.chunking import chunk_service
 from ingest.sync import sync_tenant
 from knowledge.embedding import Embedder
@@ -25,7 +26,6 @@ from knowledge.errors import GovBotError
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.models import Section, SectionKind, Service
 from knowledge.retrieval import Retriever
-from knowledge.settings import RetrievalSettings
 from tests.factories import make_service
 
 TMPFS_SIZE = "256m"

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.settings import Settings
 from ingest.cli import app
 from knowledge.retrieval import open_retriever
-from knowledge.settings import Settings
 from tests.ingest.conftest import LKAUGSBURG_PAGES, OZG_CATALOGUE, write_munich_subset
 
 runner = CliRunner()

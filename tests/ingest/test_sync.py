@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import RetrievalSettings, Settings
 from ingest.chunking import chunk_service, chunking_identity
 from ingest.sync import SyncReport, list_runs, runs_file, stored_hash, sync_tenant
 from knowledge.embedding import Embedder
@@ -23,7 +24,6 @@ from knowledge.index import EmbedderIdentity
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.models import Section, SectionKind, Service, SourceKind
 from knowledge.retrieval import Retriever
-from knowledge.settings import RetrievalSettings, Settings
 from tests.factories import CountingEmbedder, make_service
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from qdrant_client import QdrantClient
 
+from bot.settings import RetrievalSettings
 from knowledge.embedding import Embedder
 from knowledge.errors import EmbedderMismatchError, IndexNotFoundError, SearchIndexError
 from knowledge.index import EmbedderIdentity, IndexReader, IndexStore, SearchMode
 from knowledge.index_client import ClientIndexStore
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.retrieval import Retriever
-from knowledge.settings import RetrievalSettings
 from knowledge.sparse import Bm25Encoder
 from tests.knowledge.conftest import Corpus, StoreFactory, build_version
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings import IndexSettings, Settings
 from knowledge.embedding import Embedder
 from knowledge.errors import (
     EmbedderMismatchError,
@@ -19,7 +20,6 @@ from knowledge.index import EmbedderIdentity
 from knowledge.index_client import ClientIndexStore
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.retrieval import Retriever, open_retriever, open_store
-from knowledge.settings import IndexSettings, Settings
 from tests.knowledge.conftest import Corpus, build_version
 
 TEN_MB = 10 * 1024 * 1024

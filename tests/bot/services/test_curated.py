@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.services.curated import CuratedAnswers, normalise_question, question_embedding
+from bot.settings import CuratedSettings
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import utcnow
 from bot.storage.staff_models import Correction, CorrectionStatus
 from knowledge.retrieval import Retriever
-from knowledge.settings import CuratedSettings
 
 PASSPORT = "muenchen/1063441"
 RESIDENCE = "muenchen/1063475"
