@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.texts.catalogue import CatalogueLanguage
 from bot.understanding.context import Turn as Turn  # re-exported: turns come with answers
 from bot.understanding.understanding import Understanding
 
@@ -123,7 +124,7 @@ class Answer(_Frozen):
     handoff: HandoffInfo | None = None
     topic: str | None = None
     candidate_doc_ids: list[str] = Field(default_factory=list)
-    language: Literal["de", "en"] = "de"
+    language: CatalogueLanguage = "de"
     trace: AnswerTrace
 
     @property

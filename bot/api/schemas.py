@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
+from bot.texts.catalogue import CatalogueLanguage
 
 ConversationStateName = Literal["bot", "waiting_for_agent", "with_agent", "closed"]
 RoleName = Literal["citizen", "bot", "agent", "system"]
@@ -50,7 +51,8 @@ class ConversationCreate(_In):
     """Start a conversation for a municipality (tenant slug, e.g. ``muenchen``)."""
 
     tenant: str = Field(min_length=1, max_length=63, examples=["muenchen"])
-    language: Literal["de", "en"] = "de"
+    # Any language with a text catalogue (bot/texts/<code>.yaml): de, en, tr, ar, uk …
+    language: CatalogueLanguage = "de"
 
 
 class ConversationPublic(_Out):

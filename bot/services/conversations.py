@@ -40,6 +40,7 @@ from bot.storage.models import (
     Role,
     utcnow,
 )
+from bot.texts.catalogue import supported_language
 from bot.understanding.redaction import redact
 from bot.understanding.wording import Language
 from knowledge.errors import InvalidQueryError, UnknownTenantError
@@ -48,7 +49,6 @@ from knowledge.models import validate_tenant_slug
 logger = logging.getLogger(__name__)
 
 HISTORY_TURNS = 12
-LANGUAGES = ("de", "en")
 
 
 class AnswerEngine(Protocol):
@@ -118,8 +118,10 @@ class ConversationService:
         except ValueError as exc:
             raise UnknownTenantError(str(exc)) from exc
         self.check_tenant(tenant)
-        if language not in LANGUAGES:
-            raise InvalidQueryError(f"language {language!r} is not supported; use 'de' or 'en'")
+        try:
+            supported_language(language)
+        except ValueError as exc:
+            raise InvalidQueryError(str(exc)) from exc
         conversation = crud.create_conversation(session, tenant=tenant, language=language)
         crud.audit(
             session,
@@ -157,8 +159,9 @@ class ConversationService:
         # (30 s waits, then 500), and on SQLite a write begun before answering held the
         # database-wide write lock through it (busy_timeout, then 503).
         session.rollback()
-        language: Language = "en" if conversation.language == "en" else "de"
-        answer = self._answer(cleaned, tenant=tenant, history=history, language=language)
+        answer = self._answer(
+            cleaned, tenant=tenant, history=history, language=conversation.language
+        )
         conversation = crud.get_conversation(session, conversation_id, lock=True)
         self._check_answerable(conversation)  # an agent may have taken over meanwhile
         message = crud.add_message(
