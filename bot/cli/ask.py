@@ -13,6 +13,7 @@ from bot.answer import Answer
 from bot.assistant import build_assistant
 from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
+from bot.texts.catalogue import shipped_texts
 from knowledge.errors import ConfigurationError
 from knowledge.retrieval import open_retriever
 
@@ -59,13 +60,19 @@ def _print(answer: Answer) -> None:
     console = Console()
     console.print(f"[bold]{answer.status.value}[/bold] (confidence {answer.confidence:.2f})")
     console.print(answer.text, markup=False, highlight=False)
+    texts, language = shipped_texts(), answer.language
     for citation in answer.citations:
-        stand = f", Stand {citation.updated:%d.%m.%Y}" if citation.updated else ""
-        console.print(
-            f"Quelle: {citation.doc_id} – {citation.title} ({citation.section}{stand}) "
-            f"{citation.url}",
-            markup=False,
-            highlight=False,
+        updated = f"{citation.updated:%d.%m.%Y}" if citation.updated else ""
+        stand = texts.text("cli.stand", language, date=updated) if updated else ""
+        line = texts.text(
+            "cli.source",
+            language,
+            doc_id=citation.doc_id,
+            title=citation.title,
+            section=citation.section or "",
+            stand=stand,
+            url=citation.url or "",
         )
+        console.print(line, markup=False, highlight=False)
     if answer.handoff_offered:
-        console.print("Angebot: Weiterleitung an eine Mitarbeiterin oder einen Mitarbeiter.")
+        console.print(texts.text("cli.offer", language))

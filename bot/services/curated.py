@@ -40,13 +40,13 @@ from bot.services.conversations import AnswerEngine
 from bot.settings import CuratedSettings
 from bot.storage import staff_crud
 from bot.storage.staff_models import Correction
+from bot.texts.catalogue import shipped_texts
 from bot.understanding.wording import Language
 from knowledge.errors import SearchIndexError
 from knowledge.retrieval import Retriever
 
 logger = logging.getLogger(__name__)
 
-CURATED_TITLE = "Redaktionell geprüfte Antwort"
 REPLACEABLE = frozenset({AnswerStatus.ANSWERED, AnswerStatus.CLARIFY, AnswerStatus.UNANSWERABLE})
 _WORD = re.compile(r"\w+")
 MAX_NORMALISED = 500
@@ -188,7 +188,7 @@ def curated_answer(match: CuratedMatch, engine_answer: Answer) -> Answer:
     cited = [
         Citation(
             doc_id=f"{entry.tenant}/curated-{entry.id}",
-            title=CURATED_TITLE,
+            title=shipped_texts().text("answer.curated_title", engine_answer.language),
             updated=entry.approved,
             curated=True,
         )

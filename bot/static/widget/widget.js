@@ -27,152 +27,93 @@
   }
   window.__govbotWidgetLoaded = true;
 
-  var STRINGS = {
-    de: {
-      launcher: ["Fragen?", "Digitaler Assistent"],
-      unread: "(neue Nachricht)",
-      title: "Digitaler Assistent",
-      subtitle: "Automatische Antworten (KI)",
-      close: "Chat schließen",
-      logLabel: "Gesprächsverlauf",
-      noticeHeading: "Hinweis: Sie schreiben mit einer KI",
-      starting: "Das Gespräch wird gestartet …",
-      inputLabel: "Ihre Frage",
-      inputHint: "Bitte keine persönlichen Daten wie Ausweis- oder Kontonummern eingeben.",
-      keysHint: "Enter sendet, Umschalt + Enter: neue Zeile.",
+  // The texts come from the catalogue of citizen-facing texts (bot/texts/<language>.yaml,
+  // section "widget"); the API writes them into this file when it serves it
+  // (bot/api/routes/widget.py), so the widget, the bot and the API say the same things.
+  var CATALOGUE = /*GOVBOT_TEXTS*/ {};
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (match, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : match;
+    });
+  }
+
+  function strings(w) {
+    return {
+      launcher: [w.launcher_question, w.launcher_title],
+      emergencyHeading: w.emergency_heading,
+      unread: w.unread,
+      title: w.title,
+      subtitle: w.subtitle,
+      close: w.close,
+      logLabel: w.log_label,
+      noticeHeading: w.notice_heading,
+      starting: w.starting,
+      inputLabel: w.input_label,
+      inputHint: w.input_hint,
+      keysHint: w.keys_hint,
+      send: w.send,
+      empty: w.empty,
+      handoff: w.handoff,
+      thinking: w.thinking,
+      sending: w.sending,
+      notSent: w.not_sent,
+      sources: w.sources,
+      stand: w.stand,
+      newWindow: w.new_window,
+      office: w.office,
+      openingHours: w.opening_hours,
+      phone: w.phone,
+      email: w.email,
+      appointment: w.appointment,
+      feedbackQuestion: w.feedback_question,
+      helpful: w.helpful,
+      notHelpful: w.not_helpful,
+      feedbackThanks: w.feedback_thanks,
+      feedbackFailed: w.feedback_failed,
+      reference: w.reference,
+      expected: w.expected,
+      handoffCreated: w.handoff_created,
+      stateWaiting: w.state_waiting,
+      stateWithAgent: w.state_with_agent,
+      stateClosed: w.state_closed,
+      restart: w.restart,
+      retry: w.retry,
+      call115: w.call115,
       maxHint: function (max) {
-        return "Höchstens " + max + " Zeichen.";
+        return fill(w.max_hint, { max: max });
       },
       counter: function (left) {
-        return left === 1 ? "Noch 1 Zeichen" : "Noch " + left + " Zeichen";
+        return fill(left === 1 ? w.counter_one : w.counter_other, { left: left });
       },
-      send: "Senden",
-      empty: "Bitte geben Sie zuerst eine Frage ein.",
-      handoff: "Mit einem Menschen sprechen",
-      roles: {
-        citizen: "Sie",
-        bot: "Digitaler Assistent",
-        agent: "Mitarbeiterin / Mitarbeiter",
-        system: "Hinweis",
-      },
-      thinking: "Der Assistent sucht eine Antwort …",
-      sending: "wird gesendet …",
-      notSent: "Nicht gesendet",
-      sources: "Quellen",
-      stand: "Stand",
-      newWindow: "(öffnet in neuem Fenster)",
-      office: "Zuständige Stelle",
       moreOffices: function (n) {
-        return n === 1 ? "Ein weiterer Standort" : n + " weitere Standorte";
-      },
-      openingHours: "Öffnungszeiten",
-      phone: "Telefon",
-      email: "E-Mail",
-      appointment: "Termin vereinbaren",
-      emergencyHeading: "Notfall? Hier bekommen Sie sofort Hilfe:",
-      emergencyNumbers: [
-        ["112", "112", "Feuerwehr und Rettungsdienst"],
-        ["110", "110", "Polizei"],
-        ["08001110111", "0800 111 0 111", "Telefonseelsorge, kostenlos und rund um die Uhr"],
-      ],
-      feedbackQuestion: "War diese Antwort hilfreich?",
-      helpful: "Hilfreich",
-      notHelpful: "Nicht hilfreich",
-      feedbackThanks: "Danke für Ihre Rückmeldung.",
-      feedbackFailed: "Die Rückmeldung konnte nicht gespeichert werden.",
-      reference: "Vorgangsnummer",
-      expected: "Antwort erwartet",
-      handoffCreated:
-        "Ihr Anliegen wurde an eine Mitarbeiterin / einen Mitarbeiter weitergeleitet. Die Antwort erscheint hier im Chat.",
-      stateWaiting: "Eine Mitarbeiterin / ein Mitarbeiter übernimmt Ihr Anliegen. Sie können dieses Fenster offen lassen.",
-      stateWithAgent: "Sie schreiben jetzt mit einer Mitarbeiterin / einem Mitarbeiter.",
-      stateClosed: "Dieses Gespräch wurde beendet.",
-      restart: "Neues Gespräch beginnen",
-      retry: "Erneut versuchen",
-      call115: "Telefonisch erreichen Sie den Bürgerservice unter der Behördennummer",
-      errors: {
-        network:
-          "Die Verbindung zum Assistenten ist gerade gestört. Bitte prüfen Sie Ihre Internetverbindung und versuchen Sie es erneut.",
-        rate: "Sie haben in kurzer Zeit sehr viele Nachrichten gesendet. Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
-        tooLarge: "Ihre Nachricht ist zu lang. Bitte kürzen Sie sie und senden Sie sie erneut.",
-        invalid:
-          "Diese Nachricht konnte nicht verarbeitet werden. Bitte formulieren Sie Ihre Frage anders.",
-        gone: "Das Gespräch ist abgelaufen. Bitte senden Sie Ihre Frage erneut; dabei wird ein neues Gespräch begonnen.",
-        server: "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es in einigen Minuten erneut.",
+        return fill(n === 1 ? w.more_offices_one : w.more_offices_other, { count: n });
       },
       retryAfter: function (s) {
-        return "Sie können es in etwa " + s + " Sekunden erneut versuchen.";
+        return fill(w.retry_after, { seconds: s });
       },
-    },
-    en: {
-      launcher: ["Questions?", "Digital assistant"],
-      unread: "(new message)",
-      title: "Digital assistant",
-      subtitle: "Automated answers (AI)",
-      close: "Close chat",
-      logLabel: "Conversation",
-      noticeHeading: "Please note: you are chatting with an AI",
-      starting: "Starting the conversation …",
-      inputLabel: "Your question",
-      inputHint: "Please do not enter personal data such as ID or account numbers.",
-      keysHint: "Enter sends, Shift + Enter: new line.",
-      maxHint: function (max) {
-        return "At most " + max + " characters.";
-      },
-      counter: function (left) {
-        return left === 1 ? "1 character left" : left + " characters left";
-      },
-      send: "Send",
-      empty: "Please type a question first.",
-      handoff: "Talk to a person",
-      roles: { citizen: "You", bot: "Digital assistant", agent: "Staff member", system: "Note" },
-      thinking: "The assistant is looking for an answer …",
-      sending: "sending …",
-      notSent: "Not sent",
-      sources: "Sources",
-      stand: "Last updated",
-      newWindow: "(opens in a new window)",
-      office: "Responsible office",
-      moreOffices: function (n) {
-        return n === 1 ? "One more location" : n + " more locations";
-      },
-      openingHours: "Opening hours",
-      phone: "Phone",
-      email: "E-mail",
-      appointment: "Book an appointment",
-      emergencyHeading: "Emergency? Get help right now:",
+      roles: { citizen: w.role_citizen, bot: w.role_bot, agent: w.role_agent, system: w.role_system },
       emergencyNumbers: [
-        ["112", "112", "Fire brigade and ambulance"],
-        ["110", "110", "Police"],
-        ["08001110111", "0800 111 0 111", "Telefonseelsorge (crisis line), free, 24/7"],
+        ["112", "112", w.emergency_fire],
+        ["110", "110", w.emergency_police],
+        ["08001110111", "0800 111 0 111", w.emergency_crisis_line],
       ],
-      feedbackQuestion: "Was this answer helpful?",
-      helpful: "Helpful",
-      notHelpful: "Not helpful",
-      feedbackThanks: "Thank you for your feedback.",
-      feedbackFailed: "Your feedback could not be saved.",
-      reference: "Reference",
-      expected: "Expected answer",
-      handoffCreated: "Your request has been passed to a staff member. The answer will appear here in the chat.",
-      stateWaiting: "A staff member will take over your request. You can keep this window open.",
-      stateWithAgent: "You are now chatting with a staff member.",
-      stateClosed: "This conversation has been closed.",
-      restart: "Start a new conversation",
-      retry: "Try again",
-      call115: "You can also call the public service number",
       errors: {
-        network: "The connection to the assistant is interrupted. Please check your internet connection and try again.",
-        rate: "You have sent many messages in a short time. Please wait a moment and try again.",
-        tooLarge: "Your message is too long. Please shorten it and send it again.",
-        invalid: "This message could not be processed. Please rephrase your question.",
-        gone: "The conversation has expired. Please send your question again; a new conversation will be started.",
-        server: "The assistant is not available right now. Please try again in a few minutes.",
+        network: w.error_network,
+        rate: w.error_rate,
+        tooLarge: w.error_too_large,
+        invalid: w.error_invalid,
+        gone: w.error_gone,
+        server: w.error_server,
       },
-      retryAfter: function (s) {
-        return "You can try again in about " + s + " seconds.";
-      },
-    },
-  };
+    };
+  }
+
+  var STRINGS = {};
+  Object.keys(CATALOGUE).forEach(function (language) {
+    STRINGS[language] = strings(CATALOGUE[language]);
+  });
+
 
   function positiveInt(value, fallback) {
     var n = parseInt(value || "", 10);
@@ -183,7 +124,7 @@
   var config = {
     api: (data.govbotApi || "").replace(/\/+$/, ""),
     tenant: data.tenant || "muenchen",
-    lang: data.lang === "en" ? "en" : "de",
+    lang: STRINGS[data.lang] ? data.lang : "de",
     maxLength: positiveInt(data.maxLength, 2000),
     pollMs: positiveInt(data.pollInterval, 4000),
     mode: data.mode === "inline" ? "inline" : "floating",
