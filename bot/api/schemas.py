@@ -70,6 +70,10 @@ class MessageCreate(_In):
     """A citizen's message (1..max_message_chars characters after trimming)."""
 
     text: str = Field(examples=["Was kostet ein Personalausweis?"])
+    # The language the citizen chose (the widget's select) if it changed: from now on the
+    # conversation's language. A message decisively in another language is still answered
+    # in that one (bot/understanding/language_id.py).
+    language: CatalogueLanguage | None = None
 
 
 class CitationPublic(_Out):

@@ -147,11 +147,23 @@ class ConversationService:
             raise InvalidQueryError("message text contains a NUL character; send plain text")
         return cleaned
 
-    def post(self, session: Session, conversation_id: str, text: str) -> PostResult:
-        """Store the citizen's message and, if the bot holds the conversation, answer it."""
+    def post(
+        self, session: Session, conversation_id: str, text: str, *, language: str | None = None
+    ) -> PostResult:
+        """Store the citizen's message and, if the bot holds the conversation, answer it.
+
+        ``language`` is one the citizen chose now (else the conversation's stays); the
+        reply's language, chosen or decisively detected, becomes the conversation's, so a
+        short "ok" and the handoff notices follow the language the citizen writes in."""
         cleaned = self.clean_text(text)
+        if language is not None:
+            try:
+                supported_language(language)
+            except ValueError as exc:
+                raise InvalidQueryError(str(exc)) from exc
         conversation = crud.get_conversation(session, conversation_id)
         self._check_answerable(conversation)
+        chosen = language or conversation.language
         tenant = conversation.tenant
         history = self._history(session, conversation.id)
         # Answer with no transaction open (issue #8 benchmark, 16 concurrent citizens): a held
@@ -159,11 +171,10 @@ class ConversationService:
         # (30 s waits, then 500), and on SQLite a write begun before answering held the
         # database-wide write lock through it (busy_timeout, then 503).
         session.rollback()
-        answer = self._answer(
-            cleaned, tenant=tenant, history=history, language=conversation.language
-        )
+        answer = self._answer(cleaned, tenant=tenant, history=history, language=chosen)
         conversation = crud.get_conversation(session, conversation_id, lock=True)
         self._check_answerable(conversation)  # an agent may have taken over meanwhile
+        conversation.language = answer.language if answer is not None else chosen
         message = crud.add_message(
             session,
             conversation,

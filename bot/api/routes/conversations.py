@@ -55,7 +55,7 @@ def post_message(
     metrics: MetricsDep,
 ) -> MessagePosted:
     """Send a message; the bot's answer comes back at once (null while a person holds it)."""
-    result = conversations.post(session, conversation_id, body.text)
+    result = conversations.post(session, conversation_id, body.text, language=body.language)
     session.commit()
     answer = None
     if result.answer is not None and result.bot_message is not None:
