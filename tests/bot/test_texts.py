@@ -89,3 +89,14 @@ def test_an_unknown_key_or_language_is_a_clear_error() -> None:
         texts.text("answer.nope", "de")
     with pytest.raises(ConfigurationError, match="no text catalogue for language 'xx'"):
         texts.text("answer.stand", "xx", date="x")
+
+
+def test_each_language_names_itself_and_its_writing_direction() -> None:
+    texts = shipped_texts()
+    names = {language: texts.text("widget.language_name", language) for language in texts.languages}
+    assert len(set(names.values())) == len(names)  # the select can tell them apart
+    directions = {
+        language: texts.text("widget.direction", language) for language in texts.languages
+    }
+    assert set(directions.values()) <= {"ltr", "rtl"}
+    assert {language for language, d in directions.items() if d == "rtl"} == {"ar", "fa"}
