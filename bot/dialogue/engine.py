@@ -103,7 +103,7 @@ class DialogueEngine:
         clock = time.perf_counter()
         turns = _earlier_turns(message, history, self._dialogue.history_turns)
         understanding = self._understander.understand(
-            message, tenant=tenant, history=turns, language=language
+            message, tenant=tenant, history=turns, language=language, search=False
         )
         timings = {"understanding": _ms(clock)}
         if _confirms_offer(understanding.normalized, turns):
@@ -116,6 +116,7 @@ class DialogueEngine:
         timings["policy"] = _ms(clock)
         if not decision.retrieve:
             return self._rule_answer(decision, turns, timings, understanding)
+        understanding = self._understander.searched(understanding, tenant=tenant)
         try:
             ranking = self._rank(understanding, tenant)
         except (SearchIndexError, InvalidQueryError) as exc:

@@ -66,12 +66,15 @@ class Understanding(BaseModel):
     personal_data: tuple[str, ...] = ()
     aspects: tuple[str, ...] = ()
     followup: Literal["none", "anaphoric", "combined"] = "none"
+    followup_text: str | None = None  # the earlier question and the message, for a follow-up
     keep_doc_id: str | None = None
-    searches: tuple[Search, ...] = ()
+    searches: tuple[Search, ...] = ()  # empty when the policy answered without retrieval
 
     @property
     def search(self) -> Search:
         """The search the answer is normally ranked on (the follow-up's, if any)."""
+        if not self.searches:
+            raise ValueError("this understanding was not searched; use Understander.searched")
         return self.searches[-1]
 
     @property
@@ -106,8 +109,11 @@ class Understander:
         tenant: str,
         history: Sequence[Turn] = (),
         language: Language | None = None,
+        search: bool = True,
     ) -> Understanding:
-        """Read ``message`` (in a conversation with ``tenant`` after ``history``) once.
+        """Read ``message`` (in a conversation with ``tenant`` after ``history``) once;
+        ``search=False`` leaves the searches to ``searched`` (a message the policy answers
+        without retrieval needs no spelling correction).
 
         ``language`` is the conversation's: it is the reply language unless the message is
         decisively in another one (a single word or a German service name is not)."""
@@ -116,15 +122,7 @@ class Understander:
         detected = guess.language
         reply, source = _reply_language(guess, language)
         resolution = resolve_followup(message, history, normalized=normalized)
-        searches = [self._search("message", message, tenant, normalized, detected)]
-        if resolution.kind != "none":
-            followup = self._search("followup", resolution.query, tenant, None, detected)
-            earlier = Expansion(
-                term=resolution.query.removesuffix(message).strip(), source="followup"
-            )
-            expansions = (earlier, *followup.expansions)
-            searches.append(followup.model_copy(update={"expansions": expansions}))
-        return Understanding(
+        understanding = Understanding(
             text=message,
             language=reply,
             language_source=source,
@@ -134,9 +132,28 @@ class Understander:
             personal_data=tuple(sorted(redact(message).kinds)),
             aspects=self._expander.aspects(normalized),
             followup=resolution.kind,
+            followup_text=resolution.query if resolution.kind != "none" else None,
             keep_doc_id=resolution.keep_doc_id,
-            searches=tuple(searches),
         )
+        return self.searched(understanding, tenant=tenant) if search else understanding
+
+    def searched(self, understanding: Understanding, *, tenant: str) -> Understanding:
+        """``understanding`` with its searches: spelling corrected, expanded; a follow-up
+        is also searched together with the earlier question."""
+        message = understanding.text
+        own = self._search(
+            "message", message, tenant, understanding.normalized, understanding.detected_language
+        )
+        searches = [own]
+        previous = understanding.followup_text
+        if previous is not None:
+            followup = self._search(
+                "followup", previous, tenant, None, understanding.detected_language
+            )
+            earlier = Expansion(term=previous.removesuffix(message).strip(), source="followup")
+            expansions = (earlier, *followup.expansions)
+            searches.append(followup.model_copy(update={"expansions": expansions}))
+        return understanding.model_copy(update={"searches": tuple(searches)})
 
     def search_for(self, text: str, *, tenant: str) -> Search:
         """The search for a text that is not a citizen message (e.g. a ranking's query
