@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.texts.catalogue import CatalogueLanguage
 from bot.understanding.context import Turn as Turn  # re-exported: turns come with answers
 from bot.understanding.understanding import Understanding
 
@@ -109,7 +109,7 @@ class Answer(_Frozen):
     topic: str | None = None
     candidate_doc_ids: list[str] = Field(default_factory=list)
     options: list[AnswerOption] = Field(default_factory=list)  # clarifying choices, best first
-    language: Literal["de", "en"] = "de"
+    language: CatalogueLanguage = "de"
     help_grade: HelpGrade | None = None
     # The help block the text starts with (urgent/social grades), for clients that show it apart.
     help_text: str | None = None

@@ -55,13 +55,19 @@ class ConversationCreate(_In):
     """Start a conversation for a municipality (tenant slug, e.g. ``muenchen``)."""
 
     tenant: str = Field(min_length=1, max_length=63, examples=["muenchen"])
-    language: Literal["de", "en"] = "de"
+    # Any language the server has a text catalogue for (de, en, tr, ar, uk, ru, pl, ro,
+    # fa, fr in this release); the server answers an unsupported one with 422.
+    language: str = Field(default="de", pattern=r"^[a-z]{2,3}$", examples=["de", "uk"])
 
 
 class MessageCreate(_In):
     """A citizen's message (1..max_message_chars characters after trimming)."""
 
     text: str = Field(examples=["Was kostet ein Personalausweis?"])
+    # The language the citizen chose (the widget's select) if it changed: from now on the
+    # conversation's language. A message decisively in another language is still answered
+    # in that one (the server's language identification).
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
 
 
 class TranscriptLineCreate(_In):

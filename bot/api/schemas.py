@@ -16,11 +16,11 @@ from pydantic import Field
 
 from bot.api.validation import InputModel
 from bot.storage.models import AnswerRecord, AuditEntry, Escalation, Feedback, Message
+from bot.texts.catalogue import CatalogueLanguage
 from bot.understanding.redaction import redact_trace
 from govbot_client.citizen import (
     AnswerPublic,
     CitationPublic,
-    ConversationCreate,
     ConversationPublic,
     ConversationStateName,
     ErrorBody,
@@ -29,7 +29,6 @@ from govbot_client.citizen import (
     FeedbackCreated,
     HandoffCreated,
     HandoffRef,
-    MessageCreate,
     MessagePosted,
     MessagePublic,
     MessagesPublic,
@@ -37,6 +36,12 @@ from govbot_client.citizen import (
     OptionPublic,
     RoleName,
     TranscriptLineCreate,
+)
+from govbot_client.citizen import (
+    ConversationCreate as ConversationRequest,
+)
+from govbot_client.citizen import (
+    MessageCreate as MessageRequest,
 )
 from govbot_client.staff import (
     AnswerLogEntry,
@@ -97,6 +102,19 @@ class _In(InputModel):
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` documenting the shared error shape for ``codes``."""
     return {code: {"model": ErrorResponse} for code in codes}
+
+
+class ConversationCreate(ConversationRequest):
+    """Start a conversation; the API accepts any language with a text catalogue
+    (bot/texts/<code>.yaml: de, en, tr, ar, uk …) and answers others with 422."""
+
+    language: CatalogueLanguage = "de"
+
+
+class MessageCreate(MessageRequest):
+    """A citizen's message; ``language`` must have a text catalogue (else 422)."""
+
+    language: CatalogueLanguage | None = None
 
 
 TRANSCRIPT_ROLE_LABELS = {"citizen": "Bürger/in", "bot": "Assistent"}

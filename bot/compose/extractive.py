@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import Citation, OfficeInfo
 from bot.compose.excerpts import best_run, join_units, page_units, select_window, split_sentences
-from bot.texts.catalogue import TextCatalogue
+from bot.texts.catalogue import REFERENCE_LANGUAGE, TextCatalogue
 from bot.understanding.lexicon import line_scores
 from bot.understanding.wording import Language, normalize
 from knowledge.models import SectionKind, Service, SourceKind
@@ -141,6 +141,9 @@ class Composer:
                 sections.append(fees.title if fees else "")
             if service.appointment_url:
                 blocks.append(msg("appointment", language, url=service.appointment_url))
+        if language != REFERENCE_LANGUAGE:
+            # The fields are German: say so in the citizen's language, with the title.
+            blocks.insert(0, self._source_intro(service, language))
         footer = self.footer(service, language, link=True)
         return Composition(
             text=self.fit(blocks, footer),
@@ -163,7 +166,7 @@ class Composer:
         finds an annotated answer line far more often than one page alone when the
         first page is not the right one (docs/policy.md, section 6).
         """
-        header = self._message("page_intro", language, title=service.title)
+        header = self._source_intro(service, language)
         footer = self.footer(service, language, link=False)
         budget = self._max - len(header) - len(footer) - 6
         extra = ""
@@ -248,6 +251,12 @@ class Composer:
             return f"{service.title}: {service.summary}".strip(": ")
         chosen = select_window([text for text, _ in units], question, budget=_OVERVIEW_CHARS)
         return f"{service.title}:\n" + join_units([units[i] for i in chosen])
+
+    def _source_intro(self, service: Service, language: Language) -> str:
+        """What introduces the source's German text: its title, and in any other language
+        that the text is German only (a quote, never presented as a translation)."""
+        key = "page_intro" if language == REFERENCE_LANGUAGE else "german_only"
+        return self._message(key, language, title=service.title)
 
     def _message(self, key: str, language: Language, **values: str) -> str:
         """The answer text ``answer.<key>`` of the catalogue, with ``values`` filled in."""

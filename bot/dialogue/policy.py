@@ -56,13 +56,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.answer import AnswerStatus
 from bot.texts.catalogue import TextCatalogue, shipped_texts
 from bot.texts.notice import city_name
+from bot.understanding.language_id import identify_language
 from bot.understanding.redaction import PLACEHOLDERS, redact
 from bot.understanding.understanding import Understanding
 from bot.understanding.wording import (
     UMLAUTS,
     WORD,
     Language,
-    detect_language,
     normalize,
     typo_distance,
     word_set,
@@ -78,7 +78,6 @@ __all__ = [
     "PolicyLabel",
     "PolicySpec",
     "RuleSpec",
-    "detect_language",
     "normalize",
     "typo_distance",
     "word_set",
@@ -217,7 +216,7 @@ class Policy:
         """
         return self._judge(
             normalize(message),
-            language or detect_language(message),
+            language or identify_language(message).language,
             redact(message).kinds,
             tenant,
         )

@@ -43,6 +43,7 @@ from bot.storage.models import (
     Role,
     utcnow,
 )
+from bot.texts.catalogue import supported_language
 from bot.understanding.redaction import redact, redact_trace
 from bot.understanding.wording import Language
 from knowledge.errors import InvalidQueryError, UnknownTenantError
@@ -51,7 +52,6 @@ from knowledge.models import validate_tenant_slug
 logger = logging.getLogger(__name__)
 
 HISTORY_TURNS = 12
-LANGUAGES = ("de", "en")
 
 
 class AnswerEngine(Protocol):
@@ -123,8 +123,10 @@ class ConversationService:
         except ValueError as exc:
             raise UnknownTenantError(str(exc)) from exc
         self.check_tenant(tenant)
-        if language not in LANGUAGES:
-            raise InvalidQueryError(f"language {language!r} is not supported; use 'de' or 'en'")
+        try:
+            supported_language(language)
+        except ValueError as exc:
+            raise InvalidQueryError(str(exc)) from exc
         conversation = crud.create_conversation(session, tenant=tenant, language=language)
         crud.audit(
             session,
@@ -151,13 +153,29 @@ class ConversationService:
         return cleaned
 
     def post(
-        self, session: Session, conversation_id: str, text: str, *, client: str = "unknown"
+        self,
+        session: Session,
+        conversation_id: str,
+        text: str,
+        *,
+        client: str = "unknown",
+        language: str | None = None,
     ) -> PostResult:
-        """Store the citizen's message and, if the bot holds the conversation, answer it
-        (``client``: the address the engine time is counted under)."""
+        """Store the citizen's message and, if the bot holds the conversation, answer it.
+
+        ``client``: the address the engine time is counted under. ``language`` is one the
+        citizen chose now (else the conversation's stays); the reply's language, chosen or
+        decisively detected, becomes the conversation's, so a short "ok" and the handoff
+        notices follow the language the citizen writes in."""
         cleaned = self.clean_text(text)
+        if language is not None:
+            try:
+                supported_language(language)
+            except ValueError as exc:
+                raise InvalidQueryError(str(exc)) from exc
         conversation = crud.get_conversation(session, conversation_id)
         self._check_answerable(conversation)
+        chosen = language or conversation.language
         tenant = conversation.tenant
         history = self._history(session, conversation.id)
         # Answer with no transaction open (issue #8 benchmark, 16 concurrent citizens): a held
@@ -165,12 +183,12 @@ class ConversationService:
         # (30 s waits, then 500), and on SQLite a write begun before answering held the
         # database-wide write lock through it (busy_timeout, then 503).
         session.rollback()
-        language: Language = "en" if conversation.language == "en" else "de"
         answer = self._answer(
-            cleaned, tenant=tenant, history=history, language=language, client=client
+            cleaned, tenant=tenant, history=history, language=chosen, client=client
         )
         conversation = crud.get_conversation(session, conversation_id, lock=True)
         self._check_answerable(conversation)  # an agent may have taken over meanwhile
+        conversation.language = answer.language if answer is not None else chosen
         message = crud.add_message(
             session,
             conversation,

@@ -12,12 +12,21 @@ import string
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Annotated
 
 import yaml
+from pydantic import AfterValidator
 
 from knowledge.errors import ConfigurationError
 
-__all__ = ["REFERENCE_LANGUAGE", "TEXTS_DIR", "TextCatalogue", "shipped_texts"]
+__all__ = [
+    "REFERENCE_LANGUAGE",
+    "TEXTS_DIR",
+    "CatalogueLanguage",
+    "TextCatalogue",
+    "shipped_texts",
+    "supported_language",
+]
 
 TEXTS_DIR = Path(__file__).parent
 REFERENCE_LANGUAGE = "de"
@@ -86,6 +95,19 @@ class TextCatalogue:
 def shipped_texts() -> TextCatalogue:
     """The shipped catalogue (bot/texts/*.yaml), loaded once per process."""
     return TextCatalogue.from_directory()
+
+
+def supported_language(code: str) -> str:
+    """``code`` if the shipped catalogue has texts in it, else ValueError naming those it has
+    (as a pydantic validator: a 422 that lists the languages)."""
+    languages = shipped_texts().languages
+    if code not in languages:
+        raise ValueError(f"language {code!r} is not supported; use one of {', '.join(languages)}")
+    return code
+
+
+# A language code validated against the shipped catalogue (API fields, answers).
+CatalogueLanguage = Annotated[str, AfterValidator(supported_language)]
 
 
 def _read(path: Path) -> dict[str, str]:

@@ -8,12 +8,10 @@ does not do (decide on applications) and that a person is always available. The 
 
 from __future__ import annotations
 
-from typing import Literal
-
 from bot.texts.catalogue import shipped_texts
 from knowledge.models import Tenant
 
-Language = Literal["de", "en"]
+Language = str  # a language of the catalogue (bot/texts/<code>.yaml)
 
 
 def city_name(tenant: str | Tenant, language: Language = "de") -> str:

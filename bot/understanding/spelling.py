@@ -25,7 +25,9 @@ from functools import cache
 from spellchecker import SpellChecker
 from symspellpy import SymSpell, Verbosity
 
-from bot.understanding.wording import Language, detect_language
+from bot.texts.catalogue import REFERENCE_LANGUAGE
+from bot.understanding.language_id import identify_language
+from bot.understanding.wording import Language
 from knowledge.models import Service
 
 MIN_LENGTH = 6
@@ -58,7 +60,7 @@ class SpellingCorrector:
     ) -> str:
         """``text`` with unknown words replaced by close tenant words (case kept per word);
         ``language`` is detected unless the caller already knows it."""
-        if (language or detect_language(text)) == "en":
+        if (language or identify_language(text).language) != REFERENCE_LANGUAGE:
             return text
         dictionary = self._dictionary(tenant, version)
         german = _german_words()

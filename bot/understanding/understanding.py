@@ -1,7 +1,8 @@
 """The understanding of one citizen message: read once, then passed on unchanged.
 
 Glossary: an *Understanding* is everything read from a message before any search: the
-original text, the reply language (the conversation's, or detected), the normalised text,
+original text, the reply language (detected when lingua is sure, else the conversation's,
+else German; bot/understanding/language_id.py), the normalised text,
 the personal data kinds in it, the aspects it asks about (fees, documents …), whether it
 follows up an earlier question, and the *Searches*: the exact texts retrieval will send,
 spelling corrected and expanded with official terms (each *Expansion* says where it came
@@ -20,17 +21,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.texts.catalogue import REFERENCE_LANGUAGE
 from bot.understanding.context import Turn, resolve_followup
 from bot.understanding.expansion import Expansion, QueryExpander
+from bot.understanding.language_id import LanguageGuess, identify_language
 from bot.understanding.redaction import redact
 from bot.understanding.spelling import SpellingCorrector
-from bot.understanding.wording import Language, detect_language, normalize
+from bot.understanding.wording import Language, normalize
 from knowledge.errors import InvalidQueryError, SearchIndexError
 
 __all__ = ["Search", "Understander", "Understanding"]
 
 Normalizer = Callable[[str], str]
-LanguageDetector = Callable[[str], Language]
+LanguageDetector = Callable[[str], LanguageGuess]
 
 
 class Search(BaseModel):
@@ -56,8 +59,9 @@ class Understanding(BaseModel):
 
     text: str
     language: Language
-    language_source: Literal["detected", "conversation"]
+    language_source: Literal["detected", "conversation", "default"]
     detected_language: Language
+    language_confidence: float = 0.0
     normalized: str
     personal_data: tuple[str, ...] = ()
     aspects: tuple[str, ...] = ()
@@ -90,7 +94,7 @@ class Understander:
         spelling: SpellingCorrector | None = None,
         index_version: Callable[[], str] = lambda: "",
         normalizer: Normalizer = normalize,
-        detector: LanguageDetector = detect_language,
+        detector: LanguageDetector = identify_language,
     ) -> None:
         self._expander = expander
         self._spelling = spelling
@@ -109,15 +113,21 @@ class Understander:
     ) -> Understanding:
         """Read ``message`` (in a conversation with ``tenant`` after ``history``) once;
         ``search=False`` leaves the searches to ``searched`` (a message the policy answers
-        without retrieval needs no spelling correction)."""
+        without retrieval needs no spelling correction).
+
+        ``language`` is the conversation's: it is the reply language unless the message is
+        decisively in another one (a single word or a German service name is not)."""
         normalized = self._normalize(message)
-        detected = self._detect(message)
+        guess = self._detect(message)
+        detected = guess.language
+        reply, source = _reply_language(guess, language)
         resolution = resolve_followup(message, history, normalized=normalized)
         understanding = Understanding(
             text=message,
-            language=language or detected,
-            language_source="conversation" if language else "detected",
+            language=reply,
+            language_source=source,
             detected_language=detected,
+            language_confidence=guess.confidence,
             normalized=normalized,
             personal_data=tuple(sorted(redact(message).kinds)),
             aspects=self._expander.aspects(normalized),
@@ -148,7 +158,7 @@ class Understander:
     def search_for(self, text: str, *, tenant: str) -> Search:
         """The search for a text that is not a citizen message (e.g. a ranking's query
         looked up again in the OZG catalogue): corrected and expanded the same way."""
-        return self._search("message", text, tenant, None, self._detect(text))
+        return self._search("message", text, tenant, None, self._detect(text).language)
 
     def _search(
         self,
@@ -172,8 +182,9 @@ class Understander:
 
     def _correct(self, text: str, tenant: str, language: Language) -> str:
         """``text`` spelling corrected against the tenant's words (unchanged without an
-        index: the search that follows reports the missing index)."""
-        if self._spelling is None or language == "en":
+        index: the search that follows reports the missing index); German text only: the
+        tenant's words would "correct" a Turkish or Polish word into a German one."""
+        if self._spelling is None or language != REFERENCE_LANGUAGE:
             return text
         try:
             return self._spelling.correct(
@@ -181,3 +192,14 @@ class Understander:
             )
         except (SearchIndexError, InvalidQueryError):
             return text
+
+
+def _reply_language(
+    guess: LanguageGuess, chosen: Language | None
+) -> tuple[Language, Literal["detected", "conversation", "default"]]:
+    """The language to answer in: a decisive guess, else the conversation's, else German."""
+    if guess.decisive:
+        return guess.language, "detected"
+    if chosen:
+        return chosen, "conversation"
+    return REFERENCE_LANGUAGE, "default"

@@ -1,4 +1,4 @@
-"""How citizen text is made comparable: normalisation, language guess, typo distance.
+"""How citizen text is made comparable: normalisation, stop words, typo distance.
 
 ``normalize`` is what every rule, keyword, synonym and lexical score sees: Unicode NFKC,
 invisible characters removed, case folded, ``ä→ae ö→oe ü→ue ß→ss`` (decomposed umlauts
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+from typing import TypeAlias
 
-Language = Literal["de", "en"]
+# An ISO 639-1 code with a text catalogue (bot/texts/<code>.yaml): "de", "en", "uk" …
+# Which code a message is in is bot/understanding/language_id.py's job.
+Language: TypeAlias = str
 
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 _PUNCT = str.maketrans({"„": '"', "“": '"', "”": '"', "‚": "'", "‘": "'", "’": "'",
@@ -25,16 +27,6 @@ def word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_ENGLISH = word_set(
-    "the is are what how where when do does can i my you your a an to for of with "
-    "please need want get much cost costs apply which who why hello thanks thank"
-)
-_GERMAN = word_set(
-    "der die das ist sind was wie wo wann ich mein meine sie ein eine einen zu fuer "
-    "mit bitte brauche kann muss kostet beantragen und nicht auf den dem"
-)
-
-
 def normalize(text: str) -> str:
     """NFKC, case folding, umlaut folding (ä→ae …, ß→ss), plain quotes, single spaces."""
     text = unicodedata.normalize("NFKC", text)
@@ -42,14 +34,6 @@ def normalize(text: str) -> str:
     # Decomposed umlauts ("u" + combining diaeresis) that NFKC could not compose.
     text = re.sub(r"([aou])\u0308", r"\1e", text)
     return " ".join(text.split())
-
-
-def detect_language(text: str) -> Language:
-    """``"en"`` if the message reads as English, else ``"de"`` (cheap stop-word vote)."""
-    words = WORD.findall(normalize(text))
-    english = sum(w in _ENGLISH for w in words)
-    german = sum(w in _GERMAN for w in words)
-    return "en" if english > german and english >= 1 else "de"
 
 
 def typo_distance(a: str, b: str, limit: int) -> int:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from bot.main import create_app
 from bot.settings import Settings
+from bot.texts.notice import ai_notice
 
 
 @pytest.fixture
@@ -166,7 +167,33 @@ def test_unknown_tenant_is_404_listing_the_known(client: TestClient, tenant: str
 
 
 def test_unknown_language_is_422(client: TestClient) -> None:
-    response = client.post("/api/v1/conversations", json={"tenant": "muenchen", "language": "fr"})
+    response = client.post("/api/v1/conversations", json={"tenant": "muenchen", "language": "xx"})
+
+    assert response.status_code == 422
+    assert error(response)["code"] == "validation_error"
+    assert "use one of de, ar, en, fa, fr, pl, ro, ru, tr, uk" in response.text
+
+
+@pytest.mark.parametrize("language", ["tr", "ar", "uk", "ru", "pl", "ro", "fa", "fr"])
+def test_every_catalogue_language_starts_a_conversation_with_its_notice(
+    client: TestClient, language: str
+) -> None:
+    response = client.post(
+        "/api/v1/conversations", json={"tenant": "muenchen", "language": language}
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["language"] == language
+    assert response.json()["notice"] == ai_notice("muenchen", language)
+
+
+def test_a_message_with_an_unknown_language_is_422(
+    client: TestClient, conversation_id: str
+) -> None:
+    response = client.post(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        json={"text": "Hallo", "language": "klingon"},
+    )
 
     assert response.status_code == 422
     assert error(response)["code"] == "validation_error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,15 +12,41 @@ from bot.dialogue.policy import Policy, PolicyLabel
 from bot.texts.catalogue import TEXTS_DIR, TextCatalogue, shipped_texts
 from knowledge.errors import ConfigurationError
 
+SUPPORTED = {"de", "en", "tr", "ar", "uk", "ru", "pl", "ro", "fa", "fr"}
+EMERGENCY_KEYS = (
+    "label.emergency",
+    "label.urgent_help",
+    "label.social_help",
+    "rule.emergency.suicide",
+    "rule.emergency.violence.past",
+    "rule.social.violence_support",
+)
+_PHONE = re.compile(r"\d[\d ]*\d|\d")
+_URL = re.compile(r"www\.[\w.-]+\w")
+
 
 def test_every_shipped_catalogue_has_every_key_of_the_reference() -> None:
     files = sorted(TEXTS_DIR.glob("*.yaml"))
-    assert [path.stem for path in files] == ["de", "en"]
+    assert {path.stem for path in files} >= SUPPORTED
     texts = TextCatalogue.from_directory()  # refuses a missing key or placeholder
-    assert texts.languages == ("de", "en")
+    assert texts.languages[0] == "de"
+    assert set(texts.languages) == {path.stem for path in files}
     for language in texts.languages:
         for key in texts.stable_keys():
             assert texts.text(key, language).strip(), f"{language}: {key} is empty"
+
+
+def test_emergency_texts_keep_every_number_of_the_german_text() -> None:
+    texts = shipped_texts()
+    emergency = set(_PHONE.findall(texts.text("label.emergency", "de")))
+    assert {"112", "110", "0800 111 0 111", "0800 111 0 222"} <= emergency
+    for key in EMERGENCY_KEYS:
+        german = set(_PHONE.findall(texts.text(key, "de")))
+        assert german, key  # every help text names at least one number
+        for language in texts.languages:
+            assert set(_PHONE.findall(texts.text(key, language))) == german, (language, key)
+            urls = set(_URL.findall(texts.text(key, language)))
+            assert urls == set(_URL.findall(texts.text(key, "de"))), (language, key)
 
 
 def test_every_policy_label_and_rule_text_is_in_the_catalogue() -> None:
@@ -71,5 +98,16 @@ def test_an_unknown_key_or_language_is_a_clear_error() -> None:
     texts = shipped_texts()
     with pytest.raises(ConfigurationError, match=r"no key 'answer\.nope'"):
         texts.text("answer.nope", "de")
-    with pytest.raises(ConfigurationError, match="no text catalogue for language 'fr'"):
-        texts.text("answer.stand", "fr", date="x")
+    with pytest.raises(ConfigurationError, match="no text catalogue for language 'xx'"):
+        texts.text("answer.stand", "xx", date="x")
+
+
+def test_each_language_names_itself_and_its_writing_direction() -> None:
+    texts = shipped_texts()
+    names = {language: texts.text("widget.language_name", language) for language in texts.languages}
+    assert len(set(names.values())) == len(names)  # the select can tell them apart
+    directions = {
+        language: texts.text("widget.direction", language) for language in texts.languages
+    }
+    assert set(directions.values()) <= {"ltr", "rtl"}
+    assert {language for language, d in directions.items() if d == "rtl"} == {"ar", "fa"}

@@ -191,6 +191,16 @@ def _staff_client(server: WidgetServer) -> Iterator[httpx.Client]:
         yield client
 
 
+def _stored_language(server: WidgetServer, conversation_id: str) -> str:
+    """The conversation's language as the API stored it (the real SQLite database)."""
+    engine = make_engine(server.settings.sqlalchemy_url)
+    try:
+        with session_factory(engine)() as session:
+            return crud.get_conversation(session, conversation_id).language
+    finally:
+        engine.dispose()
+
+
 def _axe_violations(page: Page, origin: str) -> list[dict[str, object]]:
     """Run axe-core (vendored, MPL-2.0) in the page; serious and critical violations only.
 
@@ -509,3 +519,36 @@ def test_api_docs_render_offline_from_our_own_server(
         docs.assert_clean()
     finally:
         docs.page.context.close()
+
+
+def test_citizen_chooses_arabic_and_gets_a_right_to_left_widget_and_answers(
+    tab: BrowserTab, server: WidgetServer
+) -> None:
+    page = tab.page
+    _open_widget(page)
+    conversation = _conversation_id(page)
+    select = page.get_by_label("Sprache")
+    assert select.evaluate("s => Array.from(s.options).map(o => o.value)") == [
+        "ar", "de", "en", "fa", "fr", "pl", "ro", "ru", "tr", "uk"
+    ]  # fmt: skip
+    select.select_option("ar")
+
+    root = page.locator(".govbot")
+    assert (root.get_attribute("dir"), root.get_attribute("lang")) == ("rtl", "ar")
+    assert page.get_by_role("dialog", name="المساعد الرقمي").is_visible()
+    assert page.locator(".govbot-handoff").last.text_content() == "التحدث مع إنسان"
+    assert page.evaluate("document.activeElement.className") == "govbot-language"
+
+    _ask(page, "أحتاج إلى مساعدة")
+    answer = page.locator(".govbot-answer").last
+    answer.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert re.search("[\u0600-\u06ff]{3}", answer.text_content() or "")
+    assert _conversation_id(page) == conversation  # the same conversation goes on
+    assert _stored_language(server, conversation) == "ar"  # sent with the message
+    assert _axe_violations(page, tab.origin) == []
+
+    page.reload()  # the choice is kept for the tab
+    page.locator(".govbot-answer").wait_for()
+    assert page.locator(".govbot").get_attribute("dir") == "rtl"
+    _screenshot(page, "widget-arabic-rtl")
+    tab.assert_clean()

@@ -59,7 +59,9 @@ def post_message(
 ) -> MessagePosted:
     """Send a message; the bot's answer comes back at once (null while a person holds it)."""
     client = str(getattr(request.state, CLIENT_STATE_KEY, "unknown"))
-    result = conversations.post(session, conversation_id, body.text, client=client)
+    result = conversations.post(
+        session, conversation_id, body.text, client=client, language=body.language
+    )
     session.commit()
     answer = None
     if result.answer is not None and result.bot_message is not None:

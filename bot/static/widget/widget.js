@@ -4,7 +4,9 @@
  * Options (data attributes on the script tag):
  *   data-govbot-api     base URL of the GovBot API ("" = same origin)
  *   data-tenant         tenant slug (default "muenchen")
- *   data-lang           "de" (default) or "en": UI language and conversation language
+ *   data-lang           a language of the text catalogue (bot/texts/<code>.yaml; "de" default):
+ *                       the first UI and conversation language; the citizen can choose another
+ *                       in the widget's language select (kept for the browser tab)
  *   data-max-length     maximum characters per message (default 2000)
  *   data-poll-interval  milliseconds between polls while a person handles the chat (default 4000)
  *   data-mode           "floating" (default: launcher button + dialog) or "inline"
@@ -41,6 +43,9 @@
   function strings(w) {
     return {
       launcher: [w.launcher_question, w.launcher_title],
+      languageName: w.language_name,
+      languageLabel: w.language_label,
+      direction: w.direction === "rtl" ? "rtl" : "ltr",
       emergencyHeading: w.emergency_heading,
       unread: w.unread,
       title: w.title,
@@ -121,10 +126,15 @@
   }
 
   var data = script.dataset;
+  var API_BASE = (data.govbotApi || "").replace(/\/+$/, "");
+  var TENANT = data.tenant || "muenchen";
+  // The language the citizen chose in the select, for this tab (sessionStorage).
+  var LANGUAGE_KEY = "govbot:" + TENANT + ":language:" + (API_BASE || "same-origin");
+  var chosenLanguage = readLanguage();
   var config = {
-    api: (data.govbotApi || "").replace(/\/+$/, ""),
-    tenant: data.tenant || "muenchen",
-    lang: STRINGS[data.lang] ? data.lang : "de",
+    api: API_BASE,
+    tenant: TENANT,
+    lang: STRINGS[chosenLanguage] ? chosenLanguage : STRINGS[data.lang] ? data.lang : "de",
     maxLength: positiveInt(data.maxLength, 2000),
     pollMs: positiveInt(data.pollInterval, 4000),
     mode: data.mode === "inline" ? "inline" : "floating",
@@ -132,7 +142,25 @@
     css: data.css || "",
   };
   var t = STRINGS[config.lang];
-  var STORAGE_KEY = "govbot:" + config.tenant + ":" + config.lang + ":" + (config.api || "same-origin");
+  // The conversation outlives a change of language: its key names the page's data-lang only.
+  var STORAGE_KEY =
+    "govbot:" + config.tenant + ":" + (STRINGS[data.lang] ? data.lang : "de") + ":" + (config.api || "same-origin");
+
+  function readLanguage() {
+    try {
+      return window.sessionStorage.getItem(LANGUAGE_KEY) || "";
+    } catch (err) {
+      return "";
+    }
+  }
+
+  function saveLanguage(code) {
+    try {
+      window.sessionStorage.setItem(LANGUAGE_KEY, code);
+    } catch (err) {
+      /* storage disabled: the choice lasts as long as the page */
+    }
+  }
   var POLLING_STATES = { waiting_for_agent: true, with_agent: true };
   var REQUEST_TIMEOUT_MS = 30000;
   var uid = 0;
@@ -365,7 +393,27 @@
     var panelId = nextId("panel");
     var floating = config.mode === "floating";
 
-    ui.root = el("div", { className: "govbot govbot--" + config.mode, lang: config.lang, "data-state": "bot" });
+    ui.root = el("div", {
+      className: "govbot govbot--" + config.mode,
+      lang: config.lang,
+      dir: t.direction,
+      "data-state": state,
+    });
+    var languageId = nextId("language");
+    ui.languageSelect = el(
+      "select",
+      { id: languageId, className: "govbot-language" },
+      Object.keys(STRINGS)
+        .sort()
+        .map(function (code) {
+          return el("option", { value: code, lang: code, selected: code === config.lang, text: STRINGS[code].languageName });
+        })
+    );
+    ui.languageSelect.value = config.lang;
+    ui.language = el("div", { className: "govbot-language-row" }, [
+      el("label", { for: languageId, className: "govbot-language-label", text: t.languageLabel }),
+      ui.languageSelect,
+    ]);
     ui.closeButton = floating
       ? el("button", { type: "button", className: "govbot-close" }, [
           el("span", { "aria-hidden": "true", text: "✕" }),
@@ -376,6 +424,7 @@
       el("div", { className: "govbot-heading" }, [
         el("h2", { id: titleId, className: "govbot-title", text: t.title }),
         el("p", { className: "govbot-subtitle", text: t.subtitle }),
+        ui.language,
       ]),
       ui.closeButton,
     ]);
@@ -462,6 +511,9 @@
     });
     ui.input.addEventListener("input", updateCounter);
     ui.handoffButton.addEventListener("click", requestHandoff);
+    ui.languageSelect.addEventListener("change", function () {
+      switchLanguage(ui.languageSelect.value);
+    });
     if (ui.launcher) {
       ui.launcher.addEventListener("click", function () {
         if (isOpen) {
@@ -559,7 +611,12 @@
       setStatus(t.starting);
       starting = api("POST", "/conversations", { tenant: config.tenant, language: config.lang })
         .then(function (res) {
-          stored = { id: res.conversation_id, notice: res.notice || "", open: isOpen && !!ui.launcher };
+          stored = {
+            id: res.conversation_id,
+            notice: res.notice || "",
+            open: isOpen && !!ui.launcher,
+            language: config.lang,
+          };
           saveStored();
           showNotice();
           setState(res.state || "bot");
@@ -632,7 +689,15 @@
     setStatus(state === "bot" ? t.thinking : "");
     ensureConversation()
       .then(function () {
-        return api("POST", conversationPath("/messages"), { text: text });
+        var body = { text: text };
+        if (stored.language !== config.lang) {
+          body.language = config.lang; // the citizen chose another language since
+        }
+        return api("POST", conversationPath("/messages"), body).then(function (res) {
+          stored.language = body.language || stored.language;
+          saveStored();
+          return res;
+        });
       })
       .then(function (res) {
         adoptPending(pending, res.message);
@@ -784,6 +849,30 @@
     } else {
       stopPolling();
     }
+  }
+
+  // The citizen chose another language: the widget is built again in it, the conversation
+  // goes on (its messages are fetched again) and the next message tells the API.
+  function switchLanguage(code) {
+    if (!STRINGS[code] || code === config.lang) {
+      return;
+    }
+    saveLanguage(code);
+    config.lang = code;
+    t = STRINGS[code];
+    var wasOpen = isOpen;
+    stopPolling();
+    ui.root.remove();
+    ui = {};
+    rendered = {};
+    lastSeq = 0;
+    build();
+    if (config.mode === "inline" || wasOpen) {
+      open(false);
+    }
+    setState(state);
+    restore();
+    ui.languageSelect.focus();
   }
 
   function restartConversation() {

@@ -78,9 +78,55 @@ def test_english_question_gets_english_frame(
     service = munich_retriever.get_service("muenchen/1063453")  # Reisepass
     assert service is not None
     result = composer.answer(service, "How much is a passport?", aspects=["fees"], language="en")
-    assert result.text.startswith('Fees for "Reisepass":')
+    assert result.text.startswith(
+        'This information is only available in German – from "Reisepass":'
+    )
+    assert 'Fees for "Reisepass":' in result.text
     assert "70 Euro" in result.text
     assert "Last updated: 08.06.2026" in result.text
+
+
+@pytest.mark.parametrize(
+    ("language", "intro", "stand"),
+    [
+        ("uk", "Ця інформація є лише німецькою мовою – зі сторінки «Reisepass»:", "Станом на:"),
+        ("ar", 'هذه المعلومات متوفرة باللغة الألمانية فقط – من "Reisepass":', "آخر تحديث:"),
+        (
+            "tr",
+            'Bu bilgi yalnızca Almanca olarak mevcuttur – "Reisepass" sayfasından:',
+            "Güncelleme:",
+        ),
+    ],
+)
+def test_a_german_source_is_framed_as_german_in_the_citizens_language(
+    composer: Composer, munich_retriever: Retriever, language: str, intro: str, stand: str
+) -> None:
+    """The source's German text is quoted, never passed off as a translation."""
+    service = munich_retriever.get_service("muenchen/1063453")  # Reisepass
+    assert service is not None
+    result = composer.answer(service, "?", aspects=["fees"], language=language)
+    assert result.text.startswith(intro)
+    assert "70 Euro" in result.text  # the German fee text, unchanged
+    assert f"{stand} 08.06.2026" in result.text
+    assert result.citations[0].doc_id == "muenchen/1063453"
+
+
+def test_a_german_page_is_framed_as_german_in_the_citizens_language() -> None:
+    page = make_service(
+        tenant="lkaugsburg",
+        native_id="123",
+        source=SourceKind.INTEGREAT,
+        title="Deutsch lernen",
+        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text="Kurse: 50 Euro.")],
+        keywords=[],
+        updated=date(2023, 11, 20),
+    )
+    composer = Composer(Policy.from_yaml().texts, max_chars=300)
+    result = composer.answer(page, "Скільки коштує курс?", aspects=[], language="uk")
+    assert result.text.startswith(
+        "Ця інформація є лише німецькою мовою – зі сторінки «Deutsch lernen»:\n"
+    )
+    assert "Kurse: 50 Euro." in result.text
 
 
 def test_missing_fees_are_said_not_invented(composer: Composer) -> None:

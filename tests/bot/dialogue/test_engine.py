@@ -18,9 +18,10 @@ from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
 from bot.settings import Settings
 from bot.understanding.expansion import QueryExpander
+from bot.understanding.language_id import identify_language
 from bot.understanding.spelling import SpellingCorrector
 from bot.understanding.understanding import Understander
-from bot.understanding.wording import detect_language, normalize
+from bot.understanding.wording import normalize
 from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
 from ingest.ozg import catalogue_services, load_catalogue
@@ -288,7 +289,7 @@ class _Counted:
 def test_a_message_is_normalised_and_its_language_detected_once(
     munich_retriever: Retriever, munich_index: Settings, messages: list[str]
 ) -> None:
-    normalizer, detector = _Counted(normalize), _Counted(detect_language)
+    normalizer, detector = _Counted(normalize), _Counted(identify_language)
     reader = Understander(
         QueryExpander.from_yaml(),
         spelling=SpellingCorrector(munich_retriever.services),
@@ -304,7 +305,7 @@ def test_a_message_is_normalised_and_its_language_detected_once(
 
 
 def test_the_whole_pipeline_detects_the_language_once(engine: DialogueEngine) -> None:
-    """Every call of wording.normalize / detect_language with the citizen's text, wherever
+    """Every call of wording.normalize / identify_language with the citizen's text, wherever
     it comes from (observed with a profiler hook, nothing replaced). Before issue 11 this
     message was normalised 10 times and its language detected twice; the Understanding now
     does both once; the language vote, emergency eligibility, ranking features and excerpt
@@ -315,7 +316,7 @@ def test_the_whole_pipeline_detects_the_language_once(engine: DialogueEngine) ->
 
     def observe(frame: FrameType, event: str, arg: object) -> None:
         code = frame.f_code
-        watched = code in (normalize.__code__, detect_language.__code__)
+        watched = code in (normalize.__code__, identify_language.__code__)
         if event == "call" and watched and frame.f_locals.get("text") == message:
             calls[code.co_name] += 1
 
@@ -324,7 +325,7 @@ def test_the_whole_pipeline_detects_the_language_once(engine: DialogueEngine) ->
         engine.respond(message, tenant="muenchen")
     finally:
         sys.setprofile(None)
-    assert calls["detect_language"] == 1
+    assert calls["identify_language"] == 1
     assert calls["normalize"] <= 5
 
 

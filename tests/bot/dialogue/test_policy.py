@@ -12,10 +12,10 @@ from bot.dialogue.policy import (
     DEFAULT_RULES,
     Policy,
     PolicyLabel,
-    detect_language,
     normalize,
     typo_distance,
 )
+from bot.understanding.language_id import identify_language
 from knowledge.errors import ConfigurationError
 
 E = PolicyLabel.EMERGENCY
@@ -186,7 +186,7 @@ def test_label(policy: Policy, message: str, label: PolicyLabel) -> None:
 
 
 def test_table_has_forty_german_cases() -> None:
-    assert sum(detect_language(m) == "de" for m, _ in CASES) >= 40
+    assert sum(identify_language(m).language == "de" for m, _ in CASES) >= 40
 
 
 @pytest.mark.parametrize(

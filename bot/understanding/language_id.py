@@ -1,0 +1,145 @@
+"""Which language a citizen wrote in: lingua's offline models, restricted to the languages
+GovBot has texts for (bot/texts/<language>.yaml), with a confidence.
+
+Glossary: a *LanguageGuess* is the language a message reads as, lingua's confidence for it
+(0..1, the confidences of all supported languages sum to 1), and whether it is *decisive*:
+sure enough to override the language the conversation has chosen. Below that, the
+conversation's language wins (bot/understanding/understanding.py).
+
+Two things a plain detector gets wrong in a city's chat:
+
+* **German terms inside a foreign sentence.** "كيف أحصل على Aufenthaltstitel؟" or "Cum îmi
+  fac Anmeldung în München?" read as German to lingua, because long German compounds carry
+  most of the character n-grams. Long words that lingua reads as German on their own are the
+  citizen quoting the administration's terms: when the words around them read as another
+  language, that language is the guess.
+* **Short messages.** "ok", "Hallo", "Taxi" or "Personalausweis" say nothing about the
+  citizen's language; a guess is decisive only for at least ``MIN_WORDS`` words of which at
+  least one is not such a German term, and with a confidence of at least ``MIN_CONFIDENCE``.
+
+The models ship inside the ``lingua-language-detector`` wheel; nothing is downloaded. The
+detector loads a language's model on first use and is built once per process.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.texts.catalogue import REFERENCE_LANGUAGE, shipped_texts
+from knowledge.errors import ConfigurationError
+
+__all__ = [
+    "MIN_CONFIDENCE",
+    "MIN_WORDS",
+    "LanguageGuess",
+    "LanguageIdentifier",
+    "identify_language",
+]
+
+MIN_CONFIDENCE = 0.75
+MIN_WORDS = 2
+# A word this long that lingua reads as German on its own with this confidence is taken as
+# a German term quoted inside the citizen's sentence ("Anmeldung", "Aufenthaltstitel").
+TERM_LENGTH = 6
+TERM_CONFIDENCE = 0.9
+# The words around such terms must read as not German with this confidence to win.
+AROUND_CONFIDENCE = 0.8
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+class LanguageGuess(BaseModel):
+    """The language a text reads as, how sure that is, and whether it may override the
+    conversation's language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    language: str
+    confidence: float = Field(ge=0, le=1)
+    decisive: bool
+    german_terms: tuple[str, ...] = ()
+
+
+class LanguageIdentifier:
+    """Identifies the language of short citizen messages among ``languages``."""
+
+    def __init__(self, languages: Sequence[str]) -> None:
+        self._codes = {_lingua_language(code): code for code in languages}
+        self._detector: LanguageDetector = LanguageDetectorBuilder.from_languages(
+            *self._codes
+        ).build()
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The language codes this identifier chooses from."""
+        return tuple(self._codes.values())
+
+    def identify(self, text: str) -> LanguageGuess:
+        """The guess for ``text`` (German, not decisive, for a text without letters)."""
+        words = _LETTERS.findall(text)
+        if not words:
+            return LanguageGuess(language=REFERENCE_LANGUAGE, confidence=0.0, decisive=False)
+        terms = tuple(word for word in words if self._is_german_term(word))
+        own_words = len(words) - len(terms)
+        language, confidence = self._best(text)
+        if language == REFERENCE_LANGUAGE and terms and own_words:
+            around = _without(text, terms)
+            other, _ = self._best(around)
+            not_german = 1 - self._german(around)
+            if (
+                other != REFERENCE_LANGUAGE
+                and not_german >= AROUND_CONFIDENCE
+                and len(_LETTERS.findall(around)) >= MIN_WORDS
+            ):
+                # Sure that the words around the terms are not German, if not which other
+                # language they are ("Where can I get a … ?" is half English, half Romanian).
+                language, confidence = other, not_german
+        decisive = confidence >= MIN_CONFIDENCE and len(words) >= MIN_WORDS and own_words > 0
+        return LanguageGuess(
+            language=language,
+            confidence=round(confidence, 3),
+            decisive=decisive,
+            german_terms=terms,
+        )
+
+    def _best(self, text: str) -> tuple[str, float]:
+        values = self._detector.compute_language_confidence_values(text)
+        if not values or values[0].value <= 0:
+            return REFERENCE_LANGUAGE, 0.0
+        return self._codes[values[0].language], values[0].value
+
+    def _german(self, text: str) -> float:
+        german = _lingua_language(REFERENCE_LANGUAGE)
+        return float(self._detector.compute_language_confidence(text, german))
+
+    def _is_german_term(self, word: str) -> bool:
+        return len(word) >= TERM_LENGTH and self._german(word) >= TERM_CONFIDENCE
+
+
+def _without(text: str, terms: Sequence[str]) -> str:
+    pattern = r"\b(?:" + "|".join(re.escape(term) for term in terms) + r")\b"
+    return " ".join(re.sub(pattern, " ", text).split())
+
+
+def _lingua_language(code: str) -> Language:
+    try:
+        return Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper()))
+    except AttributeError as exc:
+        raise ConfigurationError(
+            f"language {code!r} (bot/texts/{code}.yaml) is not an ISO 639-1 code that the "
+            "language identification (lingua) knows; name the catalogue by its ISO 639-1 code"
+        ) from exc
+
+
+@cache
+def _shipped_identifier() -> LanguageIdentifier:
+    return LanguageIdentifier(shipped_texts().languages)
+
+
+def identify_language(text: str) -> LanguageGuess:
+    """The guess for ``text`` among the languages of the shipped text catalogue."""
+    return _shipped_identifier().identify(text)

@@ -1,0 +1,125 @@
+"""Which language a citizen wrote in (lingua's bundled models, the catalogue's languages)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.texts.catalogue import shipped_texts
+from bot.understanding.expansion import QueryExpander
+from bot.understanding.language_id import LanguageIdentifier, identify_language
+from bot.understanding.understanding import Understander
+from knowledge.errors import ConfigurationError
+
+INTEGREAT = Path(__file__).parents[3] / "data" / "integreat"
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("Wie beantrage ich einen Reisepass?", "de"),
+        ("How much does a passport cost?", "en"),
+        ("Pasaport başvurusu için hangi belgeler gerekiyor?", "tr"),
+        ("كم تكلفة جواز السفر؟", "ar"),
+        ("Скільки коштує закордонний паспорт?", "uk"),
+        ("Сколько стоит загранпаспорт?", "ru"),
+        ("Ile kosztuje paszport i gdzie go wyrobić?", "pl"),
+        ("Cât costă un pașaport și unde îl pot solicita?", "ro"),
+        ("هزینه گذرنامه چقدر است؟", "fa"),
+        ("Combien coûte un passeport ?", "fr"),
+    ],
+)
+def test_every_catalogue_language_is_identified(message: str, language: str) -> None:
+    guess = identify_language(message)
+    assert (guess.language, guess.decisive) == (language, True)
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("Як отримати Personalausweis у Мюнхені?", "uk"),
+        ("كيف أحصل على Aufenthaltstitel؟", "ar"),
+        ("چطور میتوانم Aufenthaltstitel بگیرم؟", "fa"),
+        ("Cum îmi fac Anmeldung în München?", "ro"),
+        ("Comment obtenir un Personalausweis à Munich ?", "fr"),
+        ("Where can I get a Personalausweis and Meldebescheinigung?", "en"),
+        ("Kimlik kartı için Bürgerbüro nerede?", "tr"),
+    ],
+)
+def test_german_service_names_inside_a_foreign_sentence_do_not_make_it_german(
+    message: str, language: str
+) -> None:
+    guess = identify_language(message)
+    assert (guess.language, guess.decisive) == (language, True)
+    assert guess.german_terms
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Wie beantrage ich einen Reisepass?", "Reisepass verloren was tun", "perso geklaut"],
+)
+def test_german_with_german_terms_stays_german(message: str) -> None:
+    assert identify_language(message).language == "de"
+
+
+@pytest.mark.parametrize(
+    "message", ["ok", "Hallo", "Merhaba", "Taxi", "Personalausweis", "Anmeldung Wohnung", "?!"]
+)
+def test_short_messages_and_bare_german_terms_are_not_decisive(message: str) -> None:
+    assert not identify_language(message).decisive
+
+
+@pytest.fixture(scope="module")
+def reader() -> Understander:
+    return Understander(QueryExpander.from_yaml())
+
+
+def test_the_conversation_language_wins_when_detection_is_unsure(reader: Understander) -> None:
+    understood = reader.understand("Personalausweis", tenant="muenchen", language="uk")
+    assert (understood.language, understood.language_source) == ("uk", "conversation")
+    assert understood.detected_language == "de"
+    understood = reader.understand("ok", tenant="muenchen", language="ar")
+    assert (understood.language, understood.language_source) == ("ar", "conversation")
+
+
+def test_a_decisive_message_overrides_the_conversation_language(reader: Understander) -> None:
+    understood = reader.understand("Скільки коштує паспорт?", tenant="muenchen", language="de")
+    assert (understood.language, understood.language_source) == ("uk", "detected")
+    assert understood.language_confidence >= 0.75
+
+
+def test_without_a_conversation_language_an_unsure_message_is_answered_in_german(
+    reader: Understander,
+) -> None:
+    understood = reader.understand("Hallo", tenant="muenchen")
+    assert (understood.language, understood.language_source) == ("de", "default")
+
+
+def test_a_foreign_message_is_not_spelling_corrected_into_german(reader: Understander) -> None:
+    understood = reader.understand("Pasaport ne kadar?", tenant="muenchen", language="tr")
+    assert understood.search.corrected == "Pasaport ne kadar?"
+
+
+def test_a_catalogue_language_lingua_does_not_know_is_a_clear_error() -> None:
+    with pytest.raises(ConfigurationError, match=r"'xx' .* ISO 639-1"):
+        LanguageIdentifier(["de", "xx"])
+
+
+def test_the_identifier_chooses_among_the_catalogue_languages() -> None:
+    assert set(LanguageIdentifier(shipped_texts().languages).languages) == set(
+        shipped_texts().languages
+    )
+
+
+@pytest.mark.skipif(not (INTEGREAT / "dev_uk.json").exists(), reason="dev questions not copied")
+@pytest.mark.parametrize("language", ["de", "en", "fr", "uk", "ar"])
+def test_integreat_dev_questions_are_identified(language: str) -> None:
+    """The translated Integreat dev questions (data/integreat/dev_<language>.json): at most
+    2 of 193 per language go to another language (fr has an English question in it)."""
+    questions = json.loads((INTEGREAT / f"dev_{language}.json").read_text(encoding="utf-8"))
+    wrong = [
+        q["question"] for q in questions if identify_language(q["question"]).language != language
+    ]
+    assert len(wrong) <= 2, wrong
