@@ -148,6 +148,10 @@ def test_a_time_outside_the_calendar_in_utc_is_422(
         f"/api/v1/staff/review/answers/{TOO_BIG}/verdict",
         f"/api/v1/staff/review/corrections/{TOO_BIG}",
         f"/api/v1/staff/eval/runs/{TOO_BIG}",
+        f"/api/v1/staff/documents/{TOO_BIG}",
+        # A month whose year leaves the calendar once the report counts to the month's end.
+        "/api/v1/staff/reports/usage?tenant=muenchen&month=0000-01&format=html",
+        "/api/v1/staff/reports/usage?tenant=muenchen&month=9999-12&format=html",
     ],
 )
 def test_numbers_beyond_storage_are_422(

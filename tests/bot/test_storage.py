@@ -29,6 +29,7 @@ from bot.storage.models import (
     StaffRole,
     StaffUser,
 )
+from bot.texts.catalogue import shipped_texts
 
 TABLES = {
     "alembic_version",
@@ -181,7 +182,8 @@ def test_escalation_references_count_per_row_and_year(session: Session) -> None:
     assert created_one and not created_again and again.id == one.id
     assert one.candidate_doc_ids == {"doc_ids": ["muenchen/1063441"]}
     assert two.reason_redacted == "Anruf unter [TELEFON]"
-    assert two.expected_response == settings.expected_response_en  # conversation is English
+    # The conversation is English and no operator text is configured: the English catalogue's.
+    assert two.expected_response == shipped_texts().text("handoff.expected_response", "en")
     assert first.state == ConversationState.WAITING_FOR_AGENT
     assert [e.reference for e in crud.list_escalations(session, status=HandoffStatus.OPEN)] == [
         one.reference,

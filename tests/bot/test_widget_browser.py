@@ -288,7 +288,11 @@ def test_handoff_shows_reference_then_agent_reply_and_bot_resumes(
     assert "Eine Mitarbeiterin / ein Mitarbeiter übernimmt" in (state.text_content() or "")
     reference = page.locator(".govbot-state .govbot-reference").inner_text()
     assert re.fullmatch(r"GB-[\w-]+", reference), reference
-    # The reference is in the conversation log once (the server's note or the widget's).
+    # The reference is in the conversation log once (the server's note or the widget's);
+    # the state line can show before the sync that brings the note has finished.
+    page.wait_for_function(
+        "ref => document.querySelector('[role=log]').textContent.includes(ref)", arg=reference
+    )
     log_text = page.get_by_role("log").inner_text()
     assert log_text.count(reference) == 1, log_text
     assert page.locator(".govbot-actions .govbot-handoff").is_hidden()

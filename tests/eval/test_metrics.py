@@ -302,7 +302,7 @@ def test_answer_line_early_looks_at_the_first_300_characters_only() -> None:
         assert (scored.answer_line_ok, scored.answer_line_early) == (True, expected)
 
 
-def test_split_and_expected_help_are_carried_and_help_is_unscored_without_a_grade() -> None:
+def test_split_and_expected_help_are_carried_and_a_missing_grade_fails_help() -> None:
     scored = score_case(
         case(
             expected_help=["urgent"],
@@ -315,7 +315,7 @@ def test_split_and_expected_help_are_carried_and_help_is_unscored_without_a_grad
         sources={},
     )
     assert (scored.split, scored.language, scored.expected_help) == ("holdout", "uk", ["urgent"])
-    assert scored.help_ok is None  # the engine reports no help_grade (yet)
+    assert scored.help_ok is False  # urgent help was expected, the answer has no help grade
     assert scored.answer_language == "de"
 
 

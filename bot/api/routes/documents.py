@@ -28,6 +28,7 @@ from bot.api.document_schemas import (
 from bot.api.routes.knowledge_admin import IngestJobsDep
 from bot.api.schemas import error_responses
 from bot.api.staff_schemas import job_public
+from bot.api.validation import RecordId
 from bot.errors import StateConflictError
 from bot.services import documents
 from bot.services.ingest_jobs import IngestJobs
@@ -142,14 +143,14 @@ def write_faq_entry(
 
 
 @router.get("/{document_id}", responses=ERRORS)
-def get_document(document_id: int, session: SessionDep, staff: EditorDep) -> DocumentPublic:
+def get_document(document_id: RecordId, session: SessionDep, staff: EditorDep) -> DocumentPublic:
     """One document with all versions and their previews."""
     return _document_public(session, documents.get_document(session, document_id))
 
 
 @router.post("/{document_id}/versions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
 def replace_document(
-    document_id: int,
+    document_id: RecordId,
     session: SessionDep,
     settings: SettingsDep,
     staff: EditorDep,
@@ -180,8 +181,8 @@ def replace_document(
 
 @router.patch("/{document_id}/versions/{number}", responses=ERRORS)
 def edit_version(
-    document_id: int,
-    number: int,
+    document_id: RecordId,
+    number: RecordId,
     body: VersionEdit,
     session: SessionDep,
     settings: SettingsDep,
@@ -198,8 +199,8 @@ def edit_version(
 
 @router.post("/{document_id}/versions/{number}/approve", responses=ERRORS)
 def approve_version(
-    document_id: int,
-    number: int,
+    document_id: RecordId,
+    number: RecordId,
     session: SessionDep,
     settings: SettingsDep,
     jobs: IngestJobsDep,
@@ -215,7 +216,7 @@ def approve_version(
 
 @router.post("/{document_id}/versions/{number}/reject", responses=ERRORS)
 def reject_version(
-    document_id: int, number: int, body: Reason, session: SessionDep, staff: EditorDep
+    document_id: RecordId, number: RecordId, body: Reason, session: SessionDep, staff: EditorDep
 ) -> VersionChange:
     """Reject another editor's pending version."""
     document = documents.get_document(session, document_id)
@@ -227,7 +228,7 @@ def reject_version(
 
 @router.post("/{document_id}/versions/{number}/withdraw", responses=ERRORS)
 def withdraw_version(
-    document_id: int, number: int, body: Reason, session: SessionDep, staff: EditorDep
+    document_id: RecordId, number: RecordId, body: Reason, session: SessionDep, staff: EditorDep
 ) -> VersionChange:
     """Withdraw a pending version."""
     document = documents.get_document(session, document_id)
@@ -239,7 +240,7 @@ def withdraw_version(
 
 @router.delete("/{document_id}", responses=ERRORS)
 def delete_document(
-    document_id: int,
+    document_id: RecordId,
     session: SessionDep,
     settings: SettingsDep,
     jobs: IngestJobsDep,

@@ -31,7 +31,7 @@ def usage_report(
     settings: SettingsDep,
     staff: ReaderDep,
     tenant: Annotated[str, Query(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")],
-    month: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
+    month: Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
     format: Literal["html", "pdf"] = "html",
 ) -> Response:
     """The month's usage report of ``tenant`` as a file."""
