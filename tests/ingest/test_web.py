@@ -50,6 +50,14 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         server.server_close()
 
 
+def _rewrite(path: Path, text: str) -> None:
+    """Change a served page so that its Last-Modified moves on: HTTP dates have whole
+    seconds, so a page rewritten within the same second would rightly be answered 304."""
+    path.write_text(text, encoding="utf-8")
+    later = path.stat().st_mtime + 5
+    os.utime(path, (later, later))
+
+
 def _page(service: Service, *, note: str = "") -> str:
     sections = "".join(
         f"<h2>{section.title}</h2>"
@@ -108,7 +116,7 @@ def test_sitemap_sync_follows_changes_and_removals(site: tuple[str, Path], tmp_p
     changed = _page(
         munich_service("1063441"), note="<p>Stand: 01.12.2026. Neue Gebühren ab Januar.</p>"
     )
-    (root / "perso.html").write_text(changed, encoding="utf-8")
+    _rewrite(root / "perso.html", changed)
     (root / "wohnsitz.html").unlink()
     code, report, err = _invoke(
         data_dir, "--tenant", "teststadt", "--sitemap", f"{base}/sitemap.xml"
@@ -135,9 +143,7 @@ def test_size_and_server_errors_keep_the_previous_version(
     code, report, err = _invoke(data_dir, "--tenant", "teststadt", "--url", f"{base}/perso.html")
     assert code == 0 and report["added"] == 1, err
 
-    (root / "perso.html").write_text(
-        _page(munich_service("1063441")) + " " * 5000, encoding="utf-8"
-    )
+    _rewrite(root / "perso.html", _page(munich_service("1063441")) + " " * 5000)
     code, report, err = _invoke(
         data_dir, "--tenant", "teststadt", "--url", f"{base}/perso.html", "--max-bytes", "3000"
     )
