@@ -89,6 +89,18 @@ class AnswerOption(_Frozen):
     summary: str = ""  # one line
 
 
+class MoreSection(_Frozen):
+    """A further section of the answer's service, offered behind "Mehr anzeigen" (issue 17).
+
+    ``key`` is the section's position in the service; ``GET
+    /api/v1/conversations/{id}/more?doc_id=…&key=…`` returns its text.
+    """
+
+    doc_id: str
+    key: str
+    title: str
+
+
 class HandoffInfo(_Frozen):
     """Reference and expected response time of an escalation (filled by the API layer)."""
 
@@ -109,6 +121,7 @@ class Answer(_Frozen):
     topic: str | None = None
     candidate_doc_ids: list[str] = Field(default_factory=list)
     options: list[AnswerOption] = Field(default_factory=list)  # clarifying choices, best first
+    more: list[MoreSection] = Field(default_factory=list)  # further sections, not pasted
     language: CatalogueLanguage = "de"
     help_grade: HelpGrade | None = None
     # The help block the text starts with (urgent/social grades), for clients that show it apart.

@@ -90,7 +90,9 @@ def build_engine(
         policy = (
             Policy.from_yaml(dialogue.rules_path) if dialogue.rules_path else Policy.from_yaml()
         )
-    composer = Composer(policy.texts, max_chars=dialogue.max_answer_chars)
+    composer = Composer(
+        policy.texts, max_chars=dialogue.max_answer_chars, context=dialogue.answer_context
+    )
     if llm is None and settings.llm.base_url:  # LLM mode only with an endpoint (issue #6)
         llm = LlmComposer.from_settings(settings.llm, policy=policy, composer=composer)
     emergency_check = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.understanding.lexicon import line_scores
 from bot.understanding.wording import word_set
@@ -108,3 +109,33 @@ def _is_heading(section: Section, service: Service) -> bool:
     title = section.title.strip()
     generic = {kind.value for kind in SectionKind}
     return bool(title) and title != service.title and title not in generic
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One heading or sentence of a page, with the section it belongs to."""
+
+    text: str
+    section: int  # index into ``Service.sections``
+    kind: SectionKind
+    heading: bool
+    starts_paragraph: bool
+
+
+def indexed_units(service: Service) -> list[Unit]:
+    """The page as units like ``page_units``, each knowing its section and whether it is
+    a heading (for leads, which never start with a heading, and for "Mehr anzeigen")."""
+    units: list[Unit] = []
+    for index, section in enumerate(service.sections):
+        if _is_heading(section, service):
+            units.append(Unit(section.title.strip(), index, section.kind, True, True))
+        for paragraph in section.text.split("\n"):
+            sentences = split_sentences(paragraph.strip())
+            for position, sentence in enumerate(sentences):
+                units.append(Unit(sentence, index, section.kind, False, position == 0))
+    return units
+
+
+def join_indexed(units: Sequence[Unit]) -> str:
+    """The units as text: a paragraph start or heading begins a new line."""
+    return join_units([(("\n" if u.starts_paragraph else "") + u.text, u.kind) for u in units])

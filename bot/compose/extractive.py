@@ -1,18 +1,27 @@
 """Extractive answers: composed from a service's own fields and text, never generated.
 
-Three shapes (DESIGN.md section 5, issue #3 part 4):
+Issue 17: the answer comes first, short, and honest about gaps. Three shapes:
 
-- ``service_answer`` — a structured service (a DLDB Leistung): the part the question
-  asks about comes first (fees → "Gebühren", documents → "Unterlagen", where/when →
-  office, address, opening hours, appointment link), otherwise a short summary, fees and
-  links. Every text ends with "Stand: <date>".
-- ``page_answer`` — an unstructured information page (Integreat, folder): the window of
-  sentences around the line that best matches the question (lexical overlap, see
-  docs/policy.md for the measurement that chose it), in the page's own words.
+- ``service_answer`` — a structured service (a DLDB Leistung): the asked field first
+  (fees → "Gebühren", documents → "Unterlagen", where/when → the first offices and the
+  appointment link, deadline/duration/online → the description sentence that states it,
+  bot/compose/lead.py), otherwise one or two description sentences, the fee line and the
+  appointment link; then source link and "Stand".
+- ``page_answer`` — an unstructured information page (Integreat, folder): the lead — the
+  sentence that answers the asked aspect and the question's words, with what follows it,
+  found with the retrieval's best passage as evidence (bot/compose/lead.py) — then
+  "Quelle: „…“ · Stand". With ``context`` (the default, see ``Composer``) the lines around
+  the question's best lexical match follow the lead, so that nothing the earlier window
+  showed is lost; without it the answer is the lead alone (median under 500 characters).
+  A second page is quoted only when it covers words of the question the first page
+  lacks, and says that it answers a part.
 - ``criteria_answer`` — for decision-seeking questions: never a verdict, only what the
   source says about requirements, quoted with its citation.
 
-Texts stay within ``max_chars`` (1,200 by default); sources are listed as citations.
+An asked fact the source does not state (fee, documents, deadline, duration) is said out
+loud first (``answer.gap_<aspect>``) with the office to ask; ``Composition.aspect_found``
+tells the engine to lower the confidence. Further sections are listed in
+``Composition.more`` ("Mehr anzeigen"), not pasted. Texts stay within ``max_chars``.
 """
 
 from __future__ import annotations
@@ -22,10 +31,11 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.answer import Citation, OfficeInfo
+from bot.answer import Citation, MoreSection, OfficeInfo
 from bot.compose.excerpts import best_run, join_units, page_units, select_window, split_sentences
+from bot.compose.lead import choose_lead, states
 from bot.texts.catalogue import REFERENCE_LANGUAGE, TextCatalogue
-from bot.understanding.lexicon import line_scores
+from bot.understanding.lexicon import content_stems, line_scores, stem_matches, vocabulary_of
 from bot.understanding.wording import Language, normalize
 from knowledge.models import SectionKind, Service, SourceKind
 
@@ -37,11 +47,6 @@ _CRITERIA_CUES = re.compile(
 )
 _VERDICT = re.compile(
     r"\b(ja|nein),|\bsie haben (keinen )?anspruch\b|\bihr antrag wird\b|\bsteht ihnen (nicht )?zu\b"
-)
-_DOCUMENT_CUES = re.compile(
-    r"\b(mitbringen|mitzubringen|mitnehmen|vorlegen|vorzulegen|unterlagen|nachweis\w*|"
-    r"bescheinigung\w*|foto|lichtbild|ausweis\w*|reisepass|formular\w*|vollmacht|"
-    r"urkunde\w*|benoetig\w*|erforderlich)\b"
 )
 __all__ = [
     "Composer",
@@ -65,8 +70,13 @@ _ASPECT_SECTIONS = {
 _ANSWERED_FROM_TEXT = frozenset({"duration", "deadlines", "online"})  # no field of their own
 _NOT_OVERVIEW = frozenset({SectionKind.FEES, SectionKind.DURATION, SectionKind.CONTACT})
 _MAX_OFFICES = 8  # Munich's Bürgerbüros: seven offices offer the same services
-_OVERVIEW_CHARS = 650  # description sentences in a general answer (fees and links follow)
-_SEE_ALSO_CHARS = 260  # room for the runner-up page's excerpt (heading included)
+_OFFICES_SHOWN = 3  # in the text; the answer's offices list has them all
+_SEE_ALSO_CHARS = 260  # the runner-up's part of the answer (heading included)
+# Issue 17: the main text is short (median under 500 characters); the rest is offered.
+_LEAD_CHARS = 300  # the sentences that answer, of a structured service
+_PAGE_LEAD_CHARS = 440  # the sentences that answer, of an information page
+_ASPECT_CHARS = 320  # one asked field (fees, documents)
+_FEE_LINE_CHARS = 140  # the fee line under a general answer
 
 
 class Composition(BaseModel):
@@ -77,16 +87,21 @@ class Composition(BaseModel):
     text: str
     citations: list[Citation]
     offices: list[OfficeInfo] = Field(default_factory=list)
+    more: list[MoreSection] = Field(default_factory=list)
+    aspect_found: bool = True  # False: an asked aspect is not stated by the source
 
 
 class Composer:
     """Builds answer texts from services, with the wording of the text catalogue."""
 
-    def __init__(self, texts: TextCatalogue, *, max_chars: int = 1200) -> None:
+    def __init__(
+        self, texts: TextCatalogue, *, max_chars: int = 1200, context: bool = True
+    ) -> None:
         if max_chars < 200:
             raise ValueError(f"max_chars must be at least 200. Currently, it is {max_chars}")
         self._texts = texts
         self._max = max_chars
+        self._context = context
 
     def answer(
         self,
@@ -96,59 +111,91 @@ class Composer:
         aspects: Sequence[str],
         language: Language,
         also: Service | None = None,
+        evidence: str = "",
     ) -> Composition:
         """The right shape for ``service``: structured fields or best page lines.
 
-        ``also`` (the runner-up) adds a short "see also" excerpt to page answers.
+        ``also`` (the runner-up) is quoted only where it answers a part of the question
+        that ``service`` does not (issue 17 item 2); ``evidence`` is the text of the
+        passage of ``service`` the retrieval scored best (it guides the lead).
         """
         if service.source in _STRUCTURED or _has_asked_section(service, aspects):
             return self.service_answer(service, question, aspects=aspects, language=language)
         runner_up = also if also is not None and also.source not in _STRUCTURED else None
-        return self.page_answer(service, question, language=language, also=runner_up)
+        return self.page_answer(
+            service,
+            question,
+            aspects=aspects,
+            language=language,
+            also=runner_up,
+            evidence=evidence,
+        )
 
     def service_answer(
         self, service: Service, question: str, *, aspects: Sequence[str], language: Language
     ) -> Composition:
-        """Answer from a structured service's fields, the asked-for part first."""
+        """Answer from a structured service's fields: the asked aspect first, then what to
+        do next (office, appointment link), source and "Stand"; the rest on request."""
         msg = self._message
         fees = service.section(SectionKind.FEES)
-        fee_block = (
-            msg("fees_heading", language, title=service.title) + "\n" + fees.text if fees else ""
-        )
         wants = set(aspects)
         blocks: list[str] = []
         sections: list[str] = []
+        missing: list[str] = []
+        found = True
         if "fees" in wants:
-            blocks.append(fee_block or msg("no_fees", language, title=service.title))
-            sections.append(fees.title if fees else "")
+            if fees:
+                blocks.append(msg("fees_heading", language, title=service.title) + " " + fees.text)
+                sections.append(fees.title)
+            else:
+                missing.append("fees")
         if wants & {"documents", "requirements"}:
             block, section = self._documents(service, question, language)
-            blocks.append(block)
-            sections.append(section)
+            if block:
+                blocks.append(block)
+                sections.append(section)
+            elif "documents" in wants:
+                missing.append("documents")
         if wants & {"location", "hours", "appointment"}:
             blocks.append(self._office_block(service, language, hours="hours" in wants))
             sections.append("Zuständige Stelle")
-        if "online" in wants and service.online_services:
+        online_link = "online" in wants and bool(service.online_services)
+        if online_link:
             blocks.append(msg("online", language, url=service.online_services[0].url))
-        if blocks and wants & _ANSWERED_FROM_TEXT:
-            # "Was kostet … und wie lange gilt er?": the validity is in the description.
-            blocks.append(self._overview(service, question))
-        if not blocks:
-            blocks.append(self._overview(service, question))
+        from_text = sorted((wants & _ANSWERED_FROM_TEXT) - ({"online"} if online_link else set()))
+        if from_text:
+            lead = choose_lead(service, question, from_text, budget=_LEAD_CHARS, skip=_NOT_OVERVIEW)
+            missing.extend(a for a in lead.missing if a not in missing)
+            found = lead.found
+            if lead.found:
+                blocks.append(_truncate(lead.text, _LEAD_CHARS))
+                sections.append(SectionKind.DESCRIPTION.value)
+        if missing:
+            found = False
+            blocks = [self._gap(service, missing, language), *blocks]
+        if not blocks or (missing and len(blocks) == 1):
+            # Nothing asked (or only a gap): what the service is, in one or two sentences.
+            lead = choose_lead(service, question, [], budget=_LEAD_CHARS, skip=_NOT_OVERVIEW)
+            blocks.append(_truncate(lead.text, _LEAD_CHARS))
             sections.append(SectionKind.DESCRIPTION.value)
-            if fee_block:
-                blocks.append(fee_block)
-                sections.append(fees.title if fees else "")
-            if service.appointment_url:
-                blocks.append(msg("appointment", language, url=service.appointment_url))
+            if fees and not missing:
+                heading = msg("fees_heading", language, title=service.title)
+                blocks.append(heading + " " + _truncate(fees.text, _FEE_LINE_CHARS))
+                sections.append(fees.title)
+        link = service.appointment_url
+        if link and not wants & {"location", "hours", "appointment"}:
+            blocks.append(msg("appointment", language, url=link))
         if language != REFERENCE_LANGUAGE:
             # The fields are German: say so in the citizen's language, with the title.
             blocks.insert(0, self._source_intro(service, language))
         footer = self.footer(service, language, link=True)
+        text = self.fit(blocks, footer)
         return Composition(
-            text=self.fit(blocks, footer),
+            text=text,
             citations=[citation(service, next((s for s in sections if s), ""))],
             offices=offices(service),
+            more=more_sections(service, text),
+            aspect_found=found,
         )
 
     def page_answer(
@@ -157,34 +204,96 @@ class Composer:
         question: str,
         *,
         language: Language,
+        aspects: Sequence[str] = (),
         also: Service | None = None,
+        evidence: str = "",
     ) -> Composition:
-        """The sentences of an information page that best answer ``question``.
+        """The sentence(s) of an information page that answer ``question``, first.
 
-        With ``also``, the best sentences of a second page follow as "Siehe auch"
-        (about a fifth of the space): measured on the Integreat dev questions, this
-        finds an annotated answer line far more often than one page alone when the
-        first page is not the right one (docs/policy.md, section 6).
+        The lead (bot/compose/lead.py, ``evidence`` the retrieval's best passage of the
+        page) comes first; an asked aspect the page does not state is said out loud; with
+        ``context`` the lines around the question's best lexical match follow; ``also`` is
+        quoted only where it covers words of the question that ``service`` does not (then
+        it says that it answers a part).
         """
-        header = self._source_intro(service, language)
-        footer = self.footer(service, language, link=False)
-        budget = self._max - len(header) - len(footer) - 6
-        extra = ""
-        citations = []
-        if also is not None:
-            extra_header = self._message("see_also", language, title=also.title)
-            extra_budget = max(0, min(_SEE_ALSO_CHARS, budget // 4) - len(extra_header))
-            extra_body = best_run(also, question, extra_budget)
-            if extra_body:
-                extra = f"{extra_header}\n{extra_body}"
-                budget -= len(extra) + 2
-                citations.append(citation(also, _section_of(also, extra_body, question)))
-        body = best_run(service, question, budget)
-        citations.insert(0, citation(service, _section_of(service, body, question)))
-        blocks = [header + "\n" + body] + ([extra] if extra else [])
+        lead = choose_lead(service, question, aspects, budget=_PAGE_LEAD_CHARS, evidence=evidence)
+        blocks: list[str] = []
+        if language != REFERENCE_LANGUAGE:
+            # The page is German: say so in the citizen's language, with the title.
+            blocks.append(self._source_intro(service, language))
+        if lead.missing:
+            blocks.append(self._gap(service, list(lead.missing), language))
+        blocks.append(_truncate(lead.text, _PAGE_LEAD_CHARS))
+        citations = [citation(service, _section_title(service, lead.sections))]
+        footer = self._page_footer(service, language)
+        extra = self._runner_up_block(also, service, question, language)
+        limit = self._max
+        if self._context:
+            # The window the answer had before issue 17, less what the lead already quotes:
+            # the lead is added on top, so that nothing that window showed is lost.
+            lead_chars = len(blocks[-1])
+            room = self._max - len(footer) - len(extra) - 2 - sum(len(b) + 2 for b in blocks[:-1])
+            context = _context(service, question, shown=blocks[-1], budget=room)
+            blocks.append(context)
+            limit += min(lead_chars, _PAGE_LEAD_CHARS)
+        if also is not None and extra:
+            blocks.append(extra)
+            citations.append(citation(also, _section_of(also, extra, question)))
+        text = self.fit(blocks, footer, limit=limit)
         return Composition(
-            text=self.fit(blocks, footer), citations=citations, offices=offices(service)
+            text=text,
+            citations=citations,
+            offices=offices(service),
+            more=more_sections(service, text),
+            aspect_found=lead.found and not lead.missing,
         )
+
+    def _runner_up_block(
+        self, also: Service | None, service: Service, question: str, language: Language
+    ) -> str:
+        """What the runner-up page adds: the part of the question only it answers (said
+        so), or with ``context`` a short "Siehe auch" excerpt, as answers had before issue
+        17 (measured: it holds an annotated answer line where the first page is wrong)."""
+        if also is None:
+            return ""
+        part = self._part_answered_by(also, service, question)
+        if part:
+            return self._message("partly", language, title=also.title) + "\n" + part
+        if not self._context:
+            return ""
+        heading = self._message("see_also", language, title=also.title)
+        body = best_run(also, question, _SEE_ALSO_CHARS - len(heading))
+        return f"{heading}\n{body}" if body else ""
+
+    def _part_answered_by(self, also: Service, service: Service, question: str) -> str:
+        """The lead of ``also`` when it covers a word of the question ``service`` lacks."""
+        asked = content_stems(question, topical=True)
+        own = vocabulary_of([service.title, *(s.text for s in service.sections)])
+        uncovered = [stem for stem in asked if not stem_matches(stem, own)]
+        if not uncovered:
+            return ""
+        lead = choose_lead(also, question, [], budget=_SEE_ALSO_CHARS)
+        words = vocabulary_of([lead.text])
+        if not any(stem_matches(stem, words) for stem in uncovered):
+            return ""
+        return _truncate(lead.text, _SEE_ALSO_CHARS)
+
+    def _gap(self, service: Service, missing: Sequence[str], language: Language) -> str:
+        """That the source says nothing on the asked aspects, and whom to ask instead."""
+        lines = [
+            self._message(f"gap_{aspect}", language, title=service.title) for aspect in missing
+        ]
+        office = service.offices[0].name if service.offices else ""
+        if office:
+            lines.append(self._message("gap_ask_office", language, office=office))
+        else:
+            lines.append(self._message("gap_ask", language))
+        return " ".join(lines)
+
+    def _page_footer(self, service: Service, language: Language) -> str:
+        source = self._message("source_title", language, title=service.title)
+        stand = self.footer(service, language, link=False)
+        return f"{source} · {stand}" if stand else source
 
     def criteria_answer(self, service: Service, question: str, *, language: Language) -> str:
         """What the source says about requirements (no verdict), at most ~600 characters."""
@@ -216,24 +325,26 @@ class Composer:
         for kind in (SectionKind.DOCUMENTS, SectionKind.REQUIREMENTS):
             section = service.section(kind)
             if section:
-                return heading + "\n" + section.text, section.title
+                return heading + "\n" + _truncate(section.text, _ASPECT_CHARS), section.title
         units = [text.strip() for text, _ in page_units(service)]
         scores = line_scores(question, units)
-        cued = [i for i, text in enumerate(units) if _DOCUMENT_CUES.search(normalize(text))]
+        cued = [i for i, text in enumerate(units) if states("documents", text)]
         cued.sort(key=lambda i: (-scores[i], i))
-        picked = sorted(cued[:4])
-        body = "\n".join(units[i] for i in picked) if picked else service.summary
+        picked = sorted(cued[:3])
+        if not picked:
+            return "", ""
+        body = "\n".join(units[i] for i in picked)
         return heading + "\n" + body, SectionKind.DESCRIPTION.value
 
     def _office_block(self, service: Service, language: Language, *, hours: bool) -> str:
         msg = self._message
         lines = [msg("office_heading", language, title=service.title)]
-        for office in service.offices[:_MAX_OFFICES]:
+        for office in service.offices[:_OFFICES_SHOWN]:
             address = office.address.one_line() if office.address else ""
             lines.append("- " + ", ".join(part for part in (office.name, address) if part))
             if office.opening_hours:
                 lines.append("  " + "; ".join(office.opening_hours))
-        if len(service.offices) > _MAX_OFFICES:
+        if len(service.offices) > _OFFICES_SHOWN:
             lines.append(msg("more_offices", language))
         if hours and not any(o.opening_hours for o in service.offices):
             lines.append(msg("no_hours", language))
@@ -243,14 +354,6 @@ class Composer:
         if link:
             lines.append(msg("appointment", language, url=link))
         return "\n".join(lines)
-
-    def _overview(self, service: Service, question: str) -> str:
-        # DLDB's "duration" is the planned appointment length, not what "wie lange" asks.
-        units = [unit for unit in page_units(service) if unit[1] not in _NOT_OVERVIEW]
-        if not units:
-            return f"{service.title}: {service.summary}".strip(": ")
-        chosen = select_window([text for text, _ in units], question, budget=_OVERVIEW_CHARS)
-        return f"{service.title}:\n" + join_units([units[i] for i in chosen])
 
     def _source_intro(self, service: Service, language: Language) -> str:
         """What introduces the source's German text: its title, and in any other language
@@ -272,9 +375,10 @@ class Composer:
             lines.append(self._message("stand", language, date=date))
         return "\n".join(lines)
 
-    def fit(self, blocks: Sequence[str], footer: str) -> str:
-        """Join blocks in order, shortening or dropping later ones to stay within the limit."""
-        budget = self._max - len(footer) - 2
+    def fit(self, blocks: Sequence[str], footer: str, *, limit: int | None = None) -> str:
+        """Join blocks in order, shortening or dropping later ones to stay within the limit
+        (``max_chars`` unless ``limit`` says otherwise)."""
+        budget = (limit or self._max) - len(footer) - 2
         kept: list[str] = []
         for block in (b.strip() for b in blocks if b.strip()):
             room = budget - sum(len(k) + 2 for k in kept)
@@ -310,12 +414,37 @@ def offices(service: Service) -> list[OfficeInfo]:
     ]
 
 
+def more_sections(service: Service, shown: str) -> list[MoreSection]:
+    """The sections of ``service`` not already shown in full, for "Mehr anzeigen"."""
+    return [
+        MoreSection(doc_id=service.doc_id, key=str(index), title=section.title or service.title)
+        for index, section in enumerate(service.sections)
+        if section.text.strip() and section.text.strip() not in shown
+    ]
+
+
+def _context(service: Service, question: str, *, shown: str, budget: int) -> str:
+    """The lines around the question's best lexical match that ``shown`` does not already
+    quote (the excerpt answers had before issue 17, after the lead)."""
+    if budget < 60:
+        return ""
+    units = page_units(service)
+    chosen = select_window([text for text, _ in units], question, budget=budget)
+    rest = [units[i] for i in chosen if units[i][0].strip() not in shown]
+    return join_units(rest)
+
+
 def _has_asked_section(service: Service, aspects: Sequence[str]) -> bool:
     """True for an editor's document with a section for the asked aspect ("Gebühren")."""
     if service.source not in _OWN_DOCUMENTS:
         return False
     kinds = {kind for aspect in aspects for kind in _ASPECT_SECTIONS.get(aspect, ())}
     return any(section.kind in kinds for section in service.sections)
+
+
+def _section_title(service: Service, indices: frozenset[int]) -> str:
+    first = min(indices, default=0)
+    return service.sections[first].title if first < len(service.sections) else ""
 
 
 def _section_of(service: Service, body: str, question: str) -> str:

@@ -49,6 +49,9 @@ __all__ = ["DialogueEngine", "Turn"]
 logger = logging.getLogger(__name__)
 
 _NO_RETRIEVAL_CONFIDENCE = 1.0
+# Confidence is in the answer, not only in the service: an answer whose source does not
+# state the asked aspect (fee, documents, deadline, duration) gets half of it (issue 17).
+_ASPECT_MISSING_FACTOR = 0.5
 _CATALOGUE_CACHE = 256  # catalogue look-ups kept per engine (hint and topic share one search)
 _OFFER_STATUSES = {
     AnswerStatus.HANDOFF,
@@ -377,6 +380,7 @@ class DialogueEngine:
                 aspects=aspects,
                 language=lang,
                 also=self._runner_up(ranking, service),
+                evidence=_evidence(ranking, service),
             )
             answer = self._answer(
                 AnswerStatus.ANSWERED, composition, confidence, decision, service, candidates
@@ -474,11 +478,15 @@ class DialogueEngine:
         service: Service,
         candidates: list[str],
     ) -> Answer:
+        if not composition.aspect_found:
+            # The service was found, the asked fact was not (issue 17 item 3).
+            confidence *= _ASPECT_MISSING_FACTOR
         return Answer(
             status=status,
             text=composition.text,
             citations=composition.citations,
             offices=composition.offices,
+            more=composition.more,
             confidence=round(confidence, 4),
             handoff_offered=False,
             topic=service.title,
@@ -591,6 +599,7 @@ class DialogueEngine:
         return {
             "min_confidence": self._dialogue.min_confidence,
             "max_answer_chars": self._dialogue.max_answer_chars,
+            "answer_context": self._dialogue.answer_context,
             "line_scoring": "lexical",
             "retrieval_mode": retrieval.mode,
             "rrf_k": retrieval.rrf_k,
@@ -631,3 +640,9 @@ def _confirms_offer(normalized: str, turns: Sequence[Turn]) -> bool:
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
+
+
+def _evidence(ranking: Ranking, service: Service) -> str:
+    """The passage of ``service`` the retrieval scored best for the question, if any."""
+    hit = next((c.hit for c in ranking.candidates if c.hit.doc_id == service.doc_id), None)
+    return hit.text if hit is not None else ""

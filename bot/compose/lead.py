@@ -1,0 +1,180 @@
+"""The lead of an answer: the one or two sentences of the source that answer the question.
+
+Issue 17: a citizen reads the first lines on a phone, so an answer starts with the
+sentence that answers the aspect asked (fee, documents, deadline, duration, where, when,
+online, appointment), in the source's own words. The lead is chosen among the page's
+sentences (never a heading):
+
+1. when the question asks for a fact (fee, documents, deadline, duration), only sentences
+   that state it (cue words per aspect, ``ASPECT_CUES``) are candidates; for the other
+   aspects (where, when, online, appointment) a sentence stating them gets a bonus;
+2. among the candidates, the best scored wins (ties: the earlier sentence): the lexical
+   overlap with the question's content stems (bot/understanding/lexicon.py, scaled to the
+   page's best sentence) plus ``EVIDENCE_WEIGHT`` when the sentence lies in the passage
+   the retrieval scored best for this document (``evidence``: the dense and BM25 search
+   already compared every passage with the question, so the answer is most likely
+   there); the lead then runs on with the following sentences (and headings) within the
+   budget.
+
+Measured on the Integreat train questions (the top document's lead of at most 300
+characters contains an annotated answer line): lexical overlap alone 0.496, with the
+evidence passage 0.531 (weights 0.2/0.5/1.0: 0.504/0.522/0.531); see docs/policy.md.
+
+An asked aspect that no sentence of the source states is *missing*: the answer says so
+(``answer.gap_<aspect>`` in the text catalogue) instead of quoting something else as if
+it were the answer, and the confidence reflects it (bot/dialogue/engine.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.compose.excerpts import Unit, indexed_units, join_indexed
+from bot.understanding.lexicon import line_scores
+from bot.understanding.wording import normalize
+from knowledge.models import SectionKind, Service
+
+__all__ = ["ASPECT_CUES", "GAP_ASPECTS", "Lead", "choose_lead", "states"]
+
+# Words by which a sentence states an aspect (matched on normalised text: ä → ae, ß → ss).
+ASPECT_CUES: dict[str, re.Pattern[str]] = {
+    "fees": re.compile(
+        r"€|\b(euro|eur|gebuehr\w*|kosten\w*|kostet|kostenlos\w*|kostenfrei\w*|"
+        r"gebuehrenfrei\w*|unentgeltlich\w*|entgelt\w*|preis\w*|bezahl\w*|zahlen)\b"
+    ),
+    "documents": re.compile(
+        r"\b(unterlagen|mitbringen|mitzubringen|mitnehmen|nachweis\w*|dokument\w*|vorlegen|"
+        r"vorzulegen|bescheinigung\w*|personalausweis\w*|reisepass\w*|pass|formular\w*|"
+        r"urkunde\w*|passfoto\w*|foto\w*|lichtbild\w*|vollmacht\w*|brauchen sie|benoetigen sie)\b"
+    ),
+    "deadlines": re.compile(
+        r"\b(frist\w*|spaetestens|innerhalb|bis zum|rechtzeitig|vorher|vor ablauf|"
+        r"unverzueglich)\b"
+    ),
+    "duration": re.compile(
+        r"\b(dauer\w*|dauert|wochen?|werktage?n?|arbeitstage?n?|tage?n?|monate?n?|"
+        r"bearbeitungszeit\w*|sofort|gleich mitnehmen|stunden?|minuten)\b"
+    ),
+    "online": re.compile(
+        r"\b(online\w*|internet\w*|digital\w*|elektronisch\w*|per post|postalisch\w*|"
+        r"schriftlich\w*|e-?mail|persoenlich\w*|vor ort)\b"
+    ),
+    "location": re.compile(
+        r"\b(adresse|\w*strasse|\w*str|\w*platz|zimmer|raum|rathaus|\w*amt|\w*buero|"
+        r"stelle)\b|\b\d{5}\b"
+    ),
+    "hours": re.compile(
+        r"\b(\d{1,2}([:.]\d{2})? uhr|oeffnungszeit\w*|sprechzeit\w*|montag\w*|dienstag\w*|"
+        r"mittwoch\w*|donnerstag\w*|freitag\w*)\b"
+    ),
+    "appointment": re.compile(r"\b(termin\w*|vereinbar\w*|buchen|gebucht)\b"),
+    "requirements": re.compile(
+        r"\b(voraussetzung\w*|muessen|muss|berechtigt\w*|nur wenn|sofern|mindestens)\b"
+    ),
+}
+# Aspects that are one fact a source states or not; for these a gap is said out loud.
+GAP_ASPECTS = ("fees", "documents", "deadlines", "duration")
+# DLDB's "Bearbeitungsdauer" is the planned length of the appointment, not what
+# "wie lange dauert" asks; its contact section names offices, not answers.
+_NOT_LEAD = frozenset({SectionKind.DURATION, SectionKind.CONTACT})
+# "Wo …?", "Kann ich online …?": a sentence naming a place or a way is preferred, but
+# one that names the matter asked about ("Deutschkurse bietet die Volkshochschule an")
+# can still win; about one matched question word.
+_SOFT_BONUS = 0.5
+# A sentence of the retrieval's best passage of the document (see the module docstring);
+# on the scale of the lexical score, where the page's best sentence has 1.
+EVIDENCE_WEIGHT = 1.0
+_EVIDENCE_PREFIX = 60  # characters of a sentence looked up in the passage (chunk borders)
+
+
+@dataclass(frozen=True)
+class Lead:
+    """The sentences that answer, where they come from, and what the source lacks."""
+
+    text: str
+    sections: frozenset[int]  # indices into ``Service.sections`` the lead quotes
+    missing: tuple[str, ...]  # asked aspects (of GAP_ASPECTS) that no sentence states
+    found: bool  # an asked aspect is stated in the lead (or no aspect was asked)
+
+
+def states(aspect: str, text: str) -> bool:
+    """Whether ``text`` has a cue word of ``aspect``."""
+    cue = ASPECT_CUES.get(aspect)
+    return bool(cue and cue.search(normalize(text)))
+
+
+def choose_lead(
+    service: Service,
+    question: str,
+    aspects: Sequence[str],
+    *,
+    budget: int,
+    evidence: str = "",
+    skip: frozenset[SectionKind] = frozenset(),
+) -> Lead:
+    """The lead of ``service`` for ``question`` within ``budget`` characters.
+
+    ``evidence`` is the text of the passage of ``service`` that the retrieval scored best
+    for the question (``SearchHit.text``); empty when there is none.
+    """
+    units = [u for u in indexed_units(service) if u.kind not in _NOT_LEAD | skip]
+    sentences = [i for i, u in enumerate(units) if not u.heading]
+    asked = [a for a in aspects if a in ASPECT_CUES]
+    if not sentences:
+        return Lead(
+            service.summary, frozenset(), tuple(a for a in asked if a in GAP_ASPECTS), False
+        )
+    stated = {a: [i for i in sentences if states(a, units[i].text)] for a in asked}
+    missing = tuple(a for a in asked if a in GAP_ASPECTS and not stated[a])
+    facts = [a for a in asked if a in GAP_ASPECTS]
+    candidates = sorted({i for a in facts for i in stated[a]}) or sentences
+    scores = _scores(question, units, evidence)
+    soft = {i for a in asked if a not in GAP_ASPECTS for i in stated[a]}
+    best = max(candidates, key=lambda i: (scores[i] + _SOFT_BONUS * (i in soft), -i))
+    chosen = _run_from(units, best, budget)
+    used = sum(len(units[i].text) + 1 for i in chosen)
+    if (
+        not facts
+        and best > 0
+        and _joins(units[best - 1], units[best])
+        and used + len(units[best - 1].text) <= budget
+    ):
+        # Without an asked fact, the sentence before the best match often introduces it
+        # ("Den Antrag stellst Du beim Landratsamt." before "Dafür brauchst Du …").
+        chosen.insert(0, best - 1)
+    found = not asked or any(i in stated[a] for a in asked for i in chosen)
+    text = join_indexed([units[i] for i in chosen]).strip()
+    return Lead(text, frozenset(units[i].section for i in chosen), missing, found)
+
+
+def _scores(question: str, units: Sequence[Unit], evidence: str) -> list[float]:
+    """Lexical overlap (the best sentence 1.0) plus the evidence bonus, per unit."""
+    lexical = line_scores(question, [u.text for u in units])
+    top = max(lexical, default=0.0) or 1.0
+    passage = normalize(evidence)
+    return [
+        score / top
+        + (EVIDENCE_WEIGHT if passage and normalize(u.text)[:_EVIDENCE_PREFIX] in passage else 0.0)
+        for u, score in zip(units, lexical, strict=True)
+    ]
+
+
+def _joins(before: Unit, unit: Unit) -> bool:
+    """Whether ``before`` is a sentence of the same section as ``unit``."""
+    return not before.heading and before.section == unit.section
+
+
+def _run_from(units: Sequence[Unit], best: int, budget: int) -> list[int]:
+    """``best`` and the units after it (headings included), within ``budget``
+    (the first sentence is shortened by the caller if it alone is longer)."""
+    chosen = [best]
+    used = len(units[best].text)
+    for i in range(best + 1, len(units)):
+        unit = units[i]
+        if used + len(unit.text) + 1 > budget:
+            break
+        chosen.append(i)
+        used += len(unit.text) + 1
+    return chosen
