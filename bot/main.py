@@ -111,6 +111,7 @@ def create_app(
             known_tenants=known_tenants,
             index_ready=index_ready,
             budget=budget,
+            services=active_retriever.get_service if active_retriever is not None else _no_service,
         )
         logger.info(
             "GovBot API ready (database %s, engine %s)",
@@ -193,3 +194,8 @@ def _open_retriever(settings: Settings) -> Retriever | None:
 def app_factory() -> FastAPI:
     """Entry point for uvicorn (``--factory``): reads the environment once."""
     return create_app(Settings())
+
+
+def _no_service(doc_id: str) -> None:
+    """No index of our own (an engine was passed in): no further section to show."""
+    return None

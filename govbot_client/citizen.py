@@ -128,6 +128,25 @@ class OptionPublic(_Out):
     summary: str = ""
 
 
+class MorePublic(_Out):
+    """A further section of the answer's service, behind "Mehr anzeigen" (issue 17): fetch
+    it with ``GET /api/v1/conversations/{id}/more?doc_id=…&key=…``."""
+
+    doc_id: str
+    key: str
+    title: str
+
+
+class SectionPublic(_Out):
+    """The text of one further section, fetched when the citizen asks for more."""
+
+    doc_id: str
+    key: str
+    title: str
+    text: str
+    url: str = ""
+
+
 class HandoffRef(_Out):
     """Reference and promised response time of an escalation."""
 
@@ -143,6 +162,7 @@ class AnswerPublic(_Out):
     citations: list[CitationPublic]
     offices: list[OfficePublic]
     options: list[OptionPublic] = Field(default_factory=list)
+    more: list[MorePublic] = Field(default_factory=list)  # further sections, on request
     confidence: float
     handoff_offered: bool
     handoff: HandoffRef | None

@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -28,6 +28,7 @@ from govbot_client.citizen import (
     HandoffCreated,
     MessagePosted,
     MessagesPublic,
+    SectionPublic,
     TranscriptLineCreate,
 )
 from govbot_client.staff import HealthPublic
@@ -103,6 +104,12 @@ class AsyncGovBotClient:
         """GET /api/v1/conversations/{id}/messages?after=…"""
         path = f"/api/v1/conversations/{quote(conversation_id, safe='')}/messages?after={after}"
         return await self._call("GET", path, None, MessagesPublic)
+
+    async def more(self, conversation_id: str, *, doc_id: str, key: str) -> SectionPublic:
+        """GET /api/v1/conversations/{id}/more: a section an answer offered (``Answer.more``)."""
+        query = urlencode({"doc_id": doc_id, "key": key})
+        path = f"/api/v1/conversations/{quote(conversation_id, safe='')}/more?{query}"
+        return await self._call("GET", path, None, SectionPublic)
 
     async def request_handoff(
         self,

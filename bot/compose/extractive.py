@@ -145,7 +145,7 @@ class Composer:
         found = True
         if "fees" in wants:
             if fees:
-                blocks.append(msg("fees_heading", language, title=service.title) + " " + fees.text)
+                blocks.append(msg("fees_heading", language, title=service.title) + "\n" + fees.text)
                 sections.append(fees.title)
             else:
                 missing.append("fees")
@@ -180,7 +180,7 @@ class Composer:
             sections.append(SectionKind.DESCRIPTION.value)
             if fees and not missing:
                 heading = msg("fees_heading", language, title=service.title)
-                blocks.append(heading + " " + _truncate(fees.text, _FEE_LINE_CHARS))
+                blocks.append(heading + "\n" + _truncate(fees.text, _FEE_LINE_CHARS))
                 sections.append(fees.title)
         link = service.appointment_url
         if link and not wants & {"location", "hours", "appointment"}:

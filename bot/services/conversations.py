@@ -27,7 +27,12 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from bot.answer import Answer, AnswerStatus, AnswerTrace, HandoffInfo, Turn
-from bot.errors import RateLimitedError, ServiceUnavailableError, StateConflictError
+from bot.errors import (
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    StateConflictError,
+)
 from bot.services import handoff
 from bot.services.access_log import log_ref
 from bot.services.ratelimit import EngineBudget
@@ -47,7 +52,7 @@ from bot.texts.catalogue import supported_language
 from bot.understanding.redaction import redact, redact_trace
 from bot.understanding.wording import Language
 from knowledge.errors import InvalidQueryError, UnknownTenantError
-from knowledge.models import validate_tenant_slug
+from knowledge.models import Section, Service, validate_tenant_slug
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +97,10 @@ class ConversationService:
         known_tenants: Callable[[], list[str]],
         index_ready: Callable[[], bool] = lambda: True,
         budget: EngineBudget | None = None,
+        services: Callable[[str], Service | None] = lambda doc_id: None,
     ) -> None:
         self._settings = settings
+        self._services = services
         self._budget = budget
         self._engine = engine
         self._known_tenants = known_tenants
@@ -240,6 +247,21 @@ class ConversationService:
         """The conversation and its messages after sequence number ``after``."""
         conversation = crud.get_conversation(session, conversation_id)
         return conversation, crud.list_messages(session, conversation.id, after=after)
+
+    def more(
+        self, session: Session, conversation_id: str, *, doc_id: str, key: str
+    ) -> tuple[Service, Section]:
+        """One further section of a service of this conversation's tenant ("Mehr anzeigen",
+        issue 17): ``key`` is the position ``Answer.more`` names."""
+        conversation = crud.get_conversation(session, conversation_id)
+        service = self._services(doc_id) if doc_id.startswith(f"{conversation.tenant}/") else None
+        if service is None:
+            raise NotFoundError("document", doc_id, f"not in tenant {conversation.tenant!r}")
+        if not key.isdigit() or int(key) >= len(service.sections):
+            raise NotFoundError(
+                "section", key, f"keys of {doc_id!r} are 0 to {len(service.sections) - 1}"
+            )
+        return service, service.sections[int(key)]
 
     def feedback(
         self,
@@ -396,6 +418,7 @@ def public_payload(answer: Answer) -> dict[str, Any]:
         "citations": [c.model_dump(mode="json") for c in answer.citations],
         "offices": [o.model_dump(mode="json") for o in answer.offices],
         "options": [o.model_dump(mode="json") for o in answer.options],
+        "more": [m.model_dump(mode="json") for m in answer.more],
         "handoff_offered": answer.handoff_offered,
         "handoff": answer.handoff.model_dump(mode="json") if answer.handoff else None,
         "candidate_doc_ids": list(answer.candidate_doc_ids),

@@ -18,6 +18,7 @@ from bot.api.schemas import (
     MessageCreate,
     MessagePosted,
     MessagesPublic,
+    SectionPublic,
     answer_public,
     error_responses,
     message_public,
@@ -90,6 +91,21 @@ def list_messages(
         conversation_id=conversation.id,
         state=conversation.state,  # type: ignore[arg-type]
         messages=[message_public(m) for m in messages],
+    )
+
+
+@router.get("/{conversation_id}/more", responses=ERRORS)
+def more_section(
+    conversation_id: ConversationId,
+    session: SessionDep,
+    conversations: ConversationsDep,
+    doc_id: Annotated[str, Query(min_length=3, max_length=200, description="Answer.more doc_id")],
+    key: Annotated[str, Query(min_length=1, max_length=8, description="Answer.more key")],
+) -> SectionPublic:
+    """A further section of a service an answer offered ("Mehr anzeigen", issue 17)."""
+    service, section = conversations.more(session, conversation_id, doc_id=doc_id, key=key)
+    return SectionPublic(
+        doc_id=service.doc_id, key=key, title=section.title, text=section.text, url=service.url
     )
 
 

@@ -85,6 +85,8 @@
       restart: w.restart,
       retry: w.retry,
       call115: w.call115,
+      showMore: w.show_more,
+      moreFailed: w.more_failed,
       maxHint: function (max) {
         return fill(w.max_hint, { max: max });
       },
@@ -1005,6 +1007,55 @@
     }
   }
 
+  // Issue 17: further sections of the answer's service, fetched only when asked for. Each
+  // button controls its own region (aria-expanded / aria-controls) and toggles it.
+  var moreCount = 0;
+  function moreBlock(more) {
+    if (!more.length) {
+      return null;
+    }
+    var box = el("div", { className: "govbot-more" });
+    more.slice(0, 6).forEach(function (item) {
+      moreCount += 1;
+      var regionId = "govbot-more-" + moreCount;
+      var title = String(item.title || "");
+      var button = el("button", { type: "button", className: "govbot-more-button", text: t.showMore + ": " + title });
+      var region = el("div", { className: "govbot-more-section", id: regionId, role: "region" });
+      region.setAttribute("aria-label", title);
+      region.hidden = true;
+      button.setAttribute("aria-expanded", "false");
+      button.setAttribute("aria-controls", regionId);
+      var loaded = false;
+      button.addEventListener("click", function () {
+        if (loaded) {
+          region.hidden = !region.hidden;
+          button.setAttribute("aria-expanded", region.hidden ? "false" : "true");
+          return;
+        }
+        button.disabled = true;
+        var query = "?doc_id=" + encodeURIComponent(item.doc_id) + "&key=" + encodeURIComponent(item.key);
+        api("GET", conversationPath("/more" + query))
+          .then(function (section) {
+            loaded = true;
+            region.textContent = "";
+            region.appendChild(richText(String(section.text || ""), "govbot-text"));
+            region.hidden = false;
+            button.setAttribute("aria-expanded", "true");
+          })
+          .catch(function () {
+            region.textContent = t.moreFailed;
+            region.hidden = false;
+          })
+          .then(function () {
+            button.disabled = false;
+          });
+      });
+      box.appendChild(button);
+      box.appendChild(region);
+    });
+    return box;
+  }
+
   function renderBotAnswer(answer, messageId) {
     var status = String(answer.status || "answered").replace(/[^a-z_]/g, "");
     var node = messageShell("bot", "");
@@ -1027,6 +1078,7 @@
       }
     }
     node.appendChild(richText(text, "govbot-text"));
+    appendIf(node, moreBlock(answer.more || []));
     appendIf(node, citationsBlock(answer.citations || []));
     appendIf(node, officesBlock(answer.offices || []));
     if (answer.handoff_offered && !answer.handoff && state === "bot") {

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
+from bot.answer import MoreSection
 from bot.compose.extractive import Composer, page_units, select_window, split_sentences
 from bot.dialogue.policy import Policy
-from knowledge.models import Section, SectionKind, SourceKind
+from knowledge.models import Section, SectionKind, Service, SourceKind
 from knowledge.retrieval import Retriever
 from tests.factories import make_service
 
@@ -66,10 +67,14 @@ def test_general_question_gives_summary_fees_and_links(
     service = munich_retriever.get_service("muenchen/1063565")  # Führungszeugnis
     assert service is not None
     result = composer.answer(service, "Führungszeugnis", aspects=[], language="de")
-    assert result.text.startswith("Führungszeugnis:\n")
+    first_line = result.text.split("\n")[0]
+    description = service.section(SectionKind.DESCRIPTION)
+    assert description is not None and first_line.rstrip("…") in description.text
     assert "13 Euro" in result.text
     assert "Mehr dazu: https://" in result.text
-    assert len(result.text) <= 1200
+    assert len(result.text) <= 700  # issue 17: short; the rest is offered, not pasted
+    assert result.more and all(m.doc_id == service.doc_id for m in result.more)
+    assert "Beschreibung" in {m.title for m in result.more}  # not shown in full
 
 
 def test_english_question_gets_english_frame(
@@ -134,8 +139,9 @@ def test_missing_fees_are_said_not_invented(composer: Composer) -> None:
         sections=[Section(kind=SectionKind.DESCRIPTION, title="Beschreibung", text="Ein Text.")]
     )
     result = composer.answer(service, "Was kostet das?", aspects=["fees"], language="de")
-    assert "Zu Gebühren für „Personalausweis“ nennt die Quelle nichts." in result.text
+    assert result.text.startswith("Zu den Gebühren steht in „Personalausweis“ nichts.")
     assert "Euro" not in result.text
+    assert not result.aspect_found
 
 
 def test_page_answer_quotes_the_best_lines() -> None:
@@ -157,13 +163,13 @@ def test_page_answer_quotes_the_best_lines() -> None:
         keywords=[],
         updated=date(2023, 11, 20),
     )
-    composer = Composer(Policy.from_yaml().texts, max_chars=200)
+    composer = Composer(Policy.from_yaml().texts, max_chars=200, context=False)
     result = composer.answer(
         page, "Wo kann ich einen Deutschkurs machen?", aspects=["location"], language="de"
     )
-    assert result.text.startswith("Aus „Deutsch lernen“:\n")
-    assert "Deutschkurse für Erwachsene bietet die Volkshochschule an." in result.text
-    assert result.text.endswith("Stand: 20.11.2023")
+    # Issue 17: the answering sentence first; the source and its date close the answer.
+    assert result.text.startswith("Deutschkurse für Erwachsene bietet die Volkshochschule an.")
+    assert result.text.endswith("Quelle: „Deutsch lernen“ · Stand: 20.11.2023")
     assert len(result.text) <= 200
     assert result.citations[0].doc_id == "lkaugsburg/123"
 
@@ -225,7 +231,7 @@ def test_page_units_keep_headings_as_lines() -> None:
     assert [text for text, _ in page_units(page)] == ["\nAnlaufstellen", "\nRuf an.", "Schreib."]
 
 
-def test_page_answer_adds_a_short_excerpt_of_the_runner_up(policy: Policy) -> None:
+def _integration_pages() -> tuple[Service, Service]:
     first = make_service(
         tenant="lkaugsburg",
         native_id="1",
@@ -249,20 +255,99 @@ def test_page_answer_adds_a_short_excerpt_of_the_runner_up(policy: Policy) -> No
                 Section(
                     kind=SectionKind.CONTENT,
                     title="Inhalt",
-                    text="Die Volkshochschule bietet Integrationskurse an.",
+                    text="Die Volkshochschule bietet Kinderbetreuung während der Kurse an.",
                 )
             ],
         }
     )
-    result = Composer(policy.texts, max_chars=1200).answer(
+    return first, second
+
+
+@pytest.mark.parametrize("context", [True, False])
+def test_runner_up_says_which_part_it_answers(policy: Policy, context: bool) -> None:
+    """Issue 17 item 2: a second page appears for the part of the question only it answers."""
+    first, second = _integration_pages()
+    composer = Composer(policy.texts, max_chars=1200, context=context)
+    both = composer.answer(
+        first,
+        "Wo gibt es Integrationskurse mit Kinderbetreuung?",
+        aspects=[],
+        language="de",
+        also=second,
+    )
+    assert both.text.startswith("Integrationskurse dauern 700 Stunden.")
+    assert (
+        "Einen Teil Ihrer Frage beantwortet „Volkshochschule“:\n"
+        "Die Volkshochschule bietet Kinderbetreuung während der Kurse an."
+    ) in both.text
+    assert [c.doc_id for c in both.citations] == ["lkaugsburg/1", "lkaugsburg/2"]
+    assert both.text.endswith("Stand: 20.11.2023")
+
+
+def test_short_answers_leave_out_a_runner_up_that_adds_nothing(policy: Policy) -> None:
+    first, second = _integration_pages()
+    short = Composer(policy.texts, max_chars=1200, context=False).answer(
         first, "Wo gibt es Integrationskurse?", aspects=[], language="de", also=second
     )
-    assert "Siehe auch „Volkshochschule“:\nDie Volkshochschule bietet Integrationskurse an." in (
-        result.text
+    assert "Volkshochschule" not in short.text  # the first page answers all of it
+    assert [c.doc_id for c in short.citations] == ["lkaugsburg/1"]
+    assert len(short.text) <= 500
+    assert short.more == [MoreSection(doc_id="lkaugsburg/1", key="0", title="Inhalt")]
+    # With context (the default) the earlier "Siehe auch" excerpt stays after the answer.
+    full = Composer(policy.texts, max_chars=1200).answer(
+        first, "Wo gibt es Integrationskurse?", aspects=[], language="de", also=second
     )
-    assert [c.doc_id for c in result.citations] == ["lkaugsburg/1", "lkaugsburg/2"]
-    assert len(result.text) <= 1200
-    assert result.text.endswith("Stand: 20.11.2023")
+    assert full.text.startswith("Integrationskurse dauern 700 Stunden.")
+    assert "Siehe auch „Volkshochschule“:" in full.text
+
+
+def test_page_answer_leads_with_the_fee_sentence_or_states_the_gap(policy: Policy) -> None:
+    text = (
+        "Die Beratung findet im Landratsamt statt.\n"
+        "Termine gibt es dienstags.\n"
+        "Die Beratung ist kostenlos."
+    )
+    page = make_service(
+        tenant="lkaugsburg",
+        native_id="9",
+        source=SourceKind.INTEGREAT,
+        title="Beratung",
+        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text=text)],
+        updated=date(2023, 11, 20),
+    )
+    composer = Composer(policy.texts)
+    fee = composer.answer(page, "Kostet die Beratung etwas?", aspects=["fees"], language="de")
+    assert fee.text.startswith("Die Beratung ist kostenlos.")
+    assert fee.aspect_found
+    silent = composer.answer(
+        page, "Wie lange dauert die Beratung?", aspects=["duration"], language="de"
+    )
+    assert silent.text.startswith(
+        "Zur Bearbeitungsdauer steht in „Beratung“ nichts. "
+        "Bitte fragen Sie bei der zuständigen Stelle nach."
+    )
+    assert not silent.aspect_found
+
+
+def test_the_retrievals_best_passage_guides_the_lead(policy: Policy) -> None:
+    """Two sentences match the question's words equally; the one in the passage the
+    retrieval scored best for the question leads."""
+    early = "Den Antrag auf Wohngeld stellst Du im Rathaus."
+    late = "Den Antrag auf Wohngeld kannst Du auch online stellen."
+    text = "\n".join([early, *(f"Absatz {i} über andere Dinge." for i in range(30)), late])
+    page = make_service(
+        tenant="lkaugsburg",
+        native_id="7",
+        source=SourceKind.INTEGREAT,
+        title="Wohngeld",
+        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text=text)],
+    )
+    composer = Composer(policy.texts, context=False)
+    question = "Wo stelle ich den Antrag auf Wohngeld?"
+    assert composer.answer(page, question, aspects=[], language="de").text.startswith(early)
+    guided = composer.answer(page, question, aspects=[], language="de", evidence=late)
+    assert guided.text.startswith(late)
+    assert early not in guided.text
 
 
 def test_structured_answers_never_add_a_runner_up(
