@@ -287,3 +287,31 @@ def test_restart_loses_nothing(
         (reference, "claimed", "anna")
     ]
     assert log.status_code == 403  # agents do not read the answer log; login still works
+
+
+def test_further_sections_are_offered_and_fetched_on_request(client: TestClient) -> None:
+    """Issue 17: the answer is short; further sections come behind "Mehr anzeigen"."""
+    citizen = Citizen(client)
+    answer = citizen.say("Was kostet ein Personalausweis?")["answer"]
+    offered = answer["more"]
+    assert offered and all(m["doc_id"] == PERSONALAUSWEIS for m in offered)
+    assert "Gebühren" not in {m["title"] for m in offered}  # the fees were the answer
+    first = offered[0]
+    url = f"/api/v1/conversations/{citizen.id}/more"
+    section = client.get(url, params={"doc_id": first["doc_id"], "key": first["key"]})
+    assert section.status_code == 200, section.text
+    body = section.json()
+    assert body["title"] == first["title"] and body["text"]
+    assert body["text"] not in answer["text"]
+    missing = client.get(url, params={"doc_id": PERSONALAUSWEIS, "key": "99"})
+    assert missing.status_code == 404
+    assert "'99'" in missing.text
+    foreign = client.get(url, params={"doc_id": "lkaugsburg/1", "key": "0"})
+    assert foreign.status_code == 404
+    assert "not in tenant 'muenchen'" in foreign.text
+    unknown = client.get(
+        "/api/v1/conversations/00000000000000000000000000000000/more",
+        params={"doc_id": PERSONALAUSWEIS, "key": "0"},
+    )
+    assert unknown.status_code in (404, 422)
+    assert client.get(url, params={"doc_id": PERSONALAUSWEIS}).status_code == 422

@@ -418,6 +418,32 @@ def test_axe_finds_no_serious_accessibility_violations(tab: BrowserTab) -> None:
     tab.assert_clean()
 
 
+def test_more_button_shows_a_further_section_accessibly(tab: BrowserTab) -> None:
+    """Issue 17: "Mehr anzeigen" fetches a further section of the answer's service; the
+    button says whether its region is open (aria-expanded, aria-controls), by keyboard."""
+    page = tab.page
+    _open_widget(page)
+    _ask(page, QUESTION)
+    answer = page.locator(".govbot-answer").last
+    answer.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    button = answer.locator(".govbot-more-button").first
+    assert (button.text_content() or "").startswith("Mehr anzeigen: ")
+    assert button.get_attribute("aria-expanded") == "false"
+    region = page.locator("#" + (button.get_attribute("aria-controls") or "missing"))
+    assert region.is_hidden()
+    shown_before = answer.locator(".govbot-text").first.text_content() or ""
+    button.focus()
+    page.keyboard.press("Enter")
+    region.locator(".govbot-text").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert button.get_attribute("aria-expanded") == "true"
+    text = region.text_content() or ""
+    assert text and text not in shown_before
+    assert _axe_violations(page, tab.origin) == []  # open section
+    page.keyboard.press("Enter")
+    assert region.is_hidden() and button.get_attribute("aria-expanded") == "false"
+    tab.assert_clean()
+
+
 def test_dropped_connection_shows_friendly_error_and_retry_works(tab: BrowserTab) -> None:
     page = tab.page
     _open_widget(page)

@@ -1026,13 +1026,19 @@
       button.setAttribute("aria-expanded", "false");
       button.setAttribute("aria-controls", regionId);
       var loaded = false;
+      var loading = false;
       button.addEventListener("click", function () {
         if (loaded) {
           region.hidden = !region.hidden;
           button.setAttribute("aria-expanded", region.hidden ? "false" : "true");
           return;
         }
-        button.disabled = true;
+        if (loading) {
+          return;
+        }
+        // Not disabled while loading: a disabled button would lose the keyboard focus.
+        loading = true;
+        button.setAttribute("aria-busy", "true");
         var query = "?doc_id=" + encodeURIComponent(item.doc_id) + "&key=" + encodeURIComponent(item.key);
         api("GET", conversationPath("/more" + query))
           .then(function (section) {
@@ -1047,7 +1053,8 @@
             region.hidden = false;
           })
           .then(function () {
-            button.disabled = false;
+            loading = false;
+            button.removeAttribute("aria-busy");
           });
       });
       box.appendChild(button);
