@@ -70,10 +70,10 @@ _ASPECT_SECTIONS = {
 _ANSWERED_FROM_TEXT = frozenset({"duration", "deadlines", "online"})  # no field of their own
 _NOT_OVERVIEW = frozenset({SectionKind.FEES, SectionKind.DURATION, SectionKind.CONTACT})
 _MAX_OFFICES = 8  # Munich's Bürgerbüros: seven offices offer the same services
-_OFFICES_SHOWN = 3  # in the text; the answer's offices list has them all
+_OFFICES_SHOWN = _MAX_OFFICES  # a where-question is answered by the offices themselves
 _SEE_ALSO_CHARS = 260  # the runner-up's part of the answer (heading included)
 # Issue 17: the main text is short (median under 500 characters); the rest is offered.
-_LEAD_CHARS = 300  # the sentences that answer, of a structured service
+_LEAD_CHARS = 400  # the sentences that answer, of a structured service
 _PAGE_LEAD_CHARS = 440  # the sentences that answer, of an information page
 _ASPECT_CHARS = 320  # one asked field (fees, documents)
 _FEE_LINE_CHARS = 140  # the fee line under a general answer

@@ -54,8 +54,9 @@ ASPECT_CUES: dict[str, re.Pattern[str]] = {
         r"unverzueglich)\b"
     ),
     "duration": re.compile(
-        r"\b(dauer\w*|dauert|wochen?|werktage?n?|arbeitstage?n?|tage?n?|monate?n?|"
-        r"bearbeitungszeit\w*|sofort|gleich mitnehmen|stunden?|minuten)\b"
+        # "Wie lange …?" asks for a span of time, also one of validity ("fünf Jahre gültig").
+        r"\b(dauer\w*|dauert|wochen?|werktage?n?|arbeitstage?n?|tage?n?|monate?n?|jahre?n?|"
+        r"bearbeitungszeit\w*|sofort|gleich mitnehmen|stunden?|minuten|gueltig\w*)\b"
     ),
     "online": re.compile(
         r"\b(online\w*|internet\w*|digital\w*|elektronisch\w*|per post|postalisch\w*|"
