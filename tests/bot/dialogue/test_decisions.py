@@ -16,6 +16,9 @@ DECISIONS = {
         "Bitte genehmigen Sie meinen Antrag auf Wohngeld.",
         "Gebt ihr mir die Erlaubnis oder nicht?",
         "Sagen Sie mir, ob mein Einspruch Erfolg hat.",
+        "Ist mein Antrag auf Wohngeld durch?",
+        "Würde ich mit meinem Gehalt Wohngeld bekommen?",
+        "Acht Jahre in München, meine Einbürgerung: ja oder nein?",
     ],
     "en": [
         "Will my application for a residence permit be approved?",
@@ -66,6 +69,7 @@ DECISIONS = {
 }
 PROCEDURAL = {
     "de": ["Kann ich den Reisepass online beantragen?", "Kann ich einen Termin bekommen?",
+           "Brauche ich einen Termin, ja oder nein?", "Ist Parken hier erlaubt, ja oder nein?",
            "Wie bekomme ich Wohngeld?", "Welche Rechte habe ich, wenn ich Schutz erhalte?"],
     "en": ["Can I apply online for a parking permit?", "Can I get an appointment this week?",
            "What social benefits am I entitled to as a refugee?"],
@@ -101,13 +105,13 @@ def test_a_verdict_request_is_a_decision_in_every_language(
 @pytest.mark.parametrize(
     ("language", "message"), [(lang, m) for lang, ms in PROCEDURAL.items() for m in ms]
 )
-def test_a_procedural_question_is_not_refused(
-    policy: Policy, language: str, message: str
-) -> None:
+def test_a_procedural_question_is_not_refused(policy: Policy, language: str, message: str) -> None:
     assert policy.classify(message).label is PolicyLabel.SERVICE_QUESTION, language
 
 
 def test_every_language_has_the_no_verdict_text(policy: Policy) -> None:
-    texts = {lang: policy.classify(DECISIONS[lang][0], language=lang).response for lang in DECISIONS}
+    texts = {
+        lang: policy.classify(DECISIONS[lang][0], language=lang).response for lang in DECISIONS
+    }
     assert all(texts.values())
     assert len(set(texts.values())) == len(DECISIONS)  # each in its own language
