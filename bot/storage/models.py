@@ -234,6 +234,9 @@ class StaffUser(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Made by `govbot demo-users`: refused whenever GOVBOT_ENV=production.
     demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The identity provider's ``sub`` of an account that signs in through single sign-on
+    # (bot/storage/sso_accounts.py); None: a local account with a password.
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
 
 
 class Escalation(Base):
