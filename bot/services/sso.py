@@ -18,6 +18,7 @@ The browser's way through a login (bot/api/routes/sso.py):
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ from limits.strategies import MovingWindowRateLimiter
 from bot.errors import SsoRefusedError
 from bot.services.oidc import OidcClient
 from bot.settings import OidcSettings, Settings
-from bot.storage.models import StaffRole
+from bot.storage.models import ALL_TENANTS, StaffRole
+from bot.storage.tenancy import TENANT_PATTERN
 from knowledge.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -43,8 +45,6 @@ TICKET_SECONDS = 60
 ALGORITHM = "HS256"
 _FLOW_AUDIENCE = "govbot:sso-flow"  # audiences keep the three kinds of GovBot token apart
 _TICKET_AUDIENCE = "govbot:sso-ticket"
-ALL_TENANTS = "*"
-_TENANT_PATTERN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 MAX_USERNAME_CHARS = 64  # staff_users.username
 
 
@@ -126,9 +126,7 @@ def _tenants(claims: dict[str, Any], oidc: OidcSettings, username: str) -> tuple
 
 
 def _is_tenant(value: str) -> bool:
-    return value == ALL_TENANTS or (
-        0 < len(value) <= 63 and value[0] != "-" and set(value) <= _TENANT_PATTERN_CHARS
-    )
+    return value == ALL_TENANTS or re.fullmatch(TENANT_PATTERN, value) is not None
 
 
 class SingleSignOn:

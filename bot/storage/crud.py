@@ -36,6 +36,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.storage.retention import anonymise_before as anonymise_before
+from bot.storage.tenancy import grant_tenants
 
 # --- conversations and messages -------------------------------------------------------
 
@@ -261,9 +262,16 @@ def count_escalations(session: Session, status: HandoffStatus) -> int:
 
 
 def create_staff_user(
-    session: Session, *, username: str, password_hash: str, role: StaffRole, demo: bool = False
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    role: StaffRole,
+    tenants: Sequence[str],
+    demo: bool = False,
 ) -> StaffUser:
-    """A new active staff user; StateConflictError if the name is taken."""
+    """A new active staff user working for ``tenants`` (``["*"]``: every tenant);
+    StateConflictError if the name is taken."""
     if get_staff_user(session, username) is not None:
         raise StateConflictError(f"staff user {username!r} already exists; choose another name")
     user = StaffUser(
@@ -275,6 +283,7 @@ def create_staff_user(
         token_version=0,
         demo=demo,
     )
+    grant_tenants(user, tenants)
     session.add(user)
     session.flush()
     return user

@@ -15,7 +15,7 @@ from bot.services.security import hash_password
 from bot.settings import ApiSettings, DatabaseSettings, Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.models import StaffRole
+from bot.storage.models import ALL_TENANTS, StaffRole
 
 POSTGRES_ENV = "GOVBOT_TEST_POSTGRES_URL"
 STAFF_PASSWORD = "correct horse battery"
@@ -102,7 +102,11 @@ def add_staff_users(settings: Settings, *users: tuple[str, StaffRole]) -> None:
     with session_factory(engine)() as session:
         for username, role in users:
             crud.create_staff_user(
-                session, username=username, password_hash=password_hash, role=role
+                session,
+                username=username,
+                password_hash=password_hash,
+                role=role,
+                tenants=[ALL_TENANTS],  # tenant-bound accounts: tests/bot/test_api_tenancy.py
             )
         session.commit()
     engine.dispose()

@@ -41,7 +41,12 @@ ERRORS = error_responses(401, 403, 404, 409, 422)
 @router.get("/me", responses=ERRORS)
 def me(staff: CurrentStaff) -> StaffPublic:
     """Who the token belongs to."""
-    return StaffPublic(username=staff.username, role=staff.role, created_at=staff.created_at)
+    return StaffPublic(
+        username=staff.username,
+        role=staff.role,
+        created_at=staff.created_at,
+        tenants=staff.tenants,
+    )
 
 
 @router.get("/handoffs", responses=ERRORS)
