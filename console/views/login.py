@@ -10,6 +10,7 @@ admins) sign in with user name and password as before.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from html import escape
 from typing import Any
 
 import streamlit as st
@@ -101,21 +102,22 @@ def render(config: ConsoleConfig) -> None:
     sso = _sso_config(config)
     provider_logout = session.provider_logout(st.session_state)
     if provider_logout and sso is not None and sso.provider_name:
-        st.link_button(
-            f"Auch beim {sso.provider_name} abmelden",
-            provider_logout,
-            icon=":material/logout:",
-        )
+        _same_tab_link(f"Auch beim {sso.provider_name} abmelden", provider_logout, primary=False)
     if sso is not None and sso.enabled and sso.login_url:
-        st.link_button(
-            f"Anmelden mit {sso.provider_name}",
-            sso.login_url,
-            type="primary",
-            icon=":material/badge:",
-        )
+        _same_tab_link(f"Anmelden mit {sso.provider_name}", sso.login_url, primary=True)
         st.caption("Lokales Konto (kleine Installationen, Notfall-Zugang der Administration):")
     _password_form(config)
     st.caption(f"API: {config.api_url}")
+
+
+def _same_tab_link(label: str, url: str, *, primary: bool) -> None:
+    """A button-like link that opens in this tab (``st.link_button`` always opens a new one,
+    and the login must come back to the tab that started it)."""
+    colours = "background:#ff4b4b;color:#fff" if primary else "border:1px solid #ccc;color:inherit"
+    st.html(
+        f'<a href="{escape(url)}" style="display:inline-block;padding:0.4rem 0.9rem;'
+        f'border-radius:0.5rem;text-decoration:none;{colours}">{escape(label)}</a>'
+    )
 
 
 def _password_form(config: ConsoleConfig) -> None:

@@ -28,6 +28,7 @@ from bot.services.security import create_access_token
 from bot.services.sso import FLOW_COOKIE, SingleSignOn
 from bot.settings import OidcSettings, Settings
 from bot.storage.models import StaffRole
+from knowledge.errors import ConfigurationError
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
 from tests.oidc_provider import Provider, query, running_provider
 
@@ -415,3 +416,87 @@ def test_an_expired_session_is_refused(client: TestClient, provider: Provider) -
 
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "token_expired"
+
+
+# --- configuration ----------------------------------------------------------------------
+
+
+def _oidc(**overrides: object) -> dict[str, object]:
+    return {
+        "issuer": "https://login.stadt.example/realms/verwaltung",
+        "client_id": "govbot",
+        "client_secret": "from-env",
+        "role_map": {"govbot-agents": "agent"},
+        **overrides,
+    }
+
+
+PRODUCTION = {"env": "production", "api": {"jwt_secret": "p" * 40}}
+
+
+@pytest.mark.parametrize(
+    ("oidc", "message"),
+    [
+        (
+            {"issuer": "http://login.stadt.example/realms/verwaltung"},
+            "GOVBOT_OIDC__ISSUER='http://login.stadt.example/realms/verwaltung' is not https; "
+            "GOVBOT_ENV=production signs staff in over https only "
+            "(GOVBOT_OIDC__ALLOW_HTTP_LOOPBACK=true permits http://localhost for tests)",
+        ),
+        (
+            {"issuer": "http://localhost:9000", "allow_http_loopback": False},
+            "GOVBOT_OIDC__ISSUER='http://localhost:9000' is not https",
+        ),
+        (
+            {"redirect_uri": "http://govbot.stadt.example/api/v1/auth/sso/callback"},
+            "GOVBOT_OIDC__REDIRECT_URI='http://govbot.stadt.example/api/v1/auth/sso/callback' "
+            "is not https",
+        ),
+        (
+            {"role_map": {}},
+            "GOVBOT_OIDC__ROLE_MAP is empty: nobody could sign in",
+        ),
+        (
+            {"client_secret": None},
+            "GOVBOT_OIDC__TOKEN_AUTH_METHOD=client_secret_basic needs GOVBOT_OIDC__CLIENT_SECRET",
+        ),
+        (
+            {"redirect_uri": "https://govbot.stadt.example/login"},
+            "GOVBOT_OIDC__REDIRECT_URI='https://govbot.stadt.example/login' must be the API's "
+            "public URL followed by /api/v1/auth/sso/callback",
+        ),
+    ],
+)
+def test_production_refuses_an_unsafe_sign_on_configuration(
+    oidc: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as refused:
+        Settings(**PRODUCTION, oidc=_oidc(**oidc))  # type: ignore[arg-type]
+
+    assert message in str(refused.value)
+
+
+def test_production_allows_http_only_for_a_provider_on_loopback_when_asked() -> None:
+    allowed = Settings(
+        **PRODUCTION,  # type: ignore[arg-type]
+        oidc=_oidc(issuer="http://localhost:9000", allow_http_loopback=True),
+    )
+    assert allowed.oidc.enabled
+    with pytest.raises(ConfigurationError, match="is not https"):
+        Settings(
+            **PRODUCTION,  # type: ignore[arg-type]
+            oidc=_oidc(issuer="http://idp.stadt.example", allow_http_loopback=True),
+        )
+
+
+def test_without_a_provider_the_api_says_how_to_sign_in(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path / "data"))) as client:
+        offer = client.get("/api/v1/auth/sso")
+        login = client.get("/api/v1/auth/sso/login", follow_redirects=False)
+
+    assert offer.json() == {"enabled": False, "login_url": None, "provider_name": None}
+    assert login.status_code == 404
+    assert login.json()["error"]["message"] == (
+        "single sign-on is not configured on this server (GOVBOT_OIDC__ISSUER is unset); "
+        "sign in with user name and password at POST /api/v1/auth/token"
+    )
