@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import SettingsError
@@ -198,6 +199,12 @@ class OidcSettings(BaseModel):
     def enabled(self) -> bool:
         """True when single sign-on is configured."""
         return self.issuer is not None
+
+    @field_validator("issuer", "client_id", "redirect_uri", "console_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `GOVBOT_OIDC__ISSUER=` (e.g. passed through by compose) means "not configured".
+        return None if value == "" else value
 
     @model_validator(mode="after")
     def _complete(self) -> OidcSettings:

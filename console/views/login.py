@@ -52,7 +52,6 @@ SSO_REFUSALS = {
     "Bitte versuchen Sie es in einigen Minuten erneut.",
     "provider_misconfigured": "Die Anmeldung über den Anmeldedienst ist falsch eingerichtet. "
     "Bitte wenden Sie sich an die IT.",
-    "ticket_invalid": f"Die Anmeldung ist abgelaufen oder wurde schon verwendet. {_TRY_AGAIN}",
 }
 SSO_REFUSED_OTHER = f"Die Anmeldung über den Anmeldedienst ist fehlgeschlagen. {_TRY_AGAIN}"
 _SSO_CONFIG_KEY = "login.sso"
