@@ -315,3 +315,6 @@ class AuditEntry(Base):
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column()
+    # The tenant the entry concerns; None for entries of the whole installation (logins,
+    # staff accounts, purges), which only global accounts see (issue 14, item 10).
+    tenant: Mapped[str | None] = mapped_column(String(63), default=None, index=True)
