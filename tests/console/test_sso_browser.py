@@ -3,40 +3,38 @@
 Everything is real: the OpenID Connect provider (``oidc-provider-mock`` on loopback, see
 tests/oidc_provider.py), the API (uvicorn on loopback, SQLite), the console started with
 ``streamlit run`` and Debian's Chromium. An agent of Munich signs in through the
-provider's login page, sees Munich's inbox and not another town's, a logout in a second
+provider's login page, sees Munich's inbox and not Augsburg's (a citizen of each town asked
+for a person), a logout in a second
 tab revokes the first tab's session, and the provider's logout returns to the console.
 Screenshots land in artifacts/screenshots/console-sso-*.png.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from pydantic import SecretStr
 
-from bot.cli.console import console_command
 from bot.main import create_app
-from bot.settings import OidcSettings, Settings
-from bot.storage import crud
-from bot.storage.db import make_engine, migrate, session_factory
+from bot.settings import OidcSettings
+from knowledge.retrieval import Retriever
 from tests.bot.conftest import make_settings
-from tests.conftest import bound_socket, live_server
-from tests.console.test_browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, VIEWPORT, _free_port
+from tests.conftest import AUGSBURG, MUNICH, bound_socket, live_server
+from tests.console.conftest import running_console
+from tests.console.test_browser import SCREENSHOTS, VIEWPORT, browser
+from tests.console.test_tenancy_browser import _ask_for_person
 from tests.oidc_provider import Provider, running_provider
 
 pytestmark = pytest.mark.browser
+
+__all__ = ["browser"]  # test_browser.py's Chromium fixture
 expect.set_options(timeout=20_000)  # the console's first run and refreshes take a moment
 
 PROVIDER_NAME = "Anmeldedienst der Stadt"
-TOPICS = {"muenchen": "Anwohnerparken Schwabing", "lkaugsburg": "Müllabfuhr Gersthofen"}
 
 
 @dataclass(frozen=True)
@@ -49,44 +47,24 @@ class Deployment:
     references: dict[str, str]  # tenant → reference of its waiting handoff
 
 
-def _seed_handoffs(settings: Settings) -> dict[str, str]:
-    """One waiting handoff per town, written as the citizens' widgets of each town do."""
-    engine = make_engine(settings.sqlalchemy_url)
-    migrate(engine)
-    references: dict[str, str] = {}
-    with session_factory(engine)() as session:
-        for tenant, topic in TOPICS.items():
-            conversation = crud.create_conversation(session, tenant=tenant, language="de")
-            escalation = crud.create_escalation(
-                session,
-                conversation,
-                source="citizen",
-                reason_redacted=f"Bitte rufen Sie mich an ({topic}).",
-                topic=topic,
-                candidate_doc_ids=[],
-                transcript=[],
-                expected_response="innerhalb von zwei Werktagen",
-                reference_prefix="GB",
-            )
-            references[tenant] = str(escalation.reference)
-        session.commit()
-    engine.dispose()
-    return references
-
-
 @pytest.fixture(scope="module")
-def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
-    """The provider, the API with single sign-on, and ``streamlit run`` of the console."""
-    console_port = _free_port()
-    console_url = f"http://127.0.0.1:{console_port}"
-    sock = bound_socket()
+def deployment(
+    two_towns_retriever: Retriever, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Deployment]:
+    """The provider, the API (both towns) with single sign-on, and the console; a citizen of
+    each town has asked for a person."""
+    data = tmp_path_factory.mktemp("sso-browser")
+    sock = bound_socket()  # the API's address must be known before its settings
     api_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with running_provider() as provider:
+    with (
+        running_provider() as provider,
+        running_console(api_url, data / "streamlit.log", refresh_seconds=2) as console_url,
+    ):
         provider.set_user(
             "id-bea",
             preferred_username="bea.muenchen",
             groups=["Verwaltung", "govbot-agents"],
-            govbot_tenants=["muenchen"],
+            govbot_tenants=[MUNICH],
         )
         oidc = OidcSettings(
             issuer=provider.issuer,
@@ -96,55 +74,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             console_url=console_url,
             role_map={"govbot-agents": "agent", "govbot-admins": "admin"},
         )
-        data = tmp_path_factory.mktemp("sso-browser")
-        settings = make_settings(data / "data", f"sqlite:///{data / 'govbot.sqlite3'}")
-        settings = settings.model_copy(update={"oidc": oidc})
-        references = _seed_handoffs(settings)
-        with live_server(create_app(settings), sock=sock):
-            log = data / "streamlit.log"
-            env = {
-                **os.environ,
-                "GOVBOT_CONSOLE__API_URL": api_url,
-                "GOVBOT_CONSOLE__REFRESH_SECONDS": "2",
-            }
-            command = console_command(Settings(env="test"), host="127.0.0.1", port=console_port)
-            with open(log, "w", encoding="utf-8") as out:
-                process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-            try:
-                _wait_for_console(console_url, process, log)
-                yield Deployment(provider, api_url, console_url, references)
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-
-
-def _wait_for_console(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                return
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"streamlit did not start: {log.read_text(encoding='utf-8')}")
-        time.sleep(0.3)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
+        settings = make_settings(data / "data").model_copy(update={"oidc": oidc})
+        app = create_app(settings, retriever=two_towns_retriever)
+        with live_server(app, sock=sock):
+            references = {town: _ask_for_person(api_url, town) for town in (MUNICH, AUGSBURG)}
+            yield Deployment(provider, api_url, console_url, references)
 
 
 def _sign_in(page: Page, deployment: Deployment, sub: str) -> None:
@@ -183,11 +117,11 @@ def test_an_agent_signs_in_through_the_provider_sees_her_town_and_signs_out(
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Service-Team")
     assert "sso_ticket" not in page.url  # the one-time ticket does not linger
     # The inbox table (a canvas grid) keeps its cells in an accessible shadow table.
-    page.locator("[role='gridcell']", has_text=deployment.references["muenchen"]).wait_for(
+    page.locator("[role='gridcell']", has_text=deployment.references[MUNICH]).wait_for(
         state="attached"
     )
     _shot(page, "inbox")
-    assert deployment.references["lkaugsburg"] not in page.content()
+    assert deployment.references[AUGSBURG] not in page.content()
 
     # A second tab of the same person signs in and out: the logout revokes every session
     # of the account, so the first tab's next refresh is refused.
@@ -207,7 +141,10 @@ def test_an_agent_signs_in_through_the_provider_sees_her_town_and_signs_out(
     expect(first.get_by_text("Sitzung abgelaufen. Bitte melden Sie sich erneut an.")).to_be_visible(
         timeout=20_000
     )
-    assert deployment.references["muenchen"] not in first.content()
+    expect(first.get_by_label("Benutzername")).to_be_visible()
+    first.locator("[role='gridcell']", has_text=deployment.references[MUNICH]).wait_for(
+        state="detached"
+    )
 
     # Ending the provider's session too brings the browser back to the console's login.
     provider_logout.click()
