@@ -500,3 +500,27 @@ def test_without_a_provider_the_api_says_how_to_sign_in(tmp_path: Path) -> None:
         "single sign-on is not configured on this server (GOVBOT_OIDC__ISSUER is unset); "
         "sign in with user name and password at POST /api/v1/auth/token"
     )
+
+
+def test_the_command_line_shows_provider_accounts_and_keeps_their_password_out(
+    client: TestClient, provider: Provider
+) -> None:
+    sign_in(client, provider)
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    env = {
+        "GOVBOT_DATA_DIR": str(settings.data_dir),
+        "GOVBOT_DATABASE_URL": settings.database.url or "",
+    }
+
+    listed = CliRunner().invoke(app, ["users", "list", "--json"], env=env)
+    refused = CliRunner().invoke(
+        app, ["users", "set-password", "anna.sso", "--password-stdin"],
+        input="ein langes neues Passwort\n", env=env,
+    )  # fmt: skip
+
+    sign_ins = {user["username"]: user["sign_in"] for user in json.loads(listed.output)}
+    assert sign_ins == {"admin": "password", "anna.sso": "sso"}
+    assert refused.exit_code != 0
+    assert "'anna.sso' signs in through the identity provider (single sign-on)" in str(
+        refused.exception
+    )
