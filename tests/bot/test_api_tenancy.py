@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 
 from bot.main import create_app
 from bot.settings import Settings
+from bot.storage.db import make_engine, session_factory
+from bot.storage.eval_models import EvalCaseResult, EvalRun
 from bot.storage.models import ALL_TENANTS, StaffRole
 from knowledge.retrieval import Retriever
 from tests.bot.conftest import STAFF_PASSWORD, add_tenant_staff, make_settings
@@ -273,3 +275,44 @@ def test_a_town_admin_cannot_erase_another_towns_conversation(client: TestClient
     deleted = root.delete(f"/conversations/{augsburg['reference']}")
     assert deleted.status_code == 200, deleted.text
     assert deleted.json()["tenant"] == AUGSBURG
+
+
+def _store_eval_run(settings: Settings) -> None:
+    """A finished run with one case per town, stored as `govbot eval run` stores it."""
+    engine = make_engine(settings.sqlalchemy_url)
+    with session_factory(engine)() as session:
+        run = EvalRun(
+            set_name="two_towns", set_version="1", set_sha256="0" * 64, case_count=2,
+            status="finished", settings={}, environment={}, metrics={"status_accuracy": 1.0},
+            details={},
+        )  # fmt: skip
+        session.add(run)
+        session.flush()
+        for position, tenant in enumerate((MUNICH, AUGSBURG)):
+            session.add(
+                EvalCaseResult(
+                    run_id=run.id,
+                    position=position,
+                    case_id=f"c-{tenant}",
+                    tenant=tenant,
+                    kind="service",
+                    status="answered",
+                    status_ok=True,
+                    question_redacted="Frage",
+                    result={},
+                )
+            )
+        session.commit()
+    engine.dispose()
+
+
+def test_evaluation_runs_show_the_own_towns_cases(tmp_path: Path, client: TestClient) -> None:
+    _store_eval_run(make_settings(tmp_path / "data"))
+    ute, kihub = Staff(client, "ute"), Staff(client, "kihub")
+
+    runs = ute.get("/eval/runs").json()
+    assert [r["set_name"] for r in runs] == ["two_towns"]  # about the test set: every auditor
+    cases = ute.get(f"/eval/runs/{runs[0]['id']}/cases").json()
+    assert [c["case_id"] for c in cases] == ["c-muenchen"]
+    every = kihub.get(f"/eval/runs/{runs[0]['id']}/cases").json()
+    assert [c["case_id"] for c in every] == ["c-muenchen", "c-lkaugsburg"]
