@@ -295,9 +295,10 @@ def calibrate_emergency(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Choose the semantic emergency check's threshold and margin on the pools' calibration
-    halves; report false alarms and recall on the held-out halves (eval/calibration.py)."""
+    halves; report false alarms and recall on the held-out halves
+    (eval/emergency_calibration.py)."""
     from bot.assistant import build_engine
-    from eval.calibration import calibrate, score_pool
+    from eval.emergency_calibration import calibrate, score_pool
     from eval.pools import load_pool
 
     settings = _settings()

@@ -4,7 +4,7 @@ Usage (needs a built index for its embedder, e.g. after `govbot ingest demo`):
 
     GOVBOT_DATA_DIR=govbot-data python scripts/calibrate_emergency.py [--pool FILE …]
 
-A thin wrapper of `govbot eval calibrate-emergency` (eval/calibration.py) with the shipped
+A thin wrapper of `govbot eval calibrate-emergency` (eval/emergency_calibration.py) with the shipped
 pools and sets when no ``--pool`` is given: the false-alarm pools of issue #16 and the
 evaluation sets with emergencies, each split into a calibration and a held-out half (a set
 keeps its own tune/holdout split). The threshold and margin are chosen on the calibration

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.settings import Settings
-from eval.calibration import Scored, calibrate
 from eval.cli import app
+from eval.emergency_calibration import Scored, calibrate
 from ingest.chunking import chunk_service
 from ingest.integreat import load_integreat
 from ingest.sync import sync_tenant

@@ -14,7 +14,7 @@ honest ones. A set's own ``tune``/``holdout`` split is kept (eval/pools.case_hal
 holdout case never calibrates.
 
 A new tenant needs nothing here: the check's counter-examples are its own service titles,
-so the same examples and threshold apply (test: tests/eval/test_calibration.py).
+so the same examples and threshold apply (test: tests/eval/test_emergency_calibration.py).
 """
 
 from __future__ import annotations
