@@ -5,6 +5,11 @@ Snowball stemmer ("Personalausweise" and "Personalausweis" meet on one token).
 Document vectors carry saturated, length-normalised term frequencies; the
 inverse document frequency is applied by Qdrant at query time because both
 backends create the sparse vector with ``Modifier.IDF`` (DESIGN.md section 4).
+
+Compounds are split (knowledge/compounds.py) on both sides: the parts and heads of a
+compound are added as extra tokens, so "Parkausweis für Anwohner" meets
+"Anwohnerparkausweis" (issue 12 item 3). The encoder's ``name`` carries the splitter's
+identity; sync stores it with every service's hash, so a change re-encodes the index.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from qdrant_edge import (
     SnowballParams,
 )
 
+from knowledge.compounds import CompoundSplitter
+
 DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
 
@@ -28,7 +35,15 @@ class Bm25Encoder:
 
     # avg_len ~ the real mean passage length in BM25 tokens (~30 after stop words and the
     # card passages); tuned on Integreat train/dev (docs/retrieval-tuning.md, E26).
-    def __init__(self, *, k: float = 1.2, b: float = 0.75, avg_len: float = 30.0) -> None:
+    def __init__(
+        self,
+        *,
+        k: float = 1.2,
+        b: float = 0.75,
+        avg_len: float = 30.0,
+        decompound: bool = True,
+        splitter: CompoundSplitter | None = None,
+    ) -> None:
         if avg_len <= 0:
             raise ValueError(f"avg_len must be greater than 0. Currently, it is {avg_len}")
         if not 0.0 <= b <= 1.0:
@@ -43,14 +58,27 @@ class Bm25Encoder:
                 stemmer=SnowballParams(SnowballLanguage.German),
             )
         )
-        self.name = f"bm25-german-snowball(k={k:g},b={b:g},avg_len={avg_len:g})"
+        self._splitter = (
+            (splitter or CompoundSplitter(is_stopword=self.is_stopword)) if decompound else None
+        )
+        parameters = f"k={k:g},b={b:g},avg_len={avg_len:g}"
+        if self._splitter is not None:
+            parameters += f",{self._splitter.name}"
+        self.name = f"bm25-german-snowball({parameters})"
+
+    def is_stopword(self, word: str) -> bool:
+        """Whether the tokenizer drops ``word`` as a German stop word ("ein", "unter")."""
+        return not self._model.embed_query(word).indices
 
     def document(self, text: str) -> SparseVec:
         """Sparse vector of a passage (term-frequency weights)."""
-        vector = self._model.embed_document(text)
+        vector = self._model.embed_document(self._expand(text))
         return list(vector.indices), list(vector.values)
 
     def query(self, text: str) -> SparseVec:
         """Sparse vector of a query (weight 1.0 per distinct token; IDF comes from the index)."""
-        vector = self._model.embed_query(text)
+        vector = self._model.embed_query(self._expand(text))
         return list(vector.indices), list(vector.values)
+
+    def _expand(self, text: str) -> str:
+        return self._splitter.expand(text) if self._splitter is not None else text
