@@ -6,10 +6,13 @@ Document vectors carry saturated, length-normalised term frequencies; the
 inverse document frequency is applied by Qdrant at query time because both
 backends create the sparse vector with ``Modifier.IDF`` (DESIGN.md section 4).
 
-Compounds are split (knowledge/compounds.py) on both sides: the parts and heads of a
+Compounds of the documents are split (knowledge/compounds.py): the parts and heads of a
 compound are added as extra tokens, so "Parkausweis für Anwohner" meets
-"Anwohnerparkausweis" (issue 12 item 3). The encoder's ``name`` carries the splitter's
-identity; sync stores it with every service's hash, so a change re-encodes the index.
+"Anwohnerparkausweis" (issue 12 item 3). Queries keep the citizen's words by default
+(``query_part_weight=0``): splitting them too cost Integreat dev a question and gained
+nothing on the Munich citizen set (docs/retrieval-tuning.md, E28). The encoder's
+``name`` carries the splitter's identity; sync stores it with every service's hash, so a
+change re-encodes the index.
 """
 
 from __future__ import annotations
@@ -43,11 +46,17 @@ class Bm25Encoder:
         avg_len: float = 30.0,
         decompound: bool = True,
         splitter: CompoundSplitter | None = None,
+        query_part_weight: float = 0.0,
     ) -> None:
         if avg_len <= 0:
             raise ValueError(f"avg_len must be greater than 0. Currently, it is {avg_len}")
         if not 0.0 <= b <= 1.0:
             raise ValueError(f"b must be between 0 and 1. Currently, it is {b}")
+        if not 0.0 <= query_part_weight <= 1.0:
+            raise ValueError(
+                f"query_part_weight must be between 0 and 1. Currently, it is {query_part_weight}"
+            )
+        self._query_part_weight = query_part_weight
         self._model = Bm25(
             Bm25Config(
                 k=k,
@@ -76,9 +85,16 @@ class Bm25Encoder:
         return list(vector.indices), list(vector.values)
 
     def query(self, text: str) -> SparseVec:
-        """Sparse vector of a query (weight 1.0 per distinct token; IDF comes from the index)."""
-        vector = self._model.embed_query(self._expand(text))
-        return list(vector.indices), list(vector.values)
+        """Sparse vector of a query (weight 1.0 per distinct token of the citizen's words,
+        ``query_part_weight`` for a token only a compound's parts add; IDF comes from the
+        index)."""
+        vector = self._model.embed_query(text)
+        weights = dict(zip(vector.indices, vector.values, strict=True))
+        if self._splitter is not None and self._query_part_weight > 0:
+            parts = self._model.embed_query(self._splitter.expand(text))
+            for index in parts.indices:
+                weights.setdefault(index, self._query_part_weight)
+        return list(weights), list(weights.values())
 
     def _expand(self, text: str) -> str:
         return self._splitter.expand(text) if self._splitter is not None else text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge.compounds import CompoundSplitter
+from knowledge.retrieval import Retriever
 from knowledge.sparse import Bm25Encoder
 
 
@@ -72,6 +73,28 @@ def test_the_query_meets_the_compound_in_a_document(bm25: Bm25Encoder) -> None:
     )
 
 
+def test_query_parts_count_only_with_a_weight(bm25: Bm25Encoder) -> None:
+    # The citizen's own words weigh 1.0; the parts of a query compound only if asked for.
+    assert bm25.query("Personalausweis") == bm25.query("personalausweis")
+    assert len(bm25.query("Personalausweis")[0]) == 1
+    weighted = Bm25Encoder(query_part_weight=0.5).query("Personalausweis")
+    assert sorted(weighted[1]) == [0.5, 0.5, 1.0]  # personal, ausweis; personalausweis
+    with pytest.raises(ValueError, match="query_part_weight must be between 0 and 1"):
+        Bm25Encoder(query_part_weight=2.0)
+
+
 def test_the_encoder_name_carries_the_splitter(bm25: Bm25Encoder) -> None:
     assert "decompound-v1(wordfreq-" in bm25.name
     assert "decompound" not in Bm25Encoder(decompound=False).name
+
+
+def test_an_index_finds_a_service_by_a_compound_part(munich_retriever: Retriever) -> None:
+    # "Zeugnis" occurs in the real Führungszeugnis service only inside compounds
+    # ("Führungszeugnis", "Europäisches Führungszeugnis"); BM25 alone finds it by the part.
+    hits = munich_retriever.search(
+        "Welches Zeugnis brauche ich für die Arbeit mit Kindern?",
+        tenant="muenchen",
+        k=3,
+        mode="bm25",
+    )
+    assert hits[0].doc_id == "muenchen/1063565"
