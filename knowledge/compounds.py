@@ -1,14 +1,16 @@
 """German compound splitting, so that a citizen's words meet the catalogue's compounds.
 
 "Parkausweis für Anwohner" should find the "Anwohnerparkausweis" (issue 12 item 3).
-The BM25 encoder (knowledge/sparse.py) adds the parts of every compound to a text as
-extra tokens, on the document and on the query side, and the ranker's lexical features
-(bot/understanding/lexicon.py) use the same parts.
+The BM25 encoder (knowledge/sparse.py) adds the parts of every compound of a passage as
+extra tokens (queries keep the citizen's words by default, docs/retrieval-tuning.md E28).
+The ranker's lexical features already find a question word inside a compound of the
+text by prefix or suffix (bot/understanding/lexicon.py), so they need no splitting.
 
 Method: frequency-based splitting after Koehn and Knight, "Empirical Methods for
-Compound Splitting" (EACL 2003), with the German word frequencies of the maintained
-``wordfreq`` package (code Apache-2.0, word lists CC BY-SA 4.0, built from Wikipedia,
-subtitles, news, books and web text; offline, no download). A word splits into two
+Compound Splitting" (EACL 2003), with the German word frequencies of the ``wordfreq``
+package (code Apache-2.0, word lists CC BY-SA 4.0, built from Wikipedia, subtitles,
+news, books and web text up to 2021; its data is frozen, which suits a splitter whose
+output must not change under an index; offline, no download). A word splits into two
 parts at the position where both parts are known German words (a modifier may drop a
 linking "s": "Geburt-s-urkunde"), parts split again
 recursively, and a split is taken only when its parts are on average more frequent than
