@@ -25,7 +25,7 @@ from qdrant_edge import (
     SnowballParams,
 )
 
-from knowledge.compounds import CompoundSplitter
+from knowledge.compounds import CompoundSplitter, splitter_identity
 
 DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
@@ -67,12 +67,13 @@ class Bm25Encoder:
                 stemmer=SnowballParams(SnowballLanguage.German),
             )
         )
-        self._splitter = (
-            (splitter or CompoundSplitter(is_stopword=self.is_stopword)) if decompound else None
-        )
+        # Built on first use: the query path of the API never needs it with the default
+        # query_part_weight (the word list costs ~1 s and ~100 MB to load).
+        self._decompound = decompound
+        self._splitter = splitter
         parameters = f"k={k:g},b={b:g},avg_len={avg_len:g}"
-        if self._splitter is not None:
-            parameters += f",{self._splitter.name}"
+        if decompound:
+            parameters += f",{splitter.name if splitter else splitter_identity()}"
         self.name = f"bm25-german-snowball({parameters})"
 
     def is_stopword(self, word: str) -> bool:
@@ -90,11 +91,16 @@ class Bm25Encoder:
         index)."""
         vector = self._model.embed_query(text)
         weights = dict(zip(vector.indices, vector.values, strict=True))
-        if self._splitter is not None and self._query_part_weight > 0:
-            parts = self._model.embed_query(self._splitter.expand(text))
+        if self._decompound and self._query_part_weight > 0:
+            parts = self._model.embed_query(self._compounds().expand(text))
             for index in parts.indices:
                 weights.setdefault(index, self._query_part_weight)
         return list(weights), list(weights.values())
 
     def _expand(self, text: str) -> str:
-        return self._splitter.expand(text) if self._splitter is not None else text
+        return self._compounds().expand(text) if self._decompound else text
+
+    def _compounds(self) -> CompoundSplitter:
+        if self._splitter is None:
+            self._splitter = CompoundSplitter(is_stopword=self.is_stopword)
+        return self._splitter
