@@ -218,12 +218,11 @@ class DialogueEngine:
             ranking = self._rank(self._understander.searched(understanding, tenant=tenant), tenant)
         except (SearchIndexError, InvalidQueryError):
             return None  # no index: the rule stands
-        service, confidence = self._choose(ranking, understanding)
-        if (
-            service is None
-            or service.source is SourceKind.OZG
-            or confidence < self._dialogue.min_confidence
-        ):
+        best = ranking.best  # the ranking alone: a kept follow-up service is no evidence
+        if best is None or ranking.confidence < self._dialogue.min_confidence:
+            return None
+        service = self._retriever.get_service(best.hit.doc_id)
+        if service is None or service.source is SourceKind.OZG:
             return None
         return self._policy.covered(decision)
 
