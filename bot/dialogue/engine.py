@@ -33,7 +33,13 @@ from bot.answer import (
 )
 from bot.compose.extractive import Composer, Composition
 from bot.compose.llm import LlmComposer
-from bot.dialogue.emergency import CounterBank, SemanticEmergencyCheck, Triage, applies
+from bot.dialogue.emergency import (
+    CounterBank,
+    EmergencyMatch,
+    SemanticEmergencyCheck,
+    Triage,
+    applies,
+)
 from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
 from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
 from bot.settings import Settings
@@ -145,6 +151,18 @@ class DialogueEngine:
         )
         return self._triage(understanding, message, turns, tenant=tenant, language=language)
 
+    def emergency_scores(
+        self, message: str, *, tenant: str
+    ) -> tuple[PolicyDecision, EmergencyMatch | None]:
+        """The rules' decision on a single message and, where the semantic check applies to
+        it, the check's raw similarities, whatever its threshold (for calibrating the
+        threshold and margin on pools: ``govbot eval calibrate-emergency``)."""
+        understanding = self._understander.understand(message, tenant=tenant, search=False)
+        decision = self._policy.decide(understanding, tenant=tenant)
+        if understanding.followup != "none":
+            return decision, None
+        return decision, self._semantic_match(decision, message, tenant)
+
     def _triage(
         self,
         understanding: Understanding,
@@ -232,19 +250,8 @@ class DialogueEngine:
         """Present danger when the rules saw a service question (or nothing of ours) but
         the message reads like one of the example emergencies more than like any
         counter-example, the tenant's own service titles included."""
-        check = self._emergency_check
-        if check is None or not applies(
-            decision.label,
-            message,
-            cues=check.danger_cues(),
-            past=self._policy.past_event(message),
-        ):
-            return None
-        try:
-            match = check.match(message, counter=self._counter_bank(tenant))
-        except (SearchIndexError, InvalidQueryError):
-            return None  # no index yet: the rules alone decide
-        if not match.emergency:
+        match = self._semantic_match(decision, message, tenant)
+        if match is None or not match.emergency:
             return None
         logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
         emergency = self._policy.emergency(
@@ -261,6 +268,23 @@ class DialogueEngine:
             language=decision.language,
         )
         return Triage(decision=emergency, help=evidence)
+
+    def _semantic_match(
+        self, decision: PolicyDecision, message: str, tenant: str
+    ) -> EmergencyMatch | None:
+        """The semantic check's match, or None where it does not apply (emergency.applies)."""
+        check = self._emergency_check
+        if check is None or not applies(
+            decision.label,
+            message,
+            cues=check.danger_cues(),
+            past=self._policy.past_event(message),
+        ):
+            return None
+        try:
+            return check.match(message, counter=self._counter_bank(tenant))
+        except (SearchIndexError, InvalidQueryError):
+            return None  # no index yet: the rules alone decide
 
     def _counter_bank(self, tenant: str) -> CounterBank | None:
         """The tenant's service titles as counter-examples, embedded once per index version."""
