@@ -196,7 +196,10 @@ class DialogueEngine:
         timings: dict[str, float],
         clock: float,
     ) -> Answer:
-        if not decision.retrieve:
+        covered = self._covered(decision, understanding, tenant)
+        if covered is not None:
+            decision = covered
+        elif not decision.retrieve:
             return self._rule_answer(decision, turns, timings, understanding)
         understanding = self._understander.searched(understanding, tenant=tenant)
         try:
@@ -223,6 +226,26 @@ class DialogueEngine:
             text = f"{decision.response}\n\n{answer.text}"
             answer = answer.model_copy(update={"text": text, "help_text": decision.response})
         return answer.model_copy(update={"trace": trace.model_copy(update=llm)})
+
+    def _covered(
+        self, decision: PolicyDecision, understanding: Understanding, tenant: str
+    ) -> PolicyDecision | None:
+        """A service question instead of ``decision`` when its label stands only if the
+        tenant's knowledge base has nothing on the message and retrieval finds a service
+        it would answer with confidence (issue 12 item 5); else None."""
+        if decision.retrieve or not self._policy.unless_covered(decision):
+            return None
+        try:
+            ranking = self._rank(self._understander.searched(understanding, tenant=tenant), tenant)
+        except (SearchIndexError, InvalidQueryError):
+            return None  # no index: the rule stands
+        best = ranking.best  # the ranking alone: a kept follow-up service is no evidence
+        if best is None or ranking.confidence < self._dialogue.min_confidence:
+            return None
+        service = self._retriever.get_service(best.hit.doc_id)
+        if service is None or service.source is SourceKind.OZG:
+            return None
+        return self._policy.covered(decision)
 
     def _semantic_emergency(
         self, decision: PolicyDecision, message: str, tenant: str
