@@ -39,7 +39,7 @@ def translated_index(
         if s.native_id in PAGES
     ]
     english = load_translations(DATA / "lkaugsburg_en_pages.json", tenant=TENANT)
-    services, joined = attach_translations(german, [english])
+    services, _ = attach_translations(german, [english])
     assert len(services) == len(PAGES) and all(s.translations for s in services)
     store = open_store(settings)
     try:
