@@ -85,7 +85,7 @@ class HandoffDetail(HandoffSummary):
     """An escalation with live transcript and candidate sources."""
 
     conversation_state: ConversationStateName
-    language: str = "de"  # the conversation's language (chosen in the widget, or the last read)
+    language: str = "de"  # the conversation's: chosen in the widget or last decisively read
     reason: str | None
     transcript: list[TranscriptMessage]
     candidate_sources: list[CandidateSource]

@@ -135,7 +135,7 @@ def _detail(
     return HandoffDetail(
         **handoff_summary_fields(escalation),
         conversation_state=conversation.state,  # type: ignore[arg-type]
-        language=_last_language(transcript, conversation.language),
+        language=conversation.language,  # follows the language the citizen writes in
         reason=escalation.reason_redacted,
         transcript=transcript,
         candidate_sources=[
@@ -152,12 +152,6 @@ def _reading(message: Message, answer: AnswerRecord | None) -> tuple[str | None,
     if message.role != "citizen" or answer is None or answer.trace.understanding is None:
         return None, None
     return answer.trace.understanding.language, answer.trace.retrieval_query
-
-
-def _last_language(transcript: list[TranscriptMessage], chosen: str) -> str:
-    """The language of the citizen's last message the bot read, else the conversation's."""
-    read = [line.language for line in transcript if line.role == "citizen" and line.language]
-    return read[-1] if read else chosen
 
 
 def _source(request: Request, doc_id: str) -> CandidateSource:
