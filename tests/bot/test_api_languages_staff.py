@@ -22,8 +22,9 @@ UKRAINIAN = "Скільки коштує посвідчення особи?"
 
 
 @pytest.fixture
-def client(tmp_path: Path, munich_retriever: Retriever) -> Iterator[TestClient]:
-    settings: Settings = make_settings(tmp_path / "data")
+def client(tmp_path: Path, database_url: str, munich_retriever: Retriever) -> Iterator[TestClient]:
+    """The API on SQLite and on PostgreSQL (the language is read from the JSON column)."""
+    settings: Settings = make_settings(tmp_path / "data", database_url)
     add_staff_users(settings, ("anna", StaffRole.AGENT), ("ute", StaffRole.AUDITOR))
     with TestClient(create_app(settings, retriever=munich_retriever)) as client:
         yield client
