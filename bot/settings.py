@@ -140,6 +140,11 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64_000, ge=1024)
+    # Seconds an idle keep-alive connection stays open. Longer than the idle expiry of the
+    # clients and proxies in front (httpx 5 s, nginx upstream 60 s): a server that closes
+    # first races the client's next request on that connection, which then fails without
+    # an answer (seen once under `govbot bench chat` with two workers, issue 14 item 12).
+    keep_alive_s: int = Field(default=75, ge=1, le=3600)
     max_message_chars: int = Field(default=2000, ge=10)
     rate_limit: str = "30/minute"  # citizens' POSTs per client address
     read_rate_limit: str = "300/minute"  # citizens' GETs (the widget polls) per address

@@ -52,6 +52,7 @@ def _page_runner(spec: PageSpec, config: ConsoleConfig, staff: StaffSession) -> 
 def _sidebar(staff: StaffSession, config: ConsoleConfig) -> None:
     with st.sidebar:
         st.markdown(f"**{staff.username}**  \n{staff.role_label}")
+        st.caption(f"Zuständig für: {staff.tenants_label}")
         until = staff.expires_at.astimezone(ZoneInfo(config.time_zone)).strftime("%H:%M")
         st.caption(f"Sitzung gültig bis {until} Uhr")
         if st.button("Abmelden", key="console.logout", icon=":material/logout:"):

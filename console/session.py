@@ -31,12 +31,14 @@ ROLE_LABELS = {
 
 @dataclass(frozen=True)
 class StaffSession:
-    """A staff member's login: token, name, role and when the token expires (UTC)."""
+    """A staff member's login: token, name, role, when the token expires (UTC) and the
+    tenants the account works for (``("*",)``: every tenant)."""
 
     token: str
     username: str
     role: str
     expires_at: datetime
+    tenants: tuple[str, ...] = ()
 
     def expired(self, now: datetime | None = None) -> bool:
         """True once the token's expiry has passed."""
@@ -46,6 +48,19 @@ class StaffSession:
     def role_label(self) -> str:
         """The role in German."""
         return ROLE_LABELS.get(self.role, self.role)
+
+    def own(self, tenants: list[str]) -> list[str]:
+        """Those of ``tenants`` this account works for (the API shows no others' data)."""
+        if "*" in self.tenants:
+            return tenants
+        return [t for t in tenants if t in self.tenants]
+
+    @property
+    def tenants_label(self) -> str:
+        """The account's tenants in German, for the sidebar."""
+        if "*" in self.tenants:
+            return "alle Kommunen"
+        return ", ".join(self.tenants) or "keine Kommune zugeordnet"
 
 
 def token_expiry(token: str) -> datetime | None:
@@ -74,6 +89,7 @@ def start(
         username=username,
         role=login.role,
         expires_at=token_expiry(login.access_token) or fallback,
+        tenants=tuple(login.tenants),
     )
     state[STATE_KEY] = session
     state.pop(NOTICE_KEY, None)

@@ -138,6 +138,7 @@ def escalate(
         target_type="handoff",
         target_id=reference,
         details={"conversation_id": conversation.id, "source": source, "topic": topic},
+        tenant=escalation.tenant,
     )
     return escalation, True
 
@@ -241,4 +242,5 @@ def _audit(
         target_type="handoff",
         target_id=escalation.reference or escalation.id,
         details={"conversation_id": escalation.conversation_id, **details},
+        tenant=escalation.tenant,
     )

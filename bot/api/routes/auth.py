@@ -40,13 +40,17 @@ def login(
         raise AuthError("incorrect username or password")
     refuse_demo_in_production(user, settings)
     token, lifetime = create_access_token(
-        user.username, role=StaffRole(user.role), api=settings.api, version=user.token_version
+        user.username,
+        role=StaffRole(user.role),
+        tenants=user.tenants,
+        api=settings.api,
+        version=user.token_version,
     )
     crud.audit(
         session, actor=user.username, action="auth.login", target_type="staff", target_id=user.id
     )
     session.commit()
-    return Token(access_token=token, expires_in=lifetime, role=user.role)
+    return Token(access_token=token, expires_in=lifetime, role=user.role, tenants=user.tenants)
 
 
 def _limit_attempts(request: Request, username: str) -> None:
