@@ -41,7 +41,7 @@ def chunking_identity(
     merge_sections: bool = False,
     translations: bool = True,
 ) -> str:
-    """The chunker's version and parameters, e.g. ``chunks-v2:250/30:sections``.
+    """The chunker's version and parameters, e.g. ``chunks-v3:250/30:sections``.
 
     Leaving translations out of search adds ``:own-language`` (the default, translations
     searched, keeps the identity that indexes built before translations existed have:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import chunk_service, chunking_identity
+from ingest.chunking import CHUNKING_VERSION, chunk_service, chunking_identity
 from ingest.integreat import attach_translations, load_integreat, load_translations
 from knowledge.errors import SourceError
 from knowledge.models import Service, Translation
@@ -86,8 +86,9 @@ def test_translation_passages_are_tagged_with_their_language(
 
 
 def test_chunking_identity_names_an_index_without_translation_passages() -> None:
-    assert chunking_identity() == "chunks-v2:250/30:sections"  # indexes built before stay valid
-    assert chunking_identity(translations=False) == "chunks-v2:250/30:sections:own-language"
+    version = f"chunks-v{CHUNKING_VERSION}:250/30:sections"
+    assert chunking_identity() == version  # indexes built before translations stay valid
+    assert chunking_identity(translations=False) == f"{version}:own-language"
 
 
 def test_a_service_without_translations_keeps_its_content_hash() -> None:
