@@ -116,9 +116,15 @@ class Composer:
         """The right shape for ``service``: structured fields or best page lines.
 
         ``also`` (the runner-up) is quoted only where it answers a part of the question
-        that ``service`` does not (issue 17 item 2); ``evidence`` is the text of the
-        passage of ``service`` the retrieval scored best (it guides the lead).
+        that ``service`` does not (issue 17 item 2), the runner-up only when it is in the
+        same language; ``evidence`` is the text of the passage of ``service`` the
+        retrieval scored best (it guides the lead). A document the source publishes in
+        ``language`` is shown in that version (``Service.in_language``).
         """
+        service = service.in_language(language)
+        if also is not None:
+            also = also.in_language(language)
+            also = also if also.language == service.language else None
         if service.source in _STRUCTURED or _has_asked_section(service, aspects):
             return self.service_answer(service, question, aspects=aspects, language=language)
         runner_up = also if also is not None and also.source not in _STRUCTURED else None
@@ -185,7 +191,7 @@ class Composer:
         link = service.appointment_url
         if link and not wants & {"location", "hours", "appointment"}:
             blocks.append(msg("appointment", language, url=link))
-        if language != REFERENCE_LANGUAGE:
+        if language not in (REFERENCE_LANGUAGE, service.language):
             # The fields are German: say so in the citizen's language, with the title.
             blocks.insert(0, self._source_intro(service, language))
         footer = self.footer(service, language, link=True)
@@ -218,7 +224,7 @@ class Composer:
         """
         lead = choose_lead(service, question, aspects, budget=_PAGE_LEAD_CHARS, evidence=evidence)
         blocks: list[str] = []
-        if language != REFERENCE_LANGUAGE:
+        if language not in (REFERENCE_LANGUAGE, service.language):
             # The page is German: say so in the citizen's language, with the title.
             blocks.append(self._source_intro(service, language))
         if lead.missing:
@@ -297,6 +303,7 @@ class Composer:
 
     def criteria_answer(self, service: Service, question: str, *, language: Language) -> str:
         """What the source says about requirements (no verdict), at most ~600 characters."""
+        service = service.in_language(language)
         requirements = service.section(SectionKind.REQUIREMENTS)
         if requirements:
             lines = [requirements.text]
@@ -356,9 +363,10 @@ class Composer:
         return "\n".join(lines)
 
     def _source_intro(self, service: Service, language: Language) -> str:
-        """What introduces the source's German text: its title, and in any other language
-        that the text is German only (a quote, never presented as a translation)."""
-        key = "page_intro" if language == REFERENCE_LANGUAGE else "german_only"
+        """What introduces the source's text: its title; a German text in any other
+        language is framed as German only (a quote, never presented as a translation)."""
+        same = language == REFERENCE_LANGUAGE or service.language == language
+        key = "page_intro" if same else "german_only"
         return self._message(key, language, title=service.title)
 
     def _message(self, key: str, language: Language, **values: str) -> str:
@@ -396,6 +404,7 @@ def citation(service: Service, section: str) -> Citation:
         section=section,
         url=service.url,
         updated=service.updated,
+        language=service.language,
     )
 
 
