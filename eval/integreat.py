@@ -28,6 +28,7 @@ from ingest.integreat import translation_ids
 from knowledge.errors import SourceError
 
 GERMAN = "de"
+ENGLISH = "en"
 
 
 class QuestionTags(BaseModel):
@@ -142,8 +143,23 @@ def convert_split(
             unanswerable += 1
             continue
         row_id = _text(row, "id", where)
-        language = str(row.get("sourceLanguage") or GERMAN)
-        german_id = pages.resolve(_text(row, "pageId", where), language)
+        # The page id is in the language the question was first written in: the source
+        # language of a translated question, else the question's own (an English split's
+        # originally English questions name the English page).
+        asked = str(row.get("language") or GERMAN)
+        language = str(row.get("sourceLanguage") or asked)
+        # The dataset's questions were first written in German or English; the translated
+        # splits (fr, uk, ar) call the originally English ones "de" although their page id
+        # is the English page's, so an id unknown in the named language is looked up
+        # among the German, then the English pages (an id is never both).
+        german_id = next(
+            (
+                found
+                for code in dict.fromkeys([language, GERMAN, ENGLISH])
+                if (found := pages.resolve(_text(row, "pageId", where), code)) is not None
+            ),
+            None,
+        )
         if german_id is None:
             unmapped.append(row_id)
             continue
@@ -160,6 +176,7 @@ def convert_split(
                 expected=[f"{city}/{german_id}"] if answers else [],
                 expected_status=["answered"] if answers else ["unanswerable"],
                 answer_lines=[lines[i] for i in answers if 0 <= i < len(lines)],
+                tags=QuestionTags(language=asked),
                 notes=notes,
             )
         )

