@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-from bot.dialogue.ranking import Ranking, Retrieved, ServiceRanker
+from bot.dialogue.ranking import Ranking, Retrieved, ServiceRanker, language_terms
 from bot.understanding.understanding import Understander
 from eval.sets_schema import CaseKind, EvalCase
 from knowledge.errors import SourceError
@@ -44,6 +44,7 @@ BASE_FEATURES = (
     "dense_top",
     "dense_margin",
     "margin",
+    "tie",
     "named_expanded",
     "bm25_top",
     "unknown",
@@ -322,7 +323,8 @@ def _example(row: CalibrationRow, ranking: Ranking) -> Example:
         id=row.id,
         language=row.language,
         group=row.expected[0] if row.expected else row.id,
-        features=dict(ranking.confidence_features),
+        # Its own language term whatever the ranker's model calibrates yet.
+        features={**ranking.confidence_features, **language_terms(row.language, [row.language])},
         right=best in expected,
         reached=bool(choices & expected),
     )

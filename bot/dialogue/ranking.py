@@ -383,6 +383,9 @@ def _confidence_features(
         "named_expanded": top.features["named"],
         "bm25_top": 1.0 if top.features["bm25"] >= 0.999 else 0.0,
         "margin": top.score - runner_up,
+        # Near 1 when the runner-up scores about as well as the best (a near tie): the
+        # logistic models need it apart, a linear margin term cannot express the tie.
+        "tie": math.exp(-10.0 * max(0.0, top.score - runner_up)) if len(candidates) > 1 else 0.0,
         # Language-neutral: how far the best passage's cosine stands out.
         "dense_margin": dense[0] - dense[1] if len(dense) > 1 else 0.0,
         "dense_top": dense[0],

@@ -115,8 +115,9 @@ def add_staff_users(settings: Settings, *users: tuple[str, StaffRole]) -> None:
 
 
 # --- Index where two real services are equally plausible (clarifying choices, issue 12) -----
-# Munich describes registering a marriage twice, without and with a foreign partner; a
-# question that says nothing about nationality fits both. Real services, real pipeline.
+# "Papers for a journey" fit the Personalausweis and the Reisepass alike (both are travel
+# documents in the EU); registering a marriage is described twice (without and with a
+# foreign partner). Real services, real pipeline.
 
 TWIN_SERVICE_IDS = (
     "1063648",  # Anmeldung einer Eheschließung ohne Auslandsbezug
@@ -126,7 +127,7 @@ TWIN_SERVICE_IDS = (
     "1063565",  # Führungszeugnis
     "1064305",  # Fahrzeug abmelden
 )
-MARRIAGE = ("muenchen/1063648", "muenchen/10396802")
+TRAVEL = ("muenchen/1063441", "muenchen/1063453")  # Personalausweis, Reisepass
 
 
 @pytest.fixture(scope="session")

@@ -15,9 +15,9 @@ from fastapi.testclient import TestClient
 from bot.main import create_app
 from bot.settings import Settings
 from knowledge.retrieval import Retriever
-from tests.bot.conftest import MARRIAGE, make_settings
+from tests.bot.conftest import TRAVEL, make_settings
 
-AMBIGUOUS = "Wir wollen heiraten. Wie melden wir die Eheschließung an?"
+AMBIGUOUS = "Ich brauche neue Papiere für eine Reise"
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +47,15 @@ def test_options_come_back_and_a_choice_continues_with_that_service(client: Test
     answer = posted.json()["answer"]
     assert answer["status"] == "clarify"
     offered = [option["doc_id"] for option in answer["options"]]
-    assert set(MARRIAGE) <= set(offered)
+    assert set(TRAVEL) <= set(offered)
     assert all(option["title"] and option["summary"] for option in answer["options"])
 
-    title = next(o["title"] for o in answer["options"] if o["doc_id"] == MARRIAGE[0])
-    chosen = _post(client, conversation, {"text": title, "choice": MARRIAGE[0]})
+    title = next(o["title"] for o in answer["options"] if o["doc_id"] == TRAVEL[0])
+    chosen = _post(client, conversation, {"text": title, "choice": TRAVEL[0]})
     assert chosen.status_code == 200, chosen.text
     continued = chosen.json()["answer"]
     assert continued["status"] == "answered"
-    assert [c["doc_id"] for c in continued["citations"]] == [MARRIAGE[0]]
+    assert [c["doc_id"] for c in continued["citations"]] == [TRAVEL[0]]
     assert continued["options"] == []
 
     # The log keeps the options with the clarifying answer (the widget re-renders them).
@@ -66,17 +66,17 @@ def test_options_come_back_and_a_choice_continues_with_that_service(client: Test
 
 def test_a_choice_that_was_not_offered_is_refused_with_422(client: TestClient) -> None:
     conversation = _start(client)
-    never_asked = _post(client, conversation, {"text": "Reisepass", "choice": MARRIAGE[0]})
+    never_asked = _post(client, conversation, {"text": "Reisepass", "choice": TRAVEL[0]})
     assert never_asked.status_code == 422
     error = never_asked.json()["error"]
     assert error["code"] == "invalid_input"
-    assert "choice 'muenchen/1063648' was not offered by the last answer" in error["message"]
+    assert "choice 'muenchen/1063441' was not offered by the last answer" in error["message"]
 
     assert _post(client, conversation, {"text": AMBIGUOUS}).json()["answer"]["status"] == (
         "clarify"
     )
-    other = _post(client, conversation, {"text": "Reisepass", "choice": "muenchen/1063453"})
+    other = _post(client, conversation, {"text": "Führungszeugnis", "choice": "muenchen/1063565"})
     assert other.status_code == 422
-    assert "muenchen/1063648" in other.json()["error"]["message"]  # names what was offered
+    assert TRAVEL[1] in other.json()["error"]["message"]  # names what was offered
     malformed = _post(client, conversation, {"text": "x", "choice": ""})
     assert malformed.status_code == 422

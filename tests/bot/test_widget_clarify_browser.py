@@ -12,7 +12,7 @@ from playwright.sync_api import Browser
 
 from bot.settings import Settings
 from knowledge.retrieval import Retriever
-from tests.bot.conftest import MARRIAGE
+from tests.bot.conftest import TRAVEL
 from tests.bot.test_widget_browser import (
     ANSWER_TIMEOUT_MS,
     BrowserTab,
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.browser
 
 __all__ = ["browser"]  # the Chromium fixture, shared with the widget's other tests
 
-AMBIGUOUS = "Wir wollen heiraten. Wie melden wir die Eheschließung an?"
+AMBIGUOUS = "Ich brauche neue Papiere für eine Reise"
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +61,13 @@ def test_choices_are_buttons_and_a_keyboard_choice_continues(tab: BrowserTab) ->
     buttons = group.get_by_role("button")
     assert 2 <= buttons.count() <= 4
     doc_ids = [buttons.nth(i).get_attribute("data-doc-id") for i in range(buttons.count())]
-    assert set(MARRIAGE) <= set(doc_ids)
+    assert set(TRAVEL) <= set(doc_ids)
     # The list in the text is replaced by the buttons, not shown twice.
-    assert "- Anmeldung einer Eheschließung" not in (answer.text_content() or "")
+    assert "- Reisepass" not in (answer.text_content() or "")
     assert _axe_violations(page, tab.origin) == []
     _screenshot(page, "clarify-options")
 
-    target = f'.govbot-option[data-doc-id="{MARRIAGE[1]}"]'
+    target = f'.govbot-option[data-doc-id="{TRAVEL[1]}"]'
     title = page.locator(target).locator(".govbot-option-title").text_content() or ""
     _tab_to(page, target, limit=60)
     page.keyboard.press("Enter")
@@ -75,7 +75,7 @@ def test_choices_are_buttons_and_a_keyboard_choice_continues(tab: BrowserTab) ->
     answered.wait_for(timeout=ANSWER_TIMEOUT_MS)
     assert title in (page.get_by_role("log").text_content() or "")  # the choice as a message
     citation = answered.locator("a.govbot-citation").first
-    assert "Auslandsbezug" in (citation.text_content() or "")
+    assert "Reisepass" in (citation.text_content() or "")
     # The earlier choices are spent: the API takes only the last answer's.
     assert page.locator(target).get_attribute("aria-disabled") == "true"
     tab.assert_clean()
