@@ -49,6 +49,8 @@ from knowledge.models import SearchHit, Service, SourceKind
 
 DEFAULT_MODEL = Path(__file__).parent / "rules" / "ranking.yaml"
 _EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added to the pool
+# Confidence features that compare the question's German words with the documents'.
+_LEXICAL = ("covered", "named", "named_expanded", "bm25_top", "unknown", "all_unknown")
 
 
 class SearchBackend(Protocol):
@@ -253,6 +255,11 @@ class ServiceRanker:
             confidence_features["unknown"] = unknown
             confidence_features["all_unknown"] = 1.0 if own_stems and unknown >= 0.999 else 0.0
             confidence_features["page"] = 1.0 if page else 0.0
+            if language != "de":
+                # German word overlap says nothing about a question in another language
+                # (issue 13 item 4): its lexical evidence is left out, so that the weights
+                # of these features are learnt from German questions alone.
+                confidence_features.update(dict.fromkeys(_LEXICAL, 0.0))
             confidence_features.update(language_terms(language, self._model.languages))
         shift = self._model.page_confidence_shift if page else 0.0
         model = self._model
