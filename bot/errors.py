@@ -7,7 +7,8 @@
     ├── RateLimitedError            a client used up its budget (engine time)
     └── AuthError                   staff authentication failed
         ├── TokenExpiredError           the bearer token's ``exp`` has passed
-        └── PermissionDeniedError       authenticated, but the role may not do this
+        ├── PermissionDeniedError       authenticated, but the role may not do this
+        └── SsoRefusedError             a single sign-on was refused (``reason`` says why)
 
 The HTTP layer (bot/api/errors.py) maps them to 404, 409, 503, 429, 401 and 403.
 """
@@ -53,3 +54,16 @@ class TokenExpiredError(AuthError):
 
 class PermissionDeniedError(AuthError):
     """The authenticated staff user's role does not allow this action."""
+
+
+class SsoRefusedError(AuthError):
+    """A single sign-on through the identity provider was refused.
+
+    ``reason`` is a short code (``state_mismatch``, ``nonce_mismatch``, ``id_token_invalid``,
+    ``no_role``, …) that the console explains to the staff member; the message says what
+    did not match, for the operator.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason

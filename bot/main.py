@@ -34,6 +34,7 @@ from bot.api.routes import (
     knowledge_admin,
     reports,
     review,
+    sso,
     staff,
     widget,
 )
@@ -45,6 +46,7 @@ from bot.services.curated import with_curated_answers
 from bot.services.metrics import Metrics
 from bot.services.ratelimit import EngineBudget, RateLimiter, open_storage
 from bot.services.signing_key import with_signing_key
+from bot.services.sso import SingleSignOn
 from bot.settings import Settings
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from knowledge.errors import SearchIndexError
@@ -94,6 +96,8 @@ def create_app(
                 settings, retriever=active_retriever, sessions=app.state.sessions, warm_up=True
             ).engine
         app.state.retriever = active_retriever
+        # Staff single sign-on (issue 14, item 11); None: local accounts only.
+        app.state.sso = SingleSignOn(settings, storage=storage) if settings.oidc.enabled else None
         app.state.known_tenants = known_tenants
 
         def index_ready() -> bool:
@@ -143,7 +147,7 @@ def create_app(
 
     # Routers carry their full /api/v1/... prefix so that the route template seen by the
     # metrics middleware is the public path.
-    for module in (conversations, auth, staff, eval_runs, health, widget):
+    for module in (conversations, auth, sso, staff, eval_runs, health, widget):
         app.include_router(module.router)
     # Staff console (issue #5).
     for module in (

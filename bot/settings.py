@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -18,6 +19,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import SettingsError
@@ -33,6 +35,8 @@ from knowledge.settings import (
 __all__ = [
     "MIN_JWT_SECRET_CHARS",
     "PUBLISHED_JWT_SECRETS",
+    "SSO_CALLBACK_PATH",
+    "SSO_LOGIN_PATH",
     "ApiSettings",
     "ConsoleSettings",
     "CuratedSettings",
@@ -44,6 +48,7 @@ __all__ = [
     "IngestSourceSettings",
     "KnowledgeAdminSettings",
     "LlmSettings",
+    "OidcSettings",
     "RasaSettings",
     "RetrievalSettings",
     "Settings",
@@ -121,6 +126,11 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = Field(default=64_000, ge=1024)
+    # Seconds an idle keep-alive connection stays open. Longer than the idle expiry of the
+    # clients and proxies in front (httpx 5 s, nginx upstream 60 s): a server that closes
+    # first races the client's next request on that connection, which then fails without
+    # an answer (seen once under `govbot bench chat` with two workers, issue 14 item 12).
+    keep_alive_s: int = Field(default=75, ge=1, le=3600)
     max_message_chars: int = Field(default=2000, ge=10)
     rate_limit: str = "30/minute"  # citizens' POSTs per client address
     read_rate_limit: str = "300/minute"  # citizens' GETs (the widget polls) per address
@@ -149,6 +159,115 @@ class ApiSettings(BaseModel):
                 "name the proxies instead: GOVBOT_API__TRUSTED_PROXIES='[\"172.28.0.10\"]'"
             )
         return self
+
+
+# Where the API receives the provider's answer (bot/api/routes/sso.py) and starts a login.
+SSO_CALLBACK_PATH = "/api/v1/auth/sso/callback"
+SSO_LOGIN_PATH = "/api/v1/auth/sso/login"
+StaffRoleName = Literal["agent", "editor", "auditor", "admin"]
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class OidcSettings(BaseModel):
+    """Single sign-on for staff with the city's OpenID Connect provider (issue 14, item 11).
+
+    Off while ``issuer`` is unset. The flow and the claim mapping are described in
+    docs/security.md; docs/deployment.md has the values for Keycloak and ADFS.
+    """
+
+    issuer: str | None = None  # e.g. https://login.stadt.de/realms/verwaltung
+    client_id: str | None = None
+    client_secret: SecretStr | None = None  # from the environment only; None: public client
+    token_auth_method: Literal["client_secret_basic", "client_secret_post", "none"] = (
+        "client_secret_basic"
+    )
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "profile", "email"])
+    # Where the provider sends the browser back: the API's public URL + CALLBACK_PATH.
+    # None → http://<api.host>:<api.port>/api/v1/auth/sso/callback (a laptop).
+    redirect_uri: str | None = None
+    # The console the browser returns to after login and logout; None → http://<console.host>:<port>
+    console_url: str | None = None
+    username_claim: str = "preferred_username"  # ADFS: "upn"
+    # A claim name, or a dotted path into nested claims (Keycloak: "realm_access.roles").
+    roles_claim: str = "groups"
+    # IdP value → GovBot role; the first entry (in this order) the user has decides.
+    role_map: dict[str, StaffRoleName] = Field(default_factory=dict)
+    tenants_claim: str = "govbot_tenants"
+    # IdP value → tenant id ("*": every tenant); empty: the claim's values are tenant ids.
+    tenant_map: dict[str, str] = Field(default_factory=dict)
+    # Tenants of a user whose token names none (a single-town installation: its tenant).
+    default_tenants: list[str] = Field(default_factory=list)
+    provider_name: str = Field(default="Anmeldedienst der Stadt", min_length=1, max_length=80)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    clock_skew_s: int = Field(default=60, ge=0, le=600)
+    login_minutes: int = Field(default=10, ge=1, le=60)  # time allowed at the provider's page
+    # Production refuses http:// URLs; this allows them for a provider on loopback (tests).
+    allow_http_loopback: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        """True when single sign-on is configured."""
+        return self.issuer is not None
+
+    @field_validator("issuer", "client_id", "redirect_uri", "console_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `GOVBOT_OIDC__ISSUER=` (e.g. passed through by compose) means "not configured".
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> OidcSettings:
+        if self.issuer is None:
+            return self
+        if not self.client_id:
+            raise ConfigurationError(
+                "GOVBOT_OIDC__ISSUER is set but GOVBOT_OIDC__CLIENT_ID is not; set the client "
+                "id registered for GovBot at the provider"
+            )
+        if not self.role_map:
+            raise ConfigurationError(
+                "GOVBOT_OIDC__ROLE_MAP is empty: nobody could sign in; map the provider's "
+                "group or role values to GovBot roles, e.g. "
+                'GOVBOT_OIDC__ROLE_MAP=\'{"govbot-agents": "agent", "govbot-admins": "admin"}\''
+            )
+        if "openid" not in self.scopes:
+            raise ConfigurationError(
+                f"GOVBOT_OIDC__SCOPES={self.scopes!r} lacks 'openid'; without it the provider "
+                "issues no ID token"
+            )
+        if self.redirect_uri is not None and not self.redirect_uri.endswith(SSO_CALLBACK_PATH):
+            raise ConfigurationError(
+                f"GOVBOT_OIDC__REDIRECT_URI={self.redirect_uri!r} must be the API's public URL "
+                f"followed by {SSO_CALLBACK_PATH}, e.g. https://govbot.stadt.de{SSO_CALLBACK_PATH}"
+            )
+        if self.token_auth_method != "none" and self.client_secret is None:
+            raise ConfigurationError(
+                f"GOVBOT_OIDC__TOKEN_AUTH_METHOD={self.token_auth_method} needs "
+                "GOVBOT_OIDC__CLIENT_SECRET (from the environment); for a public client set "
+                "GOVBOT_OIDC__TOKEN_AUTH_METHOD=none"
+            )
+        return self
+
+    def check_transport(self, *, production: bool) -> None:
+        """Refuse URLs that are not https in production (loopback only when allowed)."""
+        for variable, url in (
+            ("GOVBOT_OIDC__ISSUER", self.issuer),
+            ("GOVBOT_OIDC__REDIRECT_URI", self.redirect_uri),
+            ("GOVBOT_OIDC__CONSOLE_URL", self.console_url),
+        ):
+            if url is None:
+                continue
+            parts = urlsplit(url)
+            if parts.scheme not in ("https", "http") or not parts.hostname:
+                raise ConfigurationError(f"{variable}={url!r} is not an http(s) URL")
+            if parts.scheme == "https" or not production:
+                continue
+            if not (self.allow_http_loopback and parts.hostname in LOOPBACK_HOSTS):
+                raise ConfigurationError(
+                    f"{variable}={url!r} is not https; GOVBOT_ENV=production signs staff in "
+                    "over https only (GOVBOT_OIDC__ALLOW_HTTP_LOOPBACK=true permits "
+                    "http://localhost for tests)"
+                )
 
 
 class ConsoleSettings(BaseModel):
@@ -221,6 +340,7 @@ class Settings(KnowledgeSettings):
     knowledge_admin: KnowledgeAdminSettings = Field(default_factory=KnowledgeAdminSettings)
     curated: CuratedSettings = Field(default_factory=CuratedSettings)
     rasa: RasaSettings = Field(default_factory=RasaSettings)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
 
     # Flat aliases for the variables operators set most (documented in the README).
     database_url: str | None = Field(
@@ -265,12 +385,37 @@ class Settings(KnowledgeSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _refuse_insecure_sign_on(self) -> Settings:
+        if self.oidc.enabled:
+            self.oidc.check_transport(production=self.env == "production")
+        return self
+
     @property
     def console_api_url(self) -> str:
         """The API base URL the staff console talks to."""
         if self.console.api_url:
             return self.console.api_url.rstrip("/")
         return f"http://{self.api.host}:{self.api.port}"
+
+    @property
+    def sso_redirect_uri(self) -> str:
+        """Where the identity provider sends the browser back to (the API's callback)."""
+        if self.oidc.redirect_uri:
+            return self.oidc.redirect_uri
+        return f"http://{self.api.host}:{self.api.port}{SSO_CALLBACK_PATH}"
+
+    @property
+    def sso_login_url(self) -> str:
+        """The browser's entry to single sign-on (the API's public URL + SSO_LOGIN_PATH)."""
+        return self.sso_redirect_uri.removesuffix(SSO_CALLBACK_PATH) + SSO_LOGIN_PATH
+
+    @property
+    def sso_console_url(self) -> str:
+        """The console the browser returns to after signing in or out."""
+        if self.oidc.console_url:
+            return self.oidc.console_url.rstrip("/")
+        return f"http://{self.console.host}:{self.console.port}"
 
     @property
     def rasa_api_url(self) -> str:

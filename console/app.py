@@ -1,6 +1,7 @@
 """The staff console's entry point: ``streamlit run console/app.py`` (or ``govbot console``).
 
-Without a valid login only the login page exists; after login the navigation offers the
+Without a valid login only the login page exists (password or single sign-on, whose
+return with ``?sso_ticket=`` is accepted first thing); after login the navigation offers the
 pages of the staff member's role (console/navigation.py). ``st.session_state["console.goto"]``
 switches to a page by key (used after login and by tests); a page outside the role shows
 "Keine Berechtigung" and nothing else.
@@ -17,6 +18,7 @@ from console import session
 from console.client import ApiClient
 from console.config import ConsoleConfig
 from console.context import PageContext, api_errors
+from console.errors import ConsoleError
 from console.navigation import PAGES, PageSpec, pages_for
 from console.session import StaffSession
 from console.views import login
@@ -52,12 +54,25 @@ def _page_runner(spec: PageSpec, config: ConsoleConfig, staff: StaffSession) -> 
 def _sidebar(staff: StaffSession, config: ConsoleConfig) -> None:
     with st.sidebar:
         st.markdown(f"**{staff.username}**  \n{staff.role_label}")
+        st.caption(f"Zuständig für: {staff.tenants_label}")
         until = staff.expires_at.astimezone(ZoneInfo(config.time_zone)).strftime("%H:%M")
         st.caption(f"Sitzung gültig bis {until} Uhr")
         if st.button("Abmelden", key="console.logout", icon=":material/logout:"):
-            session.end(st.session_state, session.LOGGED_OUT_NOTICE)
+            provider_logout = _revoke(config, staff)
+            session.end(
+                st.session_state, session.LOGGED_OUT_NOTICE, provider_logout_url=provider_logout
+            )
             st.rerun()
         st.caption(f"API: {config.api_url}")
+
+
+def _revoke(config: ConsoleConfig, staff: StaffSession) -> str | None:
+    """End the session at the API too (the token stops working); the provider's logout
+    page for a single sign-on. An API that cannot be reached does not keep anybody in."""
+    try:
+        return _client(config, staff).logout().logout_url or staff.logout_url
+    except ConsoleError:
+        return staff.logout_url
 
 
 def _login_page(config: ConsoleConfig) -> None:
@@ -76,6 +91,7 @@ def main() -> None:
         page_title="GovBot Service-Konsole", page_icon=":material/account_balance:", layout="wide"
     )
     config = ConsoleConfig()
+    login.accept_sso_return(config, st.session_state)
     staff = session.current(st.session_state)
     if staff is None:
         _login_page(config)

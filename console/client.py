@@ -22,6 +22,7 @@ from govbot_client.client import GovBotApiError, GovBotClient, Params
 from govbot_client.documents import DocumentChange, VersionChange
 from govbot_client.documents import DocumentPublic as Document
 from govbot_client.documents import VersionPublic as DocumentVersion
+from govbot_client.sso import LogoutPublic, SsoConfigPublic, SsoToken
 from govbot_client.staff import (
     AuditPage,
     AuditVocabulary,
@@ -47,6 +48,11 @@ from govbot_client.staff import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+
+SSO_TICKET_REFUSED = (
+    "Die Anmeldung über den Anmeldedienst ist abgelaufen oder wurde schon verwendet. "
+    "Bitte melden Sie sich erneut an."
+)
 
 
 class ApiClient:
@@ -148,6 +154,24 @@ class ApiClient:
         except GovBotApiError as exc:
             error = self._error(exc)
             raise (LoginFailed() if isinstance(error, SessionExpired) else error) from exc
+
+    def sso_config(self) -> SsoConfigPublic:
+        """Whether the API offers single sign-on, and the browser's way in."""
+        return self._get("/api/v1/auth/sso", SsoConfigPublic)
+
+    def redeem_sso_ticket(self, ticket: str) -> SsoToken:
+        """Trade the one-time ticket of a single sign-on for a token (LoginFailed if refused)."""
+        try:
+            return self._api.post("/api/v1/auth/sso/ticket", SsoToken, json={"ticket": ticket})
+        except GovBotApiError as exc:
+            error = self._error(exc)
+            if isinstance(error, SessionExpired):
+                raise LoginFailed(SSO_TICKET_REFUSED) from exc
+            raise error from exc
+
+    def logout(self) -> LogoutPublic:
+        """End the session at the API: the token (and the account's others) stop working."""
+        return self._post("/api/v1/auth/logout", LogoutPublic)
 
     def me(self) -> StaffPublic:
         """Who the token belongs to."""

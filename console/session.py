@@ -1,7 +1,9 @@
 """The logged-in staff member, kept in Streamlit's per-browser-tab session state.
 
 The session ends at the token's ``exp`` claim (read from the JWT payload; the API checks
-the signature, the console only needs the time), on logout, or when the API answers 401.
+the signature, the console only needs the time), on logout (which also revokes the token
+at the API), or when the API answers 401. A login through the city's identity provider
+(single sign-on) remembers the provider's logout page, offered after logout.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from govbot_client.staff import Token
 
 STATE_KEY = "console.staff"
 NOTICE_KEY = "console.notice"
+PROVIDER_LOGOUT_KEY = "console.provider_logout"
 EXPIRED_NOTICE = "Sitzung abgelaufen. Bitte melden Sie sich erneut an."
 LOGGED_OUT_NOTICE = "Sie wurden abgemeldet."
 
@@ -31,12 +34,15 @@ ROLE_LABELS = {
 
 @dataclass(frozen=True)
 class StaffSession:
-    """A staff member's login: token, name, role and when the token expires (UTC)."""
+    """A staff member's login: token, name, role, when the token expires (UTC) and the
+    tenants the account works for (``("*",)``: every tenant)."""
 
     token: str
     username: str
     role: str
     expires_at: datetime
+    tenants: tuple[str, ...] = ()
+    logout_url: str | None = None  # the identity provider's logout page (single sign-on)
 
     def expired(self, now: datetime | None = None) -> bool:
         """True once the token's expiry has passed."""
@@ -46,6 +52,19 @@ class StaffSession:
     def role_label(self) -> str:
         """The role in German."""
         return ROLE_LABELS.get(self.role, self.role)
+
+    def own(self, tenants: list[str]) -> list[str]:
+        """Those of ``tenants`` this account works for (the API shows no others' data)."""
+        if "*" in self.tenants:
+            return tenants
+        return [t for t in tenants if t in self.tenants]
+
+    @property
+    def tenants_label(self) -> str:
+        """The account's tenants in German, for the sidebar."""
+        if "*" in self.tenants:
+            return "alle Kommunen"
+        return ", ".join(self.tenants) or "keine Kommune zugeordnet"
 
 
 def token_expiry(token: str) -> datetime | None:
@@ -65,15 +84,22 @@ def token_expiry(token: str) -> datetime | None:
 
 
 def start(
-    state: MutableMapping[Any, Any], login: Token, username: str, *, now: datetime | None = None
+    state: MutableMapping[Any, Any],
+    login: Token,
+    username: str,
+    *,
+    logout_url: str | None = None,
+    now: datetime | None = None,
 ) -> StaffSession:
-    """Remember a successful login."""
+    """Remember a successful login (``logout_url``: the identity provider's, after SSO)."""
     fallback = (now or datetime.now(UTC)) + timedelta(seconds=login.expires_in)
     session = StaffSession(
         token=login.access_token,
         username=username,
         role=login.role,
         expires_at=token_expiry(login.access_token) or fallback,
+        tenants=tuple(login.tenants),
+        logout_url=logout_url,
     )
     state[STATE_KEY] = session
     state.pop(NOTICE_KEY, None)
@@ -91,8 +117,14 @@ def current(state: MutableMapping[Any, Any], *, now: datetime | None = None) -> 
     return session
 
 
-def end(state: MutableMapping[Any, Any], notice: str | None = None) -> None:
-    """Forget the login and everything the pages kept (data must not outlive the login)."""
+def end(
+    state: MutableMapping[Any, Any],
+    notice: str | None = None,
+    *,
+    provider_logout_url: str | None = None,
+) -> None:
+    """Forget the login and everything the pages kept (data must not outlive the login);
+    ``provider_logout_url`` is offered on the login page (ending the provider's session)."""
     cached = state.get("console.client")
     if isinstance(cached, tuple) and hasattr(cached[1], "close"):
         cached[1].close()
@@ -103,6 +135,14 @@ def end(state: MutableMapping[Any, Any], notice: str | None = None) -> None:
             del state[key]
     if notice:
         state[NOTICE_KEY] = notice
+    if provider_logout_url:
+        state[PROVIDER_LOGOUT_KEY] = provider_logout_url
+
+
+def provider_logout(state: MutableMapping[Any, Any]) -> str | None:
+    """The identity provider's logout page to offer after logout (once)."""
+    value = state.pop(PROVIDER_LOGOUT_KEY, None)
+    return str(value) if value else None
 
 
 def notice(state: MutableMapping[Any, Any]) -> str | None:

@@ -283,6 +283,79 @@ def build_pools(
         typer.echo(f"{out / name}: {count} messages")
 
 
+@app.command("calibrate-emergency")
+def calibrate_emergency(
+    pool: Annotated[
+        list[Path],
+        typer.Option("--pool", help="Pool or evaluation-set JSONL (repeat for several pools)."),
+    ],
+    max_rate: Annotated[
+        float, typer.Option("--max-rate", help="Highest false-alarm rate allowed per pool half.")
+    ] = 0.001,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Choose the semantic emergency check's threshold and margin on the pools' calibration
+    halves; report false alarms and recall on the held-out halves
+    (eval/emergency_calibration.py)."""
+    from bot.assistant import build_engine
+    from eval.emergency_calibration import calibrate, score_pool
+    from eval.pools import load_pool
+
+    settings = _settings()
+    scored = []
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        engine = build_engine(settings, retriever)
+        engine.warm_up()
+        for path in pool:
+            cases = load_pool(path)
+            with progress_reporter(
+                f"{path.name} ({len(cases)})", console=_stderr, enabled=not as_json
+            ) as bar:
+                scored.extend(
+                    score_pool(
+                        path.name,
+                        cases,
+                        lambda m, t: engine.emergency_scores(m, tenant=t),
+                        progress=bar,
+                    )
+                )
+    result = calibrate(scored, max_rate=max_rate)
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Semantic emergency check: grid (false alarms <= {max_rate:g} per half)")
+    pools = sorted({s.pool for s in scored if not s.emergency})
+    for column in ("threshold", "margin", *pools, "recall cal.", "recall held-out", "ok"):
+        table.add_column(column)
+    for point in result.points:
+        halves = [point.false_alarms.get(name) for name in pools]
+        table.add_row(
+            f"{point.threshold:.3f}",
+            f"{point.margin:.3f}",
+            *(
+                f"{h['calibration'].hits}/{h['calibration'].n} | "
+                f"{h['heldout'].hits}/{h['heldout'].n}"
+                if h
+                else "-"
+                for h in halves
+            ),
+            f"{point.recall['calibration'].hits}/{point.recall['calibration'].n}",
+            f"{point.recall['heldout'].hits}/{point.recall['heldout'].n}",
+            "*" if point is result.chosen else ("yes" if point.within(max_rate) else ""),
+        )
+    Console().print(table)
+    if result.chosen is None:
+        typer.echo("No point keeps every calibration half within the limit.")
+    else:
+        typer.echo(
+            f"Chosen: threshold {result.chosen.threshold:.3f}, margin {result.chosen.margin:.3f} "
+            "(set them in bot/dialogue/rules/emergency_examples.yaml); pool cells: "
+            "calibration | held-out false alarms."
+        )
+
+
 @app.command("false-alarms")
 def false_alarms(
     pool: Annotated[

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import HelpEvidence, HelpGrade
-from eval.pools import Half, PoolCase, half
+from eval.pools import Half, PoolCase, case_half
 
 Progress = Callable[[int, int], None]
 Triage = Callable[[str, str], HelpEvidence | None]  # (message, tenant) → evidence or None
@@ -128,8 +128,8 @@ def run_pool(
     return PoolReport(
         pool=name,
         all=_figures(grades(lambda c: True)),
-        calibration=_figures(grades(lambda c: half(c.id) == "calibration")),
-        heldout=_figures(grades(lambda c: half(c.id) == "heldout")),
+        calibration=_figures(grades(lambda c: case_half(c) == "calibration")),
+        heldout=_figures(grades(lambda c: case_half(c) == "heldout")),
         per_language={lang: _figures(grades(_in_language(lang))) for lang in languages},
         recall=recall(lambda c: True),
         recall_per_language={
@@ -147,7 +147,7 @@ def run_pool(
                 tenant=c.tenant,
                 question=c.question,
                 language=c.language,
-                half=half(c.id),
+                half=case_half(c),
                 evidence=e,
             )
             for c, e in ordinary

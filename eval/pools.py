@@ -85,6 +85,7 @@ _HELP_TOPICS = re.compile(
     r"seelsorge|sucht|drogen|obdach|wohnungslos|brand|feuer|rettung|lebensgefahr",
     re.IGNORECASE,
 )
+_SPLITS: dict[str, Half] = {"tune": "calibration", "holdout": "heldout"}
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _UMLAUT_TYPOS = {"ä": "a", "ö": "o", "ü": "u", "ß": "s"}
 
@@ -100,6 +101,7 @@ class PoolCase(BaseModel):
     language: str = "de"
     source: str = ""
     expected_status: list[str] = []
+    split: Half | None = None  # an evaluation set's own half (``tags.split``), if it has one
 
     @property
     def emergency(self) -> bool:
@@ -111,6 +113,12 @@ def half(case_id: str) -> Half:
     """The pool half of ``case_id`` (stable: a hash, not the position in the file)."""
     digest = hashlib.sha256(case_id.encode("utf-8")).digest()
     return "calibration" if digest[0] % 2 == 0 else "heldout"
+
+
+def case_half(case: PoolCase) -> Half:
+    """The half of ``case``: its set's own split (tune → calibration, holdout → heldout)
+    where the set has one, so a set's holdout never calibrates; else ``half(case.id)``."""
+    return case.split or half(case.id)
 
 
 def perturb(text: str, rng: random.Random) -> str:
@@ -229,7 +237,10 @@ def load_pool(path: Path) -> list[PoolCase]:
         if "question" not in row or ("emergency" in expected and expected != ["emergency"]):
             continue
         row.setdefault("id", f"{path.stem}-{number}")
-        row.setdefault("language", (row.get("tags") or {}).get("language", "de"))
+        tags = row.get("tags") or {}
+        row.setdefault("language", tags.get("language", "de"))
+        if tags.get("split") in _SPLITS:
+            row["split"] = _SPLITS[tags["split"]]
         cases.append(PoolCase.model_validate(row))
     return cases
 
@@ -237,7 +248,8 @@ def load_pool(path: Path) -> list[PoolCase]:
 def write_pool(cases: Iterable[PoolCase], path: Path) -> int:
     """Write ``cases`` as JSONL (sorted keys, one case a line); returns the count."""
     lines = [
-        json.dumps(c.model_dump(exclude={"expected_status"}), ensure_ascii=False) for c in cases
+        json.dumps(c.model_dump(exclude={"expected_status", "split"}), ensure_ascii=False)
+        for c in cases
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")

@@ -29,6 +29,7 @@ class Token(_Out):
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
     role: str
+    tenants: list[str] = []  # the tenant ids the account works for; ["*"]: every tenant
 
 
 class StaffPublic(_Out):
@@ -37,6 +38,7 @@ class StaffPublic(_Out):
     username: str
     role: str
     created_at: datetime
+    tenants: list[str] = []  # the tenant ids the account works for; ["*"]: every tenant
 
 
 class HandoffSummary(_Out):

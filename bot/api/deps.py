@@ -74,6 +74,8 @@ def get_current_staff(session: SessionDep, settings: SettingsDep, token: TokenDe
         raise AuthError(f"staff user {claims.username!r} no longer exists or is deactivated")
     if claims.version != user.token_version:
         raise AuthError("access token was issued before the password changed; log in again")
+    if list(claims.tenants) != user.tenants:
+        raise AuthError("the tenants of this account changed since login; log in again")
     refuse_demo_in_production(user, settings)
     return user
 

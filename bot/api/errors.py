@@ -5,6 +5,7 @@ GovBotError subclasses map to status codes here and only here (STYLE.md point 10
     NotFoundError → 404 <kind>_not_found     UnknownTenantError → 404 unknown_tenant
     StateConflictError → 409 conflict        InvalidQueryError → 422 invalid_input
     AuthError → 401 not_authenticated        TokenExpiredError → 401 token_expired
+    SsoRefusedError → 401 sso_refused (details.reason)
     PermissionDeniedError → 403 forbidden    ServiceUnavailableError → 503 (Retry-After)
     SearchIndexError → 503 index_unavailable StorageError / DB down → 503 database_unavailable
     RateLimitedError → 429 rate_limited (Retry-After)
@@ -29,6 +30,7 @@ from bot.errors import (
     PermissionDeniedError,
     RateLimitedError,
     ServiceUnavailableError,
+    SsoRefusedError,
     StateConflictError,
     TokenExpiredError,
 )
@@ -99,6 +101,10 @@ def _govbot_error(request: Request, exc: Exception) -> JSONResponse:
         return error_response(422, "unreadable_file", message)
     if isinstance(exc, PermissionDeniedError):
         return error_response(403, "forbidden", message)
+    if isinstance(exc, SsoRefusedError):
+        return error_response(
+            401, "sso_refused", message, details={"reason": exc.reason}, headers=_bearer()
+        )
     if isinstance(exc, TokenExpiredError):
         return error_response(401, "token_expired", message, headers=_bearer())
     if isinstance(exc, AuthError):

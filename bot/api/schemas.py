@@ -250,3 +250,9 @@ def audit_entry_public(entry: AuditEntry) -> AuditEntryPublic:
         target_id=entry.target_id,
         details=entry.details,
     )
+
+
+class SsoTicketRedeem(_In):
+    """A one-time sign-in ticket from the single sign-on callback (issue 14, item 11)."""
+
+    ticket: str = Field(min_length=1, max_length=2000)

@@ -23,7 +23,7 @@ from bot.services.security import hash_password
 from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import engine_from_settings, migrate, session_factory
-from bot.storage.models import StaffRole
+from bot.storage.models import ALL_TENANTS, StaffRole
 from knowledge.errors import ConfigurationError
 
 CONSOLE_APP = Path(__file__).resolve().parents[2] / "console" / "app.py"
@@ -154,6 +154,7 @@ def demo_users() -> None:
                         username=username,
                         password_hash=hash_password(password),
                         role=role,
+                        tenants=[ALL_TENANTS],  # a demo shows every loaded town
                         demo=True,
                     )
                     created[username] = password

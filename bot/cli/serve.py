@@ -59,6 +59,7 @@ def serve(
         # still importing the embedder on a loaded machine takes longer and was killed and
         # restarted forever (issue 14, item 12: two workers never came up on 2 busy cores).
         timeout_worker_healthcheck=WORKER_STARTUP_S,
+        timeout_keep_alive=settings.api.keep_alive_s,
         # uvicorn rewrites the peer to the right-most untrusted hop of X-Forwarded-For only
         # for these addresses (access logs then show the citizen's address, not the proxy's).
         proxy_headers=bool(settings.api.trusted_proxies),

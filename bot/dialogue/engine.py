@@ -38,7 +38,13 @@ from bot.answer import (
 )
 from bot.compose.extractive import Composer, Composition
 from bot.compose.llm import LlmComposer
-from bot.dialogue.emergency import CounterBank, SemanticEmergencyCheck, Triage, applies
+from bot.dialogue.emergency import (
+    CounterBank,
+    EmergencyMatch,
+    SemanticEmergencyCheck,
+    Triage,
+    applies,
+)
 from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
 from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
 from bot.settings import Settings
@@ -157,6 +163,18 @@ class DialogueEngine:
         )
         return self._triage(understanding, message, turns, tenant=tenant, language=language)
 
+    def emergency_scores(
+        self, message: str, *, tenant: str
+    ) -> tuple[PolicyDecision, EmergencyMatch | None]:
+        """The rules' decision on a single message and, where the semantic check applies to
+        it, the check's raw similarities, whatever its threshold (for calibrating the
+        threshold and margin on pools: ``govbot eval calibrate-emergency``)."""
+        understanding = self._understander.understand(message, tenant=tenant, search=False)
+        decision = self._policy.decide(understanding, tenant=tenant)
+        if understanding.followup != "none":
+            return decision, None
+        return decision, self._semantic_match(decision, message, tenant)
+
     def _triage(
         self,
         understanding: Understanding,
@@ -187,7 +205,10 @@ class DialogueEngine:
         timings: dict[str, float],
         clock: float,
     ) -> Answer:
-        if not decision.retrieve:
+        covered = self._covered(decision, understanding, tenant)
+        if covered is not None:
+            decision = covered
+        elif not decision.retrieve:
             return self._rule_answer(decision, turns, timings, understanding)
         understanding = self._understander.searched(understanding, tenant=tenant)
         try:
@@ -215,25 +236,34 @@ class DialogueEngine:
             answer = answer.model_copy(update={"text": text, "help_text": decision.response})
         return answer.model_copy(update={"trace": trace.model_copy(update=llm)})
 
+    def _covered(
+        self, decision: PolicyDecision, understanding: Understanding, tenant: str
+    ) -> PolicyDecision | None:
+        """A service question instead of ``decision`` when its label stands only if the
+        tenant's knowledge base has nothing on the message and retrieval finds a service
+        it would answer with confidence (issue 12 item 5); else None."""
+        if decision.retrieve or not self._policy.unless_covered(decision):
+            return None
+        try:
+            ranking = self._rank(self._understander.searched(understanding, tenant=tenant), tenant)
+        except (SearchIndexError, InvalidQueryError):
+            return None  # no index: the rule stands
+        best = ranking.best  # the ranking alone: a kept follow-up service is no evidence
+        if best is None or ranking.confidence < self._dialogue.min_confidence:
+            return None
+        service = self._retriever.get_service(best.hit.doc_id)
+        if service is None or service.source is SourceKind.OZG:
+            return None
+        return self._policy.covered(decision)
+
     def _semantic_emergency(
         self, decision: PolicyDecision, message: str, tenant: str
     ) -> Triage | None:
         """Present danger when the rules saw a service question (or nothing of ours) but
         the message reads like one of the example emergencies more than like any
         counter-example, the tenant's own service titles included."""
-        check = self._emergency_check
-        if check is None or not applies(
-            decision.label,
-            message,
-            cues=check.danger_cues(),
-            past=self._policy.past_event(message),
-        ):
-            return None
-        try:
-            match = check.match(message, counter=self._counter_bank(tenant))
-        except (SearchIndexError, InvalidQueryError):
-            return None  # no index yet: the rules alone decide
-        if not match.emergency:
+        match = self._semantic_match(decision, message, tenant)
+        if match is None or not match.emergency:
             return None
         logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
         emergency = self._policy.emergency(
@@ -250,6 +280,23 @@ class DialogueEngine:
             language=decision.language,
         )
         return Triage(decision=emergency, help=evidence)
+
+    def _semantic_match(
+        self, decision: PolicyDecision, message: str, tenant: str
+    ) -> EmergencyMatch | None:
+        """The semantic check's match, or None where it does not apply (emergency.applies)."""
+        check = self._emergency_check
+        if check is None or not applies(
+            decision.label,
+            message,
+            cues=check.danger_cues(),
+            past=self._policy.past_event(message),
+        ):
+            return None
+        try:
+            return check.match(message, counter=self._counter_bank(tenant))
+        except (SearchIndexError, InvalidQueryError):
+            return None  # no index yet: the rules alone decide
 
     def _counter_bank(self, tenant: str) -> CounterBank | None:
         """The tenant's service titles as counter-examples, embedded once per index version."""

@@ -24,7 +24,9 @@ first — the first matching rule of the highest priority wins:
     greeting (40)          the whole message is a greeting, thanks, goodbye or small talk
                            → ``answered`` with what the bot can do
     out_of_scope (30)      weather, recipes, football, coding … (unless the message also
-                           names an administrative matter) → ``guardrail``
+                           names an administrative matter) → ``guardrail``, but only if
+                           the tenant's own content has nothing on it (``unless_covered``:
+                           "Rezept" in a region whose pages cover pharmacies is answered)
     vague (20)             the whole message is "Hilfe", "Frage", "Termin" … → ``clarify``
     service_question       everything else → retrieval and an extractive answer
 
@@ -113,6 +115,9 @@ class LabelSpec(_Spec):
     priority: int
     status: AnswerStatus
     retrieve: bool = False
+    # Issue 12 item 5: the label stands only if the tenant's own knowledge base has
+    # nothing on the message; the engine asks retrieval first (bot/dialogue/engine.py).
+    unless_covered: bool = False
 
 
 class RuleSpec(_Spec):
@@ -265,6 +270,22 @@ class Policy:
         if self.texts.has(key):
             update["response"] = self.texts.text(key, lang, of_city=city_name(tenant, lang))
         return decision.model_copy(update=update)
+
+    def unless_covered(self, decision: PolicyDecision) -> bool:
+        """Whether ``decision``'s label gives way when the tenant's content covers the message."""
+        return self.spec.labels[decision.label].unless_covered
+
+    def covered(self, decision: PolicyDecision) -> PolicyDecision:
+        """``decision`` turned into a service question because the tenant's own content
+        answers it (rule id ``<rule>.covered``, e.g. "Rezept" in a region with health pages)."""
+        return PolicyDecision(
+            label=PolicyLabel.SERVICE_QUESTION,
+            rule_id=f"{decision.rule_id}.covered",
+            status=AnswerStatus.ANSWERED,
+            retrieve=True,
+            response=None,
+            language=decision.language,
+        )
 
     def emergency(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
         """The emergency decision with the label's general response (numbers first), for

@@ -136,6 +136,7 @@ class ConversationService:
             target_type="conversation",
             target_id=conversation.id,
             details={"tenant": tenant, "language": language},
+            tenant=tenant,
         )
         return conversation
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.errors import PermissionDeniedError, StateConflictError
+from bot.errors import StateConflictError
+from bot.services import approval
 from bot.services.curated import normalise_question
 from bot.storage import crud, staff_crud
 from bot.storage.models import AnswerRecord, StaffUser, utcnow
@@ -32,7 +33,7 @@ def record_verdict(
     review = staff_crud.add_review(
         session, answer, verdict=verdict.value, reviewer=staff.username, note=clean_note
     )
-    _audit(session, staff, f"review.marked_{verdict.value}", "answer", answer.id)
+    _audit(session, staff, f"review.marked_{verdict.value}", "answer", answer.id, answer.tenant)
     return review
 
 
@@ -74,6 +75,7 @@ def create(
         "correction.created",
         "correction",
         correction.id,
+        tenant,
         tenant=tenant,
         answer_id=correction.answer_id,
     )
@@ -103,6 +105,7 @@ def approve(
         "correction.approved",
         "correction",
         correction.id,
+        correction.tenant,
         tenant=correction.tenant,
         author=correction.author,
     )
@@ -115,7 +118,15 @@ def reject(session: Session, correction: Correction, staff: StaffUser, reason: s
     _second_person(correction, staff, "reject")
     _close(correction, staff, CorrectionStatus.REJECTED, reason)
     session.flush()
-    _audit(session, staff, "correction.rejected", "correction", correction.id, reason=reason)
+    _audit(
+        session,
+        staff,
+        "correction.rejected",
+        "correction",
+        correction.id,
+        correction.tenant,
+        reason=reason,
+    )
     return correction
 
 
@@ -135,6 +146,7 @@ def withdraw(session: Session, correction: Correction, staff: StaffUser, reason:
         "correction.withdrawn",
         "correction",
         correction.id,
+        correction.tenant,
         reason=reason,
         was=str(was),
     )
@@ -142,28 +154,23 @@ def withdraw(session: Session, correction: Correction, staff: StaffUser, reason:
 
 
 def _require(correction: Correction, status: CorrectionStatus, verb: str) -> None:
-    if correction.status != status:
-        raise StateConflictError(
-            f"correction {correction.id} is {correction.status}; only {status} corrections "
-            f"can be {verb}"
-        )
+    what = f"correction {correction.id}"
+    approval.require_status(correction.status, status, what=what, kind="corrections", verb=verb)
 
 
 def _second_person(correction: Correction, staff: StaffUser, verb: str) -> None:
-    if correction.author == staff.username:
-        raise PermissionDeniedError(
-            f"four-eyes principle: correction {correction.id} was written by "
-            f"{correction.author!r}; another editor must {verb} it"
-        )
+    what = f"correction {correction.id}"
+    approval.require_second_person(
+        correction.author, staff, what=what, written="written", verb=verb
+    )
 
 
 def _close(correction: Correction, staff: StaffUser, status: CorrectionStatus, reason: str) -> None:
-    now = utcnow()
+    closed = approval.closing(staff, reason)
     correction.status = status
-    correction.closed_by = staff.username
-    correction.closed_at = now
-    correction.close_reason = redact(reason.strip()).text
-    correction.changed_at = now
+    correction.closed_by, correction.closed_at = closed.by, closed.at
+    correction.close_reason = closed.reason
+    correction.changed_at = closed.at
 
 
 def _audit(
@@ -172,6 +179,7 @@ def _audit(
     action: str,
     target_type: str,
     target_id: int,
+    owner: str,
     **details: Any,
 ) -> None:
     crud.audit(
@@ -181,4 +189,5 @@ def _audit(
         target_type=target_type,
         target_id=target_id,
         details={k: v for k, v in details.items() if v is not None},
+        tenant=owner,
     )

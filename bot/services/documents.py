@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import NotFoundError, PermissionDeniedError, StateConflictError
-from bot.services import document_files
+from bot.errors import NotFoundError, StateConflictError
+from bot.services import approval, document_files
 from bot.services.document_files import ManifestItem
 from bot.services.ingest_jobs import IngestJobs
 from bot.settings import Settings
@@ -31,6 +31,7 @@ from bot.storage import crud
 from bot.storage.document_models import Document, DocumentStatus, DocumentVersion, VersionStatus
 from bot.storage.models import StaffUser, utcnow
 from bot.storage.staff_models import IngestJob
+from bot.storage.tenancy import TenantScope, in_scope, within
 from bot.understanding.redaction import redact
 from knowledge.errors import SourceError
 
@@ -271,10 +272,14 @@ def live(session: Session, tenant: str) -> list[tuple[Document, DocumentVersion]
 
 
 def list_documents(
-    session: Session, *, tenant: str | None, include_deleted: bool = False
+    session: Session,
+    *,
+    tenant: str | None,
+    include_deleted: bool = False,
+    scope: TenantScope = None,
 ) -> list[Document]:
-    """Documents, newest first."""
-    statement = select(Document).order_by(Document.id.desc())
+    """Documents of the tenants in ``scope``, newest first."""
+    statement = select(Document).where(within(Document.tenant, scope)).order_by(Document.id.desc())
     if tenant is not None:
         statement = statement.where(Document.tenant == tenant)
     if not include_deleted:
@@ -282,10 +287,10 @@ def list_documents(
     return list(session.scalars(statement))
 
 
-def get_document(session: Session, document_id: int) -> Document:
-    """A document by id, else NotFoundError."""
+def get_document(session: Session, document_id: int, *, scope: TenantScope = None) -> Document:
+    """A document by id among the tenants of ``scope``, else NotFoundError."""
     document = session.get(Document, document_id)
-    if document is None:
+    if document is None or not in_scope(document.tenant, scope):
         raise NotFoundError("document", document_id, "list them with GET /api/v1/staff/documents")
     return document
 
@@ -319,26 +324,25 @@ def _manifest_item(document: Document, version: DocumentVersion) -> ManifestItem
     )
 
 
+def _what(version: DocumentVersion) -> str:
+    return f"version {version.number} of document {version.document_id}"
+
+
 def _require(version: DocumentVersion, status: VersionStatus, verb: str) -> None:
-    if version.status != status:
-        raise StateConflictError(
-            f"version {version.number} of document {version.document_id} is {version.status}; "
-            f"only {status} versions can be {verb}"
-        )
+    approval.require_status(version.status, status, what=_what(version), kind="versions", verb=verb)
 
 
 def _second_person(version: DocumentVersion, staff: StaffUser, verb: str) -> None:
-    if version.author == staff.username:
-        raise PermissionDeniedError(
-            f"four-eyes principle: version {version.number} of document {version.document_id} "
-            f"was uploaded by {version.author!r}; another editor must {verb} it"
-        )
+    approval.require_second_person(
+        version.author, staff, what=_what(version), written="uploaded", verb=verb
+    )
 
 
 def _close(version: DocumentVersion, staff: StaffUser, status: VersionStatus, reason: str) -> None:
+    closed = approval.closing(staff, reason)
     version.status = status
-    version.closed_by, version.closed_at = staff.username, utcnow()
-    version.close_reason = redact(reason.strip()).text or None
+    version.closed_by, version.closed_at = closed.by, closed.at
+    version.close_reason = closed.reason or None
 
 
 def _audit(
@@ -360,4 +364,5 @@ def _audit(
             **({"version": version.number, "sha256": version.sha256} if version else {}),
             **{k: v for k, v in details.items() if v is not None},
         },
+        tenant=document.tenant,
     )

@@ -119,6 +119,7 @@ def escalate(
         target_type="handoff",
         target_id=reference,
         details={"conversation_id": conversation.id, "source": source, "topic": topic},
+        tenant=escalation.tenant,
     )
     return escalation, True
 
@@ -222,4 +223,5 @@ def _audit(
         target_type="handoff",
         target_id=escalation.reference or escalation.id,
         details={"conversation_id": escalation.conversation_id, **details},
+        tenant=escalation.tenant,
     )

@@ -28,6 +28,7 @@ from bot.settings import IngestSourceSettings, Settings
 from bot.storage import crud, staff_crud
 from bot.storage.models import StaffUser, utcnow
 from bot.storage.staff_models import IngestJob, JobStatus
+from bot.storage.tenancy import TenantScope, in_scope
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,10 @@ class IngestJobs:
         self._sessions = sessions
         self._threads: dict[int, threading.Thread] = {}
 
-    def source(self, tenant: str, name: str) -> IngestSourceSettings:
-        """The configured source, else NotFoundError naming the configured ones."""
-        sources = self._settings.knowledge_admin.sources
+    def source(self, tenant: str, name: str, *, scope: TenantScope = None) -> IngestSourceSettings:
+        """The configured source among the tenants of ``scope``, else NotFoundError naming
+        the configured ones (of ``scope``)."""
+        sources = [s for s in self._settings.knowledge_admin.sources if in_scope(s.tenant, scope)]
         for source in sources:
             if source.tenant == tenant and source.name == name:
                 return source
@@ -125,6 +127,7 @@ class IngestJobs:
             target_type="ingest_job",
             target_id=job.id,
             details={"tenant": source.tenant, "source": source.name},
+            tenant=source.tenant,
         )
         session.commit()
         thread = threading.Thread(
@@ -181,6 +184,7 @@ class IngestJobs:
                 target_type="ingest_job",
                 target_id=job.id,
                 details={"tenant": job.tenant, "source": job.source, "exit_code": code, **counts},
+                tenant=job.tenant,
             )
             session.commit()
         logger.info("ingest job %d %s (exit code %d)", job_id, "finished" if ok else "failed", code)

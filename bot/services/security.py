@@ -1,7 +1,16 @@
-"""Staff authentication: argon2 password hashes (pwdlib) and expiring JWT access tokens (PyJWT)."""
+"""Staff authentication: argon2 password hashes (pwdlib) and expiring JWT access tokens (PyJWT).
+
+The access token's claims (the contract other sign-in paths, e.g. single sign-on, follow):
+``sub`` user name, ``role`` a StaffRole, ``tenants`` the list of tenant ids the account works
+for (``["*"]``: every tenant, see bot/storage/models.py ALL_TENANTS), ``ver`` the account's
+token version, ``iat``/``exp``. The database stays authoritative: a request is refused when
+the claim no longer matches the account (bot/api/deps.py), so a change of tenants takes
+effect at once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -33,6 +42,7 @@ class TokenClaims(BaseModel):
     username: str
     role: StaffRole
     expires_at: datetime
+    tenants: tuple[str, ...]  # tenant ids, or ("*",) for a global account
     version: int = 0  # the account's token_version when issued (older: revoked)
 
 
@@ -57,6 +67,7 @@ def create_access_token(
     username: str,
     *,
     role: StaffRole,
+    tenants: Sequence[str],
     api: ApiSettings,
     version: int = 0,
     now: datetime | None = None,
@@ -67,6 +78,7 @@ def create_access_token(
     claims = {
         "sub": username,
         "role": role.value,
+        "tenants": list(tenants),
         "ver": version,
         "iat": int(issued.timestamp()),
         "exp": int((issued + lifetime).timestamp()),
@@ -82,7 +94,7 @@ def decode_access_token(token: str, *, api: ApiSettings) -> TokenClaims:
             token,
             _secret(api),
             algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp", "role"]},
+            options={"require": ["sub", "exp", "role", "tenants"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise TokenExpiredError(
@@ -96,9 +108,13 @@ def decode_access_token(token: str, *, api: ApiSettings) -> TokenClaims:
         role = StaffRole(claims["role"])
     except ValueError as exc:
         raise AuthError(f"access token names unknown role {claims['role']!r}") from exc
+    tenants = claims["tenants"]
+    if not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants):
+        raise AuthError("access token's 'tenants' claim is not a list of tenant ids")
     return TokenClaims(
         username=str(claims["sub"]),
         role=role,
+        tenants=tuple(tenants),
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         version=int(claims.get("ver", 0)),
     )

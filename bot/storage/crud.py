@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,6 +36,7 @@ from bot.storage.models import (
     utcnow,
 )
 from bot.storage.retention import anonymise_before as anonymise_before
+from bot.storage.tenancy import TenantScope, grant_tenants, within
 
 # --- conversations and messages -------------------------------------------------------
 
@@ -217,17 +218,26 @@ def active_escalation(session: Session, conversation_id: str) -> Escalation | No
     ).first()
 
 
-def get_escalation(session: Session, ident: str, *, lock: bool = False) -> Escalation:
-    """An escalation by numeric id or reference (``GB-2026-000123``), else NotFoundError."""
+def get_escalation(
+    session: Session, ident: str, *, lock: bool = False, scope: TenantScope = None
+) -> Escalation:
+    """An escalation by numeric id or reference (``GB-2026-000123``) among the tenants of
+    ``scope``, else NotFoundError (the same for another tenant's escalation)."""
     # isdecimal() alone lets "²" and "٣" through, which int() refuses (issue 14, finding 4).
     numeric = ident.isascii() and ident.isdecimal()
     column = Escalation.id if numeric else Escalation.reference
     value: int | str = int(ident) if numeric else ident
     if numeric and not 0 < int(ident) < 2**31:  # INTEGER is 32-bit on PostgreSQL
         raise NotFoundError("handoff", ident, "list them with GET /api/v1/staff/handoffs")
-    statement = select(Escalation).where(column == value).options(selectinload(Escalation.assignee))
+    statement = (
+        select(Escalation)
+        .where(column == value, within(Escalation.tenant, scope))
+        .options(selectinload(Escalation.assignee))
+    )
     if lock:
-        _write_lock(session, Escalation.__table__, column == value)
+        _write_lock(
+            session, Escalation.__table__, and_(column == value, within(Escalation.tenant, scope))
+        )
         statement = statement.with_for_update().execution_options(populate_existing=True)
     escalation = session.scalars(statement).one_or_none()
     if escalation is None:
@@ -236,10 +246,18 @@ def get_escalation(session: Session, ident: str, *, lock: bool = False) -> Escal
 
 
 def list_escalations(
-    session: Session, *, status: HandoffStatus | None, tenant: str | None = None
+    session: Session,
+    *,
+    status: HandoffStatus | None,
+    tenant: str | None = None,
+    scope: TenantScope = None,
 ) -> list[Escalation]:
-    """Escalations oldest first (the longest waiting on top)."""
-    statement = select(Escalation).options(selectinload(Escalation.assignee))
+    """Escalations of the tenants in ``scope``, oldest first (the longest waiting on top)."""
+    statement = (
+        select(Escalation)
+        .where(within(Escalation.tenant, scope))
+        .options(selectinload(Escalation.assignee))
+    )
     if status is not None:
         statement = statement.where(Escalation.status == status)
     if tenant is not None:
@@ -261,9 +279,16 @@ def count_escalations(session: Session, status: HandoffStatus) -> int:
 
 
 def create_staff_user(
-    session: Session, *, username: str, password_hash: str, role: StaffRole, demo: bool = False
+    session: Session,
+    *,
+    username: str,
+    password_hash: str,
+    role: StaffRole,
+    tenants: Sequence[str],
+    demo: bool = False,
 ) -> StaffUser:
-    """A new active staff user; StateConflictError if the name is taken."""
+    """A new active staff user working for ``tenants`` (``["*"]``: every tenant);
+    StateConflictError if the name is taken."""
     if get_staff_user(session, username) is not None:
         raise StateConflictError(f"staff user {username!r} already exists; choose another name")
     user = StaffUser(
@@ -275,6 +300,7 @@ def create_staff_user(
         token_version=0,
         demo=demo,
     )
+    grant_tenants(user, tenants)
     session.add(user)
     session.flush()
     return user

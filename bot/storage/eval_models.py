@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.errors import NotFoundError
 from bot.storage.models import Base, utcnow
+from bot.storage.tenancy import TenantScope, within
 
 
 class RunStatus(StrEnum):
@@ -107,13 +108,16 @@ def list_eval_case_results(
     status: str | None = None,
     kind: str | None = None,
     tenant: str | None = None,
+    scope: TenantScope = None,
     failed_only: bool = False,
     limit: int = 500,
     offset: int = 0,
 ) -> list[EvalCaseResult]:
     """The case results of a run in set order, optionally filtered."""
     get_eval_run(session, run_id)
-    statement = select(EvalCaseResult).where(EvalCaseResult.run_id == run_id)
+    statement = select(EvalCaseResult).where(
+        EvalCaseResult.run_id == run_id, within(EvalCaseResult.tenant, scope)
+    )
     if status is not None:
         statement = statement.where(EvalCaseResult.status == status)
     if kind is not None:

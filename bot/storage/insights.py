@@ -12,20 +12,30 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, cast, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.storage.models import AnswerRecord, Conversation, Escalation, Feedback
+from bot.storage.tenancy import TenantScope, within
 
 UNANSWERED = ("unanswerable", "clarify", "handoff", "error")
 
 
 @dataclass(frozen=True)
 class Window:
-    """The time window and tenant of an aggregate (tenant None: all tenants)."""
+    """The time window and tenant of an aggregate (tenant None: every tenant in ``scope``,
+    the tenants the staff member may see; scope None: every tenant)."""
 
     since: datetime
     until: datetime
     tenant: str | None = None
+    scope: TenantScope = None
+
+    def tenant_is(self, column: InstrumentedAttribute[str]) -> list[ColumnElement[bool]]:
+        """Conditions keeping rows of the window's tenant and scope."""
+        conditions = [within(column, self.scope)]
+        if self.tenant:
+            conditions.append(column == self.tenant)
+        return conditions
 
 
 def _day(session: Session, column: Any) -> ColumnElement[Any]:
@@ -41,8 +51,7 @@ def _as_date(value: Any) -> date:
 
 def _answers_in(window: Window) -> list[ColumnElement[bool]]:
     conditions = [AnswerRecord.created_at >= window.since, AnswerRecord.created_at < window.until]
-    if window.tenant:
-        conditions.append(AnswerRecord.tenant == window.tenant)
+    conditions.extend(window.tenant_is(AnswerRecord.tenant))
     return conditions
 
 
@@ -64,8 +73,7 @@ def per_day(session: Session, window: Window) -> list[dict[str, Any]]:
     for model, key in ((Conversation, "conversations"), (Escalation, "handoffs")):
         model_day = _day(session, model.created_at)
         conditions = [model.created_at >= window.since, model.created_at < window.until]
-        if window.tenant:
-            conditions.append(model.tenant == window.tenant)
+        conditions.extend(window.tenant_is(model.tenant))
         for raw_day, count in session.execute(
             select(model_day, func.count(model.id)).where(*conditions).group_by(model_day)
         ).all():
@@ -159,8 +167,7 @@ def feedback_summary(session: Session, window: Window, *, comments: int = 20) ->
     """Helpful / unhelpful votes per day and the newest (redacted) comments."""
     conditions = [Feedback.created_at >= window.since, Feedback.created_at < window.until]
     joined = select(Feedback).join(AnswerRecord, AnswerRecord.id == Feedback.answer_id)
-    if window.tenant:
-        conditions.append(AnswerRecord.tenant == window.tenant)
+    conditions.extend(window.tenant_is(AnswerRecord.tenant))
     day = _day(session, Feedback.created_at)
     rows = session.execute(
         joined.with_only_columns(day, Feedback.helpful, func.count(Feedback.id))

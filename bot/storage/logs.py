@@ -13,16 +13,18 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import AnswerRecord, AuditEntry, Feedback, utcnow
+from bot.storage.tenancy import TenantScope, within
 
 # --- answer log -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class AnswerFilter:
-    """Filters of the answer log (all optional)."""
+    """Filters of the answer log (all optional; ``scope``: the tenants the reader may see)."""
 
     status: str | None = None
     tenant: str | None = None
+    scope: TenantScope = None
     since: datetime | None = None
     until: datetime | None = None
     feedback: str | None = None  # "helpful", "unhelpful", "any", "none"
@@ -34,7 +36,11 @@ def query_answers(
     session: Session, filters: AnswerFilter, *, limit: int = 100, offset: int = 0
 ) -> list[tuple[AnswerRecord, list[Feedback]]]:
     """Answer log entries newest first, each with its feedback."""
-    statement = select(AnswerRecord).order_by(AnswerRecord.id.desc())
+    statement = (
+        select(AnswerRecord)
+        .where(within(AnswerRecord.tenant, filters.scope))
+        .order_by(AnswerRecord.id.desc())
+    )
     if filters.status:
         statement = statement.where(AnswerRecord.status == filters.status)
     if filters.tenant:
@@ -77,8 +83,10 @@ def audit(
     target_type: str,
     target_id: str | int,
     details: dict[str, Any] | None = None,
+    tenant: str | None = None,
 ) -> AuditEntry:
-    """Append an audit entry (details must already be redacted)."""
+    """Append an audit entry (details must already be redacted); ``tenant``: the tenant
+    whose data it concerns (None: the whole installation)."""
     entry = AuditEntry(
         at=utcnow(),
         actor=actor,
@@ -86,6 +94,7 @@ def audit(
         target_type=target_type,
         target_id=str(target_id),
         details=details or {},
+        tenant=tenant,
     )
     session.add(entry)
     return entry

@@ -111,6 +111,10 @@ class HandoffStatus(StrEnum):
     CLOSED = "closed"
 
 
+# The ``tenants`` claim of a global account (every tenant, present and future).
+ALL_TENANTS = "*"
+
+
 class StaffRole(StrEnum):
     """Staff roles; admin may do everything."""
 
@@ -234,6 +238,38 @@ class StaffUser(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Made by `govbot demo-users`: refused whenever GOVBOT_ENV=production.
     demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Tenancy (issue 14, item 10): a global account sees every tenant; any other account
+    # sees only the tenants granted in ``staff_tenants`` (none granted: nothing).
+    all_tenants: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    tenant_grants: Mapped[list[StaffTenant]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan", order_by="StaffTenant.tenant"
+    )
+    # The identity provider's ``sub`` of an account that signs in through single sign-on
+    # (bot/storage/sso_accounts.py); None: a local account with a password.
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+
+    @property
+    def tenants(self) -> list[str]:
+        """The tenants this account works for, as in the token's ``tenants`` claim
+        (``["*"]`` for a global account)."""
+        if self.all_tenants:
+            return [ALL_TENANTS]
+        return [grant.tenant for grant in self.tenant_grants]
+
+    def can_see(self, tenant: str) -> bool:
+        """True when this account may see data of ``tenant``."""
+        return self.all_tenants or any(grant.tenant == tenant for grant in self.tenant_grants)
+
+
+class StaffTenant(Base):
+    """One tenant a (non-global) staff account works for."""
+
+    __tablename__ = "staff_tenants"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant: Mapped[str] = mapped_column(String(63), primary_key=True)
 
 
 class Escalation(Base):
@@ -279,3 +315,6 @@ class AuditEntry(Base):
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column()
+    # The tenant the entry concerns; None for entries of the whole installation (logins,
+    # staff accounts, purges), which only global accounts see (issue 14, item 10).
+    tenant: Mapped[str | None] = mapped_column(String(63), default=None, index=True)

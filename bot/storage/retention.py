@@ -22,6 +22,7 @@ from bot.answer import AnswerTrace
 from bot.errors import NotFoundError
 from bot.storage.logs import audit
 from bot.storage.models import AnswerRecord, Conversation, Escalation, Message
+from bot.storage.tenancy import TenantScope, in_scope
 from bot.understanding.redaction import redact_trace
 
 logger = logging.getLogger(__name__)
@@ -68,8 +69,9 @@ def anonymise_before(session: Session, cutoff: datetime) -> Anonymised:
     return Anonymised(messages=len(messages), answers=changed)
 
 
-def find_conversation(session: Session, ref: str) -> Conversation:
-    """A conversation by its id or by the reference of one of its handoffs (``GB-2026-…``)."""
+def find_conversation(session: Session, ref: str, *, scope: TenantScope = None) -> Conversation:
+    """A conversation of the tenants in ``scope`` by its id or by the reference of one of its
+    handoffs (``GB-2026-…``)."""
     ref = ref.strip()
     if _CONVERSATION_ID.match(ref):
         found = session.get(Conversation, ref)
@@ -79,7 +81,7 @@ def find_conversation(session: Session, ref: str) -> Conversation:
             .join(Escalation, Escalation.conversation_id == Conversation.id)
             .where(Escalation.reference == ref)
         ).one_or_none()
-    if found is None:
+    if found is None or not in_scope(found.tenant, scope):
         raise NotFoundError(
             "conversation", ref, "give the conversation id (32 hex digits) or a handoff reference"
         )
@@ -122,6 +124,7 @@ def audit_deletion(session: Session, deleted: Deleted, *, actor: str) -> None:
             "handoffs": deleted.references,
             "messages": deleted.messages,
         },
+        tenant=deleted.tenant,
     )
 
 

@@ -23,6 +23,7 @@ from bot.storage.staff_models import (
     IngestJob,
     JobStatus,
 )
+from bot.storage.tenancy import TenantScope, in_scope, within
 
 ReviewState = Literal["unreviewed", "correct", "wrong"]
 
@@ -39,16 +40,16 @@ def add_review(
     return review
 
 
-def get_answer(session: Session, answer_id: int) -> AnswerRecord:
-    """A logged answer by id, else NotFoundError."""
+def get_answer(session: Session, answer_id: int, *, scope: TenantScope = None) -> AnswerRecord:
+    """A logged answer by id among the tenants of ``scope``, else NotFoundError."""
     record = session.get(AnswerRecord, answer_id)
-    if record is None:
+    if record is None or not in_scope(record.tenant, scope):
         raise NotFoundError("answer", answer_id, "list them with GET /api/v1/staff/review/answers")
     return record
 
 
 def _answer_conditions(filters: AnswerFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [within(AnswerRecord.tenant, filters.scope)]
     if filters.status:
         conditions.append(AnswerRecord.status == filters.status)
     if filters.tenant:
@@ -144,9 +145,13 @@ def add_correction(session: Session, correction: Correction) -> Correction:
     return correction
 
 
-def get_correction(session: Session, correction_id: int, *, lock: bool = False) -> Correction:
-    """A correction by id, else NotFoundError."""
-    statement = select(Correction).where(Correction.id == correction_id)
+def get_correction(
+    session: Session, correction_id: int, *, lock: bool = False, scope: TenantScope = None
+) -> Correction:
+    """A correction by id among the tenants of ``scope``, else NotFoundError."""
+    statement = select(Correction).where(
+        Correction.id == correction_id, within(Correction.tenant, scope)
+    )
     if lock:
         statement = statement.with_for_update()
     correction = session.scalars(statement).one_or_none()
@@ -162,11 +167,14 @@ def list_corrections(
     *,
     status: CorrectionStatus | None = None,
     tenant: str | None = None,
+    scope: TenantScope = None,
     limit: int = 200,
     offset: int = 0,
 ) -> list[Correction]:
-    """Corrections, newest first."""
-    statement = select(Correction).order_by(Correction.id.desc())
+    """Corrections of the tenants in ``scope``, newest first."""
+    statement = (
+        select(Correction).where(within(Correction.tenant, scope)).order_by(Correction.id.desc())
+    )
     if status is not None:
         statement = statement.where(Correction.status == status)
     if tenant is not None:
@@ -202,19 +210,26 @@ def add_job(session: Session, job: IngestJob) -> IngestJob:
     return job
 
 
-def get_job(session: Session, job_id: int) -> IngestJob:
-    """An ingest job by id, else NotFoundError."""
+def get_job(session: Session, job_id: int, *, scope: TenantScope = None) -> IngestJob:
+    """An ingest job by id among the tenants of ``scope``, else NotFoundError."""
     job = session.get(IngestJob, job_id)
-    if job is None:
+    if job is None or not in_scope(job.tenant, scope):
         raise NotFoundError("ingest job", job_id, "list them with GET /api/v1/staff/knowledge/jobs")
     return job
 
 
 def list_jobs(
-    session: Session, *, tenant: str | None = None, limit: int = 100, offset: int = 0
+    session: Session,
+    *,
+    tenant: str | None = None,
+    scope: TenantScope = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> list[IngestJob]:
-    """Ingest jobs, newest first."""
-    statement = select(IngestJob).order_by(IngestJob.id.desc())
+    """Ingest jobs of the tenants in ``scope``, newest first."""
+    statement = (
+        select(IngestJob).where(within(IngestJob.tenant, scope)).order_by(IngestJob.id.desc())
+    )
     if tenant is not None:
         statement = statement.where(IngestJob.tenant == tenant)
     return list(session.scalars(statement.limit(limit).offset(offset)))
@@ -241,10 +256,11 @@ class AuditFilter:
     target_id: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    scope: TenantScope = None  # entries without a tenant: only when None (every tenant)
 
 
 def _audit_conditions(filters: AuditFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [within(AuditEntry.tenant, filters.scope)]
     if filters.actor:
         conditions.append(AuditEntry.actor == filters.actor)
     if filters.action:
@@ -275,11 +291,12 @@ def query_audit(
     return int(total), list(session.scalars(statement.limit(limit).offset(offset)))
 
 
-def audit_vocabulary(session: Session) -> dict[str, Any]:
-    """Distinct actions, actors and target types (for filter menus)."""
+def audit_vocabulary(session: Session, *, scope: TenantScope = None) -> dict[str, Any]:
+    """Distinct actions, actors and target types of the entries in ``scope`` (filter menus)."""
 
     def distinct(column: Any) -> list[str]:
-        return [str(v) for v in session.scalars(select(column).distinct().order_by(column))]
+        statement = select(column).where(within(AuditEntry.tenant, scope)).distinct()
+        return [str(v) for v in session.scalars(statement.order_by(column))]
 
     return {
         "actions": distinct(AuditEntry.action),

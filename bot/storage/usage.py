@@ -38,9 +38,8 @@ def per_week(session: Session, window: Window) -> list[dict[str, Any]]:
             Message.created_at < window.until,
         )
     )
-    if window.tenant:
-        conversations = conversations.where(Conversation.tenant == window.tenant)
-        messages = messages.where(Conversation.tenant == window.tenant)
+    conversations = conversations.where(*window.tenant_is(Conversation.tenant))
+    messages = messages.where(*window.tenant_is(Conversation.tenant))
     for key, statement in (("conversations", conversations), ("messages", messages)):
         for (moment,) in session.execute(statement.execution_options(yield_per=5000)):
             week = weeks.setdefault(iso_week(moment), {"conversations": 0, "messages": 0})
@@ -55,8 +54,7 @@ def languages(session: Session, window: Window) -> dict[str, int]:
         .where(Conversation.created_at >= window.since, Conversation.created_at < window.until)
         .group_by(Conversation.language)
     )
-    if window.tenant:
-        statement = statement.where(Conversation.tenant == window.tenant)
+    statement = statement.where(*window.tenant_is(Conversation.tenant))
     return {language: count for language, count in session.execute(statement).tuples()}
 
 
@@ -67,8 +65,7 @@ def cited_services(session: Session, window: Window, *, limit: int = 10) -> list
         AnswerRecord.created_at < window.until,
         AnswerRecord.status == "answered",
     )
-    if window.tenant:
-        statement = statement.where(AnswerRecord.tenant == window.tenant)
+    statement = statement.where(*window.tenant_is(AnswerRecord.tenant))
     counts: Counter[tuple[str, str]] = Counter()
     for (public,) in session.execute(statement.execution_options(yield_per=5000)):
         citations = public.get("citations") or []
@@ -86,8 +83,7 @@ def handoff_times(session: Session, window: Window) -> dict[str, Any]:
     statement = select(Escalation.created_at, Escalation.claimed_at, Escalation.closed_at).where(
         Escalation.created_at >= window.since, Escalation.created_at < window.until
     )
-    if window.tenant:
-        statement = statement.where(Escalation.tenant == window.tenant)
+    statement = statement.where(*window.tenant_is(Escalation.tenant))
     rows = session.execute(statement).all()
     waiting = [(c - a).total_seconds() / 60 for a, c, _ in rows if c is not None]
     closing = [(d - a).total_seconds() / 60 for a, _, d in rows if d is not None]

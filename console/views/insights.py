@@ -25,7 +25,7 @@ def render(ctx: PageContext) -> None:
         "Nur Aggregate über Gespräche und Antworten – keine Auswertungen über einzelne "
         "Mitarbeitende."
     )
-    tenants = ctx.client.health().tenants
+    tenants = ctx.staff.own(ctx.client.health().tenants)
     cols = st.columns(2)
     tenant = cols[0].selectbox(
         "Mandant", ["", *tenants], format_func=lambda t: t or "alle", key="insights.tenant"

@@ -55,7 +55,7 @@ def render(ctx: PageContext) -> None:
 
 
 def _filters(ctx: PageContext) -> dict[str, Any]:
-    tenants = ctx.client.health().tenants
+    tenants = ctx.staff.own(ctx.client.health().tenants)
     cols = st.columns(4)
     status = cols[0].selectbox(
         "Status",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from bot.services.security import hash_password
 from bot.settings import ApiSettings, DatabaseSettings, Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.models import StaffRole
+from bot.storage.models import ALL_TENANTS, StaffRole
 from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
 from ingest.sync import sync_tenant
@@ -101,14 +101,26 @@ def add_staff(settings: Settings, *users: str | StaffRole | tuple[str, StaffRole
 
 
 def add_staff_users(settings: Settings, *users: tuple[str, StaffRole]) -> None:
-    """Create staff users (password STAFF_PASSWORD) in one go."""
+    """Create staff users (password STAFF_PASSWORD) in one go, each for every tenant."""
+    add_tenant_staff(settings, {name: (role, [ALL_TENANTS]) for name, role in users})
+
+
+def add_tenant_staff(
+    settings: Settings, accounts: Mapping[str, tuple[StaffRole, Sequence[str]]]
+) -> None:
+    """Create staff users (password STAFF_PASSWORD) with the tenants they work for
+    (``{name: (role, tenants)}``), as `govbot users create … --tenant …` does."""
     engine = make_engine(settings.sqlalchemy_url)
     migrate(engine)
     password_hash = hash_password(STAFF_PASSWORD)
     with session_factory(engine)() as session:
-        for username, role in users:
+        for username, (role, tenants) in accounts.items():
             crud.create_staff_user(
-                session, username=username, password_hash=password_hash, role=role
+                session,
+                username=username,
+                password_hash=password_hash,
+                role=role,
+                tenants=tenants,
             )
         session.commit()
     engine.dispose()

@@ -77,6 +77,7 @@ def test_expired_token_is_401_with_a_clear_message(client: TestClient, settings:
     token, _ = create_access_token(
         "anna",
         role=StaffRole.AGENT,
+        tenants=["*"],
         api=with_signing_key(settings).api,  # the secret the app made in the data directory
         now=datetime.now(UTC) - timedelta(minutes=settings.api.token_ttl_minutes + 1),
     )
@@ -94,7 +95,7 @@ def test_token_signed_with_another_secret_is_rejected(
     client: TestClient, settings: Settings
 ) -> None:
     other = settings.api.model_copy(update={"jwt_secret": SecretStr("x" * 40)})
-    token, _ = create_access_token("ada", role=StaffRole.ADMIN, api=other)
+    token, _ = create_access_token("ada", role=StaffRole.ADMIN, tenants=["*"], api=other)
 
     response = client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {token}"})
 

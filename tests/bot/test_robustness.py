@@ -100,11 +100,17 @@ def test_access_log_never_shows_a_conversation_id(
     ).json()["conversation_id"]
     polled = httpx.get(f"{base}/api/v1/conversations/{conversation_id}/messages?after=0")
     assert polled.status_code == 200
+    httpx.get(f"{base}/api/v1/auth/sso/callback?code=Kq7vZ2codeXYZ&state=Pw9stateXYZ")
 
     server.terminate()
     output, _ = server.communicate(timeout=30)
 
     assert conversation_id not in output
+    assert (
+        "codeXYZ" not in output
+        and "stateXYZ" not in output
+        and "/callback?code=…&state=… HTTP/1.1" in output
+    )
     assert '"GET /api/v1/conversations/c-' in output and '/messages?after=0 HTTP/1.1" 200' in output
 
 

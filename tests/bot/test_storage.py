@@ -20,6 +20,7 @@ from bot.settings import HandoffSettings
 from bot.storage import crud
 from bot.storage.db import alembic_config, make_engine, migrate, normalise_url, session_factory
 from bot.storage.models import (
+    ALL_TENANTS,
     AnswerRecord,
     Conversation,
     ConversationState,
@@ -39,6 +40,7 @@ TABLES = {
     "escalations",
     "feedback",
     "messages",
+    "staff_tenants",
     "staff_users",
 }
 
@@ -58,7 +60,9 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 def _staff(session: Session, username: str, role: StaffRole = StaffRole.AGENT) -> StaffUser:
-    return crud.create_staff_user(session, username=username, password_hash="x", role=role)
+    return crud.create_staff_user(
+        session, username=username, password_hash="x", role=role, tenants=[ALL_TENANTS]
+    )
 
 
 def _say(session: Session, conversation: Conversation, role: Role, text_: str) -> Message:

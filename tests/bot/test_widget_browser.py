@@ -24,7 +24,7 @@ from bot.services.security import hash_password
 from bot.settings import Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
-from bot.storage.models import StaffRole
+from bot.storage.models import ALL_TENANTS, StaffRole
 from bot.texts.notice import ai_notice
 from knowledge.retrieval import Retriever
 from tests.bot.conftest import make_settings
@@ -95,6 +95,7 @@ def _add_agent(settings: Settings) -> None:
             username=AGENT,
             password_hash=hash_password(AGENT_PASSWORD),
             role=StaffRole.AGENT,
+            tenants=[ALL_TENANTS],
         )
         session.commit()
     engine.dispose()

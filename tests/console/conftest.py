@@ -9,6 +9,10 @@ feedback, handoffs); only evaluation runs are written straight into the database
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bot.cli.console import console_command
 from bot.main import create_app
 from bot.settings import IngestSourceSettings, KnowledgeAdminSettings, Settings
 from bot.storage.db import make_engine, session_factory
@@ -193,6 +198,46 @@ def console_api(
         api = ConsoleApi(url=url, settings=settings)
         _seed_answers(api)
         yield api
+
+
+# --- The console as `govbot console` runs it (browser tests) ------------------------------
+
+
+@contextmanager
+def running_console(
+    api_url: str, log: Path, *, refresh_seconds: int | None = None
+) -> Iterator[str]:
+    """``streamlit run console/app.py`` on a free loopback port, pointed at ``api_url``;
+    yields the console's URL (its output goes to ``log``)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    env = {**os.environ, "GOVBOT_CONSOLE__API_URL": api_url}
+    if refresh_seconds is not None:
+        env["GOVBOT_CONSOLE__REFRESH_SECONDS"] = str(refresh_seconds)
+    # The very command `govbot console` runs.
+    command = console_command(Settings(env="test"), host="127.0.0.1", port=port)
+    with open(log, "w", encoding="utf-8") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start: {log.read_text(encoding='utf-8')}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 # --- AppTest helpers -----------------------------------------------------------------------

@@ -9,21 +9,14 @@ Screenshots land in artifacts/screenshots/console-*.png.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.cli.console import console_command
-from bot.settings import Settings
 from tests.bot.conftest import STAFF_PASSWORD
-from tests.console.conftest import ConsoleApi
+from tests.console.conftest import ConsoleApi, running_console
 
 pytestmark = pytest.mark.browser
 
@@ -42,46 +35,12 @@ REFRESH_TIMEOUT_MS = 20_000  # the console refreshes every 2 s in this test
 POLL_TIMEOUT_MS = 30_000  # the widget polls every few seconds while a person holds the chat
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 @pytest.fixture(scope="module")
 def console_url(console_api: ConsoleApi, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run console/app.py`` on a free loopback port, pointed at the test API."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {
-        **os.environ,
-        "GOVBOT_CONSOLE__API_URL": console_api.url,
-        "GOVBOT_CONSOLE__REFRESH_SECONDS": "2",
-    }
-    # The very command `govbot console` runs.
-    command = console_command(Settings(env="test"), host="127.0.0.1", port=port)
-    with open(log, "w", encoding="utf-8") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/_stcore/health", timeout=2).text == "ok":
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: {log.read_text(encoding='utf-8')}")
-            time.sleep(0.3)
+    with running_console(console_api.url, log, refresh_seconds=2) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")

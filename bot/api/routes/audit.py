@@ -1,5 +1,7 @@
 """Staff endpoints for the audit log (auditors): filtered pages and a CSV export.
 
+An auditor sees the entries of their own tenants; entries of the whole installation
+(logins, staff accounts, purges, exports) only global accounts see (issue 14, item 10).
 The export itself is audited (``audit.exported`` with the filters used). Cells that a
 spreadsheet would run as a formula (``= + - @`` at the start) are prefixed with an
 apostrophe (OWASP "CSV injection").
@@ -22,7 +24,8 @@ from bot.api.schemas import audit_entry_public, error_responses
 from bot.api.staff_schemas import AuditPage, AuditVocabulary
 from bot.api.validation import UtcTime
 from bot.storage import crud, staff_crud
-from bot.storage.models import AuditEntry
+from bot.storage.models import AuditEntry, StaffUser
+from bot.storage.tenancy import scope_of
 
 router = APIRouter(prefix="/api/v1/staff/audit", tags=["audit"])
 
@@ -33,6 +36,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filters(
+    staff: StaffUser,
     actor: str | None,
     action: str | None,
     target_type: str | None,
@@ -47,6 +51,7 @@ def _filters(
         target_id=target_id or None,
         since=since,
         until=until,
+        scope=scope_of(staff),
     )
 
 
@@ -64,7 +69,7 @@ def list_entries(
     offset: Offset = 0,
 ) -> AuditPage:
     """Who did what when, newest first, filtered; ``total`` counts all matches."""
-    filters = _filters(actor, action, target_type, target_id, since, until)
+    filters = _filters(staff, actor, action, target_type, target_id, since, until)
     total, entries = staff_crud.query_audit(session, filters, limit=limit, offset=offset)
     return AuditPage(total=total, entries=[audit_entry_public(e) for e in entries])
 
@@ -72,7 +77,9 @@ def list_entries(
 @router.get("/vocabulary", responses=ERRORS)
 def vocabulary(session: SessionDep, staff: AuditorDep) -> AuditVocabulary:
     """Actions, actors and target types present in the log (for filter menus)."""
-    return AuditVocabulary.model_validate(staff_crud.audit_vocabulary(session))
+    return AuditVocabulary.model_validate(
+        staff_crud.audit_vocabulary(session, scope=scope_of(staff))
+    )
 
 
 @router.get(
@@ -91,9 +98,9 @@ def export_csv(
     until: UtcTime = None,
 ) -> StreamingResponse:
     """The filtered audit log as CSV (UTF-8 with BOM, so spreadsheets show umlauts)."""
-    filters = _filters(actor, action, target_type, target_id, since, until)
+    filters = _filters(staff, actor, action, target_type, target_id, since, until)
     _, entries = staff_crud.query_audit(session, filters, limit=EXPORT_LIMIT)
-    used = {k: str(v) for k, v in vars(filters).items() if v is not None}
+    used = {k: str(v) for k, v in vars(filters).items() if v is not None and k != "scope"}
     crud.audit(
         session,
         actor=staff.username,

@@ -1,16 +1,19 @@
 """Staff endpoints for editors' own content: upload files, write FAQ entries, approve, delete.
 
-Editors (and admins) only. An upload answers with the preview of what was extracted; it
+Editors (and admins) only, each for their own tenants (another tenant's document answers
+404, issue 14 item 10). An upload answers with the preview of what was extracted; it
 goes live when a second editor approves it, which starts the ingest job that syncs the
 tenant's live documents into the index (bot/services/documents.py). Deleting starts the same job.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile, status
+from sqlalchemy.orm import Session
 
 from bot.api.deps import SessionDep, SettingsDep, require_role
 from bot.api.document_schemas import (
@@ -33,8 +36,9 @@ from bot.errors import StateConflictError
 from bot.services import documents
 from bot.services.ingest_jobs import IngestJobs
 from bot.settings import Settings
-from bot.storage.document_models import Document
+from bot.storage.document_models import Document, DocumentVersion
 from bot.storage.models import StaffRole, StaffUser
+from bot.storage.tenancy import not_yours, scope_of
 from knowledge.errors import UnknownTenantError
 from knowledge.models import validate_tenant_slug
 
@@ -45,7 +49,9 @@ EditorDep = Annotated[StaffUser, Depends(require_role(StaffRole.EDITOR))]
 MAX_KEYWORDS = 50
 
 
-def _tenant(request: Request, tenant: str) -> str:
+def _tenant(request: Request, staff: StaffUser, tenant: str) -> str:
+    if not staff.can_see(tenant):
+        raise UnknownTenantError(not_yours(tenant, staff))
     try:
         validate_tenant_slug(tenant)
     except ValueError as exc:
@@ -73,6 +79,24 @@ def _sync(
     return IndexUpdate(job=job_public(job))
 
 
+def _version(session: Session, staff: StaffUser, document_id: int, number: int) -> DocumentVersion:
+    """Version ``number`` of a document of the staff member's tenants (else 404)."""
+    document = documents.get_document(session, document_id, scope=scope_of(staff))
+    return documents.get_version(session, document, number)
+
+
+# documents.reject and documents.withdraw: (session, version, staff, reason) -> version
+VersionCloser = Callable[[Session, DocumentVersion, StaffUser, str], DocumentVersion]
+
+
+def _close_version(
+    close: VersionCloser, session: Session, version: DocumentVersion, staff: StaffUser, body: Reason
+) -> VersionChange:
+    close(session, version, staff, body.reason)
+    session.commit()
+    return VersionChange(version=version_public(version))
+
+
 def _document_public(session: SessionDep, document: Document) -> DocumentPublic:
     return document_public(document, documents.versions(session, document))
 
@@ -82,7 +106,9 @@ def list_documents(
     session: SessionDep, staff: EditorDep, tenant: str | None = None, deleted: bool = False
 ) -> list[DocumentPublic]:
     """Documents and FAQ entries, newest first, with their versions."""
-    found = documents.list_documents(session, tenant=tenant, include_deleted=deleted)
+    found = documents.list_documents(
+        session, tenant=tenant, include_deleted=deleted, scope=scope_of(staff)
+    )
     return [_document_public(session, document) for document in found]
 
 
@@ -106,7 +132,7 @@ def upload_document(
         session,
         staff,
         settings=settings,
-        tenant=_tenant(request, tenant),
+        tenant=_tenant(request, staff, tenant),
         filename=file.filename or "upload",
         data=data,
         title=title,
@@ -131,7 +157,7 @@ def write_faq_entry(
         session,
         staff,
         settings=settings,
-        tenant=_tenant(request, body.tenant),
+        tenant=_tenant(request, staff, body.tenant),
         question=body.question,
         answer=body.answer,
         variants=body.variants,
@@ -145,7 +171,9 @@ def write_faq_entry(
 @router.get("/{document_id}", responses=ERRORS)
 def get_document(document_id: RecordId, session: SessionDep, staff: EditorDep) -> DocumentPublic:
     """One document with all versions and their previews."""
-    return _document_public(session, documents.get_document(session, document_id))
+    return _document_public(
+        session, documents.get_document(session, document_id, scope=scope_of(staff))
+    )
 
 
 @router.post("/{document_id}/versions", status_code=status.HTTP_201_CREATED, responses=ERRORS)
@@ -161,7 +189,7 @@ def replace_document(
     keywords: Annotated[str, Form(max_length=2000)] = "",
 ) -> VersionPublic:
     """Upload a new version of a document (replaces the live one once approved)."""
-    document = documents.get_document(session, document_id)
+    document = documents.get_document(session, document_id, scope=scope_of(staff))
     version = documents.upload(
         session,
         staff,
@@ -189,8 +217,7 @@ def edit_version(
     staff: EditorDep,
 ) -> VersionPublic:
     """Set title, source URL, "valid until" or keywords of a pending version."""
-    document = documents.get_document(session, document_id)
-    version = documents.get_version(session, document, number)
+    version = _version(session, staff, document_id, number)
     changes = body.model_dump(exclude_unset=True)
     documents.update(session, version, staff, settings=settings, changes=changes)
     session.commit()
@@ -207,7 +234,7 @@ def approve_version(
     staff: EditorDep,
 ) -> VersionChange:
     """Approve another editor's version: it goes live and the index is synced."""
-    document = documents.get_document(session, document_id)
+    document = documents.get_document(session, document_id, scope=scope_of(staff))
     version = documents.approve(session, documents.get_version(session, document, number), staff)
     session.commit()
     index = _sync(session, jobs, staff, settings, document.tenant)
@@ -219,11 +246,9 @@ def reject_version(
     document_id: RecordId, number: RecordId, body: Reason, session: SessionDep, staff: EditorDep
 ) -> VersionChange:
     """Reject another editor's pending version."""
-    document = documents.get_document(session, document_id)
-    version = documents.get_version(session, document, number)
-    documents.reject(session, version, staff, body.reason)
-    session.commit()
-    return VersionChange(version=version_public(version))
+    return _close_version(
+        documents.reject, session, _version(session, staff, document_id, number), staff, body
+    )
 
 
 @router.post("/{document_id}/versions/{number}/withdraw", responses=ERRORS)
@@ -231,11 +256,9 @@ def withdraw_version(
     document_id: RecordId, number: RecordId, body: Reason, session: SessionDep, staff: EditorDep
 ) -> VersionChange:
     """Withdraw a pending version."""
-    document = documents.get_document(session, document_id)
-    version = documents.get_version(session, document, number)
-    documents.withdraw(session, version, staff, body.reason)
-    session.commit()
-    return VersionChange(version=version_public(version))
+    return _close_version(
+        documents.withdraw, session, _version(session, staff, document_id, number), staff, body
+    )
 
 
 @router.delete("/{document_id}", responses=ERRORS)
@@ -249,7 +272,10 @@ def delete_document(
 ) -> DocumentChange:
     """Delete a document (every version); the sync removes it from the index."""
     document = documents.delete(
-        session, documents.get_document(session, document_id), staff, reason[:1000]
+        session,
+        documents.get_document(session, document_id, scope=scope_of(staff)),
+        staff,
+        reason[:1000],
     )
     session.commit()
     index = _sync(session, jobs, staff, settings, document.tenant)
@@ -266,7 +292,7 @@ def sync_documents(
     tenant: str,
 ) -> IndexUpdate:
     """Bring the index in line with the tenant's live documents (after a failed or skipped sync)."""
-    index = _sync(session, jobs, staff, settings, _tenant(request, tenant))
+    index = _sync(session, jobs, staff, settings, _tenant(request, staff, tenant))
     if index.job is None:
         raise StateConflictError(index.note)
     return index

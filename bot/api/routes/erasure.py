@@ -15,6 +15,7 @@ from bot.api.schemas import error_responses
 from bot.api.staff_schemas import ConversationDeleted
 from bot.storage import retention
 from bot.storage.models import StaffUser
+from bot.storage.tenancy import scope_of
 
 router = APIRouter(prefix="/api/v1/staff/conversations", tags=["staff"])
 
@@ -36,7 +37,7 @@ def delete_conversation(
     ref: ConversationRef, request: Request, session: SessionDep, staff: AdminDep
 ) -> ConversationDeleted:
     """Delete the conversation with its messages, answer log entries, feedback and handoffs."""
-    found = retention.find_conversation(session, ref)
+    found = retention.find_conversation(session, ref, scope=scope_of(staff))
     deleted = retention.delete_conversation(session, found)
     retention.audit_deletion(session, deleted, actor=staff.username)
     session.commit()

@@ -1,6 +1,9 @@
 """Staff endpoints for stored evaluation runs (auditor role): list, detail, case results.
 
-The KI-Hub's console charts metrics over runs and drills into single cases. Runs are
+The KI-Hub's console charts metrics over runs and drills into single cases. A run's
+figures are about the evaluation set (written for testing, no citizen's data), so every
+auditor sees every run; its case results are those of the auditor's tenants only
+(issue 14, item 10). Runs are
 written by ``govbot eval run`` (eval/); this router only reads them.
 """
 
@@ -20,6 +23,7 @@ from bot.storage.eval_models import (
     list_eval_case_results,
     list_eval_runs,
 )
+from bot.storage.tenancy import scope_of
 from govbot_client.staff import EvalCasePublic, EvalRunDetail, EvalRunSummary
 
 router = APIRouter(prefix="/api/v1/staff/eval", tags=["evaluation"])
@@ -91,6 +95,7 @@ def list_cases(
         status=status,
         kind=kind,
         tenant=tenant,
+        scope=scope_of(staff),
         failed_only=failed,
         limit=limit,
         offset=offset,

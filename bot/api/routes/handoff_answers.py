@@ -12,6 +12,7 @@ from bot.api.deps import AgentDep, SessionDep
 from bot.api.schemas import CitationPublic, error_responses
 from bot.api.staff_schemas import HandoffAnswer
 from bot.storage import crud, staff_crud
+from bot.storage.tenancy import scope_of
 
 router = APIRouter(prefix="/api/v1/staff/handoffs", tags=["staff"])
 
@@ -21,7 +22,7 @@ ERRORS = error_responses(401, 403, 404)
 @router.get("/{handoff_id}/answers", responses=ERRORS)
 def handoff_answers(handoff_id: str, session: SessionDep, staff: AgentDep) -> list[HandoffAnswer]:
     """Every bot answer of the escalated conversation, oldest first, with its citations."""
-    escalation = crud.get_escalation(session, handoff_id)
+    escalation = crud.get_escalation(session, handoff_id, scope=scope_of(staff))
     return [
         HandoffAnswer(
             message_id=record.message_id,

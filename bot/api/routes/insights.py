@@ -1,7 +1,8 @@
 """Staff endpoints with aggregates over the answer log (auditors, admins; gaps also editors).
 
 Aggregates only: questions per day, statuses, handoff rate, topics, content gaps and
-feedback. Nothing here is broken down by staff member (issue #5).
+feedback. Nothing here is broken down by staff member (issue #5). Every figure covers the
+tenants of the staff member only (issue 14, item 10).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from bot.api.staff_schemas import (
 )
 from bot.api.validation import UtcTime
 from bot.storage import insights
+from bot.storage.models import StaffUser
+from bot.storage.tenancy import scope_of
 from knowledge.errors import InvalidQueryError
 
 router = APIRouter(prefix="/api/v1/staff/insights", tags=["insights"])
@@ -32,13 +35,17 @@ Days = Annotated[int, Query(ge=1, le=366, description="window length when since 
 
 
 def _window(
-    tenant: str | None, days: int, since: datetime | None, until: datetime | None
+    staff: StaffUser,
+    tenant: str | None,
+    days: int,
+    since: datetime | None,
+    until: datetime | None,
 ) -> insights.Window:
     end = until or datetime.now(UTC)
     start = since or end - timedelta(days=days)
     if start >= end:
         raise InvalidQueryError(f"since {start.isoformat()} is not before until {end.isoformat()}")
-    return insights.Window(since=start, until=end, tenant=tenant or None)
+    return insights.Window(since=start, until=end, tenant=tenant or None, scope=scope_of(staff))
 
 
 @router.get("", responses=ERRORS)
@@ -52,7 +59,7 @@ def get_insights(
     until: UtcTime = None,
 ) -> InsightsPublic:
     """Everything the Insights page shows, for one window (default: the last 30 days)."""
-    window = _window(tenant, days, since, until)
+    window = _window(staff, tenant, days, since, until)
     per_day = insights.per_day(session, window)
     statuses = insights.status_totals(session, window)
     questions = sum(statuses.values())
@@ -94,7 +101,7 @@ def get_gaps(
     limit: Annotated[int, Query(ge=1, le=200)] = 30,
 ) -> list[ContentGap]:
     """Unanswered and low-confidence questions grouped by wording: the content gaps."""
-    window = _window(tenant, days, since, until)
+    window = _window(staff, tenant, days, since, until)
     gaps = insights.content_gaps(
         session, window, min_confidence=settings.dialogue.min_confidence, limit=limit
     )

@@ -1,5 +1,7 @@
 """Staff endpoints for the knowledge base (editors): services and their Stand, stale content,
 ingest runs, and re-running a configured source's ingest (``govbot ingest`` in a process).
+
+Each editor sees and re-runs the knowledge of their own tenants (issue 14, item 10).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from bot.services.ingest_jobs import IngestJobs
 from bot.services.knowledge_base import Catalogue, CatalogueEntry, read_runs
 from bot.storage import staff_crud
 from bot.storage.models import StaffRole, StaffUser
+from bot.storage.tenancy import scope_of
 
 router = APIRouter(prefix="/api/v1/staff/knowledge", tags=["knowledge"])
 
@@ -72,7 +75,8 @@ def overview(catalogue: CatalogueDep, settings: SettingsDep, staff: EditorDep) -
     meta = catalogue.meta()
     by_tenant: dict[str, list[CatalogueEntry]] = defaultdict(list)
     for entry in catalogue.entries():
-        by_tenant[entry.tenant].append(entry)
+        if staff.can_see(entry.tenant):
+            by_tenant[entry.tenant].append(entry)
     tenants = []
     for tenant in sorted(by_tenant):
         entries = by_tenant[tenant]
@@ -140,7 +144,8 @@ def list_services(
             expired=e.expired(today),
         )
         for e in catalogue.entries(tenant)
-        if (source is None or e.source == source)
+        if staff.can_see(e.tenant)
+        and (source is None or e.source == source)
         and (not needle or needle in e.title.casefold() or needle in e.doc_id)
     ]
     if stale is not None:
@@ -158,6 +163,8 @@ def list_runs(
     for raw in read_runs(settings):
         if tenant is not None and raw.get("tenant") != tenant:
             continue
+        if not staff.can_see(str(raw.get("tenant", ""))):
+            continue
         try:
             runs.append(SyncRunPublic.model_validate(raw))
         except ValidationError:
@@ -172,6 +179,8 @@ def list_sources(
     """The sources that can be re-ingested from the console, each with its newest job."""
     result = []
     for source in settings.knowledge_admin.sources:
+        if not staff.can_see(source.tenant):
+            continue
         jobs = [
             j
             for j in staff_crud.list_jobs(session, tenant=source.tenant, limit=50)
@@ -194,7 +203,7 @@ def rerun_source(
     tenant: str, name: str, session: SessionDep, jobs: IngestJobsDep, staff: EditorDep
 ) -> IngestJobPublic:
     """Start ``govbot ingest`` for a configured source; poll the job for its outcome."""
-    job = jobs.start(session, jobs.source(tenant, name), staff)
+    job = jobs.start(session, jobs.source(tenant, name, scope=scope_of(staff)), staff)
     return job_public(job)
 
 
@@ -203,10 +212,11 @@ def list_jobs(
     session: SessionDep, staff: EditorDep, tenant: str | None = None, limit: BulkLimit = 100
 ) -> list[IngestJobPublic]:
     """Ingest jobs started from the console, newest first."""
-    return [job_public(j) for j in staff_crud.list_jobs(session, tenant=tenant, limit=limit)]
+    found = staff_crud.list_jobs(session, tenant=tenant, scope=scope_of(staff), limit=limit)
+    return [job_public(j) for j in found]
 
 
 @router.get("/jobs/{job_id}", responses=ERRORS)
 def get_job(job_id: RecordId, session: SessionDep, staff: EditorDep) -> IngestJobPublic:
     """One ingest job."""
-    return job_public(staff_crud.get_job(session, job_id))
+    return job_public(staff_crud.get_job(session, job_id, scope=scope_of(staff)))

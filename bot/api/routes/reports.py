@@ -14,6 +14,8 @@ from bot.api.schemas import error_responses
 from bot.services.usage_report import build_report, render_html
 from bot.services.usage_report_pdf import render_pdf
 from bot.storage.models import StaffRole, StaffUser
+from bot.storage.tenancy import not_yours
+from knowledge.errors import UnknownTenantError
 
 router = APIRouter(prefix="/api/v1/staff/reports", tags=["reports"])
 
@@ -34,7 +36,9 @@ def usage_report(
     month: Annotated[str, Query(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
     format: Literal["html", "pdf"] = "html",
 ) -> Response:
-    """The month's usage report of ``tenant`` as a file."""
+    """The month's usage report of ``tenant`` as a file (404 for a tenant not one's own)."""
+    if not staff.can_see(tenant):
+        raise UnknownTenantError(not_yours(tenant, staff))
     report = build_report(
         session, tenant=tenant, month=month, min_confidence=settings.dialogue.min_confidence
     )

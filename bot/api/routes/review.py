@@ -1,8 +1,10 @@
 """Staff endpoints for answer review and corrections (curated answers with four-eyes approval).
 
-Reading: editors and auditors. Verdicts (correct / wrong), writing, approving, rejecting
-and withdrawing corrections: editors (and admins). Auditors read only: whoever audits the
-review should not also take part in it (issue 14, finding 8).
+Everyone sees and acts on the answers and corrections of their own tenants only; another
+tenant's id answers 404 (issue 14, item 10). Reading: editors and auditors. Verdicts
+(correct / wrong), writing, approving, rejecting and withdrawing corrections: editors (and
+admins). Auditors read only: whoever audits the review should not also take part in it
+(issue 14, finding 8).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from bot.services.curated import question_embedding
 from bot.storage import crud, staff_crud
 from bot.storage.models import StaffRole, StaffUser
 from bot.storage.staff_models import CorrectionStatus, Verdict
-from knowledge.errors import InvalidQueryError
+from bot.storage.tenancy import not_yours, scope_of
+from knowledge.errors import InvalidQueryError, UnknownTenantError
 
 router = APIRouter(prefix="/api/v1/staff/review", tags=["review"])
 
@@ -62,6 +65,7 @@ def list_answers(
         feedback=feedback,
         min_confidence=min_confidence,
         max_confidence=max_confidence,
+        scope=scope_of(staff),
     )
     rows = staff_crud.query_review_answers(
         session, filters, review=review, limit=limit, offset=offset
@@ -88,7 +92,7 @@ def mark_answer(
     answer_id: RecordId, body: VerdictCreate, session: SessionDep, staff: EditorDep
 ) -> ReviewPublic:
     """Mark an answer correct or wrong (the newest verdict counts); auditors read only."""
-    answer = staff_crud.get_answer(session, answer_id)
+    answer = staff_crud.get_answer(session, answer_id, scope=scope_of(staff))
     review = corrections.record_verdict(session, answer, staff, Verdict(body.verdict), body.note)
     session.commit()
     return review_public(review)
@@ -105,7 +109,7 @@ def list_corrections(
 ) -> list[CorrectionPublic]:
     """Corrections, newest first (``approved`` ones are served as curated answers)."""
     found = staff_crud.list_corrections(
-        session, status=status, tenant=tenant, limit=limit, offset=offset
+        session, status=status, tenant=tenant, scope=scope_of(staff), limit=limit, offset=offset
     )
     return [correction_public(c) for c in found]
 
@@ -115,7 +119,9 @@ def get_correction(
     correction_id: RecordId, session: SessionDep, staff: AnswerReaderDep
 ) -> CorrectionPublic:
     """One correction."""
-    return correction_public(staff_crud.get_correction(session, correction_id))
+    return correction_public(
+        staff_crud.get_correction(session, correction_id, scope=scope_of(staff))
+    )
 
 
 @router.post("/corrections", status_code=201, responses=ERRORS)
@@ -123,7 +129,8 @@ def create_correction(
     body: CorrectionCreate, request: Request, session: SessionDep, staff: EditorDep
 ) -> CorrectionPublic:
     """Write a correction (pending until another editor approves it)."""
-    answer = staff_crud.get_answer(session, body.answer_id) if body.answer_id else None
+    scope = scope_of(staff)
+    answer = staff_crud.get_answer(session, body.answer_id, scope=scope) if body.answer_id else None
     tenant = answer.tenant if answer is not None else body.tenant
     if tenant is None:
         raise InvalidQueryError("a correction needs answer_id or tenant; send one of them")
@@ -131,6 +138,8 @@ def create_correction(
         raise InvalidQueryError(
             f"tenant {body.tenant!r} differs from answer {answer.id}'s tenant {answer.tenant!r}"
         )
+    if not staff.can_see(tenant):
+        raise UnknownTenantError(not_yours(tenant, staff))
     request.app.state.conversations.check_tenant(tenant)
     correction = corrections.create(
         session,
@@ -150,7 +159,7 @@ def approve_correction(
     correction_id: RecordId, request: Request, session: SessionDep, staff: EditorDep
 ) -> CorrectionPublic:
     """Approve another editor's correction (four-eyes): the bot serves it from now on."""
-    correction = staff_crud.get_correction(session, correction_id, lock=True)
+    correction = staff_crud.get_correction(session, correction_id, lock=True, scope=scope_of(staff))
     embedding = None
     if correction.status == CorrectionStatus.PENDING and correction.author != staff.username:
         embedding = question_embedding(request.app.state.retriever, correction.question)
@@ -164,7 +173,7 @@ def reject_correction(
     correction_id: RecordId, body: CorrectionClose, session: SessionDep, staff: EditorDep
 ) -> CorrectionPublic:
     """Reject another editor's pending correction."""
-    correction = staff_crud.get_correction(session, correction_id, lock=True)
+    correction = staff_crud.get_correction(session, correction_id, lock=True, scope=scope_of(staff))
     corrections.reject(session, correction, staff, body.reason)
     session.commit()
     return correction_public(correction)
@@ -175,7 +184,7 @@ def withdraw_correction(
     correction_id: RecordId, body: CorrectionClose, session: SessionDep, staff: EditorDep
 ) -> CorrectionPublic:
     """Withdraw a pending or approved correction; the bot stops serving it at once."""
-    correction = staff_crud.get_correction(session, correction_id, lock=True)
+    correction = staff_crud.get_correction(session, correction_id, lock=True, scope=scope_of(staff))
     corrections.withdraw(session, correction, staff, body.reason)
     session.commit()
     return correction_public(correction)

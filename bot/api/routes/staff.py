@@ -1,5 +1,8 @@
 """Staff endpoints (bearer token): the handoff inbox for agents.
 
+An agent sees, claims and answers the handoffs of their own tenants only; another
+tenant's handoff answers 404 like an unknown one (issue 14, item 10).
+
 The answer log is served by routes/review.py, the audit log by routes/audit.py; the
 older ``/staff/answers`` and ``/staff/audit`` live on as deprecated aliases
 (routes/deprecated.py).
@@ -32,6 +35,7 @@ from bot.api.schemas import (
 from bot.services import handoff
 from bot.storage import crud
 from bot.storage.models import Escalation, HandoffStatus, StaffUser
+from bot.storage.tenancy import scope_of
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -41,7 +45,12 @@ ERRORS = error_responses(401, 403, 404, 409, 422)
 @router.get("/me", responses=ERRORS)
 def me(staff: CurrentStaff) -> StaffPublic:
     """Who the token belongs to."""
-    return StaffPublic(username=staff.username, role=staff.role, created_at=staff.created_at)
+    return StaffPublic(
+        username=staff.username,
+        role=staff.role,
+        created_at=staff.created_at,
+        tenants=staff.tenants,
+    )
 
 
 @router.get("/handoffs", responses=ERRORS)
@@ -53,7 +62,8 @@ def list_handoffs(
 ) -> list[HandoffSummary]:
     """Escalations, the longest waiting first (all statuses when ``status`` is omitted)."""
     return [
-        handoff_summary(e) for e in crud.list_escalations(session, status=status, tenant=tenant)
+        handoff_summary(e)
+        for e in crud.list_escalations(session, status=status, tenant=tenant, scope=scope_of(staff))
     ]
 
 
@@ -62,7 +72,7 @@ def get_handoff(
     handoff_id: str, request: Request, session: SessionDep, staff: AgentDep
 ) -> HandoffDetail:
     """Transcript (original text for the assigned agent, redacted for others) and sources."""
-    escalation = crud.get_escalation(session, handoff_id)
+    escalation = crud.get_escalation(session, handoff_id, scope=scope_of(staff))
     return _detail(request, session, escalation, staff)
 
 
@@ -71,7 +81,9 @@ def claim_handoff(
     handoff_id: str, request: Request, session: SessionDep, staff: AgentDep
 ) -> HandoffDetail:
     """Take the conversation over; the bot falls silent."""
-    escalation = handoff.claim(session, crud.get_escalation(session, handoff_id, lock=True), staff)
+    escalation = handoff.claim(
+        session, crud.get_escalation(session, handoff_id, lock=True, scope=scope_of(staff)), staff
+    )
     session.commit()
     return _detail(request, session, escalation, staff)
 
@@ -81,7 +93,7 @@ def reply_to_handoff(
     handoff_id: str, body: AgentReply, session: SessionDep, staff: AgentDep
 ) -> MessagePublic:
     """Write to the citizen; the message appears in the citizen's conversation."""
-    escalation = crud.get_escalation(session, handoff_id, lock=True)
+    escalation = crud.get_escalation(session, handoff_id, lock=True, scope=scope_of(staff))
     message = handoff.reply(session, escalation, staff, body.text.strip())
     session.commit()
     return message_public(message)
@@ -91,7 +103,7 @@ def reply_to_handoff(
 def release_handoff(handoff_id: str, session: SessionDep, staff: AgentDep) -> HandoffSummary:
     """Hand the conversation back to the bot (closes the escalation as handed back)."""
     escalation = handoff.release(
-        session, crud.get_escalation(session, handoff_id, lock=True), staff
+        session, crud.get_escalation(session, handoff_id, lock=True, scope=scope_of(staff)), staff
     )
     session.commit()
     return handoff_summary(escalation)
@@ -102,7 +114,7 @@ def close_handoff(
     handoff_id: str, body: HandoffClose, session: SessionDep, staff: AgentDep
 ) -> HandoffSummary:
     """Close the escalation and the conversation with an outcome."""
-    escalation = crud.get_escalation(session, handoff_id, lock=True)
+    escalation = crud.get_escalation(session, handoff_id, lock=True, scope=scope_of(staff))
     handoff.close(session, escalation, staff, body.outcome.strip())
     session.commit()
     return handoff_summary(escalation)

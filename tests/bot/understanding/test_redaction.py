@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -90,14 +88,18 @@ def test_several_kinds_in_one_message() -> None:
     assert result.kinds == {"iban", "phone", "email"}
 
 
-def test_is_fast_on_a_long_message() -> None:
-    text = (
-        "Ich wohne in der Ruppertstraße 19, Tel 0171 1234567, IBAN DE89370400440532013000. " * 1300
-    )[:100_000]
-    start = time.perf_counter()
+@pytest.mark.timeout(60)  # a hang guard against catastrophic backtracking, not a speed figure
+def test_redacts_every_occurrence_in_a_long_message() -> None:
+    """A 100,000-character message (the API's upper bound) is redacted completely.
+
+    Speed is measured by `govbot bench`, not here; the timeout only stops a regex that
+    backtracks without end from hanging the suite."""
+    sentence = "Ich wohne in der Ruppertstraße 19, Tel 0171 1234567, IBAN DE89370400440532013000. "
+    text = (sentence * 1300)[:100_000]
     result = redact(text)
-    assert time.perf_counter() - start < 2.0
     assert "0171" not in result.text
+    assert "DE89" not in result.text
+    assert result.text.count("[IBAN]") == text.count("DE89370400440532013000")
 
 
 @settings(max_examples=300, deadline=None)
