@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from bot.main import create_app
 from bot.settings import Settings
 from knowledge.retrieval import Retriever
-from tests.bot.conftest import TRAVEL, make_settings
+from tests.bot.conftest import ASKING_MIN_CONFIDENCE, TRAVEL, make_settings
 
 AMBIGUOUS = "Ich brauche neue Papiere für eine Reise"
 
@@ -26,6 +26,7 @@ def client(
 ) -> Iterator[TestClient]:
     database = Path(tmp_path_factory.mktemp("clarify-db")) / "clarify.sqlite3"
     settings = make_settings(twin_index.data_dir, f"sqlite:///{database}")
+    settings.dialogue.min_confidence = ASKING_MIN_CONFIDENCE
     with TestClient(create_app(settings, retriever=twin_retriever)) as client:
         yield client
 

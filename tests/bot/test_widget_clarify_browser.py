@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser
 
+from bot.main import create_app
 from bot.settings import Settings
 from knowledge.retrieval import Retriever
-from tests.bot.conftest import TRAVEL
+from tests.bot.conftest import ASKING_MIN_CONFIDENCE, TRAVEL, make_settings
 from tests.bot.test_widget_browser import (
     ANSWER_TIMEOUT_MS,
     BrowserTab,
@@ -22,10 +23,10 @@ from tests.bot.test_widget_browser import (
     _open_tab,
     _open_widget,
     _screenshot,
-    _serve,
     _tab_to,
     browser,
 )
+from tests.conftest import live_server
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +39,11 @@ AMBIGUOUS = "Ich brauche neue Papiere für eine Reise"
 def server(
     twin_index: Settings, twin_retriever: Retriever, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WidgetServer]:
-    yield from _serve(twin_retriever, twin_index.data_dir, tmp_path_factory.mktemp("db"))
+    database = tmp_path_factory.mktemp("db") / "widget.sqlite3"
+    settings = make_settings(twin_index.data_dir, f"sqlite:///{database}")
+    settings.dialogue.min_confidence = ASKING_MIN_CONFIDENCE
+    with live_server(create_app(settings, retriever=twin_retriever)) as url:
+        yield WidgetServer(url=url, settings=settings)
 
 
 @pytest.fixture
