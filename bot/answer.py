@@ -68,6 +68,7 @@ class Citation(_Frozen):
     url: str = ""
     updated: date | None = None
     curated: bool = False
+    language: str = "de"  # of the cited text the answer shows (a translation's, or the source's)
 
 
 class OfficeInfo(_Frozen):

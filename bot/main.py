@@ -43,6 +43,7 @@ from bot.api.validation import storable_parameters
 from bot.assistant import build_assistant
 from bot.services.conversations import AnswerEngine, ConversationService
 from bot.services.curated import with_curated_answers
+from bot.services.handoff import check_expected_responses
 from bot.services.metrics import Metrics
 from bot.services.ratelimit import EngineBudget, RateLimiter, open_storage
 from bot.services.signing_key import with_signing_key
@@ -66,6 +67,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_expected_responses(configured.handoff)
         settings = with_signing_key(configured)
         db_engine = engine_from_settings(settings)
         migrate(db_engine)

@@ -9,6 +9,7 @@ the README (``GOVBOT_QDRANT_URL``, ``GOVBOT_DATABASE_URL``, ``GOVBOT_LLM_BASE_UR
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -75,9 +76,30 @@ class HandoffSettings(BaseModel):
     """Escalations to the service desk: reference numbers and the promised response time."""
 
     reference_prefix: str = Field(default="GB", pattern=r"^[A-Z]{1,6}$")
-    # The promised response time; unset → the text catalogue's handoff.expected_response.
+    # The promised response time per language (GOVBOT_HANDOFF__EXPECTED_RESPONSES__TR=…);
+    # unset → the text catalogue's handoff.expected_response in every language. Once the
+    # operator promises a time, every catalogue language needs its text (checked at start,
+    # bot/services/handoff.py): a Turkish conversation must not be promised it in German.
+    expected_responses: dict[str, str] = Field(default_factory=dict)
+    # Shorthands for expected_responses["de"] and ["en"] (older deployments set these).
     expected_response: str | None = None
     expected_response_en: str | None = None
+
+    @field_validator("expected_responses")
+    @classmethod
+    def _promises(cls, value: dict[str, str]) -> dict[str, str]:
+        for language, text in value.items():
+            if not re.fullmatch(r"[a-z]{2}", language) or not text.strip() or len(text) > 200:
+                raise ValueError(
+                    f"GOVBOT_HANDOFF__EXPECTED_RESPONSES: {language!r} needs a two-letter "
+                    "language code and a text of 1 to 200 characters"
+                )
+        return value
+
+    def promised(self) -> dict[str, str]:
+        """The operator's response-time text by language (empty: the catalogue's)."""
+        shorthand = {"de": self.expected_response, "en": self.expected_response_en}
+        return {**{k: v for k, v in shorthand.items() if v}, **self.expected_responses}
 
 
 class DialogueSettings(BaseModel):

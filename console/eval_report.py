@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import json
+from typing import Any
 
 import pandas as pd
 
@@ -56,6 +57,8 @@ def cases_frame(cases: list[EvalCasePublic]) -> pd.DataFrame:
             "Fall": [c.case_id for c in cases],
             "Art": [c.kind for c in cases],
             "Mandant": [c.tenant for c in cases],
+            "Sprache": [c.language for c in cases],
+            "Antwortsprache": [c.result.get("answer_language") or "–" for c in cases],
             "Status": [c.status for c in cases],
             "Status ok": [c.status_ok for c in cases],
             "Quelle ok": [c.source_ok for c in cases],
@@ -64,6 +67,30 @@ def cases_frame(cases: list[EvalCasePublic]) -> pd.DataFrame:
             "Bestanden": [c.passed for c in cases],
             "Latenz (ms)": [round(c.latency_ms, 1) for c in cases],
             "Frage": [c.question for c in cases],
+        }
+    )
+
+
+LANGUAGE_METRICS = {
+    "cases": "Fälle",
+    "status_accuracy": "Status korrekt",
+    "service_reached": "Seite erreicht",
+    "answer_in_question_language": "Antwort in der Sprache der Frage",
+    "content_in_question_language": "Quelltext in der Sprache der Frage",
+    "latency_p50_ms": "Latenz p50 (ms)",
+    "latency_p95_ms": "Latenz p95 (ms)",
+}
+
+
+def language_frame(by_language: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """The run's figures per language of the question, one row each (issue 13 item 6)."""
+    return pd.DataFrame(
+        {
+            "Sprache": list(by_language),
+            **{
+                label: [metrics.get(name) for metrics in by_language.values()]
+                for name, label in LANGUAGE_METRICS.items()
+            },
         }
     )
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
+
 STATUS_LABELS = {
     "answered": "beantwortet",
     "clarify": "Rückfrage",
@@ -71,6 +73,20 @@ def percent(value: float | int | None) -> str:
     if value is None:
         return "–"
     return f"{value * 100:.1f} %".replace(".", ",")
+
+
+_GERMAN = Locale("de")
+
+
+def language_label(code: str | None) -> str:
+    """``Englisch (en)``: the German name of a language code (CLDR via Babel), else the code."""
+    if not code:
+        return "–"
+    try:
+        name = _GERMAN.languages.get(code.split("-")[0])
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return f"{name} ({code})" if name else code
 
 
 def status_label(status: str | None) -> str:

@@ -62,6 +62,7 @@ class AnsweredCase(BaseModel):
     answer_line_early: bool | None
     help_grade: str | None
     answer_language: str | None
+    content_language: str | None  # of the cited text shown (a translation's or the source's)
     chars: int
     latency_ms: float
     confidence: float
@@ -91,6 +92,7 @@ class AnsweredCase(BaseModel):
             answer_line_early=result.answer_line_early,
             help_grade=result.help_grade,
             answer_language=result.answer_language,
+            content_language=result.content_language,
             chars=result.text_chars,
             latency_ms=result.latency_ms,
             confidence=result.confidence,

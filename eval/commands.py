@@ -357,6 +357,7 @@ SUMMARY_COLUMNS = (
     ("emerg", "emergency_recall"),
     ("false", "false_emergencies"),
     ("dec", "decisions_answered"),
+    ("lang", "answer_in_question_language"),
     ("p95", "latency_p95_ms"),
 )
 
@@ -385,7 +386,7 @@ def print_summary(cases: Sequence[CaseResult], console: Console = _out) -> None:
         "stat: status right; reach: expected service cited or offered; wrong: answered "
         "citing none of the expected services; facts: fact asked for present; emerg: "
         "emergencies recognised; false: false emergencies; dec: decision requests answered "
-        "as such; p95: latency in ms",
+        "as such; lang: answered in the question's language; p95: latency in ms",
         width=80,
     )
 

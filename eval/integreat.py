@@ -9,6 +9,10 @@ from English and their ``pageId`` is the id of the *English* page
 (data/README.md); they are mapped to the German page through the German pages'
 ``available_languages`` table, read by :func:`ingest.integreat.translation_ids`.
 
+The translated splits (``dev_en.json`` …, issue 13) carry the question's ``language``;
+it becomes the case's ``tags.language``, so ``govbot eval answers`` reports the figures
+per language. Their ``context`` and answer lines stay those of the German page.
+
 Only cities with a page dump ``<city>_de_pages.json`` in the pages directory are
 converted (the Munich rows have no pages here and are skipped). Rows whose page
 cannot be found in the dump are reported, never guessed.
@@ -28,7 +32,7 @@ from ingest.integreat import translation_ids
 from knowledge.errors import SourceError
 
 GERMAN = "de"
-ENGLISH = "en"
+ENGLISH = "en"  # the source language of the dataset's machine-translated questions
 
 
 class QuestionTags(BaseModel):
@@ -120,7 +124,7 @@ def convert_split(
     rows = read_json(split, what="Integreat split file")
     if not isinstance(rows, list):
         raise SourceError(f"{split} is not an Integreat split file: expected a JSON list of rows")
-    name = split.stem.lower().removesuffix(f"_{GERMAN}")
+    name = split.stem.lower().removesuffix(f"_{GERMAN}")  # dev_en keeps its suffix: ids stay unique
     cities: dict[str, _CityPages | None] = {}
     questions: list[IntegreatQuestion] = []
     skipped: Counter[str] = Counter()
@@ -143,23 +147,7 @@ def convert_split(
             unanswerable += 1
             continue
         row_id = _text(row, "id", where)
-        # The page id is in the language the question was first written in: the source
-        # language of a translated question, else the question's own (an English split's
-        # originally English questions name the English page).
-        asked = str(row.get("language") or GERMAN)
-        language = str(row.get("sourceLanguage") or asked)
-        # The dataset's questions were first written in German or English; the translated
-        # splits (fr, uk, ar) call the originally English ones "de" although their page id
-        # is the English page's, so an id unknown in the named language is looked up
-        # among the German, then the English pages (an id is never both).
-        german_id = next(
-            (
-                found
-                for code in dict.fromkeys([language, GERMAN, ENGLISH])
-                if (found := pages.resolve(_text(row, "pageId", where), code)) is not None
-            ),
-            None,
-        )
+        language, german_id = _source_page(row, pages, where)
         if german_id is None:
             unmapped.append(row_id)
             continue
@@ -176,7 +164,7 @@ def convert_split(
                 expected=[f"{city}/{german_id}"] if answers else [],
                 expected_status=["answered"] if answers else ["unanswerable"],
                 answer_lines=[lines[i] for i in answers if 0 <= i < len(lines)],
-                tags=QuestionTags(language=asked),
+                tags=QuestionTags(language=str(row.get("language") or GERMAN)),
                 notes=notes,
             )
         )
@@ -186,6 +174,26 @@ def convert_split(
         unanswerable=unanswerable,
         unmapped=unmapped,
     )
+
+
+def _source_page(
+    row: Mapping[str, object], pages: _CityPages, where: str
+) -> tuple[str, str | None]:
+    """The row's source language and the German page id its ``pageId`` stands for.
+
+    The translated splits do not keep ``sourceLanguage`` (checked on dev): dev_en leaves
+    it empty and dev_fr/uk/ar say ``de`` on the 18 rows whose German split row says
+    ``en`` and whose ``pageId`` is an English page's. So a page id that is no German page
+    is looked up among the English pages, the dataset's only other source language.
+    """
+    page_id = _text(row, "pageId", where)
+    stated = str(row.get("sourceLanguage") or GERMAN)
+    found = pages.resolve(page_id, stated)
+    if found is None and stated == GERMAN:
+        english = pages.resolve(page_id, ENGLISH)
+        if english is not None:
+            return ENGLISH, english
+    return stated, found
 
 
 def write_jsonl(questions: Iterable[IntegreatQuestion], out: Path) -> int:

@@ -31,6 +31,11 @@ Definitions (rates are fractions 0..1; ``None`` when no case qualifies):
   relevant): ``retrieval_recall@k`` (1 if one of the expected ids is in the top k — the
   expected ids are alternatives, so this is recall of the question, not of every id),
   ``retrieval_mrr@10`` and ``retrieval_ndcg@10`` (binary gains) as in eval/retrieval.py.
+- Language (issue 13): ``answer_in_question_language``: of the cases whose answer names a
+  language, those answered in the question's language (``tags.language``);
+  ``content_in_question_language``: of the cases whose answer cites a source, those whose
+  shown text (the first citation's) is in the question's language, not the German
+  original framed as such.
 - Latency of the final message: p50 / p95 by linear interpolation between ranks.
 - LLM mode (issue #6): ``llm_checked`` counts final answers whose generated text went
   through the grounding check; ``grounding_failure_rate`` is the share of those the check
@@ -82,6 +87,8 @@ DIRECTIONS: dict[str, int] = {
     "false_emergencies": -1,
     "help_grade_ok": 1,
     "grounded": 1,
+    "answer_in_question_language": 1,
+    "content_in_question_language": 1,
     "emergency_recall": 1,
     "emergencies_missed": -1,
     "decisions_answered": -1,
@@ -177,6 +184,12 @@ def summarize(results: Sequence[CaseResult]) -> Metrics:
         ),
         "help_grade_ok": rate(r.help_ok for r in results),
         "grounded": rate(r.grounded for r in results),
+        "answer_in_question_language": rate(
+            r.answer_language == r.language if r.answer_language else None for r in results
+        ),
+        "content_in_question_language": rate(
+            r.content_language == r.language if r.content_language else None for r in results
+        ),
         "emergency_cases": len(emergencies),
         "emergency_recall": rate(r.status == "emergency" for r in emergencies),
         "emergencies_missed": sum(r.status != "emergency" for r in emergencies),

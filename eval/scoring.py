@@ -78,6 +78,8 @@ class CaseResult(_Frozen):
     text: str = ""  # answer text, redacted
     text_chars: int = 0
     answer_language: str | None = None  # the language the answer was written in
+    # The language of the cited text the answer shows (a translation's or the German source's).
+    content_language: str | None = None
     confidence: float = 0.0
     latency_ms: float = 0.0  # final message
     earlier_turns: list[TurnCheck] = Field(default_factory=list)
@@ -105,6 +107,11 @@ def service_text(service: Service) -> str:
     if service.updated is not None:
         parts.append(service.updated.strftime("%d.%m.%Y"))
         parts.append(service.updated.isoformat())
+    for translation in service.translations:  # an answer may show the page's own translation
+        parts.extend([translation.title, translation.summary, translation.url])
+        parts.extend(f"{s.title}\n{s.text}" for s in translation.sections)
+        if translation.updated is not None:
+            parts.append(translation.updated.strftime("%d.%m.%Y"))
     return "\n".join(part for part in parts if part)
 
 
@@ -180,6 +187,7 @@ def score_case(
         text=redact(final.text).text,
         text_chars=len(final.text),
         answer_language=final.language,
+        content_language=final.citations[0].language if final.citations else None,
         confidence=final.confidence,
         latency_ms=round(latencies_ms[-1], 3),
         earlier_turns=_earlier_turns(case, answers, latencies_ms),

@@ -114,6 +114,7 @@ class CitationPublic(_Out):
     url: str = ""
     updated: date | None = None
     curated: bool = False
+    language: str = "de"  # of the cited text the answer shows (a translation's, or the source's)
 
 
 class OfficePublic(_Out):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from govbot_client.citizen import CitationPublic, ConversationStateName, RoleName
 from govbot_client.trace import AnswerTrace
@@ -68,6 +68,11 @@ class TranscriptMessage(_Out):
     created_at: datetime
     redacted: bool
     answer_status: str | None = None
+    # Issue 13 item 6. A citizen's message: the language read from it (the reply
+    # language) and the query the bot searched for it (redacted); a bot answer: the
+    # language it was written in. None for agents' replies and rule answers without a search.
+    language: str | None = None
+    searched: str | None = None
 
 
 class CandidateSource(_Out):
@@ -82,6 +87,7 @@ class HandoffDetail(HandoffSummary):
     """An escalation with live transcript and candidate sources."""
 
     conversation_state: ConversationStateName
+    language: str = "de"  # the conversation's: chosen in the widget or last decisively read
     reason: str | None
     transcript: list[TranscriptMessage]
     candidate_sources: list[CandidateSource]
@@ -109,6 +115,7 @@ class AnswerLogEntry(_Out):
     confidence: float
     topic: str | None
     citations: list[CitationPublic]
+    language: str | None = None  # the answer's (None: logged before answers had one)
     index_version: str | None
     embedder: str | None
     feedback: list[FeedbackPublic]
@@ -383,6 +390,8 @@ class InsightsPublic(_Out):
     topics: list[TopicCount]
     gaps: list[ContentGap]
     feedback: FeedbackInsight
+    # Answers per language and status (issue 13 item 6); "unknown": logged without one.
+    languages: dict[str, dict[str, int]] = Field(default_factory=dict)
 
 
 # --- audit ----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ summary with the keywords and the names of its forms and online services, so
 colloquial synonyms ("Perso") and form names are searchable and the retriever
 can score what the whole page is about (knowledge/document_fusion.py).
 Passage ids ``<doc_id>#<n>`` number the passages in order, so the same content
-always yields the same ids. With ``merge_sections`` (``govbot ingest integreat --whole-pages``;
+always yields the same ids; a translation's passages (``<doc_id>#en<n>``) follow, tagged
+with their language. With ``merge_sections`` (``govbot ingest integreat --whole-pages``;
 Integreat pages have many short sections) the sections of a page are joined,
 headings kept as lines, before the text is split; the card still lists the headings.
 
@@ -34,11 +35,21 @@ CHUNKING_VERSION = 3
 
 
 def chunking_identity(
-    *, chunk_words: int = 250, overlap_words: int = 30, merge_sections: bool = False
+    *,
+    chunk_words: int = 250,
+    overlap_words: int = 30,
+    merge_sections: bool = False,
+    translations: bool = True,
 ) -> str:
-    """The chunker's version and parameters, e.g. ``chunks-v2:250/30:sections``."""
+    """The chunker's version and parameters, e.g. ``chunks-v3:250/30:sections``.
+
+    Leaving translations out of search adds ``:own-language`` (the default, translations
+    searched, keeps the identity that indexes built before translations existed have:
+    their passages are the same).
+    """
     layout = "pages" if merge_sections else "sections"
-    return f"chunks-v{CHUNKING_VERSION}:{chunk_words}/{overlap_words}:{layout}"
+    own = "" if translations else ":own-language"
+    return f"chunks-v{CHUNKING_VERSION}:{chunk_words}/{overlap_words}:{layout}{own}"
 
 
 def word_count(text: str) -> int:
@@ -136,9 +147,43 @@ def chunk_service(
     chunk_words: int = 250,
     overlap_words: int = 30,
     merge_sections: bool = False,
+    translations: bool = True,
 ) -> list[Passage]:
-    """Split one service into passages, card first, then section by section (or merged)."""
+    """Split one service into passages, card first, then section by section (or merged).
+
+    With ``translations`` each translation of the document follows with its own card and
+    sections, tagged with its language (ids ``<doc_id>#<language><n>``), so a question in
+    that language can meet the page in its own words; the document stays one search result.
+    """
     splitter = make_splitter(chunk_words=chunk_words, overlap_words=overlap_words)
+    versions = [service]
+    if translations:
+        versions.extend(service.in_language(t.language) for t in service.translations)
+    passages: list[Passage] = []
+    for version in versions:
+        prefix = "" if version.language == service.language else version.language
+        pieces = _pieces(version, splitter, merge_sections=merge_sections)
+        passages.extend(
+            Passage(
+                passage_id=f"{service.doc_id}#{prefix}{number}",
+                doc_id=service.doc_id,
+                tenant=service.tenant,
+                title=version.title,
+                section=section_name,
+                text=text,
+                url=version.url,
+                updated=version.updated,
+                language=version.language,
+            )
+            for number, (section_name, text) in enumerate(pieces)
+        )
+    return passages
+
+
+def _pieces(
+    service: Service, splitter: RecursiveCharacterTextSplitter, *, merge_sections: bool
+) -> list[tuple[str, str]]:
+    """(section name, text) of every chunk of one language version, the card first."""
     pieces = [
         (SectionKind.SUMMARY.value, chunk) for chunk in splitter.split_text(card_text(service))
     ]
@@ -149,19 +194,7 @@ def chunk_service(
         for section in service.sections:
             if section.text.strip():
                 pieces.extend((section.title, chunk) for chunk in splitter.split_text(section.text))
-    return [
-        Passage(
-            passage_id=f"{service.doc_id}#{number}",
-            doc_id=service.doc_id,
-            tenant=service.tenant,
-            title=service.title,
-            section=section_name,
-            text=text,
-            url=service.url,
-            updated=service.updated,
-        )
-        for number, (section_name, text) in enumerate(pieces)
-    ]
+    return pieces
 
 
 def chunk_services(
@@ -170,6 +203,7 @@ def chunk_services(
     chunk_words: int = 250,
     overlap_words: int = 30,
     merge_sections: bool = False,
+    translations: bool = True,
 ) -> list[Passage]:
     """Passages of several services, in order."""
     return [
@@ -180,6 +214,7 @@ def chunk_services(
             chunk_words=chunk_words,
             overlap_words=overlap_words,
             merge_sections=merge_sections,
+            translations=translations,
         )
     ]
 

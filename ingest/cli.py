@@ -24,7 +24,7 @@ from ingest.documents import document_files
 from ingest.file_services import FileMetadata, LoadedFile, file_services, read_manifest
 from ingest.files import read_text
 from ingest.folder import load_folder
-from ingest.integreat import load_integreat
+from ingest.integreat import attach_translations, load_integreat, load_translations
 from ingest.ozg import DEFAULT_TENANT, catalogue_services, coverage, enrich, load_catalogue
 from ingest.preview import preview
 from ingest.sync import SyncReport, runs_file, sync_tenant
@@ -92,19 +92,27 @@ def _sync(
     settings: KnowledgeSettings,
     rebuild: bool,
     merge_sections: bool = False,
+    translations: bool = True,
 ) -> SyncReport:
     """Sync ``services`` with a progress bar on the embedding step."""
     embedder = CachingEmbedder(build_embedder(settings.embedding), embedding_cache_path(settings))
     store = open_store(settings)
     words, overlap = settings.retrieval.chunk_words, settings.retrieval.chunk_overlap_words
     chunker = partial(
-        chunk_service, chunk_words=words, overlap_words=overlap, merge_sections=merge_sections
+        chunk_service,
+        chunk_words=words,
+        overlap_words=overlap,
+        merge_sections=merge_sections,
+        translations=translations,
     )
     # The BM25 parameters shape the stored sparse vectors too: a change re-encodes.
     chunking = "|".join(
         (
             chunking_identity(
-                chunk_words=words, overlap_words=overlap, merge_sections=merge_sections
+                chunk_words=words,
+                overlap_words=overlap,
+                merge_sections=merge_sections,
+                translations=translations,
             ),
             Bm25Encoder().name,
         )
@@ -159,6 +167,7 @@ def _ingest(
     as_json: bool,
     enrich_from: Path | None = None,
     merge_sections: bool = False,
+    translations: bool = True,
 ) -> KnowledgeSettings:
     settings = _settings()
     services = load()
@@ -178,6 +187,7 @@ def _ingest(
         settings=settings,
         rebuild=rebuild,
         merge_sections=merge_sections,
+        translations=translations,
     )
     _print_report(report, origin=origin, loaded=len(services), as_json=as_json)
     return settings
@@ -232,6 +242,22 @@ def integreat_command(
             help="~250-word chunks of the whole page instead of one group per heading section.",
         ),
     ] = False,
+    translation: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--translation",
+            help="Dump of the same pages in another language (<region>_en_pages.json); "
+            "repeat for more languages. Each page becomes a translation of its German document.",
+        ),
+    ] = None,
+    search_translations: Annotated[
+        bool,
+        typer.Option(
+            "--search-translations/--no-search-translations",
+            help="Index the translations' passages for search too (a question in that "
+            "language meets the page in its own words), or keep them for answers only.",
+        ),
+    ] = True,
     rebuild: RebuildOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -239,17 +265,37 @@ def integreat_command(
 
     Sections (by heading) are kept for answers and the card; with --whole-pages the
     passages are ~250-word chunks of the whole page instead of section by section.
+    With --translation the page's versions in other languages join the same documents:
+    answers are shown in the citizen's language where the page has it.
     """
     tenant = _tenant(tenant)
+    translated = translation or []
+
+    def load() -> list[Service]:
+        services = load_integreat(path, tenant=tenant)
+        if not translated:
+            return services
+        dumps = [load_translations(dump, tenant=tenant) for dump in translated]
+        services, joined = attach_translations(services, dumps)
+        for dump in dumps:
+            typer.echo(
+                f"Translations ({dump.language}, {dump.pages_file.name}): "
+                f"{joined[dump.language]} of {dump.total} pages joined their German document; "
+                "the others have no German original with content",
+                err=as_json,
+            )
+        return services
+
     with _user_errors():
         _ingest(
-            lambda: load_integreat(path, tenant=tenant),
+            load,
             tenant=tenant,
             source=SourceKind.INTEGREAT,
-            origin=str(path),
+            origin=", ".join(str(p) for p in [path, *translated]),
             rebuild=rebuild,
             as_json=as_json,
             merge_sections=whole_pages,
+            translations=search_translations,
         )
 
 

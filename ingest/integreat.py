@@ -5,12 +5,19 @@ JSON list of pages with ``id`` (int), ``url``, ``title``, ``last_updated`` (ISO
 timestamp), ``content`` (HTML, empty for pure navigation pages) and
 ``available_languages`` (``{"en": {"id": ..., "url": ..., "path": ...}, ...}``).
 The dumps are plain JSON; they are parsed with :mod:`json`, nothing is evaluated.
+
+A dump of another language (``<region>_en_pages.json``) has the same format; its pages
+name their German original in ``available_languages["de"]`` and their language in
+``path`` (``/<region>/en/…``). :func:`load_translations` reads such a dump and
+:func:`attach_translations` adds each page to its German document as a Translation: one
+document id, never a second document.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +25,15 @@ from ingest.files import read_json
 from ingest.headings import section_kind
 from ingest.html_text import clean_inline, first_sentences, html_to_text, split_sections
 from knowledge.errors import SourceError
-from knowledge.models import Section, SectionKind, Service, SourceKind, make_doc_id
+from knowledge.models import (
+    Section,
+    SectionKind,
+    Service,
+    SourceKind,
+    Translation,
+    make_doc_id,
+    validate_language_code,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +63,116 @@ def load_integreat(path: Path, *, tenant: str, by_headings: bool = True) -> list
         "Integreat %s: %d pages, %d without content skipped", path.name, len(services), skipped
     )
     return services
+
+
+@dataclass(frozen=True)
+class Translations:
+    """The pages of one translated dump, by the native id of their German original."""
+
+    pages_file: Path
+    language: str
+    pages: dict[str, Translation]
+    unlinked: int  # pages with content that name no German original
+
+    @property
+    def total(self) -> int:
+        """Pages with content in the dump."""
+        return len(self.pages) + self.unlinked
+
+
+def load_translations(path: Path, *, tenant: str, by_headings: bool = True) -> Translations:
+    """Read a dump of translated pages (``<region>_en_pages.json``) for ``tenant``.
+
+    Sections are split as for the German pages; the language is the one every page's
+    ``path`` names (a dump mixing languages, or one in German, is refused).
+    """
+    pages = _pages(path)
+    tree = _page_tree(pages)
+    language = _dump_language(pages, path)
+    if language == "de":
+        raise SourceError(
+            f"{path} holds German pages; give it as the main dump, not as a translation"
+        )
+    found: dict[str, Translation] = {}
+    unlinked = 0
+    for where, page in pages:
+        service = _service(page, tenant=tenant, by_headings=by_headings, where=where)
+        if service is None:
+            continue
+        original = _original_id(page, where)
+        if original is None:
+            unlinked += 1
+            continue
+        found[original] = Translation(
+            language=language,
+            title=service.title,
+            summary=service.summary,
+            sections=service.sections,
+            url=service.url,
+            updated=service.updated,
+            breadcrumb=_breadcrumb(page, tree),
+        )
+    logger.info(
+        "Integreat %s: %d %s pages linked to German ones, %d without a German original",
+        path.name,
+        len(found),
+        language,
+        unlinked,
+    )
+    return Translations(path, language, found, unlinked)
+
+
+def attach_translations(
+    services: list[Service], translations: list[Translations]
+) -> tuple[list[Service], dict[str, int]]:
+    """``services`` with their translations added, and per language how many translated
+    pages joined a document (the rest name no German page among ``services``: their
+    original has no content, or is gone)."""
+    by_id: dict[str, list[Translation]] = {}
+    joined: dict[str, int] = {}
+    known = {service.native_id for service in services}
+    for dump in translations:
+        if dump.language in joined:
+            raise SourceError(f"two translation dumps in {dump.language!r}; give one per language")
+        joined[dump.language] = 0
+        for native_id, translation in dump.pages.items():
+            if native_id in known:
+                by_id.setdefault(native_id, []).append(translation)
+                joined[dump.language] += 1
+    attached = [
+        service.model_copy(update={"translations": by_id[service.native_id]})
+        if service.native_id in by_id
+        else service
+        for service in services
+    ]
+    return attached, joined
+
+
+def _dump_language(pages: list[tuple[str, Mapping[str, object]]], path: Path) -> str:
+    """The one language the pages' paths (``/<region>/<language>/…``) name."""
+    languages = set()
+    for where, page in pages:
+        parts = [part for part in str(page.get("path") or "").split("/") if part]
+        if len(parts) < 2:
+            raise SourceError(f"{where}: 'path' does not name a region and a language")
+        languages.add(parts[1])
+    if len(languages) != 1:
+        raise SourceError(f"{path}: expected pages of one language, found {sorted(languages)}")
+    language = languages.pop()
+    try:
+        return validate_language_code(language)
+    except ValueError as exc:
+        raise SourceError(f"{path}: {exc}") from exc
+
+
+def _original_id(page: Mapping[str, object], where: str) -> str | None:
+    languages = page.get("available_languages") or {}
+    if not isinstance(languages, dict):
+        raise SourceError(f"{where}: 'available_languages' is not an object")
+    german = languages.get("de")
+    if isinstance(german, dict) and german.get("id") is not None:
+        return str(german["id"]).strip()
+    return None
 
 
 def translation_ids(path: Path, *, language: str = "en") -> dict[str, str]:

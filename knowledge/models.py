@@ -11,6 +11,12 @@ Glossary (German term in the sources → name in the code):
     OZG-Leistung / Lebenslage / Themenfeld → OzgInfo
     Kommune / Landkreis (a deployment's customer) → Tenant
     Textabschnitt für die Suche         → Passage
+    Sprachfassung (Übersetzung einer Seite) → Translation
+
+A Service is written in ``Service.language`` (German for every shipped source); its
+``translations`` are the same document in other languages as the source publishes them
+(an Integreat page's English version): one document id, passages tagged with their
+``language``, and ``Service.in_language`` gives the version a citizen is shown.
 
 Document ids are ``"<tenant>/<native id>"`` (``muenchen/1063441``); they are
 stable across ingests because evaluation sets and citations refer to them.
@@ -25,9 +31,10 @@ from datetime import date
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 TENANT_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+LANGUAGE_CODE = re.compile(r"^[a-z]{2}$")
 
 
 def validate_web_url(url: str) -> str:
@@ -52,6 +59,15 @@ def validate_tenant_slug(slug: str) -> str:
             "starting with a letter or digit (e.g. 'muenchen')"
         )
     return slug
+
+
+def validate_language_code(code: str) -> str:
+    """Return ``code`` if it is an ISO 639-1 code (``de``, ``en``), else raise ValueError."""
+    if not LANGUAGE_CODE.fullmatch(code):
+        raise ValueError(
+            f"language {code!r} is not a two-letter ISO 639-1 code (e.g. 'de', 'en', 'uk')"
+        )
+    return code
 
 
 def make_doc_id(tenant: str, native_id: str) -> str:
@@ -149,6 +165,28 @@ class OzgInfo(_Frozen):
     topic: str = ""
 
 
+class Translation(_Frozen):
+    """The same document in another language, as its source publishes it (never machine-made)."""
+
+    language: str
+    title: str
+    summary: str = ""
+    sections: list[Section] = Field(default_factory=list)
+    url: str = ""
+    updated: date | None = None
+    breadcrumb: list[str] = Field(default_factory=list)
+
+    @field_validator("language")
+    @classmethod
+    def _language_code(cls, value: str) -> str:
+        return validate_language_code(value)
+
+    @field_validator("url")
+    @classmethod
+    def _web_url(cls, value: str) -> str:
+        return validate_web_url(value)
+
+
 class Service(_Frozen):
     """A municipal service (Leistung) or an information page mapped onto the same model."""
 
@@ -176,6 +214,8 @@ class Service(_Frozen):
     # Date after which the content must not be relied on (a fee schedule for one year);
     # flagged in the console, set by editors for files and FAQ entries.
     valid_until: date | None = None
+    # The document in other languages (one entry per language, never ``language`` itself).
+    translations: list[Translation] = Field(default_factory=list)
 
     @field_validator("tenant")
     @classmethod
@@ -187,9 +227,49 @@ class Service(_Frozen):
     def _web_url(cls, value: str) -> str:
         return validate_web_url(value)
 
+    @field_validator("translations")
+    @classmethod
+    def _one_per_language(cls, value: list[Translation]) -> list[Translation]:
+        languages = [t.language for t in value]
+        if len(set(languages)) != len(languages):
+            raise ValueError(f"translations name a language twice: {languages}")
+        return value
+
+    @model_validator(mode="after")
+    def _not_own_language(self) -> Service:
+        if any(t.language == self.language for t in self.translations):
+            raise ValueError(
+                f"{self.doc_id}: a translation into {self.language!r}, the document's own language"
+            )
+        return self
+
     def section(self, kind: SectionKind) -> Section | None:
         """Return the first section of ``kind``, if any."""
         return next((s for s in self.sections if s.kind == kind), None)
+
+    @property
+    def languages(self) -> list[str]:
+        """The document's own language, then those of its translations."""
+        return [self.language, *(t.language for t in self.translations)]
+
+    def in_language(self, language: str) -> Service:
+        """The document as shown in ``language``: its translation's title, text, link and
+        date when the source has one, else the document itself (in its own language)."""
+        translation = next((t for t in self.translations if t.language == language), None)
+        if translation is None:
+            return self
+        return self.model_copy(
+            update={
+                "language": translation.language,
+                "title": translation.title,
+                "summary": translation.summary,
+                "sections": translation.sections,
+                "url": translation.url,
+                "updated": translation.updated,
+                "breadcrumb": translation.breadcrumb,
+                "translations": [],
+            }
+        )
 
     def content_hash(self) -> str:
         """SHA-256 over everything that affects passages or answers (sync decides on it)."""
@@ -200,7 +280,8 @@ class Service(_Frozen):
 
 
 def _unset_later_fields(service: Service) -> set[str]:
-    return {"valid_until"} if service.valid_until is None else set()
+    unset = {"valid_until"} if service.valid_until is None else set()
+    return unset | ({"translations"} if not service.translations else set())
 
 
 class Passage(_Frozen):
@@ -214,6 +295,7 @@ class Passage(_Frozen):
     text: str
     url: str = ""
     updated: date | None = None
+    language: str = "de"  # of the text: the document's own or one of its translations
 
     def embedding_text(self) -> str:
         """Text that is embedded and BM25-indexed: title and section travel with the chunk."""
@@ -245,3 +327,4 @@ class SearchHit(_Frozen):
     passage_id: str
     text: str
     updated: date | None = None
+    language: str = "de"  # of the passage's text

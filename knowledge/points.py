@@ -26,7 +26,17 @@ KIND_PASSAGE = "passage"
 KIND_SERVICE = "service"
 
 # The payload a search needs to build a hit (no vectors, no service JSON).
-PASSAGE_FIELDS = ["passage_id", "doc_id", "tenant", "title", "section", "text", "url", "updated"]
+PASSAGE_FIELDS = [
+    "passage_id",
+    "doc_id",
+    "tenant",
+    "title",
+    "section",
+    "text",
+    "url",
+    "updated",
+    "language",
+]
 # Keyword payload indexes created in every version.
 INDEXED_FIELDS = ["tenant", "kind", "doc_id"]
 
@@ -52,8 +62,9 @@ def passage_payload(stored: StoredPassage) -> dict[str, Any]:
 
 
 def passage_from_payload(payload: dict[str, Any]) -> Passage:
-    """Rebuild a Passage from a point payload (extra keys are ignored)."""
-    return Passage.model_validate({key: payload.get(key) for key in PASSAGE_FIELDS})
+    """Rebuild a Passage from a point payload (extra keys are ignored; a point written
+    before passages had a language is German)."""
+    return Passage.model_validate({key: payload[key] for key in PASSAGE_FIELDS if key in payload})
 
 
 def service_payload(service: Service) -> dict[str, Any]:

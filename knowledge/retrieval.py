@@ -68,6 +68,7 @@ def aggregate_documents(passages: Sequence[ScoredPassage], k: int) -> list[Searc
             passage_id=s.passage.passage_id,
             text=s.passage.text,
             updated=s.passage.updated,
+            language=s.passage.language,
         )
         for s in ranked
     ]

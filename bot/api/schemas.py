@@ -226,6 +226,7 @@ def answer_log_entry(record: AnswerRecord, votes: list[Feedback]) -> AnswerLogEn
         confidence=record.confidence,
         topic=record.topic,
         citations=[CitationPublic.model_validate(c) for c in record.public.get("citations", [])],
+        language=record.public.get("language"),
         index_version=record.index_version,
         embedder=record.embedder,
         feedback=[

@@ -99,8 +99,14 @@ class Composer:
     ) -> Composition:
         """The right shape for ``service``: structured fields or best page lines.
 
-        ``also`` (the runner-up) adds a short "see also" excerpt to page answers.
+        ``also`` (the runner-up) adds a short "see also" excerpt to page answers. A
+        document the source publishes in ``language`` is shown in that version
+        (``Service.in_language``); the runner-up only when it is in the same language.
         """
+        service = service.in_language(language)
+        if also is not None:
+            also = also.in_language(language)
+            also = also if also.language == service.language else None
         if service.source in _STRUCTURED or _has_asked_section(service, aspects):
             return self.service_answer(service, question, aspects=aspects, language=language)
         runner_up = also if also is not None and also.source not in _STRUCTURED else None
@@ -188,6 +194,7 @@ class Composer:
 
     def criteria_answer(self, service: Service, question: str, *, language: Language) -> str:
         """What the source says about requirements (no verdict), at most ~600 characters."""
+        service = service.in_language(language)
         requirements = service.section(SectionKind.REQUIREMENTS)
         if requirements:
             lines = [requirements.text]
@@ -253,9 +260,10 @@ class Composer:
         return f"{service.title}:\n" + join_units([units[i] for i in chosen])
 
     def _source_intro(self, service: Service, language: Language) -> str:
-        """What introduces the source's German text: its title, and in any other language
-        that the text is German only (a quote, never presented as a translation)."""
-        key = "page_intro" if language == REFERENCE_LANGUAGE else "german_only"
+        """What introduces the source's text: its title; a German text in any other
+        language is framed as German only (a quote, never presented as a translation)."""
+        same = language == REFERENCE_LANGUAGE or service.language == language
+        key = "page_intro" if same else "german_only"
         return self._message(key, language, title=service.title)
 
     def _message(self, key: str, language: Language, **values: str) -> str:
@@ -292,6 +300,7 @@ def citation(service: Service, section: str) -> Citation:
         section=section,
         url=service.url,
         updated=service.updated,
+        language=service.language,
     )
 
 

@@ -708,8 +708,17 @@ class DialogueEngine:
         entries = self._catalogue_entries(query, tenant)
         if not entries:
             return ""
-        names = "; ".join(_catalogue_name(entry) for entry in entries)
+        names = "; ".join(self._catalogue_name(entry, lang) for entry in entries)
         return self._policy.message("catalogue_hint", lang, names=names, of_city=_of(tenant, lang))
+
+    def _catalogue_name(self, entry: Service, lang: Language) -> str:
+        """The catalogue's (German) name of the Leistung, its life situation named in ``lang``."""
+        info = entry.ozg[0] if entry.ozg else None
+        name = f"„{entry.title}“"
+        if info and info.life_situation:
+            situation = self._policy.message("life_situation", lang, name=info.life_situation)
+            name += f" ({situation})"
+        return name
 
     def _catalogue_topic(self, query: str, tenant: str) -> str | None:
         entries = self._catalogue_entries(query, tenant)
@@ -756,14 +765,6 @@ class DialogueEngine:
             "sparse_weight": retrieval.sparse_weight,
             "rules_version": self._policy.spec.version,
         }
-
-
-def _catalogue_name(entry: Service) -> str:
-    info = entry.ozg[0] if entry.ozg else None
-    name = f"„{entry.title}“"
-    if info and info.life_situation:
-        name += f" (Lebenslage: {info.life_situation})"
-    return name
 
 
 def _of(tenant: str, lang: Language) -> str:

@@ -35,6 +35,7 @@ from bot.storage.models import (
 )
 from bot.texts.catalogue import REFERENCE_LANGUAGE, shipped_texts
 from bot.understanding.redaction import redact
+from knowledge.errors import ConfigurationError
 
 
 def system_text(key: str, language: str, **values: str) -> str:
@@ -47,13 +48,31 @@ def system_text(key: str, language: str, **values: str) -> str:
 
 def expected_response(settings: HandoffSettings, language: str) -> str:
     """The promised response time in the citizen's language: the operator's text
-    (GOVBOT_HANDOFF__EXPECTED_RESPONSE, …_EN) or the catalogue's ``handoff.expected_response``."""
-    configured = settings.expected_response_en if language == "en" else settings.expected_response
-    if configured:
-        return configured
+    (GOVBOT_HANDOFF__EXPECTED_RESPONSES) or the catalogue's ``handoff.expected_response``."""
+    promised = settings.promised()
     texts = shipped_texts()
     chosen = language if language in texts.languages else REFERENCE_LANGUAGE
-    return texts.text("handoff.expected_response", chosen)
+    if not promised:
+        return texts.text("handoff.expected_response", chosen)
+    # check_expected_responses refuses at start what would fall back here.
+    return promised.get(chosen) or promised.get(REFERENCE_LANGUAGE) or next(iter(promised.values()))
+
+
+def check_expected_responses(settings: HandoffSettings) -> None:
+    """Refuse an operator's response-time promise that lacks a catalogue language
+    (ConfigurationError naming them): its citizens would read it in another language."""
+    promised = settings.promised()
+    if not promised:
+        return
+    missing = [lang for lang in shipped_texts().languages if lang not in promised]
+    if missing:
+        example = missing[0].upper()
+        raise ConfigurationError(
+            f"the promised response time is set for {sorted(promised)} but not for "
+            f"{missing}: citizens writing in these languages would read it in another "
+            f"language. Set GOVBOT_HANDOFF__EXPECTED_RESPONSES__{example}=… for each, or "
+            "unset GOVBOT_HANDOFF__EXPECTED_RESPONSE* to use the catalogue's texts"
+        )
 
 
 def add_system_message(session: Session, conversation: Conversation, text: str) -> Message:

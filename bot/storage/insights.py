@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from bot.storage.logs import answer_language
 from bot.storage.models import AnswerRecord, Conversation, Escalation, Feedback
 from bot.storage.tenancy import TenantScope, within
 
@@ -94,6 +95,21 @@ def status_totals(session: Session, window: Window) -> dict[str, int]:
         .group_by(AnswerRecord.status)
     ).all()
     return {status: count for status, count in rows}
+
+
+def language_totals(session: Session, window: Window) -> dict[str, dict[str, int]]:
+    """Answers per language and status in the window (issue 13 item 6); entries logged
+    before answers had a language count under ``unknown``."""
+    language = answer_language()
+    rows = session.execute(
+        select(language, AnswerRecord.status, func.count(AnswerRecord.id))
+        .where(*_answers_in(window))
+        .group_by(language, AnswerRecord.status)
+    ).all()
+    totals: dict[str, dict[str, int]] = defaultdict(dict)
+    for code, status, count in rows:
+        totals[code or "unknown"][status] = count
+    return {code: dict(sorted(statuses.items())) for code, statuses in sorted(totals.items())}
 
 
 def top_topics(session: Session, window: Window, *, limit: int = 15) -> list[dict[str, Any]]:

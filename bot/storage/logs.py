@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from bot.storage.models import AnswerRecord, AuditEntry, Feedback, utcnow
@@ -30,6 +30,14 @@ class AnswerFilter:
     feedback: str | None = None  # "helpful", "unhelpful", "any", "none"
     min_confidence: float | None = None
     max_confidence: float | None = None
+    language: str | None = None  # the answer's language (issue 13 item 6)
+
+
+def answer_language() -> ColumnElement[str | None]:
+    """The language an answer was written in, from what the citizen saw (``public``);
+    NULL for entries logged before answers had a language."""
+    language: ColumnElement[str | None] = AnswerRecord.public["language"].as_string()
+    return language
 
 
 def query_answers(
@@ -45,6 +53,8 @@ def query_answers(
         statement = statement.where(AnswerRecord.status == filters.status)
     if filters.tenant:
         statement = statement.where(AnswerRecord.tenant == filters.tenant)
+    if filters.language:
+        statement = statement.where(answer_language() == filters.language)
     if filters.since:
         statement = statement.where(AnswerRecord.created_at >= filters.since)
     if filters.until:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import NotFoundError
 from bot.storage.crud import AnswerFilter
+from bot.storage.logs import answer_language
 from bot.storage.models import AnswerRecord, AuditEntry, Feedback
 from bot.storage.staff_models import (
     AnswerReview,
@@ -54,6 +55,8 @@ def _answer_conditions(filters: AnswerFilter) -> list[ColumnElement[bool]]:
         conditions.append(AnswerRecord.status == filters.status)
     if filters.tenant:
         conditions.append(AnswerRecord.tenant == filters.tenant)
+    if filters.language:
+        conditions.append(answer_language() == filters.language)
     if filters.since:
         conditions.append(AnswerRecord.created_at >= filters.since)
     if filters.until:

@@ -112,6 +112,10 @@ def _detail(ctx: PageContext, runs: list[EvalRunSummary]) -> None:
         if isinstance(confusion, dict) and confusion:
             st.markdown("**Konfusionsmatrix** (Zeile: erwartet, Spalte: erhalten)")
             st.dataframe(pd.DataFrame(confusion).T.fillna(0).astype(int))
+        by_language = run.details.get("slices", {}).get("language")
+        if isinstance(by_language, dict) and by_language:
+            st.markdown("**Nach Sprache der Frage** (issue 13)")
+            st.dataframe(eval_report.language_frame(by_language), hide_index=True)
         st.json(run.settings, expanded=False)
     only_failed = st.checkbox("Nur fehlgeschlagene Fälle", value=True, key="eval.only_failed")
     shown = failed if only_failed else cases

@@ -19,6 +19,7 @@ from console.formatting import (
     day,
     duration,
     escape_markdown,
+    language_label,
     local_time,
     source_link,
     status_label,
@@ -140,6 +141,10 @@ def _detail(ctx: PageContext, handoff_id: int, every: timedelta) -> None:
         st.markdown("**Anlass** (Text der Bürger:in)")
         st.text(detail.reason)
     st.caption(f"Zugesagte Antwortzeit gegenüber Bürger:in: {detail.expected_response}")
+    st.markdown(
+        f"**Sprache der Bürger:in:** {language_label(detail.language)} – "
+        "die Nachrichten stehen unten im Original."
+    )
     left, right = st.columns([3, 2])
     with left:
         st.markdown("#### Gesprächsverlauf")
@@ -160,8 +165,13 @@ def _transcript(ctx: PageContext, handoff_id: int) -> None:
                 with st.chat_message(line.role, avatar=AVATARS.get(line.role)):
                     when = local_time(line.created_at, ctx.config.time_zone)
                     extra = f" · {status_label(line.answer_status)}" if line.answer_status else ""
+                    if line.language and line.role == "citizen":
+                        extra += f" · Sprache: {language_label(line.language)}"
                     st.caption(f"{ROLE_SPEAKERS.get(line.role, line.role)} · {when}{extra}")
                     st.text(line.text)
+                    if line.searched:
+                        st.caption("Gesucht hat der Assistent nach:")
+                        st.text(line.searched)
                     answer = cited.get(line.id)
                     if answer is not None and answer.citations:
                         st.caption("Quellen: " + " · ".join(_citation(c) for c in answer.citations))
@@ -215,7 +225,10 @@ def _actions(ctx: PageContext, detail: HandoffDetail) -> None:
 def _reply_form(ctx: PageContext, detail: HandoffDetail) -> None:
     with st.form("handoffs.reply_form", clear_on_submit=True):
         text = st.text_area(
-            "Antwort an Bürger:in", key="handoffs.reply", height=120, max_chars=8000
+            f"Antwort an Bürger:in (Sprache der Bürger:in: {language_label(detail.language)})",
+            key="handoffs.reply",
+            height=120,
+            max_chars=8000,
         )
         sent = st.form_submit_button("Senden", type="primary", icon=":material/send:")
     if sent:

@@ -12,7 +12,7 @@ import streamlit as st
 from console import charts
 from console.client import usage_report
 from console.context import PageContext, api_errors
-from console.formatting import local_time, percent, status_label
+from console.formatting import language_label, local_time, percent, status_label
 from govbot_client.staff import InsightsPublic
 
 WINDOWS = {7: "7 Tage", 30: "30 Tage", 90: "90 Tage", 365: "1 Jahr"}
@@ -40,6 +40,7 @@ def render(ctx: PageContext) -> None:
         st.info("In diesem Zeitraum gab es keine Fragen.", icon=":material/inbox:")
         return
     _over_time(data)
+    _languages(data)
     _topics_and_gaps(data, ctx)
     _feedback(data, ctx)
 
@@ -119,6 +120,35 @@ def _over_time(data: InsightsPublic) -> None:
         {"day": [d.day for d in data.per_day], "value": [d.handoff_rate for d in data.per_day]}
     )
     st.altair_chart(charts.daily_line(rates, y_title="Übergaberate", percent=True), width="stretch")
+
+
+def _languages(data: InsightsPublic) -> None:
+    """Answers per language of the citizens (issue 13 item 6): how many, and how answered."""
+    st.subheader("Antworten nach Sprache")
+    if not data.languages:
+        st.caption("Keine.")
+        return
+    rows = sorted(data.languages.items(), key=lambda item: -sum(item[1].values()))
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Sprache": [
+                    "unbekannt" if code == "unknown" else language_label(code) for code, _ in rows
+                ],
+                "Antworten": [sum(statuses.values()) for _, statuses in rows],
+                "Beantwortet": [
+                    percent(statuses.get("answered", 0) / sum(statuses.values()))
+                    for _, statuses in rows
+                ],
+                "Status": [
+                    ", ".join(f"{status_label(s)} {n}" for s, n in statuses.items())
+                    for _, statuses in rows
+                ],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def _topics_and_gaps(data: InsightsPublic, ctx: PageContext) -> None:

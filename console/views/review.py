@@ -135,6 +135,7 @@ def _table(answers: list[ReviewedAnswer], ctx: PageContext) -> pd.DataFrame:
             "Nr.": [a.id for a in answers],
             "Zeit": [local_time(a.created_at, ctx.config.time_zone) for a in answers],
             "Mandant": [a.tenant for a in answers],
+            "Sprache": [a.language or "–" for a in answers],
             "Status": [status_label(a.status) for a in answers],
             "Konfidenz": [round(a.confidence, 2) for a in answers],
             "Frage": [a.question for a in answers],

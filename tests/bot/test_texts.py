@@ -111,3 +111,26 @@ def test_each_language_names_itself_and_its_writing_direction() -> None:
     }
     assert set(directions.values()) <= {"ltr", "rtl"}
     assert {language for language, d in directions.items() if d == "rtl"} == {"ar", "fa"}
+
+
+# Texts that are rightly the same as the German one: a code, or a word spelled alike.
+SAME_AS_GERMAN = {"widget.direction": {"en", "fr", "pl", "ro", "ru", "tr", "uk"}}
+SAME_AS_GERMAN["widget.phone"] = {"pl", "ro", "tr"}  # "Telefon"
+
+
+def test_no_fixed_text_is_left_in_german_in_another_language() -> None:
+    """Issue 13 item 2/4: every fixed text is translated, not copied from de.yaml."""
+    texts = shipped_texts()
+    for language in texts.languages[1:]:
+        for key in texts.stable_keys():
+            if texts.text(key, language) == texts.text(key, "de"):
+                assert language in SAME_AS_GERMAN.get(key, set()), (language, key)
+
+
+def test_the_handoff_promise_and_life_situation_exist_in_every_language() -> None:
+    texts = shipped_texts()
+    for language in texts.languages:
+        promise = texts.text("handoff.expected_response", language)
+        assert "8" in promise, language  # the service hours start at 8 in every language
+        situation = texts.text("answer.life_situation", language, name="Familie")
+        assert situation.endswith("Familie") and situation != "Familie", language

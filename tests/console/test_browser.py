@@ -160,6 +160,32 @@ def test_handoff_round_trip_from_widget_to_console_and_back(
     agent.context.close()
 
 
+def test_the_agent_sees_the_citizens_language_and_what_the_bot_searched(
+    browser: Browser, console_api: ConsoleApi, console_url: str
+) -> None:
+    """Issue 13 item 6: the original message, its language and the searched German query."""
+    question = "How much does an identity card cost?"
+    created = console_api.escalate(question, "Please call me back")
+    agent = _new_page(browser)
+    _login(agent, console_url, "anna.agent")
+    agent.get_by_role("heading", name="Handoff-Eingang").wait_for()
+    _select(agent, "Vorgang öffnen", created["reference"])
+    agent.get_by_role("heading", name=f"Vorgang {created['reference']}").wait_for()
+    agent.locator("p", has_text="Sprache der Bürger:in:").filter(
+        has_text="Englisch (en)"
+    ).first.wait_for()
+    agent.get_by_text(question, exact=True).first.wait_for()  # the original, untranslated
+    agent.get_by_text("Sprache: Englisch (en)", exact=False).first.wait_for()
+    agent.get_by_text("Gesucht hat der Assistent nach:").first.wait_for()
+    searched = agent.locator("[data-testid='stText']", has_text="Personalausweis").first
+    searched.wait_for()
+    assert question not in searched.inner_text()
+    agent.get_by_role("button", name="Übernehmen").click()
+    agent.get_by_label("Antwort an Bürger:in (Sprache der Bürger:in: Englisch (en))").wait_for()
+    _screenshot(agent, "handoff-language", height=1500)
+    agent.context.close()
+
+
 @pytest.mark.parametrize(
     ("title", "name"),
     [

@@ -31,3 +31,7 @@ def write_munich_subset(directory: Path, service_ids: list[str]) -> Path:
 def munich_subset(tmp_path: Path) -> Path:
     """Three real Munich services: Personalausweis, Gewerbe-Anmeldung, Reisepass."""
     return write_munich_subset(tmp_path / "muenchen", ["1063441", "1063423", "1063453"])
+
+
+LKAUGSBURG_EN_PAGES = DATA / "integreat" / "lkaugsburg_en_pages.json"
+REMS_MURR_EN_PAGES = DATA / "integreat" / "rems-murr-kreis_en_pages.json"

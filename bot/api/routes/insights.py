@@ -86,6 +86,7 @@ def get_insights(
             )
         ],
         feedback=FeedbackInsight.model_validate(insights.feedback_summary(session, window)),
+        languages=insights.language_totals(session, window),
     )
 
 

@@ -53,6 +53,9 @@ def list_answers(
     min_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
     max_confidence: Annotated[float | None, Query(ge=0, le=1)] = None,
     review: Literal["unreviewed", "correct", "wrong"] | None = None,
+    language: Annotated[
+        str | None, Query(pattern="^[a-z]{2}$", description="the answer's language, e.g. uk")
+    ] = None,
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> list[ReviewedAnswer]:
@@ -65,6 +68,7 @@ def list_answers(
         feedback=feedback,
         min_confidence=min_confidence,
         max_confidence=max_confidence,
+        language=language,
         scope=scope_of(staff),
     )
     rows = staff_crud.query_review_answers(

@@ -34,7 +34,7 @@ from bot.api.schemas import (
 )
 from bot.services import handoff
 from bot.storage import crud
-from bot.storage.models import Escalation, HandoffStatus, StaffUser
+from bot.storage.models import AnswerRecord, Escalation, HandoffStatus, Message, StaffUser
 from bot.storage.tenancy import scope_of
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -125,9 +125,12 @@ def _detail(
 ) -> HandoffDetail:
     conversation = crud.get_conversation(session, escalation.conversation_id)
     messages = crud.list_messages(session, conversation.id)
+    # The answer to a citizen's message says what was read from it and what was searched.
+    answered = {m.answer.question_message_id: m.answer for m in messages if m.answer}
     transcript = []
     for m in messages:
         shown = handoff.visible_text(m, escalation, viewer)
+        language, searched = _reading(m, answered.get(m.id))
         transcript.append(
             TranscriptMessage(
                 id=m.id,
@@ -137,17 +140,30 @@ def _detail(
                 created_at=m.created_at,
                 redacted=shown != m.text or m.anonymised,
                 answer_status=m.answer.status if m.answer else None,
+                language=language,
+                searched=searched,
             )
         )
     return HandoffDetail(
         **handoff_summary_fields(escalation),
         conversation_state=conversation.state,  # type: ignore[arg-type]
+        language=conversation.language,  # follows the language the citizen writes in
         reason=escalation.reason_redacted,
         transcript=transcript,
         candidate_sources=[
             _source(request, doc_id) for doc_id in escalation.candidate_doc_ids.get("doc_ids", [])
         ],
     )
+
+
+def _reading(message: Message, answer: AnswerRecord | None) -> tuple[str | None, str | None]:
+    """(language, searched query) shown with a transcript line (issue 13 item 6)."""
+    if message.answer is not None:
+        understanding = message.answer.trace.understanding
+        return (understanding.language if understanding else None), None
+    if message.role != "citizen" or answer is None or answer.trace.understanding is None:
+        return None, None
+    return answer.trace.understanding.language, answer.trace.retrieval_query
 
 
 def _source(request: Request, doc_id: str) -> CandidateSource:

