@@ -56,9 +56,12 @@ class Assistant:
         tenant: str,
         history: Sequence[Turn] = (),
         language: Language | None = None,
+        choice: str | None = None,
     ) -> Answer:
         """The answer the API would give to ``message``, curated answers included."""
-        return self.engine.respond(message, tenant=tenant, history=history, language=language)
+        return self.engine.respond(
+            message, tenant=tenant, history=history, language=language, choice=choice
+        )
 
 
 def build_understander(

@@ -108,7 +108,11 @@ class DialogueSettings(BaseModel):
     rules_path: Path | None = None  # None → the shipped bot/dialogue/rules/policy_de.yaml
     # None → the shipped bot/understanding/expansions_de.yaml (synonyms, aspects, verbs)
     expansions_path: Path | None = None
+    # Answer with the best service from this calibrated probability that it is right;
+    # below it, offer the plausible services as choices when the probability that the
+    # right one is among them reaches clarify_confidence; else "not found" (docs/policy.md).
     min_confidence: float = Field(default=0.5, ge=0, le=1)
+    clarify_confidence: float = Field(default=0.5, ge=0, le=1)
     max_answer_chars: int = Field(default=1200, ge=200, le=20_000)
     # Issue 17: information-page answers start with the sentences that answer; with
     # ``answer_context`` the lines the answer showed before follow them (the default: it

@@ -414,3 +414,110 @@ def false_alarms(
         for missed in report.missed:
             grade = missed.grade.value if missed.grade else "none"
             typer.echo(f"{report.pool} missed ({missed.language}, {grade}) {missed.question!r}")
+
+
+# --- Calibrated confidence: answer / clarify / not found (issues 12 item 3, 13 item 4) -----------
+@app.command("calibration")
+def calibration(
+    questions: Annotated[
+        list[str],
+        typer.Option(
+            "--questions",
+            help="JSONL set (name or path) to calibrate on; repeat. Never a holdout half.",
+        ),
+    ],
+    retrieved: Annotated[
+        Path,
+        typer.Option("--retrieved", help="JSON file keeping the retrieval of every question."),
+    ] = Path("artifacts/calibration_rows.json"),
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Retrieve again even if --retrieved exists.")
+    ] = False,
+    split: Annotated[
+        str, typer.Option("--split", help="Half of split-tagged sets to use.")
+    ] = "tune",
+    folds: Annotated[int, typer.Option("--folds", min=2, max=20)] = 5,
+    write: Annotated[
+        Path | None,
+        typer.Option("--write", help="Write the fitted model into this ranking YAML."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show progress on stderr.")] = True,
+) -> None:
+    """Fit the confidence model with cross-validation; print the reliability table."""
+    from bot.assistant import build_understander
+    from bot.dialogue.ranking import RankingModel, ServiceRanker
+    from eval.answers import load_cases
+    from eval.calibration import (
+        calibrate,
+        calibrated_languages,
+        collect,
+        examples,
+        load_rows,
+        save_rows,
+        write_model,
+    )
+    from eval.sets_schema import resolve_set_path
+
+    settings = _settings()
+    with open_retriever(settings) as retriever:
+        ranker = ServiceRanker(retriever, RankingModel.from_yaml())
+        if refresh or not retrieved.is_file():
+            rows = []
+            for name in questions:
+                path = Path(name) if Path(name).is_file() else resolve_set_path(name)
+                loaded = load_cases(path)
+                if any(case.tags.split for case in loaded.cases):
+                    loaded = commands.only_split(loaded, split)
+                understander = build_understander(settings, retriever)
+                label = f"retrieving {path.name}"
+                with progress_reporter(label, console=_stderr, enabled=progress) as update:
+                    rows += collect(
+                        loaded.cases, understander=understander, ranker=ranker, progress=update
+                    )
+            save_rows(rows, retrieved)
+        else:
+            rows = load_rows(retrieved)
+        data = examples(rows, ranker)
+    result = calibrate(data, folds=folds, languages=calibrated_languages(data))
+    if write is not None:
+        write_model(result, write)
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        return
+    _print_calibration(result, Console())
+
+
+def _print_calibration(result: object, out: Console) -> None:
+    from eval.calibration import Calibration
+
+    assert isinstance(result, Calibration)
+    out.print(f"{result.n} questions; languages with their own term: {result.languages}")
+    for name, bins in (("confidence", result.confidence_table), ("reach", result.reach_table)):
+        table = Table(title=f"Reliability of {name} (out-of-fold)", width=80)
+        for column in ("bin", "n", "predicted", "observed"):
+            table.add_column(column, justify="right")
+        for b in bins:
+            table.add_row(
+                f"{b.low:.1f}-{b.high:.1f}", str(b.n), f"{b.predicted:.3f}", f"{b.observed:.3f}"
+            )
+        out.print(table)
+    for name, rows in (
+        ("confidence", result.confidence_thresholds),
+        ("reach", result.reach_thresholds),
+    ):
+        table = Table(title=f"Thresholds for {name} (out-of-fold)", width=80)
+        for column in ("threshold", "kept", "right", "precision", "right below"):
+            table.add_column(column, justify="right")
+        for r in rows:
+            precision = r.right / r.kept if r.kept else 0.0
+            table.add_row(
+                f"{r.threshold:.1f}", str(r.kept), str(r.right), f"{precision:.3f}", str(r.missed)
+            )
+        out.print(table)
+    for code, bins in result.confidence_by_language.items():
+        cells = ", ".join(
+            f"{b.low:.1f}-{b.high:.1f}: {b.n} {b.predicted:.2f}/{b.observed:.2f}" for b in bins
+        )
+        out.print(f"confidence {code}: {cells}")
+    out.print(f"Brier score (out-of-fold): {result.brier}")

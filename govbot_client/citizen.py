@@ -68,6 +68,13 @@ class MessageCreate(_In):
     # conversation's language. A message decisively in another language is still answered
     # in that one (the server's language identification).
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}$")
+    # A clarifying choice (issue 12 item 2): the doc id of one of the ``options`` of the
+    # conversation's last answer; the bot then answers the question that led to the
+    # choices from that service. Any other id is refused with 422. ``text`` is what the
+    # citizen saw on the button (the option's title).
+    choice: str | None = Field(
+        default=None, min_length=3, max_length=200, examples=["muenchen/1063441"]
+    )
 
 
 class TranscriptLineCreate(_In):

@@ -95,10 +95,16 @@ class AsyncGovBotClient:
         body = {"tenant": tenant, "language": language}
         return await self._call("POST", "/api/v1/conversations", body, ConversationPublic)
 
-    async def post_message(self, conversation_id: str, text: str) -> MessagePosted:
-        """POST /api/v1/conversations/{id}/messages: the citizen's message and the answer."""
+    async def post_message(
+        self, conversation_id: str, text: str, *, choice: str | None = None
+    ) -> MessagePosted:
+        """POST /api/v1/conversations/{id}/messages: the citizen's message and the answer
+        (``choice``: the doc id of an option of the last answer the citizen picked)."""
         path = f"/api/v1/conversations/{quote(conversation_id, safe='')}/messages"
-        return await self._call("POST", path, {"text": text}, MessagePosted)
+        body: dict[str, str] = {"text": text}
+        if choice is not None:
+            body["choice"] = choice
+        return await self._call("POST", path, body, MessagePosted)
 
     async def messages(self, conversation_id: str, *, after: int = 0) -> MessagesPublic:
         """GET /api/v1/conversations/{id}/messages?after=…"""

@@ -8,8 +8,10 @@ Usage (an index with the tenants of the sets must exist in GOVBOT_DATA_DIR):
 ``retrieve`` stores the raw retrieval of every service, missing-topic and decision
 question (the slow part: three index queries each); ``fit`` recomputes the features
 offline, fits the structured-service weights by coordinate search for top-1 accuracy
-and the confidence model by L2-regularised logistic regression (correct answers vs.
-topics missing from the catalogue), and prints the figures quoted in docs/policy.md.
+and prints the figures quoted in docs/policy.md; ``--write`` writes the re-ranker
+weights only. The confidence and reach models that decide answer / clarify / not found
+are fitted with cross-validation by ``govbot eval calibration`` (eval/calibration.py);
+the logistic fit printed here is the earlier one-model baseline, for comparison.
 Cases whose id starts with ``smoke-`` are held out and only reported.
 """
 
@@ -173,16 +175,9 @@ def fit(path: Path, write: bool) -> None:
         raise SystemExit("confidence fit diverged")
     if write:
         target = Path(__file__).resolve().parents[1] / "bot" / "dialogue" / "rules" / "ranking.yaml"
-        keep = ("weights:", "confidence_bias:", "confidence_weights:")
         lines = [
-            line
+            f"weights: {json.dumps(weights)}" if line.startswith("weights:") else line
             for line in target.read_text(encoding="utf-8").splitlines()
-            if not line.startswith(keep)
-        ]
-        lines += [
-            f"weights: {json.dumps(weights)}",
-            f"confidence_bias: {round(bias, 3)}",
-            f"confidence_weights: {json.dumps(confidence)}",
         ]
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"wrote {target}")

@@ -7,9 +7,12 @@ Order of work for every message (DESIGN.md section 5):
 2. retrieval query — a follow-up ("Und was kostet das?") is resolved against the
    previous answer's documents or combined with the previous question;
 3. ranking and calibrated confidence (bot/dialogue/ranking.py);
-4. extractive composition (bot/compose/extractive.py), or ``unanswerable`` with an offer of a
-   person below the threshold (never a guess), naming the Leistung from the shared OZG
-   catalogue when the city has no description of its own.
+4. extractive composition (bot/compose/extractive.py) when the best service is probably
+   right; ``clarify`` with two to four services as choices when one of them probably is
+   (issue 12 item 2; a choice comes back as ``respond(…, choice=doc_id)`` and is answered
+   for the original question); else ``unanswerable`` with an offer of a person (never a
+   guess), naming the Leistung from the shared OZG catalogue when the city has no
+   description of its own.
 
 The engine is pure: no database, no HTTP. The API layer creates escalations for
 ``handoff`` answers and fills ``Answer.handoff``.
@@ -18,11 +21,13 @@ The engine is pure: no database, no HTTP. The API layer creates escalations for
 from __future__ import annotations
 
 import logging
+import textwrap
 import time
 from collections.abc import Sequence
 
 from bot.answer import (
     Answer,
+    AnswerOption,
     AnswerStatus,
     AnswerTrace,
     Citation,
@@ -65,6 +70,8 @@ _OFFER_STATUSES = {
     AnswerStatus.REFUSED_DECISION,
 }
 _HELP_FIRST = {PolicyLabel.URGENT_HELP, PolicyLabel.SOCIAL_HELP}
+_SUMMARY_CHARS = 160  # one line under a clarifying choice
+_CHOICE_RULE = "clarify.choice"
 _CONFIRMATIONS = frozenset(
     {"ja", "ja bitte", "gerne", "ja gerne", "bitte", "ok", "okay", "yes", "yes please"}
 )
@@ -121,10 +128,15 @@ class DialogueEngine:
         tenant: str,
         history: Sequence[Turn] = (),
         language: Language | None = None,
+        choice: str | None = None,
     ) -> Answer:
-        """The bot's answer to ``message`` in a conversation with ``tenant``."""
+        """The bot's answer to ``message`` in a conversation with ``tenant``; ``choice``:
+        the doc id of a clarifying option the citizen picked (the caller checks that it
+        was offered), answered for the question that led to the choices."""
         clock = time.perf_counter()
         turns = _earlier_turns(message, history, self._dialogue.history_turns)
+        if choice is not None:
+            return self._chosen(choice, message, tenant=tenant, turns=turns, language=language)
         understanding = self._understander.understand(
             message, tenant=tenant, history=turns, language=language, search=False
         )
@@ -357,7 +369,7 @@ class DialogueEngine:
         itself ("Und was kostet ein Reisepass?") is searched on its own."""
         alone = understanding.alone
         if alone is not None:
-            ranking = self._ranked(alone, tenant)
+            ranking = self._ranked(alone, tenant, language=understanding.language)
             best = ranking.best
             if (
                 best is not None
@@ -365,14 +377,17 @@ class DialogueEngine:
                 and ranking.confidence >= self._dialogue.min_confidence
             ):
                 return ranking
-        return self._ranked(understanding.search, tenant)
+        return self._ranked(understanding.search, tenant, language=understanding.language)
 
-    def _ranked(self, search: Search, tenant: str) -> Ranking:
+    def _ranked(self, search: Search, tenant: str, *, language: Language = "de") -> Ranking:
         """Rank for one search of the understanding (spelling corrected and expanded); a
         long message, a follow-up to one and the added terms stay within the retrieval
         limit (issue 14, finding 9)."""
         return self._ranker.rank(
-            self._bounded(search.text), tenant=tenant, original=self._bounded(search.own_words)
+            self._bounded(search.text),
+            tenant=tenant,
+            original=self._bounded(search.own_words),
+            language=language,
         )
 
     def _bounded(self, text: str) -> str:
@@ -437,6 +452,11 @@ class DialogueEngine:
                 if self._llm
                 else answer
             )
+        options = (
+            self._options(ranking) if ranking.reach >= self._dialogue.clarify_confidence else []
+        )
+        if len(options) >= 2:
+            return self._clarify_answer(decision, options, ranking, tenant)
         text = self._unanswerable_text(ranking, tenant, lang)
         return Answer(
             status=AnswerStatus.UNANSWERABLE,
@@ -448,6 +468,97 @@ class DialogueEngine:
             language=lang,
             trace=AnswerTrace(policy_label=decision.label.value),
         )
+
+    # --- clarifying choices (issue 12 item 2) --------------------------------------------
+
+    def _options(self, ranking: Ranking) -> list[AnswerOption]:
+        """The plausible services as choices, best first (one per title; never an entry of
+        the shared catalogue, which is no answer)."""
+        options: list[AnswerOption] = []
+        titles: set[str] = set()
+        for candidate in ranking.choices:
+            service = self._retriever.get_service(candidate.hit.doc_id)
+            if service is None or service.source is SourceKind.OZG or service.title in titles:
+                continue
+            titles.add(service.title)
+            options.append(
+                AnswerOption(doc_id=service.doc_id, title=service.title, summary=_one_line(service))
+            )
+        return options
+
+    def _clarify_answer(
+        self,
+        decision: PolicyDecision,
+        options: list[AnswerOption],
+        ranking: Ranking,
+        tenant: str,
+    ) -> Answer:
+        lang = decision.language
+        lines = "\n".join(f"- {option.title}" for option in options)
+        text = "\n\n".join(
+            [
+                self._policy.message("clarify", lang),
+                lines,
+                self._policy.message("clarify_none", lang),
+            ]
+        )
+        return Answer(
+            status=AnswerStatus.CLARIFY,
+            text=text,
+            confidence=round(ranking.confidence, 4),
+            handoff_offered=True,
+            topic=options[0].title,
+            candidate_doc_ids=[option.doc_id for option in options],
+            options=options,
+            language=lang,
+            trace=AnswerTrace(policy_label=decision.label.value),
+        )
+
+    def _chosen(
+        self,
+        choice: str,
+        message: str,
+        *,
+        tenant: str,
+        turns: Sequence[Turn],
+        language: Language | None,
+    ) -> Answer:
+        """The answer from the service the citizen picked, for the question that led to
+        the choices (the citizen's message before the bot's clarifying answer)."""
+        clock = time.perf_counter()
+        service = self._retriever.get_service(choice)
+        if service is None or service.tenant != tenant or service.source is SourceKind.OZG:
+            raise InvalidQueryError(
+                f"choice {choice!r} is no service of tenant {tenant!r}; pick one of the options"
+            )
+        question, earlier = _clarified_question(turns, fallback=message)
+        understanding = self._understander.understand(
+            question, tenant=tenant, history=earlier, language=language, search=False
+        )
+        lang = understanding.language
+        composition = self._composer.answer(
+            service, question, aspects=understanding.aspects, language=lang
+        )
+        answer = Answer(
+            status=AnswerStatus.ANSWERED,
+            text=composition.text,
+            citations=composition.citations,
+            offices=composition.offices,
+            confidence=_NO_RETRIEVAL_CONFIDENCE,  # the citizen named the service
+            topic=service.title,
+            candidate_doc_ids=[service.doc_id],
+            language=lang,
+            trace=AnswerTrace(
+                policy_label=PolicyLabel.SERVICE_QUESTION.value,
+                matched_rule=_CHOICE_RULE,
+                settings=self._settings_snapshot(),
+                timings_ms={"total": _ms(clock)},
+                understanding=understanding,
+            ),
+        )
+        if self._llm:
+            return self._generated(answer, service, question, composition, turns)
+        return answer
 
     def _runner_up(self, ranking: Ranking, chosen: Service) -> Service | None:
         """The best other candidate (page answers quote it briefly as "Siehe auch")."""
@@ -667,6 +778,28 @@ class DialogueEngine:
 
 def _of(tenant: str, lang: Language) -> str:
     return city_name(tenant, lang)
+
+
+def _one_line(service: Service) -> str:
+    """The first sentence of the service's summary (or text), at most one short line."""
+    text = service.summary or next((s.text for s in service.sections if s.text.strip()), "")
+    line = " ".join(text.split())
+    end = line.find(". ")
+    line = line[: end + 1] if 0 < end < _SUMMARY_CHARS else line
+    return textwrap.shorten(line, width=_SUMMARY_CHARS, placeholder=" …")
+
+
+def _clarified_question(turns: Sequence[Turn], *, fallback: str) -> tuple[str, list[Turn]]:
+    """The citizen's message that the last bot turn answered with choices, and the turns
+    before it (``fallback`` when the history has none)."""
+    seen_bot = False
+    for index in range(len(turns) - 1, -1, -1):
+        turn = turns[index]
+        if turn.role == "bot":
+            seen_bot = True
+        elif turn.role == "citizen" and seen_bot:
+            return turn.text, list(turns[:index])
+    return fallback, list(turns)
 
 
 def _earlier_turns(message: str, history: Sequence[Turn], limit: int) -> list[Turn]:

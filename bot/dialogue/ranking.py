@@ -13,12 +13,22 @@ search alone) are re-scored with a few interpretable features:
     covered     share of the question's topical words found anywhere in the document
 
 ``score = Σ weight · feature`` orders the candidates (structured services use the
-fitted ``weights``, information pages ``page_weights``). ``confidence`` is a logistic
-function of the best candidate's dense similarity, whether its title/keywords name the
-question's topic, whether it is also BM25's best, and how many of the citizen's own
-topical words occur nowhere in the tenant ("Wohngeld" in Munich). The model lives in
-``bot/dialogue/rules/ranking.yaml``; scripts/calibrate_dialogue.py fits it and docs/policy.md
-reports the figures.
+fitted ``weights``, information pages ``page_weights``). Two calibrated probabilities
+decide answer, clarify or not found (issue 12 items 2 and 3):
+
+    confidence  P(the best candidate is the right service): answer with it
+    reach       P(the right service is among the first ``options`` candidates): offer
+                them as choices
+
+Both are logistic functions of features that exist in every language (the best dense
+similarity, the dense and score margins to the runner-up, whether the best document is
+an information page) and of the German lexical evidence (whether the title/keywords name
+the question's topic, whether it is also BM25's best, how many of the citizen's own
+topical words occur nowhere in the tenant: "Wohngeld" in Munich), plus a term for a
+question not written in German and one per language with training questions (issue 13
+item 4: a Ukrainian question never shares a word with the German pages). The model lives
+in ``bot/dialogue/rules/ranking.yaml``; ``govbot eval calibration`` (eval/calibration.py)
+fits it with cross-validation and docs/policy.md reports the reliability table.
 """
 
 from __future__ import annotations
@@ -39,6 +49,8 @@ from knowledge.models import SearchHit, Service, SourceKind
 
 DEFAULT_MODEL = Path(__file__).parent / "rules" / "ranking.yaml"
 _EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added to the pool
+# Confidence features that compare the question's German words with the documents'.
+_LEXICAL = ("covered", "named", "named_expanded", "bm25_top", "unknown", "all_unknown")
 
 
 class SearchBackend(Protocol):
@@ -79,6 +91,13 @@ class RankingModel(_Frozen):
     page_confidence_shift: float = 0.0
     confidence_bias: float
     confidence_weights: dict[str, float]
+    # P(right service among the first ``options`` candidates); absent: the confidence.
+    reach_bias: float | None = None
+    reach_weights: dict[str, float] = Field(default_factory=dict)
+    options: int = Field(default=3, ge=2, le=4)  # clarifying choices offered (issue 12 item 2)
+    # Languages with their own confidence term (calibrated on their questions); any other
+    # language not German gets the ``foreign`` term alone.
+    languages: tuple[str, ...] = ()
     candidates: int = Field(default=10, ge=1, le=50)
 
     @classmethod
@@ -108,11 +127,18 @@ class Ranking(_Frozen):
     confidence: float
     confidence_features: dict[str, float]
     timings_ms: dict[str, float]
+    reach: float = 0.0  # P(right service among ``choices``)
+    options: int = 3  # how many candidates are offered as choices
 
     @property
     def best(self) -> Candidate | None:
         """The best candidate, if any."""
         return self.candidates[0] if self.candidates else None
+
+    @property
+    def choices(self) -> list[Candidate]:
+        """The candidates offered when the bot asks which one is meant, best first."""
+        return self.candidates[: self.options]
 
 
 class Retrieved(_Frozen):
@@ -139,19 +165,22 @@ class ServiceRanker:
         """The ranking model in use."""
         return self._model
 
-    def rank(self, query: str, *, tenant: str, original: str | None = None) -> Ranking:
+    def rank(
+        self, query: str, *, tenant: str, original: str | None = None, language: str = "de"
+    ) -> Ranking:
         """Candidates for ``query`` in ``tenant``, best first, with a confidence.
 
         ``query`` may carry added synonyms (bot/policy.Policy.expand); the confidence's
         coverage features use ``original``: the citizen's words without those a synonym
         already maps to an official term (bot/policy.Policy.unmapped), so that an added
         term cannot make a missing topic look covered and a mapped everyday word
-        ("Nummernschild") does not count as unknown.
+        ("Nummernschild") does not count as unknown. ``language``: the question's, for
+        its confidence term.
         """
         retrieved = self.retrieve(query, tenant=tenant)
         clock = time.perf_counter()
         own = original if original is not None else query
-        ranking = self.score(retrieved, query=query, tenant=tenant, original=own)
+        ranking = self.score(retrieved, query=query, tenant=tenant, original=own, language=language)
         timings = {**retrieved.timings_ms, "rank": round((time.perf_counter() - clock) * 1000, 2)}
         return ranking.model_copy(update={"timings_ms": timings})
 
@@ -173,7 +202,15 @@ class ServiceRanker:
             },
         )
 
-    def score(self, retrieved: Retrieved, *, query: str, tenant: str, original: str) -> Ranking:
+    def score(
+        self,
+        retrieved: Retrieved,
+        *,
+        query: str,
+        tenant: str,
+        original: str,
+        language: str = "de",
+    ) -> Ranking:
         """Features, scores and confidence for already retrieved candidates."""
         query_stems = content_stems(query, topical=True, numbers=False)
         own_stems = content_stems(original, topical=True, numbers=False)
@@ -213,32 +250,37 @@ class ServiceRanker:
         confidence_features = _confidence_features(
             candidates, has_query=bool(own_stems), mapped_only=mapped_only
         )
+        page = bool(candidates) and not self._vocabulary(candidates[0].hit.doc_id, version)[2]
         if confidence_features:
             confidence_features["unknown"] = unknown
             confidence_features["all_unknown"] = 1.0 if own_stems and unknown >= 0.999 else 0.0
-        page = bool(candidates) and not self._vocabulary(candidates[0].hit.doc_id, version)[2]
+            confidence_features["page"] = 1.0 if page else 0.0
+            if language != "de":
+                # German word overlap says nothing about a question in another language
+                # (issue 13 item 4): its lexical evidence is left out, so that the weights
+                # of these features are learnt from German questions alone.
+                confidence_features.update(dict.fromkeys(_LEXICAL, 0.0))
+            confidence_features.update(language_terms(language, self._model.languages))
         shift = self._model.page_confidence_shift if page else 0.0
+        model = self._model
+        confidence = _logistic(
+            confidence_features, model.confidence_bias, model.confidence_weights, shift=shift
+        )
+        reach = (
+            _logistic(confidence_features, model.reach_bias, model.reach_weights, shift=shift)
+            if model.reach_bias is not None
+            else confidence
+        )
         return Ranking(
             query=query,
             tenant=tenant,
             candidates=candidates,
-            confidence=self._confidence(confidence_features, shift=shift),
+            confidence=confidence,
             confidence_features=confidence_features,
             timings_ms={},
+            reach=max(reach, confidence),  # the best candidate is among the choices
+            options=model.options,
         )
-
-    def _confidence(self, features: dict[str, float], *, shift: float = 0.0) -> float:
-        if not features:
-            return 0.0
-        z = (
-            shift
-            + self._model.confidence_bias
-            + sum(
-                self._model.confidence_weights.get(name, 0.0) * value
-                for name, value in features.items()
-            )
-        )
-        return 1.0 / (1.0 + math.exp(-z))
 
     def _tenant_vocabulary(self, tenant: str, version: str) -> set[str]:
         """Stems of every document of ``tenant`` (built once per index version)."""
@@ -311,6 +353,26 @@ def _best_by_doc(passages: Sequence[ScoredPassage]) -> dict[str, float]:
     return best
 
 
+def language_terms(language: str, calibrated: Sequence[str]) -> dict[str, float]:
+    """The confidence model's language terms: ``foreign`` for a question not in German,
+    ``lang_<code>`` for a language with its own calibration."""
+    if language == "de":
+        return {"foreign": 0.0}
+    terms = {"foreign": 1.0}
+    if language in calibrated:
+        terms[f"lang_{language}"] = 1.0
+    return terms
+
+
+def _logistic(
+    features: dict[str, float], bias: float, weights: dict[str, float], *, shift: float = 0.0
+) -> float:
+    if not features:
+        return 0.0
+    z = shift + bias + sum(weights.get(name, 0.0) * value for name, value in features.items())
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
 def _confidence_features(
     candidates: Sequence[Candidate], *, has_query: bool, mapped_only: bool
 ) -> dict[str, float]:
@@ -318,6 +380,7 @@ def _confidence_features(
         return {}
     top = candidates[0]
     runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    dense = sorted((c.features["dense"] for c in candidates), reverse=True)
     # Every topical word was mapped by a synonym: judge coverage on the official terms.
     own = "" if mapped_only else "own_"
     return {
@@ -327,4 +390,10 @@ def _confidence_features(
         "named_expanded": top.features["named"],
         "bm25_top": 1.0 if top.features["bm25"] >= 0.999 else 0.0,
         "margin": top.score - runner_up,
+        # Near 1 when the runner-up scores about as well as the best (a near tie): the
+        # logistic models need it apart, a linear margin term cannot express the tie.
+        "tie": math.exp(-10.0 * max(0.0, top.score - runner_up)) if len(candidates) > 1 else 0.0,
+        # Language-neutral: how far the best passage's cosine stands out.
+        "dense_margin": dense[0] - dense[1] if len(dense) > 1 else 0.0,
+        "dense_top": dense[0],
     }

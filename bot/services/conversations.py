@@ -69,9 +69,10 @@ class AnswerEngine(Protocol):
         tenant: str,
         history: Sequence[Turn],
         language: Language | None = None,
+        choice: str | None = None,
     ) -> Answer:
         """The answer to ``message`` given the earlier turns, in ``language`` (or the
-        message's own)."""
+        message's own); ``choice``: a clarifying option the citizen picked."""
         ...
 
 
@@ -168,13 +169,15 @@ class ConversationService:
         *,
         client: str = "unknown",
         language: str | None = None,
+        choice: str | None = None,
     ) -> PostResult:
         """Store the citizen's message and, if the bot holds the conversation, answer it.
 
         ``client``: the address the engine time is counted under. ``language`` is one the
         citizen chose now (else the conversation's stays); the reply's language, chosen or
         decisively detected, becomes the conversation's, so a short "ok" and the handoff
-        notices follow the language the citizen writes in."""
+        notices follow the language the citizen writes in. ``choice`` must be the doc id of
+        an option of the conversation's last bot answer (else InvalidQueryError, 422)."""
         cleaned = self.clean_text(text)
         if language is not None:
             try:
@@ -186,13 +189,15 @@ class ConversationService:
         chosen = language or conversation.language
         tenant = conversation.tenant
         history = self._history(session, conversation.id)
+        if choice is not None:
+            _check_choice(choice, crud.recent_answers(session, conversation.id))
         # Answer with no transaction open (issue #8 benchmark, 16 concurrent citizens): a held
         # connection plus the curated-answer lookup's own connection exhausted the pool
         # (30 s waits, then 500), and on SQLite a write begun before answering held the
         # database-wide write lock through it (busy_timeout, then 503).
         session.rollback()
         answer = self._answer(
-            cleaned, tenant=tenant, history=history, language=chosen, client=client
+            cleaned, tenant=tenant, history=history, language=chosen, client=client, choice=choice
         )
         conversation = crud.get_conversation(session, conversation_id, lock=True)
         self._check_answerable(conversation)  # an agent may have taken over meanwhile
@@ -300,7 +305,14 @@ class ConversationService:
         ]
 
     def _answer(
-        self, text: str, *, tenant: str, history: list[Turn], language: Language, client: str
+        self,
+        text: str,
+        *,
+        tenant: str,
+        history: list[Turn],
+        language: Language,
+        client: str,
+        choice: str | None = None,
     ) -> Answer | None:
         if self._engine is None:
             return None
@@ -309,7 +321,9 @@ class ConversationService:
             self._check_budget(client)  # requests queued behind the lock count too
             started = time.perf_counter()
             try:
-                return self._engine.respond(text, tenant=tenant, history=history, language=language)
+                return self._engine.respond(
+                    text, tenant=tenant, history=history, language=language, choice=choice
+                )
             finally:
                 if self._budget is not None:
                     self._budget.charge(client, time.perf_counter() - started)
@@ -427,6 +441,17 @@ def public_payload(answer: Answer) -> dict[str, Any]:
         "help_grade": answer.help_grade.value if answer.help_grade else None,
         "help_text": answer.help_text,
     }
+
+
+def _check_choice(choice: str, answers: Sequence[AnswerRecord]) -> None:
+    """``choice`` must be one of the options of the conversation's last bot answer."""
+    offered = [str(o["doc_id"]) for o in answers[0].public.get("options", [])] if answers else []
+    if choice not in offered:
+        listed = ", ".join(offered) if offered else "none"
+        raise InvalidQueryError(
+            f"choice {choice!r} was not offered by the last answer (options: {listed}); "
+            "pick one of its options or send the question as text"
+        )
 
 
 def _doc_ids(public: dict[str, Any]) -> list[str]:

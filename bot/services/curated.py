@@ -236,10 +236,14 @@ class CuratedEngine:
         tenant: str,
         history: Sequence[Turn],
         language: Language | None = None,
+        choice: str | None = None,
     ) -> Answer:
-        """The engine's answer, or the curated one for the same or a similar question."""
-        answer = self._inner.respond(message, tenant=tenant, history=history, language=language)
-        if answer.status not in REPLACEABLE or answer.language != "de":
+        """The engine's answer, or the curated one for the same or a similar question
+        (never in place of the service the citizen picked)."""
+        answer = self._inner.respond(
+            message, tenant=tenant, history=history, language=language, choice=choice
+        )
+        if choice is not None or answer.status not in REPLACEABLE or answer.language != "de":
             return answer
         retrieved = [*answer.doc_ids, *answer.candidate_doc_ids]
         match = self._curated.match(message, tenant=tenant, retrieved=retrieved)

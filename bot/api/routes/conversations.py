@@ -61,7 +61,12 @@ def post_message(
     """Send a message; the bot's answer comes back at once (null while a person holds it)."""
     client = str(getattr(request.state, CLIENT_STATE_KEY, "unknown"))
     result = conversations.post(
-        session, conversation_id, body.text, client=client, language=body.language
+        session,
+        conversation_id,
+        body.text,
+        client=client,
+        language=body.language,
+        choice=body.choice,
     )
     session.commit()
     answer = None

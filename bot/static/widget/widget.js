@@ -84,6 +84,7 @@
       stateClosed: w.state_closed,
       restart: w.restart,
       retry: w.retry,
+      options: w.options,
       call115: w.call115,
       showMore: w.show_more,
       moreFailed: w.more_failed,
@@ -672,7 +673,8 @@
     });
   }
 
-  function send(rawText) {
+  // choice: the doc id of a clarifying option (issue 12 item 2); the text is its title.
+  function send(rawText, choice) {
     var text = String(rawText || "").trim();
     if (busy) {
       return;
@@ -692,6 +694,9 @@
     ensureConversation()
       .then(function () {
         var body = { text: text };
+        if (choice) {
+          body.choice = choice;
+        }
         if (stored.language !== config.lang) {
           body.language = config.lang; // the citizen chose another language since
         }
@@ -725,7 +730,7 @@
         showError(err, function () {
           pending.remove();
           ui.input.value = "";
-          send(text);
+          send(text, choice);
         });
       })
       .then(function () {
@@ -1084,7 +1089,24 @@
         text = text.slice(answer.help_text.length).replace(/^\s+/, "");
       }
     }
-    node.appendChild(richText(text, "govbot-text"));
+    // Choices of an earlier answer are no longer valid (the API takes the last one's).
+    retireOptions();
+    var options = answer.options || [];
+    if (options.length) {
+      // The text lists the choices for clients without buttons; here they are buttons.
+      var paragraphs = text.split(/\n\s*\n/);
+      var listed = function (p) {
+        return p.split("\n").every(function (line) { return /^- /.test(line.trim()); });
+      };
+      node.appendChild(richText(paragraphs.filter(function (p) { return !listed(p); })[0] || "", "govbot-text"));
+      node.appendChild(optionsBlock(options));
+      var rest = paragraphs.filter(function (p) { return !listed(p); }).slice(1).join("\n\n");
+      if (rest) {
+        node.appendChild(richText(rest, "govbot-text"));
+      }
+    } else {
+      node.appendChild(richText(text, "govbot-text"));
+    }
     appendIf(node, moreBlock(answer.more || []));
     appendIf(node, citationsBlock(answer.citations || []));
     appendIf(node, officesBlock(answer.offices || []));
@@ -1100,6 +1122,36 @@
     if (answer.handoff && answer.handoff.reference) {
       recordHandoff(answer.handoff);
     }
+  }
+
+  function optionsBlock(options) {
+    var buttons = options.map(function (option) {
+      var button = el("button", { type: "button", className: "govbot-option", "data-doc-id": option.doc_id }, [
+        el("span", { className: "govbot-option-title", text: option.title }),
+        option.summary ? el("span", { className: "govbot-option-summary", text: option.summary }) : null,
+      ]);
+      button.addEventListener("click", function () {
+        if (button.getAttribute("aria-disabled") === "true" || busy) {
+          return;
+        }
+        button.setAttribute("aria-pressed", "true");
+        retireOptions();
+        send(option.title, option.doc_id);
+      });
+      return el("li", {}, [button]);
+    });
+    return el("div", { className: "govbot-options", role: "group", "aria-label": t.options }, [
+      el("ul", { className: "govbot-option-list" }, buttons),
+    ]);
+  }
+
+  function retireOptions() {
+    if (!ui.log) {
+      return;
+    }
+    Array.prototype.forEach.call(ui.log.querySelectorAll(".govbot-option"), function (button) {
+      button.setAttribute("aria-disabled", "true");
+    });
   }
 
   function appendIf(parent, child) {

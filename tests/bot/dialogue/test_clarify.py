@@ -1,0 +1,94 @@
+"""Clarifying choices (issue 12 item 2) with the shipped, calibrated ranking model on a
+real index where two real Munich services fit one question equally well."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import Answer, AnswerStatus, Turn
+from bot.assistant import build_engine
+from bot.dialogue.engine import DialogueEngine
+from bot.dialogue.policy import Policy
+from bot.settings import Settings
+from knowledge.errors import InvalidQueryError
+from knowledge.retrieval import Retriever
+from tests.bot.conftest import TRAVEL
+
+AMBIGUOUS = "Ich brauche neue Papiere für eine Reise"
+
+
+@pytest.fixture(scope="module")
+def engine(twin_retriever: Retriever, twin_index: Settings) -> DialogueEngine:
+    return build_engine(twin_index, twin_retriever, policy=Policy.from_yaml())
+
+
+def _turns(question: str, answer: Answer) -> list[Turn]:
+    return [
+        Turn(role="citizen", text=question),
+        Turn(role="bot", text=answer.text, doc_ids=answer.doc_ids),
+    ]
+
+
+def test_two_equally_plausible_services_are_offered_as_choices(engine: DialogueEngine) -> None:
+    answer = engine.respond(AMBIGUOUS, tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.CLARIFY
+    assert set(TRAVEL) <= set(answer.option_ids)
+    assert 2 <= len(answer.options) <= 4
+    assert answer.citations == []
+    assert answer.text.startswith("Dazu passen mehrere Leistungen. Welche meinen Sie?")
+    for option in answer.options:
+        assert option.title and f"- {option.title}" in answer.text
+        assert 0 < len(option.summary) <= 160 and "\n" not in option.summary
+
+
+def test_a_choice_answers_the_original_question_from_that_service(
+    engine: DialogueEngine,
+) -> None:
+    first = engine.respond(AMBIGUOUS, tenant="muenchen", history=[])
+    chosen = next(o for o in first.options if o.doc_id == TRAVEL[1])
+    answer = engine.respond(
+        chosen.title, tenant="muenchen", history=_turns(AMBIGUOUS, first), choice=chosen.doc_id
+    )
+    assert answer.status is AnswerStatus.ANSWERED
+    assert answer.doc_ids == [TRAVEL[1]]
+    assert answer.trace.matched_rule == "clarify.choice"
+    assert answer.trace.understanding is not None
+    assert answer.trace.understanding.text == AMBIGUOUS  # the question, not the button
+    follow_up = engine.respond(
+        "Und was kostet das?",
+        tenant="muenchen",
+        history=[*_turns(AMBIGUOUS, first), *_turns(chosen.title, answer)],
+    )
+    assert follow_up.doc_ids == [TRAVEL[1]]
+
+
+def test_a_clear_question_is_answered_without_choices(engine: DialogueEngine) -> None:
+    answer = engine.respond("Was kostet ein Reisepass?", tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.ANSWERED
+    assert answer.doc_ids == ["muenchen/1063453"]
+    assert answer.options == []
+
+
+def test_nothing_plausible_is_not_found_without_choices(engine: DialogueEngine) -> None:
+    answer = engine.respond("Wie beantrage ich Wohngeld?", tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.UNANSWERABLE
+    assert answer.options == []
+
+
+def test_a_question_in_another_language_reaches_a_travel_document(
+    engine: DialogueEngine,
+) -> None:
+    # Issue 13 item 4: no word of it occurs in the German pages; the language-neutral
+    # features (dense similarity and margins) and the language term decide.
+    question = "Мені потрібні нові документи для подорожі"
+    answer = engine.respond(question, tenant="muenchen", history=[], language="uk")
+    assert answer.language == "uk"
+    assert answer.status in (AnswerStatus.ANSWERED, AnswerStatus.CLARIFY)
+    assert set(TRAVEL) & {*answer.doc_ids, *answer.option_ids}
+    if answer.status is AnswerStatus.CLARIFY:
+        assert answer.text.startswith("Вашому питанню відповідають кілька послуг.")
+
+
+def test_a_choice_of_another_tenant_is_refused(engine: DialogueEngine) -> None:
+    with pytest.raises(InvalidQueryError, match="no service of tenant 'muenchen'"):
+        engine.respond("Pass", tenant="muenchen", history=[], choice="lkaugsburg/1")

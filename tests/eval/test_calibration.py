@@ -1,0 +1,153 @@
+"""``govbot eval calibration`` on a tiny set over the session's real Munich index: the
+retrieval is kept in a file, the models are fitted with grouped cross-validation, the
+reliability table is computed from out-of-fold predictions, and ``--write`` puts the model
+into a copy of the ranking YAML that the ranker then loads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bot.dialogue.ranking import DEFAULT_MODEL, RankingModel
+from bot.settings import Settings
+from eval.calibration import reliability, threshold_table
+from eval.cli import app
+
+runner = CliRunner()
+SERVICE = [
+    ("Gewerbe anmelden", "1063423"),
+    ("Reisepass beantragen", "1063453"),
+    ("Was kostet ein Personalausweis?", "1063441"),
+    ("Führungszeugnis beantragen", "1063565"),
+    ("Auto abmelden", "1064305"),
+    ("Bewohnerparkausweis beantragen", "1072043"),
+    ("Meldebescheinigung bekommen", "1063576"),
+    ("Fundsache abholen", "1063519"),
+    ("Ich bin umgezogen und muss mich anmelden", "1063475"),
+    ("Perso verloren", "1076889"),
+    ("heiraten anmelden Standesamt", "1063648"),
+    ("Adresse im Pass ändern", "10242339"),
+]
+MISSING = [
+    "Wohngeld beantragen",
+    "Hundesteuer zahlen",
+    "Sperrmüll abholen lassen",
+    "Baugenehmigung für einen Carport",
+    "Briefwahl beantragen",
+    "Kita-Platz finden",
+]
+
+
+@pytest.fixture
+def tiny_set(tmp_path: Path) -> Path:
+    cases = [
+        {
+            "id": f"s{i}",
+            "tenant": "muenchen",
+            "question": q,
+            "expected": [f"muenchen/{doc}"],
+            "tags": {"kind": "service"},
+        }
+        for i, (q, doc) in enumerate(SERVICE)
+    ] + [
+        {
+            "id": f"m{i}",
+            "tenant": "muenchen",
+            "question": q,
+            "expected": [],
+            "expected_status": ["unanswerable"],
+            "tags": {"kind": "missing_topic"},
+        }
+        for i, q in enumerate(MISSING)
+    ]
+    path = tmp_path / "tiny.jsonl"
+    path.write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), "utf-8")
+    return path
+
+
+def test_calibration_command_fits_reports_and_writes(
+    munich_index: Settings, tiny_set: Path, tmp_path: Path
+) -> None:
+    rows = tmp_path / "rows.json"
+    model = tmp_path / "ranking.yaml"
+    shutil.copy(DEFAULT_MODEL, model)
+    env = {"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)}
+    args = [
+        "calibration",
+        "--questions",
+        str(tiny_set),
+        "--retrieved",
+        str(rows),
+        "--folds",
+        "2",
+        "--no-progress",
+        "--json",
+    ]
+    result = runner.invoke(app, [*args, "--write", str(model)], env=env)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["n"] == len(SERVICE) + len(MISSING)
+    assert out["languages"] == []
+    table = out["confidence_table"]
+    assert sum(b["n"] for b in table) == out["n"]
+    assert all(0 <= b["predicted"] <= 1 and 0 <= b["observed"] <= 1 for b in table)
+    assert [r["threshold"] for r in out["confidence_thresholds"]][:2] == [0.2, 0.3]
+    assert len(json.loads(rows.read_text(encoding="utf-8"))) == out["n"]
+
+    written = RankingModel.from_yaml(model)
+    assert written.confidence_bias == round(out["confidence"]["bias"], 4)
+    assert written.reach_weights == out["reach"]["weights"]
+    assert written.page_confidence_shift == 0.0
+    assert written.weights == RankingModel.from_yaml().weights  # the re-ranker stays
+
+    # A second fit reads the kept retrieval (same rows, same figures) without searching.
+    again = runner.invoke(app, args, env={**env, "GOVBOT_DATA_DIR": str(munich_index.data_dir)})
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["confidence_table"] == table
+
+
+def test_holdout_cases_are_refused(munich_index: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "holdout.jsonl"
+    case = {
+        "id": "h1",
+        "tenant": "muenchen",
+        "question": "Reisepass beantragen",
+        "expected": ["muenchen/1063453"],
+        "tags": {"kind": "service", "split": "holdout"},
+    }
+    path.write_text(json.dumps(case) + "\n", encoding="utf-8")
+    env = {"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)}
+    args = [
+        "calibration",
+        "--questions",
+        str(path),
+        "--retrieved",
+        str(tmp_path / "r.json"),
+        "--split",
+        "holdout",
+        "--no-progress",
+    ]
+    result = runner.invoke(app, args, env=env)
+    assert result.exit_code != 0
+    assert "holdout half" in str(result.exception)
+
+
+def test_reliability_bins_predictions_against_outcomes() -> None:
+    predicted = np.array([0.05, 0.15, 0.12, 0.95, 0.91, 0.55])
+    observed = np.array([0, 0, 1, 1, 1, 0])
+    bins = reliability(predicted, observed)
+    assert [(b.low, b.n, b.observed) for b in bins] == [
+        (0.0, 1, 0.0),
+        (0.1, 2, 0.5),
+        (0.5, 1, 0.0),
+        (0.9, 2, 1.0),
+    ]
+    assert bins[1].predicted == 0.135
+    rows = threshold_table(predicted, observed)
+    half = next(r for r in rows if r.threshold == 0.5)
+    assert (half.kept, half.right, half.missed) == (3, 2, 1)
