@@ -35,7 +35,9 @@ def test_the_agent_sees_the_original_message_its_language_and_the_search(
 ) -> None:
     citizen = Citizen(client)
     answer = citizen.say(ENGLISH)["answer"]
-    assert answer["citations"]  # the German page, framed in English
+    # The German page framed in English, or (calibrated per language, issue 13 item 4) a
+    # choice of German services with the identity card among them.
+    assert answer["citations"] or answer["options"]
     handoff = citizen.ask_for_person()
     agent = login(client, "anna")
     claimed = client.post(f"/api/v1/staff/handoffs/{handoff['reference']}/claim", headers=agent)
