@@ -244,7 +244,8 @@ class DialogueEngine:
     ) -> PolicyDecision | None:
         """A service question instead of ``decision`` when its label stands only if the
         tenant's knowledge base has nothing on the message and retrieval finds a service
-        it would answer with confidence (issue 12 item 5); else None."""
+        it would answer with confidence, every topical word of the message occurring in
+        the tenant's content (issue 12 item 5); else None."""
         if decision.retrieve or not self._policy.unless_covered(decision):
             return None
         try:
@@ -253,6 +254,10 @@ class DialogueEngine:
             return None  # no index: the rule stands
         best = ranking.best  # the ranking alone: a kept follow-up service is no evidence
         if best is None or ranking.confidence < self._dialogue.min_confidence:
+            return None
+        if ranking.confidence_features.get("unknown", 0.0) > 0.0:
+            # A topical word the tenant's content never uses ("Schweinsbraten") means the
+            # content does not cover the message, however close a page may look.
             return None
         service = self._retriever.get_service(best.hit.doc_id)
         if service is None or service.source is SourceKind.OZG:

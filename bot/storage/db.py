@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -89,16 +89,32 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest revision (idempotent)."""
     config = alembic_config(engine)
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with engine.connect() as connection:
+            if sqlite:
+                # Batch migrations recreate a table on SQLite (copy, DROP, rename); with
+                # foreign keys on, the DROP would cascade into the rows that reference it
+                # (a staff account's tenants). The pragma only works outside a transaction.
+                _foreign_keys(connection, on=False)
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, "head")
+            finally:
+                if sqlite:
+                    _foreign_keys(connection, on=True)
     except SQLAlchemyError as exc:
         raise StorageError(
             f"could not migrate the database at {engine.url.render_as_string()}: {exc}; "
             "check GOVBOT_DATABASE_URL and that the database server is running"
         ) from exc
     logger.info("database schema at head (%s)", engine.url.get_backend_name())
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
 
 
 def ping(engine: Engine) -> bool:
