@@ -13,10 +13,10 @@ from bot.api.middleware import CLIENT_STATE_KEY
 from bot.api.schemas import Token, error_responses
 from bot.errors import AuthError, RateLimitedError
 from bot.services.ratelimit import RateLimiter
-from bot.services.security import create_access_token, verify_password
+from bot.services.security import verify_password
 from bot.services.sso import SingleSignOn
+from bot.services.staff_login import issue_login_token
 from bot.storage import crud
-from bot.storage.models import StaffRole
 from bot.storage.sso_accounts import is_sso_account
 from govbot_client.sso import LogoutPublic
 
@@ -44,16 +44,7 @@ def login(
         logger.warning("failed staff login for username=%r", form.username[:64])
         raise AuthError("incorrect username or password")
     refuse_demo_in_production(user, settings)
-    token, lifetime = create_access_token(
-        user.username,
-        role=StaffRole(user.role),
-        tenants=user.tenants,
-        api=settings.api,
-        version=user.token_version,
-    )
-    crud.audit(
-        session, actor=user.username, action="auth.login", target_type="staff", target_id=user.id
-    )
+    token, lifetime = issue_login_token(session, user, api=settings.api, method="password")
     session.commit()
     return Token(access_token=token, expires_in=lifetime, role=user.role, tenants=user.tenants)
 

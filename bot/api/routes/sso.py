@@ -21,11 +21,11 @@ from starlette.exceptions import HTTPException
 from bot.api.deps import SessionDep, SettingsDep
 from bot.api.schemas import SsoTicketRedeem, error_responses
 from bot.errors import SsoRefusedError
-from bot.services.security import create_access_token
 from bot.services.sso import FLOW_COOKIE, SingleSignOn, identity_from_claims
+from bot.services.staff_login import issue_login_token
 from bot.settings import SSO_CALLBACK_PATH
 from bot.storage import crud, sso_accounts
-from bot.storage.models import StaffRole, StaffUser
+from bot.storage.models import StaffUser
 from govbot_client.sso import SsoConfigPublic, SsoToken
 
 logger = logging.getLogger(__name__)
@@ -121,21 +121,7 @@ def sso_ticket(
         raise SsoRefusedError(
             "account_deactivated", f"{username!r} was deactivated after signing in"
         )
-    token, lifetime = create_access_token(
-        user.username,
-        role=StaffRole(user.role),
-        tenants=user.tenants,
-        api=settings.api,
-        version=user.token_version,
-    )
-    crud.audit(
-        session,
-        actor=user.username,
-        action="auth.login",
-        target_type="staff",
-        target_id=user.id,
-        details={"method": "sso", "role": user.role, "tenants": user.tenants},
-    )
+    token, lifetime = issue_login_token(session, user, api=settings.api, method="sso")
     session.commit()
     return SsoToken(
         access_token=token,
