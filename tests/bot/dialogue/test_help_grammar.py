@@ -31,7 +31,10 @@ def policy() -> Policy:
         ("Seit meinem Herzinfarkt darf ich nicht mehr arbeiten, welche Rente gibt es?", SOCIAL),
         ("Nach dem Brand im Keller brauchen wir neue Geburtsurkunden", SOCIAL),
         ("Since my stroke I cannot drive, where do I hand in my licence?", SOCIAL),
-        ("Bei dem Auffahrunfall wurde zum Glück niemand verletzt, wie melde ich das Auto ab?", SERVICE),
+        (
+            "Bei dem Auffahrunfall wurde zum Glück niemand verletzt, wie melde ich das Auto ab?",
+            SERVICE,
+        ),
         # ... unless an acute state is said in the present tense
         ("Nach dem Sturz ist meine Mutter bewusstlos", DANGER),
         ("After the party my friend is not breathing", DANGER),
