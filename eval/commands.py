@@ -413,9 +413,9 @@ def answer_lines(metrics: Mapping[str, float | int | None]) -> list[str]:
     ]
     if shown:
         lines.append("answers: " + "; ".join(shown))
-    if metrics.get("gap_stated") is not None:
+    if metrics.get("gap_stated") is not None or metrics.get("facts_present") is not None:
         lines.append(
-            f"gaps: said where the source lacks the aspect {_short(metrics['gap_stated'])}; "
+            f"gaps: said where the source lacks the aspect {_short(metrics.get('gap_stated'))}; "
             f"false gaps {metrics.get('false_gaps', 0)}"
         )
     lines.append(

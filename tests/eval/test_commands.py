@@ -120,3 +120,5 @@ def test_the_summary_lines_name_answer_gap_and_refusal_figures() -> None:
     assert all(len(line) <= 80 for line in lines)
     quiet = answer_lines({"answer_line_contained": None, "gap_stated": None})
     assert quiet == ["decisions: missed 0 of 0; false refusals 0 (of procedural questions 0)"]
+    facts_only = answer_lines({"facts_present": 0.87, "false_gaps": 2, "gap_stated": None})
+    assert facts_only[0] == "gaps: said where the source lacks the aspect -; false gaps 2"
