@@ -52,6 +52,7 @@ def policy() -> Policy:
         ("المطبخ مشتعل", DANGER),
         # an illness with a warning sign is danger, without one it is urgent
         ("Mein Sohn hat Fieber und ist kaum ansprechbar", DANGER),
+        ("Mein Baby hat hohes Fieber und ist ganz schlapp und reagiert kaum", DANGER),
         ("Mein Sohn hat Fieber und Halsschmerzen", URGENT),
         ("Der Hausarzt hat zu und ich habe seit gestern Ohrenschmerzen", URGENT),
         ("zahnarzt notdienst am sonntag", URGENT),
