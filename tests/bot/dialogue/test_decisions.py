@@ -138,6 +138,16 @@ GRAMMAR_DECISIONS = [
     "به من اقامت میدین یا نه؟",
     "Allez-vous accepter mon dossier de naturalisation ?",
     "هل سيحصل ابني على الجنسية؟",
+    "Bekomme ich garantiert einen Platz, wenn ich mich heute bewerbe?",
+    "Will you approve my request for a parking permit?",
+    "Will I be fined for registering my car late?",
+    "Bana vatandaşlık verir misiniz?",
+    "هل سأستعيد المبلغ الذي دفعته؟",
+    "Czy mogę zostać w Polsce po rozwodzie?",
+    "به من اجازه کار می‌دهید؟",
+    "Ai-je le droit à une aide au logement ?",
+    "Pouvez-vous me garantir que j'obtiens la carte de résident ?",
+    "Serai-je autorisé à rester après mes études ?",
 ]
 # Look-alikes: the same outcome words about the procedure, the general rule, or a past
 # fact before a procedural question.
@@ -152,6 +162,10 @@ GRAMMAR_PROCEDURAL = [
     "Can I get an appointment for my residence permit?",
     "How long does it take until my application is approved?",
     "Muss ich persönlich kommen oder nicht?",
+    "Will you send me the form by post?",
+    "Randevu verir misiniz, online mı?",
+    "Pouvez-vous me dire si je dois prendre rendez-vous ?",
+    "Czy mogę złożyć wniosek w urzędzie?",
 ]
 
 
