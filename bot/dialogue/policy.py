@@ -12,10 +12,14 @@ first — the first matching rule of the highest priority wins:
     handoff_request (70)   "Ich möchte mit einem Menschen sprechen", "Sachbearbeiter"
                            → ``handoff``
     personal_case (60)     case numbers, "Stand meines Antrags", IBAN/Steuer-ID/ID
-                           numbers in the message (bot/understanding/redaction.py) → ``handoff``
+                           numbers in the message (bot/understanding/redaction.py) → ``handoff``;
+                           gives way to a decision rule that also matches when the message
+                           carries no personal data (``yields_to``)
     decision (50)          "Habe ich Anspruch auf …", "Bekomme ich …?", "Wird mein Antrag
-                           genehmigt?", "Steht mir … zu?" → ``refused_decision``;
-                           retrieval still runs to quote the criteria from the source
+                           genehmigt?", "Steht mir … zu?", the verdict grammar (own case +
+                           an asked outcome, ``all_of``) → ``refused_decision``; retrieval
+                           still runs to quote the criteria from the source; "Kann ich X
+                           bekommen?" is an eligibility question, not a verdict request
     urgent_help (46)       ill, ill child, infection, a doctor needed now → ``answered``:
                            116 117 and health information first, then the normal answer
     social_help (45)       no home, no money for food, violence in the past, a crisis

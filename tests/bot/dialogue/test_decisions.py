@@ -9,7 +9,11 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import AnswerStatus
+from bot.assistant import build_engine
+from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.settings import Settings
+from knowledge.retrieval import Retriever
 
 DECISIONS = {
     "de": [
@@ -195,3 +199,37 @@ def test_a_verdict_request_with_a_case_number_is_refused_and_not_only_handed_off
     assert with_iban.label is PolicyLabel.PERSONAL_CASE
     # A status inquiry is still a personal case.
     assert policy.classify("Wie ist der Stand meines Antrags?").label is PolicyLabel.PERSONAL_CASE
+
+
+@pytest.fixture(scope="module")
+def engine(munich_retriever: Retriever, munich_index: Settings) -> DialogueEngine:
+    return build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ich wohne im Lehel und habe zwei Autos. "
+        "Wird mir der Bewohnerparkausweis für beide gewährt?",
+        "Können Sie meinen Antrag auf einen Bewohnerparkausweis positiv bescheiden? "
+        "Aktenzeichen 4711.",
+    ],
+)
+def test_a_verdict_request_gets_the_refusal_the_service_and_a_person(
+    engine: DialogueEngine, message: str
+) -> None:
+    answer = engine.respond(message, tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.REFUSED_DECISION
+    assert "kann ich nicht entscheiden" in answer.text  # no verdict
+    assert answer.doc_ids == ["muenchen/1072043"]  # the service's criteria, cited
+    assert "Bewohnerparkausweis" in answer.text
+    assert answer.handoff_offered  # and the offer of a person
+    assert "Mitarbeiter" in answer.text
+
+
+def test_an_eligibility_question_is_answered_from_the_source(engine: DialogueEngine) -> None:
+    answer = engine.respond(
+        "Kann ich als Student einen Bewohnerparkausweis bekommen?", tenant="muenchen", history=[]
+    )
+    assert answer.status is AnswerStatus.ANSWERED
+    assert answer.doc_ids == ["muenchen/1072043"]
