@@ -152,6 +152,11 @@ GRAMMAR_DECISIONS = [
     "Ai-je le droit à une aide au logement ?",
     "Pouvez-vous me garantir que j'obtiens la carte de résident ?",
     "Serai-je autorisé à rester après mes études ?",
+    "Ich hätte gern eine verbindliche Zusage, dass ich den Platz bekomme.",
+    "Wie entscheiden Sie in meinem Fall?",
+    "Bin ich ein Härtefall?",
+    "Geht mein Antrag so durch?",
+    "Do I stand a chance with my application?",
 ]
 # Look-alikes: the same outcome words about the procedure, the general rule, or a past
 # fact before a procedural question.
@@ -170,6 +175,8 @@ GRAMMAR_PROCEDURAL = [
     "Randevu verir misiniz, online mı?",
     "Pouvez-vous me dire si je dois prendre rendez-vous ?",
     "Czy mogę złożyć wniosek w urzędzie?",
+    "Was ist ein Härtefall?",
+    "Wann bekomme ich die Zusage für den Kitaplatz?",
 ]
 
 
