@@ -240,3 +240,16 @@ def test_an_eligibility_question_is_answered_from_the_source(engine: DialogueEng
     )
     assert answer.status is AnswerStatus.ANSWERED
     assert answer.doc_ids == ["muenchen/1072043"]
+
+
+def test_a_verdict_request_without_one_clear_service_offers_the_plausible_ones(
+    engine: DialogueEngine,
+) -> None:
+    answer = engine.respond("Bekomme ich einen neuen Ausweis?", tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.REFUSED_DECISION
+    assert answer.handoff_offered
+    if answer.citations:  # one service was clear enough: its criteria are quoted
+        return
+    assert len(answer.options) >= 2  # else the choices lead to the criteria
+    assert {o.doc_id for o in answer.options} & {"muenchen/1063441", "muenchen/1063453"}
+    assert all(f"- {o.title}" in answer.text for o in answer.options)
