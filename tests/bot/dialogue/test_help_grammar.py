@@ -57,6 +57,8 @@ def policy() -> Policy:
         ("Der Hausarzt hat zu und ich habe seit gestern Ohrenschmerzen", URGENT),
         ("zahnarzt notdienst am sonntag", URGENT),
         ("Ich bin chronisch krank, welche Unterstützung gibt es für Pflege?", SERVICE),
+        ("Ich war 2023 ein halbes Jahr krank, zählt das für die Rente?", SERVICE),
+        ("Mein Sohn war letzte Woche krank und hat jetzt wieder Fieber", URGENT),
         # urgent in the other languages
         ("Kızımın yüksek ateşi var", URGENT),
         ("ابني مريض والطبيب مغلق اليوم", URGENT),
