@@ -529,8 +529,8 @@ def _print_policy(by_options: dict[int, list[Prediction]], out: Console) -> None
     for r in rows:
         table.add_row(
             str(r.options),
-            f"{r.answer_at:.1f}",
-            f"{r.clarify_at:.1f}",
+            f"{r.answer_at:.2f}",
+            f"{r.clarify_at:.2f}",
             r.kind,
             f"{r.reached:.3f}",
             f"{r.wrong:.3f}",

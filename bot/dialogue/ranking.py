@@ -18,7 +18,8 @@ decide answer, clarify or not found (issue 12 items 2 and 3):
 
     confidence  P(the best candidate is the right service): answer with it
     reach       P(the right service is among the first ``options`` candidates): offer
-                them as choices
+                them as choices, if they are plausible (the question names one of them;
+                ``Ranking.plausible``)
 
 Both are logistic functions of features that exist in every language (the best dense
 similarity, the dense and score margins to the runner-up, whether the best document is
