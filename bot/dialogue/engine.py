@@ -617,10 +617,19 @@ class DialogueEngine:
         lang = decision.language
         parts = [decision.response or ""]
         citations: list[Citation] = []
+        options: list[AnswerOption] = []
+        if service is None and ranking.reach >= self._dialogue.clarify_confidence:
+            # No single service for sure, but two to four plausible ones: offer them, so the
+            # refusal still leads to the criteria (issue 12 item 4: the service information).
+            options = self._options(ranking)
+            options = options if len(options) >= 2 else []
         if service is not None:
             parts.append(self._composer.criteria_answer(service, message, language=lang))
             composition = self._composer.answer(service, message, aspects=[], language=lang)
             citations = composition.citations
+        elif options:
+            parts.append(self._policy.message("decision_options", lang))
+            parts.append("\n".join(f"- {option.title}" for option in options))
         else:
             parts.append(self._policy.message("criteria_missing", lang, of_city=_of(tenant, lang)))
             hint = self._catalogue_hint(ranking.query, tenant, lang)
@@ -637,6 +646,7 @@ class DialogueEngine:
             handoff_offered=True,
             topic=service.title if service else self._catalogue_topic(ranking.query, tenant),
             candidate_doc_ids=[c.hit.doc_id for c in ranking.candidates[:3]],
+            options=options,
             language=lang,
             trace=AnswerTrace(policy_label=decision.label.value),
         )
