@@ -221,7 +221,7 @@ class DialogueEngine:
                 logger.warning("retrieval failed for tenant %s: %s", tenant, type(exc).__name__)
                 return self._error_answer(decision, timings, understanding)
         timings.update(ranking.timings_ms)
-        service, confidence = self._choose(ranking, understanding)
+        service, confidence = self._choose(ranking, understanding, turns)
         compose_clock = time.perf_counter()
         answer = self._retrieval_answer(
             decision, understanding, service, confidence, ranking, tenant, turns=turns
@@ -407,7 +407,7 @@ class DialogueEngine:
         )
 
     def _choose(
-        self, ranking: Ranking, understanding: Understanding
+        self, ranking: Ranking, understanding: Understanding, turns: Sequence[Turn] = ()
     ) -> tuple[Service | None, float]:
         """The service to answer from and the confidence in it."""
         if understanding.keep_doc_id:
@@ -417,7 +417,17 @@ class DialogueEngine:
         best = ranking.best
         if best is None:
             return None, 0.0
-        return self._retriever.get_service(best.hit.doc_id), ranking.confidence
+        confidence = ranking.confidence
+        if (
+            understanding.followup != "none"
+            and best.hit.doc_id in previous_doc_ids(turns)[:1]
+            and ranking.reach >= self._dialogue.clarify_confidence
+        ):
+            # A follow-up whose best match is the service just answered stays with it: the
+            # citizen asked about it a turn ago, there is nothing to choose between (the
+            # answer threshold was calibrated on first questions).
+            confidence = max(confidence, self._dialogue.min_confidence)
+        return self._retriever.get_service(best.hit.doc_id), confidence
 
     def _retrieval_answer(
         self,
@@ -462,9 +472,8 @@ class DialogueEngine:
                 if self._llm
                 else answer
             )
-        options = (
-            self._options(ranking) if ranking.reach >= self._dialogue.clarify_confidence else []
-        )
+        plausible = ranking.reach >= self._dialogue.clarify_confidence and ranking.plausible
+        options = self._options(ranking) if plausible else []
         if len(options) >= 2:
             return self._clarify_answer(decision, options, ranking, tenant)
         text = self._unanswerable_text(ranking, tenant, lang)

@@ -139,7 +139,7 @@ TWIN_SERVICE_IDS = (
 TRAVEL = ("muenchen/1063441", "muenchen/1063453")  # Personalausweis, Reisepass
 # The tests of choices run with an answer threshold of a deployment that prefers asking
 # (docs/policy.md section 5): a near tie then never depends on the last refit.
-ASKING_MIN_CONFIDENCE = 0.8
+ASKING_MIN_CONFIDENCE = 0.9
 
 
 @pytest.fixture(scope="session")
