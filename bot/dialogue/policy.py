@@ -285,9 +285,10 @@ class Policy:
             None,
         )
 
-    def past_event(self, message: str) -> bool:
-        """Whether ``message`` places what happened in the past and says nothing of now."""
-        return self._in_the_past(normalize(message))
+    def past_event(self, normalized: str) -> bool:
+        """Whether a message places what happened in the past and says nothing of now
+        (``normalized``: its normalised form, Understanding.normalized)."""
+        return self._in_the_past(normalized)
 
     def _in_the_past(self, text: str) -> bool:
         return any(p.search(text) for p in self._past) and not any(
