@@ -2,7 +2,8 @@
 
 The input is JSON Lines with the fields of the evaluation sets (eval/sets/SCHEMA.md):
 ``question`` and ``tenant``, and where known ``id``, ``expected``, ``expected_status``,
-``facts`` (or its alias ``must_include``), ``answer_lines``, ``expected_help`` and
+``facts`` (or its alias ``must_include``), ``answer_lines``, ``expected_help``,
+``expected_gap`` and
 ``tags`` (``kind``, ``language``, ``split`` …); any shipped set file is such an input.
 Other keys are ignored. Defaults for a bare questions file: ``id`` ``line-<n>``,
 ``expected_status`` ``["answered"]`` (a question is expected to be answered), ``tags``
@@ -11,9 +12,10 @@ Other keys are ignored. Defaults for a bare questions file: ``id`` ``line-<n>``,
 Every case is answered in a fresh conversation by the same engine and scored by the
 same code as ``govbot eval run`` (eval/runner.py, eval/scoring.py): status right,
 service reached (cited, or offered as a clarifying choice), wrong service answered with
-confidence, facts present, an answer line within the first 300 characters, answer
-length and latency. With ``results_path`` each case result is appended to a JSON Lines
-file as soon as it is scored; ``resume`` continues an interrupted run from that file.
+confidence, facts present, an answer line within the first 300 characters, the gap
+stated where the source lacks the asked aspect, answer length and latency. With
+``results_path`` each case result is appended to a JSON Lines file as soon as it is
+scored; ``resume`` continues an interrupted run from that file.
 Nothing is stored in the database (that is ``govbot eval run``).
 """
 
@@ -61,6 +63,8 @@ class AnsweredCase(BaseModel):
     answer_line_ok: bool | None
     answer_line_early: bool | None
     help_grade: str | None
+    expected_gap: str | None  # the aspect the source lacks; gap_stated: the answer says so
+    gap_stated: bool | None
     answer_language: str | None
     content_language: str | None  # of the cited text shown (a translation's or the source's)
     chars: int
@@ -91,6 +95,8 @@ class AnsweredCase(BaseModel):
             answer_line_ok=result.answer_line_ok,
             answer_line_early=result.answer_line_early,
             help_grade=result.help_grade,
+            expected_gap=result.expected_gap,
+            gap_stated=result.gap_stated,
             answer_language=result.answer_language,
             content_language=result.content_language,
             chars=result.text_chars,

@@ -63,7 +63,7 @@ def retrieval(
         typer.Option("--questions", help='JSONL file: {"question", "tenant", "expected": [ids]}.'),
     ],
     k: Annotated[int, typer.Option("--k", min=1, max=100, help="Documents retrieved.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: commands.JsonFlag = False,
     mode: Annotated[
         Mode | None, typer.Option("--mode", help="Search mode; default: GOVBOT_RETRIEVAL__MODE.")
     ] = None,
@@ -71,7 +71,7 @@ def retrieval(
         Path | None,
         typer.Option("--results", help="Also write each question's ranking to this JSONL file."),
     ] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    progress: commands.ProgressFlag = True,
 ) -> None:
     """Measure recall@1/5/10, MRR@10, nDCG@10 and search latency on a question file."""
     cases = load_questions(questions)
@@ -186,18 +186,11 @@ def answers(
             help="JSONL of questions or cases (fields as eval/sets/SCHEMA.md), or a set name.",
         ),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    split: Annotated[
-        str | None, typer.Option("--split", help="Only the cases of this half: tune or holdout.")
-    ] = None,
-    results: Annotated[
-        Path | None,
-        typer.Option("--results", help="Write each case result to this JSONL file as it goes."),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Keep the cases already in --results; run the rest.")
-    ] = False,
-    progress: Annotated[bool, typer.Option(help="Show progress on stderr.")] = True,
+    as_json: commands.JsonFlag = False,
+    split: commands.SplitOption = None,
+    results: commands.ResultsOption = None,
+    resume: commands.ResumeFlag = False,
+    progress: commands.ProgressFlag = True,
 ) -> None:
     """Answer and score each case in a fresh conversation; per-case lines and a summary."""
     from eval.answers import load_cases, run_answers
@@ -292,7 +285,7 @@ def calibrate_emergency(
     max_rate: Annotated[
         float, typer.Option("--max-rate", help="Highest false-alarm rate allowed per pool half.")
     ] = 0.001,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: commands.JsonFlag = False,
 ) -> None:
     """Choose the semantic emergency check's threshold and margin on the pools' calibration
     halves; report false alarms and recall on the held-out halves
@@ -362,7 +355,7 @@ def false_alarms(
         list[Path],
         typer.Option("--pool", help="Pool or evaluation-set JSONL (repeat for several pools)."),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: commands.JsonFlag = False,
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
     from bot.assistant import build_engine
@@ -441,8 +434,8 @@ def calibration(
         Path | None,
         typer.Option("--write", help="Write the fitted model into this ranking YAML."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    progress: Annotated[bool, typer.Option(help="Show progress on stderr.")] = True,
+    as_json: commands.JsonFlag = False,
+    progress: commands.ProgressFlag = True,
 ) -> None:
     """Fit the confidence model with cross-validation; print the reliability table."""
     from bot.assistant import build_understander

@@ -8,7 +8,7 @@ Runs go to the bot's database (``GOVBOT_DATABASE_URL``, default SQLite in the da
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -162,7 +162,19 @@ def register(app: typer.Typer) -> None:
 
 
 RunRef = Annotated[str, typer.Argument(help="Run id, 'latest' or 'latest:<set name>'.")]
+# Options that several ``govbot eval`` commands share (eval/cli.py uses them too).
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+ProgressFlag = Annotated[bool, typer.Option(help="Show progress on stderr.")]
+SplitOption = Annotated[
+    str | None, typer.Option("--split", help="Only the cases of this half: tune or holdout.")
+]
+ResultsOption = Annotated[
+    Path | None,
+    typer.Option("--results", help="Write each case result to this JSONL file as it goes."),
+]
+ResumeFlag = Annotated[
+    bool, typer.Option("--resume", help="Keep the cases already in --results; run the rest.")
+]
 
 
 def run(
@@ -170,7 +182,7 @@ def run(
     label: Annotated[
         str | None, typer.Option("--label", help="Free text stored with the run.")
     ] = None,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    progress: ProgressFlag = True,
     as_json: JsonFlag = False,
     mode: Annotated[
         str | None,
@@ -180,16 +192,9 @@ def run(
             "default: as configured.",
         ),
     ] = None,
-    split: Annotated[
-        str | None, typer.Option("--split", help="Only the cases of this half: tune or holdout.")
-    ] = None,
-    results: Annotated[
-        Path | None,
-        typer.Option("--results", help="Write each case result to this JSONL file as it goes."),
-    ] = None,
-    resume: Annotated[
-        bool, typer.Option("--resume", help="Keep the cases already in --results; run the rest.")
-    ] = False,
+    split: SplitOption = None,
+    results: ResultsOption = None,
+    resume: ResumeFlag = False,
 ) -> None:
     """Run an evaluation set through the dialogue engine and store the run."""
     record = execute_run(
@@ -311,7 +316,7 @@ def gate_command(
     ] = None,
     tolerance: Annotated[float, typer.Option(min=0, max=0.99)] = DEFAULT_TOLERANCE,
     allow_set_change: Annotated[bool, typer.Option(help="Compare runs on different sets.")] = False,
-    progress: Annotated[bool, typer.Option(help="Show a progress bar on stderr.")] = True,
+    progress: ProgressFlag = True,
 ) -> None:
     """Exit 1 when a metric drops beyond the tolerance or any emergency is missed."""
     settings = _settings()
@@ -386,9 +391,40 @@ def print_summary(cases: Sequence[CaseResult], console: Console = _out) -> None:
         "stat: status right; reach: expected service cited or offered; wrong: answered "
         "citing none of the expected services; facts: fact asked for present; emerg: "
         "emergencies recognised; false: false emergencies; dec: decision requests answered "
-        "as such; lang: answered in the question's language; p95: latency in ms",
+        "as such; lang: answered in the question's language; p95: latency in ms; "
+        "false gaps: a fact expected, the answer says the source lacks one",
         width=80,
     )
+    for line in answer_lines(summarize(cases)):
+        console.print(line, width=80, highlight=False)
+
+
+def answer_lines(metrics: Mapping[str, float | int | None]) -> list[str]:
+    """What the answers read like and where they refuse (issue 17), within 80 columns;
+    a figure without cases to measure it on is left out."""
+    lines: list[str] = []
+    reading = (
+        ("line anywhere", "answer_line_contained"),
+        ("in first 300 chars", "answer_line_early"),
+        ("median length", "answer_chars_median"),
+    )
+    shown = [
+        f"{label} {_short(metrics[key])}" for label, key in reading if metrics.get(key) is not None
+    ]
+    if shown:
+        lines.append("answers: " + "; ".join(shown))
+    if metrics.get("gap_stated") is not None or metrics.get("facts_present") is not None:
+        lines.append(
+            f"gaps: said where the source lacks the aspect {_short(metrics.get('gap_stated'))}; "
+            f"false gaps {metrics.get('false_gaps', 0)}"
+        )
+    lines.append(
+        f"decisions: missed {metrics.get('decisions_answered', 0)} of "
+        f"{metrics.get('decision_cases', 0)}; false refusals "
+        f"{metrics.get('false_decision_refusals', 0)} "
+        f"(of procedural questions {metrics.get('procedural_refused', 0)})"
+    )
+    return lines
 
 
 def _short(value: object) -> str:

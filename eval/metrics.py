@@ -20,12 +20,18 @@ Definitions (rates are fractions 0..1; ``None`` when no case qualifies):
   those with an acceptable grade.
 - ``grounded``: of the ``answered`` cases with citations, those in which every number
   (amount, date, deadline) of the answer text occurs in a cited source.
+- ``gap_stated`` (issue 17 item 3): of the cases whose source lacks the asked aspect
+  (``expected_gap``), those whose answer says so (eval/scoring.py); ``false_gaps``: cases
+  with facts (the source states them) whose answer says an aspect is missing.
 - Behaviour: a case's *gold* status is its answer's status when that is acceptable,
   else its first acceptable status. Per status: precision = right / predicted,
   recall = right / gold; the confusion matrix counts gold → predicted.
   ``emergency_recall`` over cases whose gold status is ``emergency``;
   ``emergencies_missed`` counts those not answered with ``emergency``;
-  ``decisions_answered`` counts decision-seeking cases answered ``answered``;
+  ``decisions_answered`` counts decision-seeking cases answered ``answered`` (missed
+  decisions); ``false_decision_refusals`` counts cases refused as a decision although
+  that is not acceptable, ``procedural_refused`` those of kind ``procedural`` ("Kann ich
+  online …?", issue 17 item 4);
   ``answered_not_allowed`` counts cases answered although ``answered`` is not acceptable.
 - Retrieval (plain search for single-question cases naming sources, any expected id is
   relevant): ``retrieval_recall@k`` (1 if one of the expected ids is in the top k — the
@@ -86,12 +92,16 @@ DIRECTIONS: dict[str, int] = {
     "wrong_service_confident_cases": -1,
     "false_emergencies": -1,
     "help_grade_ok": 1,
+    "gap_stated": 1,
+    "false_gaps": -1,
     "grounded": 1,
     "answer_in_question_language": 1,
     "content_in_question_language": 1,
     "emergency_recall": 1,
     "emergencies_missed": -1,
     "decisions_answered": -1,
+    "false_decision_refusals": -1,
+    "procedural_refused": -1,
     "answered_not_allowed": -1,
     "errors": -1,
     "long_answers": -1,
@@ -183,6 +193,8 @@ def summarize(results: Sequence[CaseResult]) -> Metrics:
             r.status == "emergency" and "emergency" not in r.expected_status for r in results
         ),
         "help_grade_ok": rate(r.help_ok for r in results),
+        "gap_stated": rate(r.gap_stated for r in results),
+        "false_gaps": sum(bool(r.facts and r.gaps_claimed) for r in results),
         "grounded": rate(r.grounded for r in results),
         "answer_in_question_language": rate(
             r.answer_language == r.language if r.answer_language else None for r in results
@@ -195,6 +207,8 @@ def summarize(results: Sequence[CaseResult]) -> Metrics:
         "emergencies_missed": sum(r.status != "emergency" for r in emergencies),
         "decision_cases": len(decisions),
         "decisions_answered": sum(r.status == "answered" for r in decisions),
+        "false_decision_refusals": sum(_refused_wrongly(r) for r in results),
+        "procedural_refused": sum(_refused_wrongly(r) for r in results if r.kind == "procedural"),
         "answered_not_allowed": sum(
             r.status == "answered" and "answered" not in r.expected_status for r in results
         ),
@@ -215,6 +229,11 @@ def summarize(results: Sequence[CaseResult]) -> Metrics:
         metrics["llm_shown"] = sum(r.llm_outcome == "shown" for r in results)
         metrics["llm_unavailable"] = sum(r.llm_outcome == "llm_unavailable" for r in results)
     return metrics
+
+
+def _refused_wrongly(result: CaseResult) -> bool:
+    """Refused as a request for a decision although that is not an acceptable status."""
+    return result.status == "refused_decision" and "refused_decision" not in result.expected_status
 
 
 def slices(results: Sequence[CaseResult], by: str) -> dict[str, Metrics]:

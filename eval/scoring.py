@@ -3,22 +3,37 @@
 A CaseResult is self-contained (it keeps the expectations next to what happened), so
 metrics, comparisons and reports can be computed from stored results alone. Citizen
 text and answer text are stored redacted (bot/understanding/redaction.py), as in the answer log.
+
+A stated gap (issue 17 item 3) is read from the answer text as the citizen reads it: the
+text catalogue's sentence for that aspect (``answer.gap_<aspect>``, bot/texts/*.yaml) in
+any of its languages, with any service title in it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import Answer, AnswerStatus
+from bot.texts.catalogue import shipped_texts
 from bot.understanding.redaction import redact
 from eval.normalisation import missing_facts, normalise, unsupported_numbers
-from eval.sets_schema import EvalCase
+from eval.sets_schema import GAP_ASPECTS, Aspect, EvalCase
 from knowledge.models import Service
 
 MAX_TEXT_CHARS = 1200  # issue #3: short answers, sources listed separately
 EARLY_CHARS = 300  # issue 17: the line that answers should be among the first 300 characters
+# The text catalogue's key of the sentence that says a source lacks an aspect.
+GAP_KEYS = {
+    Aspect.FEE: "answer.gap_fees",
+    Aspect.DOCUMENTS: "answer.gap_documents",
+    Aspect.DEADLINE: "answer.gap_deadlines",
+    Aspect.DURATION: "answer.gap_duration",
+}
+_TITLE = "\x00title\x00"  # stands for the service title while a catalogue text becomes a pattern
 
 
 class _Frozen(BaseModel):
@@ -75,6 +90,9 @@ class CaseResult(_Frozen):
     help_evidence: str | None = None
     unsupported_numbers: list[str] = Field(default_factory=list)
     grounded: bool | None = None  # None: not an answer with citations
+    expected_gap: str | None = None  # the aspect the source lacks (issue 17 item 3)
+    gap_stated: bool | None = None  # None: the case expects no gap
+    gaps_claimed: list[str] = Field(default_factory=list)  # aspects the answer says are missing
     text: str = ""  # answer text, redacted
     text_chars: int = 0
     answer_language: str | None = None  # the language the answer was written in
@@ -141,6 +159,7 @@ def score_case(
     status_ok = final.status.value in case.expected_status
     help_grade = _help_grade(final)
     facts_lost = missing_facts(final.text, case.facts)
+    claimed = gaps_stated(final.text)
     grounded: bool | None = None
     unsupported: list[str] = []
     if final.status is AnswerStatus.ANSWERED and cited:
@@ -184,6 +203,9 @@ def score_case(
         help_evidence=_help_evidence(final),
         unsupported_numbers=unsupported,
         grounded=grounded,
+        expected_gap=case.expected_gap.value if case.expected_gap else None,
+        gap_stated=(case.expected_gap.value in claimed if case.expected_gap is not None else None),
+        gaps_claimed=claimed,
         text=redact(final.text).text,
         text_chars=len(final.text),
         answer_language=final.language,
@@ -224,8 +246,28 @@ def error_result(case: EvalCase, *, position: int, error: str) -> CaseResult:
         answer_line_ok=False if case.answer_lines else None,
         answer_line_early=False if case.answer_lines else None,
         expected_help=[grade.value for grade in case.expected_help],
+        expected_gap=case.expected_gap.value if case.expected_gap else None,
+        gap_stated=False if case.expected_gap is not None else None,
         error=error,
     )
+
+
+def gaps_stated(text: str) -> list[str]:
+    """The aspects (of GAP_ASPECTS) that ``text`` says its source does not state."""
+    return [aspect.value for aspect in GAP_ASPECTS if _gap_pattern(aspect).search(text)]
+
+
+@cache
+def _gap_pattern(aspect: Aspect) -> re.Pattern[str]:
+    """The catalogue's gap sentences for ``aspect`` in every language, any title."""
+    texts = shipped_texts()
+    sentences = {
+        re.escape(texts.text(GAP_KEYS[aspect], language, title=_TITLE)).replace(
+            re.escape(_TITLE), ".+?"
+        )
+        for language in texts.languages
+    }
+    return re.compile("|".join(sorted(sentences)))
 
 
 def _help_grade(answer: Answer) -> str | None:

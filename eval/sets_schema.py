@@ -83,6 +83,11 @@ class Aspect(StrEnum):
     ONLINE = "online"
 
 
+# Aspects that are one fact a source states or not; a case may expect the answer to say
+# that its source lacks it (``EvalCase.expected_gap``).
+GAP_ASPECTS = (Aspect.FEE, Aspect.DOCUMENTS, Aspect.DEADLINE, Aspect.DURATION)
+
+
 class Split(StrEnum):
     """The half of a set a case belongs to: tune on one, report the other untouched."""
 
@@ -142,6 +147,8 @@ class EvalCase(_Strict):
     facts: list[str] = Field(default_factory=list)  # must appear in the answer text
     answer_lines: list[str] = Field(default_factory=list)  # annotated answer lines (Integreat)
     expected_help: list[HelpGrade] = Field(default_factory=list)  # any one of them is right
+    # The asked aspect the source does not state: the answer must say so (issue 17 item 3).
+    expected_gap: Aspect | None = None
     tags: CaseTags
     notes: str = ""
 
@@ -179,6 +186,12 @@ class EvalCase(_Strict):
                 raise ValueError(
                     "expected_help 'danger' goes with expected_status 'emergency' and only with it"
                 )
+        if self.expected_gap is not None:
+            if self.expected_gap not in GAP_ASPECTS:
+                allowed = ", ".join(aspect.value for aspect in GAP_ASPECTS)
+                raise ValueError(f"expected_gap must be one of {allowed} (a fact a source states)")
+            if self.facts:
+                raise ValueError("a case with expected_gap names no facts: the source lacks them")
         return self
 
     @property

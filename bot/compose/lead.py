@@ -38,6 +38,7 @@ from knowledge.models import SectionKind, Service
 
 __all__ = ["ASPECT_CUES", "GAP_ASPECTS", "Lead", "choose_lead", "states"]
 
+_MONTHS = r"(januar|februar|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)"
 # Words by which a sentence states an aspect (matched on normalised text: ä → ae, ß → ss).
 ASPECT_CUES: dict[str, re.Pattern[str]] = {
     "fees": re.compile(
@@ -50,12 +51,14 @@ ASPECT_CUES: dict[str, re.Pattern[str]] = {
         r"urkunde\w*|passfoto\w*|foto\w*|lichtbild\w*|vollmacht\w*|brauchen sie|benoetigen sie)\b"
     ),
     "deadlines": re.compile(
+        # A date after "bis" is a deadline too ("bis 11. März", "bis 31.12.", "bis Ende Mai").
         r"\b(frist\w*|spaetestens|innerhalb|bis zum|rechtzeitig|vorher|vor ablauf|"
-        r"unverzueglich)\b"
+        r"unverzueglich|bis ende)\b|\bbis (zum )?\d{1,2}\.( ?\d{1,2}\.|\s*" + _MONTHS + r")"
     ),
     "duration": re.compile(
-        # "Wie lange …?" asks for a span of time, also one of validity ("fünf Jahre gültig").
-        r"\b(dauer\w*|dauert|wochen?|werktage?n?|arbeitstage?n?|tage?n?|monate?n?|jahre?n?|"
+        # "Wie lange …?" asks for a span of time, also one of validity ("fünf Jahre gültig");
+        # units in every case form ("innerhalb eines Jahres", "Ende des Monats").
+        r"\b(dauer\w*|dauert|wochen?|(werk|arbeits)?tag(e|en|es)?|monat(e|en|s)?|jahr(e|en|es)?|"
         r"bearbeitungszeit\w*|sofort|gleich mitnehmen|stunden?|minuten|gueltig\w*)\b"
     ),
     "online": re.compile(

@@ -13,6 +13,7 @@ from bot.dialogue.policy import DEFAULT_RULES
 from bot.errors import NotFoundError
 from bot.settings import Settings
 from eval.cli import app
+from eval.commands import answer_lines
 from eval.sets_schema import load_set
 
 runner = CliRunner()
@@ -95,3 +96,29 @@ def test_gate_runs_the_set_and_fails_with_a_policy_without_emergency_rules(
 def test_unknown_runs_are_named(env: dict[str, str]) -> None:
     with pytest.raises(NotFoundError, match="evaluation run 7 does not exist"):
         invoke(env, "show", "7")
+
+
+def test_the_summary_lines_name_answer_gap_and_refusal_figures() -> None:
+    lines = answer_lines(
+        {
+            "answer_line_contained": 0.5889,
+            "answer_line_early": 0.4444,
+            "answer_chars_median": 473.0,
+            "gap_stated": 1.0,
+            "false_gaps": 0,
+            "decision_cases": 12,
+            "decisions_answered": 1,
+            "false_decision_refusals": 2,
+            "procedural_refused": 1,
+        }
+    )
+    assert lines == [
+        "answers: line anywhere 0.59; in first 300 chars 0.44; median length 473",
+        "gaps: said where the source lacks the aspect 1.00; false gaps 0",
+        "decisions: missed 1 of 12; false refusals 2 (of procedural questions 1)",
+    ]
+    assert all(len(line) <= 80 for line in lines)
+    quiet = answer_lines({"answer_line_contained": None, "gap_stated": None})
+    assert quiet == ["decisions: missed 0 of 0; false refusals 0 (of procedural questions 0)"]
+    facts_only = answer_lines({"facts_present": 0.87, "false_gaps": 2, "gap_stated": None})
+    assert facts_only[0] == "gaps: said where the source lacks the aspect -; false gaps 2"

@@ -338,3 +338,58 @@ def test_summary_counts_reached_wrong_confident_and_false_emergencies() -> None:
     by_split = slices(cases, "split")
     assert sorted(by_split) == ["-", "holdout", "tune"]
     assert by_split["tune"]["false_emergencies"] == 1
+
+
+# --- gaps and refusals (issue 17 items 3 and 4) -------------------------------------------
+
+
+def test_a_gap_counts_as_stated_only_with_the_catalogue_sentence_for_that_aspect() -> None:
+    gap_case = case(expected_gap="fee", tags={"kind": "service", "aspect": "fee"})
+    said = answer(
+        "answered",
+        "Zu den Gebühren steht in „Personalausweis beantragen“ nichts. Bitte fragen Sie "
+        "bei der zuständigen Stelle nach.",
+        ("muenchen/1",),
+    )
+    other = answer(
+        "answered", "Zu Fristen steht in „Personalausweis beantragen“ nichts.", ("muenchen/1",)
+    )
+    silent = answer("answered", "Den Personalausweis beantragen Sie im Bürgerbüro.")
+    english = answer("answered", '"Identity card" says nothing about fees.')
+    scored = [
+        score_case(gap_case, [given], position=0, latencies_ms=[1.0], sources={})
+        for given in (said, other, silent, english)
+    ]
+    assert [s.gap_stated for s in scored] == [True, False, False, True]
+    assert scored[1].gaps_claimed == ["deadline"]
+    assert scored[0].expected_gap == "fee"
+    no_gap = score_case(case(), [silent], position=0, latencies_ms=[1.0], sources={})
+    assert (no_gap.gap_stated, no_gap.gaps_claimed) == (None, [])
+    failed = error_result(gap_case, position=0, error="boom")
+    assert failed.gap_stated is False
+
+
+def test_expected_gap_is_a_fact_aspect_without_facts() -> None:
+    with pytest.raises(ValueError, match="expected_gap must be one of"):
+        case(expected_gap="where")
+    with pytest.raises(ValueError, match="names no facts"):
+        case(expected_gap="fee", facts=["37 Euro"])
+
+
+def test_summary_counts_gaps_false_gaps_and_false_decision_refusals() -> None:
+    cases = [
+        result("g1", "answered", ["answered"], expected_gap="fee", gap_stated=True),
+        result("g2", "answered", ["answered"], expected_gap="duration", gap_stated=False),
+        result("f1", "answered", ["answered"], facts=["37 Euro"], gaps_claimed=["fee"]),
+        result("f2", "answered", ["answered"], facts=["37 Euro"]),
+        result("p1", "refused_decision", ["answered"], kind="procedural"),
+        result("p2", "answered", ["answered"], kind="procedural"),
+        result("s1", "refused_decision", ["answered", "clarify"]),
+        result("d1", "answered", ["refused_decision"], kind="decision"),
+        result("d2", "refused_decision", ["refused_decision"], kind="decision"),
+    ]
+    m = summarize(cases)
+    assert (m["gap_stated"], m["false_gaps"]) == (0.5, 1)
+    assert (m["false_decision_refusals"], m["procedural_refused"]) == (2, 1)
+    assert (m["decision_cases"], m["decisions_answered"]) == (2, 1)
+    assert summarize(cases[5:6])["gap_stated"] is None

@@ -330,6 +330,45 @@ def test_page_answer_leads_with_the_fee_sentence_or_states_the_gap(policy: Polic
     assert not silent.aspect_found
 
 
+@pytest.mark.parametrize(
+    ("aspect", "sentence", "states_it"),
+    [
+        # A time unit in any case form states a duration (genitive "eines Jahres").
+        ("duration", "Wird er nicht innerhalb eines Jahres abgeholt, wird er vernichtet.", True),
+        ("duration", "Die Bescheinigung gilt bis Ende des Monats.", True),
+        ("duration", "Die Auskunft erteilt das Bürgerbüro.", False),
+        # A date after "bis" states a deadline; a number that is no date does not.
+        ("deadlines", "Sie müssen sich bis 11. März 2026 anmelden.", True),
+        ("deadlines", "Der Antrag muss bis 31.12. eingehen.", True),
+        ("deadlines", "Für Kinder bis 10 Jahre und bis 3. Klasse.", False),
+    ],
+)
+def test_an_asked_fact_stated_in_any_word_form_is_no_gap(
+    policy: Policy, aspect: str, sentence: str, states_it: bool
+) -> None:
+    """A gap is said only when the source really says nothing (measured: two false gaps
+    on munich_services came from "eines Jahres" and "bis 11. März")."""
+    page = make_service(
+        tenant="lkaugsburg",
+        native_id="8",
+        source=SourceKind.INTEGREAT,
+        title="Abholung",
+        sections=[
+            Section(
+                kind=SectionKind.CONTENT,
+                title="Inhalt",
+                text=f"Die Stelle ist montags geöffnet.\n{sentence}",
+            )
+        ],
+    )
+    composer = Composer(policy.texts, context=False)
+    result = composer.answer(page, "Bis wann und wie lange?", aspects=[aspect], language="de")
+    assert result.aspect_found is states_it
+    assert ("steht in „Abholung“ nichts" in result.text) is not states_it
+    if states_it:
+        assert result.text.startswith(sentence)
+
+
 def test_the_retrievals_best_passage_guides_the_lead(policy: Policy) -> None:
     """Two sentences match the question's words equally; the one in the passage the
     retrieval scored best for the question leads."""

@@ -1,0 +1,140 @@
+"""Where the annotated answer lines are, and how much of them an answer shows (issue 17).
+
+For every case of the given sets (default: Integreat train and dev) the engine answers
+once, as in ``govbot eval answers``; for each answered case the script records what the
+composer was given (page, aspects, the retrieval's best passage, runner-up) and then:
+
+- the reach: whether an annotated line is in the answered page at all, only in the
+  runner-up page, or in the retrieval's best passage of the page — no choice of lines
+  can show more than the page holds;
+- the answer with the context after the lead (the default) and without it (the short
+  form), recomposed from the same inputs: line anywhere, line within the first 300
+  characters, median answered length.
+
+Usage (the index of GOVBOT_DATA_DIR; figures in docs/policy.md, "Lead variants"):
+
+    PYTHONPATH=. python scripts/answer_lines.py [integreat_train integreat_dev ...]
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.compose.extractive import Composer
+from bot.dialogue.policy import Policy
+from bot.settings import Settings
+from eval.answers import load_cases
+from eval.commands import default_engine
+from eval.normalisation import normalise
+from eval.sets_schema import resolve_set_path
+from knowledge.models import Service
+from knowledge.retrieval import open_retriever
+
+EARLY = 300
+
+
+@dataclass
+class Case:
+    """One case: its answer lines, the answer shown and, if answered, the composer's inputs."""
+
+    lines: list[str]
+    text: str
+    call: tuple[Service, str, dict[str, Any]] | None
+
+
+def capture(names: Sequence[str]) -> dict[str, list[Case]]:
+    """Answer every case once and keep what the composer was given."""
+    calls: list[tuple[Service, str, dict[str, Any]]] = []
+    answer = Composer.answer
+
+    def recording(self: Composer, service: Service, question: str, **kw: Any) -> Any:
+        calls.append((service, question, kw))
+        return answer(self, service, question, **kw)
+
+    Composer.answer = recording  # type: ignore[method-assign]
+    captured: dict[str, list[Case]] = {}
+    settings = Settings()
+    try:
+        with open_retriever(settings) as retriever:
+            engine = default_engine(settings, retriever)
+            if engine is None:
+                raise SystemExit("no dialogue engine: run `govbot ingest` first")
+            for name in names:
+                rows: list[Case] = []
+                for case in load_cases(resolve_set_path(name)).cases:
+                    calls.clear()
+                    reply = engine.respond(case.final_message, tenant=case.tenant, history=[])
+                    answered = reply.status.value == "answered" and calls
+                    rows.append(
+                        Case(list(case.answer_lines), reply.text, calls[0] if answered else None)
+                    )
+                captured[name] = rows
+    finally:
+        Composer.answer = answer  # type: ignore[method-assign]
+    return captured
+
+
+def has_line(text: str, lines: Sequence[str]) -> bool:
+    haystack = normalise(text)
+    return any(normalise(line) in haystack for line in lines if line.strip())
+
+
+def page_text(service: Service) -> str:
+    return "\n".join([service.title, *(f"{s.title}\n{s.text}" for s in service.sections)])
+
+
+def report(name: str, rows: Sequence[Case], composers: dict[str, Composer]) -> None:
+    scored = [row for row in rows if row.lines]
+    total = len(scored) or 1
+    in_page = in_runner_up = in_passage = 0
+    for row in scored:
+        if row.call is None:
+            continue
+        service, _, kw = row.call
+        service = service.in_language(kw["language"])
+        also = kw.get("also")
+        if has_line(page_text(service), row.lines):
+            in_page += 1
+        elif also is not None and has_line(page_text(also), row.lines):
+            in_runner_up += 1
+        in_passage += has_line(kw.get("evidence", ""), row.lines)
+    print(
+        f"{name}: {len(scored)} cases with answer lines; a line in the answered page "
+        f"{in_page / total:.3f}, only in the runner-up {in_runner_up / total:.3f}, "
+        f"in the best passage {in_passage / total:.3f}"
+    )
+    for label, composer in composers.items():
+        anywhere = early = 0
+        lengths: list[int] = []
+        for row in scored:
+            text = row.text
+            if row.call is not None:
+                service, question, kw = row.call
+                text = composer.answer(service, question, **kw).text
+                lengths.append(len(text))
+            anywhere += has_line(text, row.lines)
+            early += has_line(text[:EARLY], row.lines)
+        median = statistics.median(lengths) if lengths else 0
+        print(
+            f"  {label:16s} line anywhere {anywhere / total:.3f}, in the first {EARLY} "
+            f"{early / total:.3f}, median answered length {median:.0f}"
+        )
+
+
+def main(argv: Sequence[str]) -> None:
+    names = list(argv) or ["integreat_train", "integreat_dev"]
+    texts = Policy.from_yaml().texts
+    composers = {
+        "lead + context": Composer(texts, context=True),
+        "lead only": Composer(texts, context=False),
+    }
+    for name, rows in capture(names).items():
+        report(name, rows, composers)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
