@@ -110,8 +110,9 @@ class DialogueSettings(BaseModel):
     expansions_path: Path | None = None
     # Answer with the best service from this calibrated probability that it is right;
     # below it, offer the plausible services as choices when the probability that the
-    # right one is among them reaches clarify_confidence; else "not found" (docs/policy.md).
-    min_confidence: float = Field(default=0.5, ge=0, le=1)
+    # right one is among them reaches clarify_confidence; else "not found". Chosen by
+    # cross-validation on the calibration data (eval/clarify_policy.py, docs/policy.md 5).
+    min_confidence: float = Field(default=0.65, ge=0, le=1)
     clarify_confidence: float = Field(default=0.5, ge=0, le=1)
     max_answer_chars: int = Field(default=1200, ge=200, le=20_000)
     # Issue 17: information-page answers start with the sentences that answer; with

@@ -8,17 +8,18 @@ status or an unexpected body → ApiError with the API's own message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel
 
 from console.errors import ApiError, ApiUnreachable, Forbidden, LoginFailed, SessionExpired
 from govbot_client.citizen import MessagePublic
-from govbot_client.client import GovBotApiError, GovBotClient, Params
+from govbot_client.client import GovBotApiError, GovBotClient, Params, RequestOptions
 from govbot_client.documents import DocumentChange, VersionChange
 from govbot_client.documents import DocumentPublic as Document
 from govbot_client.documents import VersionPublic as DocumentVersion
@@ -89,45 +90,27 @@ class ApiClient:
 
     # --- transport ----------------------------------------------------------------------
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Any = None,
-        data: Mapping[str, str] | None = None,
-        files: Mapping[str, tuple[str, bytes]] | None = None,
-        timeout_s: float | None = None,
-    ) -> httpx.Response:
-        try:
-            return self._api.request(
-                method,
-                path,
-                params=params,
-                json=json,
-                data=data,
-                files=files,
-                timeout_s=timeout_s,
-            )
-        except GovBotApiError as exc:
-            raise self._error(exc) from exc
+    def _request(self, method: str, path: str, **options: Unpack[RequestOptions]) -> httpx.Response:
+        with self._errors():
+            return self._api.request(method, path, **options)
 
     def _get(self, path: str, model: type[M], params: Params | None = None) -> M:
-        try:
+        with self._errors():
             return self._api.get(path, model, params)
-        except GovBotApiError as exc:
-            raise self._error(exc) from exc
 
     def _list(self, path: str, model: type[M], params: Params | None = None) -> list[M]:
-        try:
+        with self._errors():
             return self._api.get_list(path, model, params)
-        except GovBotApiError as exc:
-            raise self._error(exc) from exc
 
     def _post(self, path: str, model: type[M], json: Any = None) -> M:
-        try:
+        with self._errors():
             return self._api.post(path, model, json=json)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """govbot_client's GovBotApiError raised inside becomes the console's error."""
+        try:
+            yield
         except GovBotApiError as exc:
             raise self._error(exc) from exc
 
@@ -179,10 +162,8 @@ class ApiClient:
 
     def health(self) -> HealthPublic:
         """Readiness and the index's tenants (a degraded API answers 503 with a body)."""
-        try:
+        with self._errors():
             return self._api.health()
-        except GovBotApiError as exc:
-            raise self._error(exc) from exc
 
     # --- handoffs -----------------------------------------------------------------------
 
@@ -458,27 +439,3 @@ def usage_report(api: ApiClient, *, tenant: str, month: str, fmt: str) -> bytes:
         timeout_s=READ_TIMEOUT_S,
     )
     return response.content
-
-
-def _param(value: str | int | float | bool | datetime) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
-def _error(response: httpx.Response) -> ApiError:
-    code, message = "error", response.reason_phrase or "Fehler"
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        code = str(body["error"].get("code", code))
-        message = str(body["error"].get("message", message))
-    if response.status_code == 401:
-        return SessionExpired(message)
-    if response.status_code == 403:
-        return Forbidden(403, code, message)
-    return ApiError(response.status_code, code, message)

@@ -11,9 +11,11 @@ Other keys are ignored. Defaults for a bare questions file: ``id`` ``line-<n>``,
 
 Every case is answered in a fresh conversation by the same engine and scored by the
 same code as ``govbot eval run`` (eval/runner.py, eval/scoring.py): status right,
-service reached (cited, or offered as a clarifying choice), wrong service answered with
-confidence, facts present, an answer line within the first 300 characters, the gap
-stated where the source lacks the asked aspect, answer length and latency. With
+acceptable outcome (a service question answered with the right service or offered it
+among clarifying choices; any other case: status right), service reached (cited, or
+offered as a clarifying choice), wrong service answered with confidence, facts present,
+an answer line within the first 300 characters, the gap stated where the source lacks
+the asked aspect, answer length and latency. With
 ``results_path`` each case result is appended to a JSON Lines file as soon as it is
 scored; ``resume`` continues an interrupted run from that file.
 Nothing is stored in the database (that is ``govbot eval run``).
@@ -54,6 +56,7 @@ class AnsweredCase(BaseModel):
     expected_status: list[str]
     status: str
     status_ok: bool
+    outcome_ok: bool  # service question: right service answered or offered; else status right
     doc_ids: list[str]
     options: list[str]
     reached: bool | None
@@ -86,6 +89,7 @@ class AnsweredCase(BaseModel):
             expected_status=result.expected_status,
             status=result.status,
             status_ok=result.status_ok,
+            outcome_ok=result.outcome_ok,
             doc_ids=result.cited_ids,
             options=result.option_ids,
             reached=result.reached,

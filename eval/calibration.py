@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
@@ -80,11 +80,33 @@ class Example(_Frozen):
     """Features and labels of one row under the current re-ranker."""
 
     id: str
+    tenant: str = ""
     language: str
     group: str
     features: dict[str, float]
     right: bool  # best candidate expected
     reached: bool  # an expected document among the choices
+    rank: int | None = None  # position of the first expected document among the candidates
+    negative: bool = False  # a topic the tenant does not cover (no expected document)
+    plausible: bool = True  # the question names one of the choices (Ranking.plausible)
+
+    def reached_within(self, options: int) -> bool:
+        """An expected document among the first ``options`` candidates."""
+        return self.rank is not None and self.rank < options
+
+
+class Prediction(_Frozen):
+    """Out-of-fold confidence and reach of one example (for the policy trade-off)."""
+
+    id: str
+    tenant: str
+    language: str
+    negative: bool  # a topic the tenant does not cover: only "not found" is right
+    right: bool
+    reached: bool
+    confidence: float
+    reach: float
+    plausible: bool = True
 
 
 class Logistic(_Frozen):
@@ -131,6 +153,8 @@ class Calibration(_Frozen):
     confidence_thresholds: list[ThresholdRow]
     reach_thresholds: list[ThresholdRow]
     brier: dict[str, float]
+    options: int = 3  # choices the reach model is about
+    predictions: list[Prediction] = Field(default_factory=list, exclude=True)
 
 
 def collect(
@@ -197,17 +221,26 @@ def examples(rows: Sequence[CalibrationRow], ranker: ServiceRanker) -> list[Exam
 
 
 def calibrate(
-    data: Sequence[Example], *, folds: int = 5, seed: int = 0, languages: Sequence[str] = ()
+    data: Sequence[Example],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    languages: Sequence[str] = (),
+    options: int = 3,
 ) -> Calibration:
-    """Fit both models with ``folds``-fold grouped cross-validation (see the module docstring)."""
+    """Fit both models with ``folds``-fold grouped cross-validation (see the module
+    docstring); ``options``: how many choices the reach model is about."""
     if folds < 2:
         raise ValueError(f"folds must be at least 2. Currently, folds is {folds}")
     names = [*BASE_FEATURES, *(f"lang_{code}" for code in languages)]
     x = np.array([[e.features.get(name, 0.0) for name in names] for e in data])
     groups = np.array([e.group for e in data])
+    labels = {
+        "right": np.array([e.right for e in data], dtype=int),
+        "reached": np.array([e.reached_within(options) for e in data], dtype=int),
+    }
     result: dict[str, tuple[Logistic, np.ndarray]] = {}
-    for label in ("right", "reached"):
-        y = np.array([getattr(e, label) for e in data], dtype=int)
+    for label, y in labels.items():
         if len(set(y.tolist())) < 2 or min(np.bincount(y)) < folds:
             raise SourceError(
                 f"calibration needs at least {folds} questions with and without {label!r}; "
@@ -219,8 +252,7 @@ def calibrate(
             model = _fit(x[train], y[train], names)
             oof[test] = [model.predict(dict(zip(names, row, strict=True))) for row in x[test]]
         result[label] = (_fit(x, y, names), oof)
-    right = np.array([e.right for e in data], dtype=int)
-    reached = np.array([e.reached for e in data], dtype=int)
+    right, reached = labels["right"], labels["reached"]
     confidence_oof, reach_oof = result["right"][1], result["reached"][1]
     reach_oof = np.maximum(reach_oof, confidence_oof)  # as the dialogue uses it
     by_language: dict[str, list[Bin]] = {}
@@ -241,6 +273,21 @@ def calibrate(
             "confidence": round(float(np.mean((confidence_oof - right) ** 2)), 4),
             "reach": round(float(np.mean((reach_oof - reached) ** 2)), 4),
         },
+        options=options,
+        predictions=[
+            Prediction(
+                id=e.id,
+                tenant=e.tenant,
+                language=e.language,
+                negative=e.negative,
+                right=e.right,
+                reached=bool(hit),
+                confidence=round(float(c), 4),
+                reach=round(float(r), 4),
+                plausible=e.plausible,
+            )
+            for e, c, r, hit in zip(data, confidence_oof, reach_oof, reached, strict=True)
+        ],
     )
 
 
@@ -298,6 +345,7 @@ def write_model(calibration: Calibration, path: Path) -> None:
         "reach_bias": json.dumps(round(calibration.reach.bias, 4)),
         "reach_weights": json.dumps(calibration.reach.weights),
         "languages": json.dumps(calibration.languages),
+        "options": str(calibration.options),
         "page_confidence_shift": "0.0",  # the ``page`` feature carries it now
     }
     for key, value in values.items():
@@ -319,14 +367,19 @@ def _example(row: CalibrationRow, ranking: Ranking) -> Example:
     expected = set(row.expected)
     best = ranking.candidates[0].hit.doc_id
     choices = {c.hit.doc_id for c in ranking.choices}
+    ranks = [i for i, c in enumerate(ranking.candidates) if c.hit.doc_id in expected]
     return Example(
         id=row.id,
+        tenant=row.tenant,
         language=row.language,
         group=row.expected[0] if row.expected else row.id,
         # Its own language term whatever the ranker's model calibrates yet.
         features={**ranking.confidence_features, **language_terms(row.language, [row.language])},
         right=best in expected,
         reached=bool(choices & expected),
+        rank=ranks[0] if ranks else None,
+        negative=not expected,
+        plausible=ranking.plausible,
     )
 
 

@@ -30,15 +30,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eval.sets_schema import SETS_DIR, CaseKind, EvalCase, Split, parse_cases
+from ingest.dldb import is_test_entry
 
 SET_NAME = "munich_citizens"
 SEED = 20261206
 DRAWN = 120
 TWO_QUESTIONS = 60
 CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "muenchen" / "services_de.json"
-# Entries that are not services a citizen can ask about, by the export's own words.
-TEST_ENTRY_NAMES = frozenset({"testleistung"})
-INTERNAL_ENTRIES = {"10460108": "E-Kiosk placeholder; its description calls it a fake service"}
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"[\s\u200b]+")
 
@@ -51,16 +49,14 @@ def description_text(raw_html: str) -> str:
 def candidate_services(catalogue: Path = CATALOGUE) -> list[tuple[str, str]]:
     """``(id, name)`` of every service with a description, ordered by numeric id.
 
-    Not only the ``public`` (bookable online) ones; without the test entry and the
-    internal placeholders named in ``INTERNAL_ENTRIES``.
+    Not only the ``public`` (bookable online) ones; without the test and internal entries
+    that ingest skips too (ingest.dldb.is_test_entry).
     """
     entries = json.loads(catalogue.read_text(encoding="utf-8"))["data"]
     chosen = [
         (str(entry["id"]), str(entry["name"]))
         for entry in entries
-        if description_text(str(entry.get("description") or ""))
-        and str(entry["name"]).strip().lower() not in TEST_ENTRY_NAMES
-        and str(entry["id"]) not in INTERNAL_ENTRIES
+        if description_text(str(entry.get("description") or "")) and not is_test_entry(entry)
     ]
     return sorted(chosen, key=lambda pair: int(pair[0]))
 

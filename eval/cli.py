@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -28,6 +28,9 @@ from eval.retrieval import RetrievalReport, evaluate, load_questions, require_kn
 from knowledge.errors import ConfigurationError
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever
+
+if TYPE_CHECKING:
+    from eval.calibration import Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -430,6 +433,23 @@ def calibration(
         str, typer.Option("--split", help="Half of split-tagged sets to use.")
     ] = "tune",
     folds: Annotated[int, typer.Option("--folds", min=2, max=20)] = 5,
+    options: Annotated[
+        int | None,
+        typer.Option(
+            "--options",
+            min=2,
+            max=4,
+            help="Choices the reach model is about (default: the model's).",
+        ),
+    ] = None,
+    policy: Annotated[
+        bool,
+        typer.Option(
+            "--policy",
+            help="Also print the answer/clarify trade-off for 2-4 choices and the thresholds "
+            "chosen by cross-validation (eval/clarify_policy.py).",
+        ),
+    ] = False,
     write: Annotated[
         Path | None,
         typer.Option("--write", help="Write the fitted model into this ranking YAML."),
@@ -472,13 +492,64 @@ def calibration(
         else:
             rows = load_rows(retrieved)
         data = examples(rows, ranker)
-    result = calibrate(data, folds=folds, languages=calibrated_languages(data))
+    languages = calibrated_languages(data)
+    choices = options if options is not None else ranker.model.options
+    result = calibrate(data, folds=folds, languages=languages, options=choices)
     if write is not None:
         write_model(result, write)
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2))
-        return
-    _print_calibration(result, Console())
+    else:
+        _print_calibration(result, Console())
+    if policy:
+        by_options = {
+            k: result.predictions
+            if k == choices
+            else calibrate(data, folds=folds, languages=languages, options=k).predictions
+            for k in (2, 3, 4)
+        }
+        _print_policy(by_options, Console(stderr=as_json))
+
+
+def _print_policy(by_options: dict[int, list[Prediction]], out: Console) -> None:
+    from eval.clarify_policy import Limits, choose, cross_validated, trade_off
+
+    rows = trade_off(by_options)
+    columns = ("k", "answer", "clarify", "kind", "reached", "wrong", "choices", "not found")
+    table = Table(title="Answer / clarify trade-off (out-of-fold)", width=80)
+    for column in columns:
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(
+            str(r.options),
+            f"{r.answer_at:.2f}",
+            f"{r.clarify_at:.2f}",
+            r.kind,
+            f"{r.reached:.3f}",
+            f"{r.wrong:.3f}",
+            f"{r.clarify:.3f}",
+            "-" if r.not_found is None else f"{r.not_found:.3f}",
+        )
+    out.print(table)
+    limits = Limits()
+    chosen = choose(rows, limits)
+    out.print(f"limits {limits.model_dump()}; chosen on all rows: {chosen.model_dump()}")
+    folds = cross_validated(by_options, limits)
+    for r in folds:
+        out.print(
+            f"  fold choice k={r.options} {r.answer_at}/{r.clarify_at} on the fold left out: "
+            f"reached {r.reached}, wrong {r.wrong}, choices {r.clarify}, not found {r.not_found}"
+        )
+    services = sum(r.services for r in folds) or 1
+    negatives = sum(r.negatives for r in folds) or 1
+    asked = sum(r.services + r.negatives for r in folds) or 1
+    out.print(
+        "cross-validated choice, pooled over the folds left out: "
+        f"reached {sum(r.reached * r.services for r in folds) / services:.3f}, "
+        f"wrong {sum(r.wrong * r.services for r in folds) / services:.3f}, "
+        f"choices {sum(r.clarify * (r.services + r.negatives) for r in folds) / asked:.3f}, "
+        f"not found {sum((r.not_found or 0.0) * r.negatives for r in folds) / negatives:.3f}"
+    )
 
 
 def _print_calibration(result: object, out: Console) -> None:

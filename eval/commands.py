@@ -356,6 +356,7 @@ def _progress(label: str, enabled: bool) -> Iterator[Callable[[int, int], None]]
 SUMMARY_COLUMNS = (
     ("n", "cases"),
     ("stat", "status_accuracy"),
+    ("acc", "outcome_acceptable"),
     ("reach", "service_reached"),
     ("wrong", "wrong_service_confident_cases"),
     ("facts", "facts_present"),
@@ -388,11 +389,13 @@ def print_summary(cases: Sequence[CaseResult], console: Console = _out) -> None:
             table.add_row(name, *(_short(metrics.get(key)) for _, key in SUMMARY_COLUMNS))
         console.print(table)
     console.print(
-        "stat: status right; reach: expected service cited or offered; wrong: answered "
-        "citing none of the expected services; facts: fact asked for present; emerg: "
-        "emergencies recognised; false: false emergencies; dec: decision requests answered "
-        "as such; lang: answered in the question's language; p95: latency in ms; "
-        "false gaps: a fact expected, the answer says the source lacks one",
+        "stat: status right; acc: acceptable outcome (a service question's answer or "
+        "choices contain the expected service; others: status right); reach: expected "
+        "service cited or offered; wrong: answered citing none of the expected services; "
+        "facts: fact asked for present; emerg: emergencies recognised; false: false "
+        "emergencies; dec: decision requests answered as such; lang: answered in the "
+        "question's language; p95: latency in ms; false gaps: a fact expected, the answer "
+        "says the source lacks one",
         width=80,
     )
     for line in answer_lines(summarize(cases)):

@@ -3,6 +3,10 @@
 Definitions (rates are fractions 0..1; ``None`` when no case qualifies):
 
 - ``status_accuracy``: the answer's status is one of the case's acceptable statuses.
+- ``outcome_acceptable``: a service question (a case naming sources that expects an
+  answer) answered citing one of them or given clarifying choices containing one (issue
+  12 item 2); any other case: its status is right. ``status_accuracy`` stays the strict
+  figure (a choice counts there only where the case accepts ``clarify``).
 - ``source_cited``: of the cases naming sources, those whose answer cites one of them.
 - ``facts_present``: of the cases with facts, those whose answer contains all of them
   (``fact_recall``: the fraction of all facts found); matching: eval/normalisation.py.
@@ -82,6 +86,7 @@ SLICE_FIELDS: dict[str, Callable[[CaseResult], str]] = {
 # Direction of every metric the gate and compare look at: +1 higher is better, -1 lower.
 DIRECTIONS: dict[str, int] = {
     "status_accuracy": 1,
+    "outcome_acceptable": 1,
     "source_cited": 1,
     "facts_present": 1,
     "fact_recall": 1,
@@ -181,6 +186,7 @@ def summarize(results: Sequence[CaseResult]) -> Metrics:
         "cases": len(results),
         "errors": sum(r.error is not None for r in results),
         "status_accuracy": rate(r.status_ok for r in results),
+        "outcome_acceptable": rate(r.outcome_ok for r in results),
         "source_cited": rate(r.source_ok for r in results),
         "facts_present": rate(r.facts_ok for r in results),
         "fact_recall": round(facts_found / facts_total, 4) if facts_total else None,

@@ -77,6 +77,10 @@ class CaseResult(_Frozen):
     reached: bool | None = None
     # The worst outcome: answered with confidence, none of the expected sources cited.
     wrong_confident: bool | None = None
+    # Acceptable outcome (issue 12 item 2): a service question (expected sources, an answer
+    # expected) answered citing one of them or given choices containing one; any other
+    # case: its status is right.
+    outcome_ok: bool = False
     facts: list[str] = Field(default_factory=list)
     facts_missing: list[str] = Field(default_factory=list)
     facts_ok: bool | None = None
@@ -179,6 +183,11 @@ def score_case(
         expected_status=[s.value for s in case.expected_status],
         status=final.status.value,
         status_ok=status_ok,
+        outcome_ok=(
+            _reached_by_answer_or_choice(final, expected)
+            if expected and "answered" in case.expected_status
+            else status_ok
+        ),
         expected_ids=list(case.expected),
         cited_ids=cited,
         candidate_ids=list(final.candidate_doc_ids),
@@ -220,6 +229,15 @@ def score_case(
     )
 
 
+def _reached_by_answer_or_choice(final: Answer, expected: set[str]) -> bool:
+    """An answer citing an expected source, or a choice offering one (issue 12 item 2)."""
+    if final.status is AnswerStatus.ANSWERED:
+        return bool(set(final.doc_ids) & expected)
+    if final.status is AnswerStatus.CLARIFY:
+        return bool(set(final.option_ids) & expected)
+    return False
+
+
 def error_result(case: EvalCase, *, position: int, error: str) -> CaseResult:
     """A case whose pipeline raised: status ``error``, every check failed."""
     return CaseResult(
@@ -236,6 +254,7 @@ def error_result(case: EvalCase, *, position: int, error: str) -> CaseResult:
         expected_status=[s.value for s in case.expected_status],
         status=AnswerStatus.ERROR.value,
         status_ok=AnswerStatus.ERROR.value in case.expected_status,
+        outcome_ok=AnswerStatus.ERROR.value in case.expected_status,
         expected_ids=list(case.expected),
         source_ok=False if case.expected else None,
         reached=False if case.expected else None,

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -37,6 +37,16 @@ logger = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 Params = Mapping[str, str | int | float | bool | datetime | None]
+
+
+class RequestOptions(TypedDict, total=False):
+    """The optional arguments of ``GovBotClient.request``, for clients that pass them on."""
+
+    params: Params | None
+    json: Any
+    data: Mapping[str, str] | None
+    files: Mapping[str, tuple[str, bytes]] | None
+    timeout_s: float | None
 
 
 class GovBotApiError(Exception):

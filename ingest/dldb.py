@@ -15,7 +15,11 @@ headings; there are no separate requirements/documents/legal-basis fields; the
 
 ``public`` only says whether a service can be booked in the online appointment
 system; the others (Urkundenbestellung, Niederlassungserlaubnis, Jagdschein, ...)
-are real services, so every entry is loaded except test entries. The export gives
+are real services, so every entry is loaded except test and internal entries: one named
+as a test ("Testleistung") or whose description says it is no real service (10460108,
+"Das ist eine Fake Dienstleistung um den E-Kiosk … zu versorgen": a ticket-kiosk
+placeholder). An entry the office keeps off its public list but describes for citizens
+(10429902, "Waffen- bzw. Munitionsabgabe") is a real service and stays. The export gives
 every entry an appointment link, also those that cannot be booked: a service that is
 not ``public`` gets no appointment link, for itself or its offices.
 """
@@ -23,6 +27,7 @@ not ``public`` gets no appointment link, for itself or its offices.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -47,6 +52,11 @@ logger = logging.getLogger(__name__)
 
 # Entries the export marks neither as test nor as non-public, yet are tests (data/README.md).
 TEST_ENTRY_NAMES = frozenset({"testleistung"})
+# A description that calls its own entry a fake, dummy, test or placeholder service: the
+# appointment system's ticket-kiosk and test entries, which share the export with real ones.
+NOT_A_SERVICE = re.compile(
+    r"\b(?:fake|dummy|test|platzhalter)[- ]?(?:dienstleistung|leistung)\b", re.IGNORECASE
+)
 # Links that start an online procedure rather than describe one.
 ONLINE_SERVICE_MARKERS = ("buergerserviceportal.de", "buergerservice-portal.de", "/intelliform/")
 # Links that are downloadable documents (forms, leaflets).
@@ -57,7 +67,8 @@ JsonObject = Mapping[str, object]
 
 
 def load_dldb(path: Path, *, tenant: str, locations_path: Path | None = None) -> list[Service]:
-    """Load the services of a DLDB export (all but test entries) as Services of ``tenant``.
+    """Load the services of a DLDB export (all but test and internal entries) as Services
+    of ``tenant``.
 
     ``locations_path`` defaults to ``locations_de.json`` next to ``path``; if that
     default file is absent the services are loaded without offices (logged).
@@ -74,7 +85,7 @@ def load_dldb(path: Path, *, tenant: str, locations_path: Path | None = None) ->
     skipped = 0
     for index, entry in enumerate(entries):
         raw = _object(entry, f"{path}: data[{index}]")
-        if _is_test_entry(raw):
+        if is_test_entry(raw):
             skipped += 1
             continue
         services.append(
@@ -82,7 +93,7 @@ def load_dldb(path: Path, *, tenant: str, locations_path: Path | None = None) ->
         )
     bookable = sum(1 for s in services if s.appointment_url)
     logger.info(
-        "DLDB %s: %d services (%d bookable online), %d test entries skipped",
+        "DLDB %s: %d services (%d bookable online), %d test or internal entries skipped",
         path.name,
         len(services),
         bookable,
@@ -134,9 +145,14 @@ def _text(raw: JsonObject, key: str, where: str, *, required: bool = False) -> s
     return text
 
 
-def _is_test_entry(raw: JsonObject) -> bool:
+def is_test_entry(raw: JsonObject) -> bool:
+    """Whether a raw DLDB entry is a test or internal entry rather than a service for
+    citizens: named as a test, or its description says it is no real service."""
     name = raw.get("name")
-    return isinstance(name, str) and name.strip().lower() in TEST_ENTRY_NAMES
+    if isinstance(name, str) and name.strip().lower() in TEST_ENTRY_NAMES:
+        return True
+    description = raw.get("description")
+    return isinstance(description, str) and bool(NOT_A_SERVICE.search(html_to_text(description)))
 
 
 def _service(raw: JsonObject, *, tenant: str, offices: Mapping[str, Office], where: str) -> Service:

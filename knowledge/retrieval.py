@@ -35,9 +35,9 @@ logger = logging.getLogger(__name__)
 
 _MODES: tuple[str, ...] = get_args(SearchMode)
 # The dialogue's ranker searches one question in several modes (hybrid, then dense and BM25
-# probes); without this memo every message paid for two query embeddings (issue #8 profile).
-# In memory only, keyed by a hash of the text, a few entries.
-_QUERY_MEMO_SIZE = 64
+# probes); without the query memo every message paid for two query embeddings (issue #8
+# profile). In memory only, keyed by a hash of the text, RetrievalSettings.query_memo_size
+# entries.
 
 
 def check_embedder(meta: IndexMeta, embedder: Embedder) -> None:
@@ -84,8 +84,10 @@ class Retriever:
         settings: RetrievalSettings,
         *,
         sparse: Bm25Encoder | None = None,
-        query_memo_size: int = _QUERY_MEMO_SIZE,
+        query_memo_size: int | None = None,
     ) -> None:
+        if query_memo_size is None:
+            query_memo_size = settings.query_memo_size
         if query_memo_size < 0:
             raise ValueError(f"query_memo_size must be 0 or more; got {query_memo_size}")
         self._memo_size = query_memo_size

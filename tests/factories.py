@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.dialogue.ranking import SearchBackend
 from knowledge.embedding import Embedder, Vectors
-from knowledge.models import Passage, Section, SectionKind, Service, SourceKind
+from knowledge.index import IndexMeta, ScoredPassage, SearchMode
+from knowledge.models import Passage, SearchHit, Section, SectionKind, Service, SourceKind
 
 # --- Service builder (ingest helper) ---------------------------------------------------------
 
@@ -86,3 +88,42 @@ class CountingEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         self.passages.extend(texts)
         return self.inner.embed_passages(texts)
+
+
+# --- A search backend that records what is searched (dialogue helper) ------------------------
+
+
+class CountingSearch:
+    """Wraps a real Retriever (any SearchBackend) and records every search it runs."""
+
+    def __init__(self, inner: SearchBackend) -> None:
+        self.inner = inner
+        self.searches: list[tuple[str, str, str | None]] = []  # (query, tenant, mode)
+
+    @property
+    def meta(self) -> IndexMeta:
+        return self.inner.meta
+
+    def search(
+        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+    ) -> list[SearchHit]:
+        self.searches.append((query, tenant, mode))
+        return self.inner.search(query, tenant=tenant, k=k, mode=mode)
+
+    def search_passages(
+        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+    ) -> list[ScoredPassage]:
+        self.searches.append((query, tenant, mode))
+        return self.inner.search_passages(query, tenant=tenant, k=k, mode=mode)
+
+    def get_service(self, doc_id: str) -> Service | None:
+        return self.inner.get_service(doc_id)
+
+    def tenants(self) -> list[str]:
+        return self.inner.tenants()
+
+    def services(self, tenant: str | None = None) -> list[Service]:
+        return self.inner.services(tenant)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)

@@ -50,13 +50,14 @@ OVERRULABLE = frozenset({PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE}
 
 
 def applies(
-    label: PolicyLabel, message: str, *, cues: frozenset[str] | None = None, past: bool = False
+    label: PolicyLabel, normalized: str, *, cues: frozenset[str] | None = None, past: bool = False
 ) -> bool:
     """Whether the check may turn a message the rules labelled ``label`` into an emergency:
     only service and out-of-scope questions, only if they name something ("Was soll ich
     machen?" sits close to every example), not a past event, and a short message only
-    with a danger cue (``SemanticEmergencyCheck.danger_cues``)."""
-    stems = content_stems(message, topical=True, numbers=False)
+    with a danger cue (``SemanticEmergencyCheck.danger_cues``). ``normalized``: the
+    message's normalised form (Understanding.normalized)."""
+    stems = content_stems(normalized, topical=True, numbers=False, normalized=True)
     if label not in OVERRULABLE or not stems or past:
         return False
     return cues is None or len(stems) > SHORT_STEMS or any(s in cues for s in stems)

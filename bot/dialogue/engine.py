@@ -173,7 +173,7 @@ class DialogueEngine:
         decision = self._policy.decide(understanding, tenant=tenant)
         if understanding.followup != "none":
             return decision, None
-        return decision, self._semantic_match(decision, message, tenant)
+        return decision, self._semantic_match(decision, understanding, tenant)
 
     def _triage(
         self,
@@ -195,7 +195,7 @@ class DialogueEngine:
         decision = self._policy.decide(understanding, tenant=tenant)
         # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
         if understanding.followup == "none":
-            semantic = self._semantic_emergency(decision, message, tenant)
+            semantic = self._semantic_emergency(decision, understanding, tenant)
             if semantic is not None:
                 return semantic
         return Triage.by_rule(decision)
@@ -219,17 +219,18 @@ class DialogueEngine:
     ) -> Answer:
         covered = self._covered(decision, understanding, tenant)
         if covered is not None:
-            decision = covered
+            decision, understanding, ranking = covered  # ranked once, not again
         elif not decision.retrieve:
             return self._rule_answer(decision, turns, timings, understanding)
-        understanding = self._understander.searched(understanding, tenant=tenant)
-        try:
-            ranking = self._rank(understanding, tenant)
-        except (SearchIndexError, InvalidQueryError) as exc:
-            logger.warning("retrieval failed for tenant %s: %s", tenant, type(exc).__name__)
-            return self._error_answer(decision, timings, understanding)
+        else:
+            understanding = self._understander.searched(understanding, tenant=tenant)
+            try:
+                ranking = self._rank(understanding, tenant)
+            except (SearchIndexError, InvalidQueryError) as exc:
+                logger.warning("retrieval failed for tenant %s: %s", tenant, type(exc).__name__)
+                return self._error_answer(decision, timings, understanding)
         timings.update(ranking.timings_ms)
-        service, confidence = self._choose(ranking, understanding)
+        service, confidence = self._choose(ranking, understanding, turns)
         compose_clock = time.perf_counter()
         answer = self._retrieval_answer(
             decision, understanding, service, confidence, ranking, tenant, turns=turns
@@ -250,15 +251,17 @@ class DialogueEngine:
 
     def _covered(
         self, decision: PolicyDecision, understanding: Understanding, tenant: str
-    ) -> PolicyDecision | None:
+    ) -> tuple[PolicyDecision, Understanding, Ranking] | None:
         """A service question instead of ``decision`` when its label stands only if the
         tenant's knowledge base has nothing on the message and retrieval finds a service
         it would answer with confidence, every topical word of the message occurring in
-        the tenant's content (issue 12 item 5); else None."""
+        the tenant's content (issue 12 item 5), with the search and ranking that found it
+        (the answer is composed from them); else None."""
         if decision.retrieve or not self._policy.unless_covered(decision):
             return None
+        searched = self._understander.searched(understanding, tenant=tenant)
         try:
-            ranking = self._rank(self._understander.searched(understanding, tenant=tenant), tenant)
+            ranking = self._rank(searched, tenant)
         except (SearchIndexError, InvalidQueryError):
             return None  # no index: the rule stands
         best = ranking.best  # the ranking alone: a kept follow-up service is no evidence
@@ -271,15 +274,15 @@ class DialogueEngine:
         service = self._retriever.get_service(best.hit.doc_id)
         if service is None or service.source is SourceKind.OZG:
             return None
-        return self._policy.covered(decision)
+        return self._policy.covered(decision), searched, ranking
 
     def _semantic_emergency(
-        self, decision: PolicyDecision, message: str, tenant: str
+        self, decision: PolicyDecision, understanding: Understanding, tenant: str
     ) -> Triage | None:
         """Present danger when the rules saw a service question (or nothing of ours) but
         the message reads like one of the example emergencies more than like any
         counter-example, the tenant's own service titles included."""
-        match = self._semantic_match(decision, message, tenant)
+        match = self._semantic_match(decision, understanding, tenant)
         if match is None or not match.emergency:
             return None
         logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
@@ -299,19 +302,21 @@ class DialogueEngine:
         return Triage(decision=emergency, help=evidence)
 
     def _semantic_match(
-        self, decision: PolicyDecision, message: str, tenant: str
+        self, decision: PolicyDecision, understanding: Understanding, tenant: str
     ) -> EmergencyMatch | None:
-        """The semantic check's match, or None where it does not apply (emergency.applies)."""
+        """The semantic check's match, or None where it does not apply (emergency.applies);
+        eligibility reads the message's normalised form, the check embeds its text."""
         check = self._emergency_check
+        normalized = understanding.normalized
         if check is None or not applies(
             decision.label,
-            message,
+            normalized,
             cues=check.danger_cues(),
-            past=self._policy.past_event(message),
+            past=self._policy.past_event(normalized),
         ):
             return None
         try:
-            return check.match(message, counter=self._counter_bank(tenant))
+            return check.match(understanding.text, counter=self._counter_bank(tenant))
         except (SearchIndexError, InvalidQueryError):
             return None  # no index yet: the rules alone decide
 
@@ -411,7 +416,7 @@ class DialogueEngine:
         )
 
     def _choose(
-        self, ranking: Ranking, understanding: Understanding
+        self, ranking: Ranking, understanding: Understanding, turns: Sequence[Turn] = ()
     ) -> tuple[Service | None, float]:
         """The service to answer from and the confidence in it."""
         if understanding.keep_doc_id:
@@ -421,7 +426,17 @@ class DialogueEngine:
         best = ranking.best
         if best is None:
             return None, 0.0
-        return self._retriever.get_service(best.hit.doc_id), ranking.confidence
+        confidence = ranking.confidence
+        if (
+            understanding.followup != "none"
+            and best.hit.doc_id in previous_doc_ids(turns)[:1]
+            and ranking.reach >= self._dialogue.clarify_confidence
+        ):
+            # A follow-up whose best match is the service just answered stays with it: the
+            # citizen asked about it a turn ago, there is nothing to choose between (the
+            # answer threshold was calibrated on first questions).
+            confidence = max(confidence, self._dialogue.min_confidence)
+        return self._retriever.get_service(best.hit.doc_id), confidence
 
     def _retrieval_answer(
         self,
@@ -466,9 +481,8 @@ class DialogueEngine:
                 if self._llm
                 else answer
             )
-        options = (
-            self._options(ranking) if ranking.reach >= self._dialogue.clarify_confidence else []
-        )
+        plausible = ranking.reach >= self._dialogue.clarify_confidence and ranking.plausible
+        options = self._options(ranking) if plausible else []
         if len(options) >= 2:
             return self._clarify_answer(decision, options, ranking, tenant)
         text = self._unanswerable_text(ranking, tenant, lang)
@@ -617,10 +631,19 @@ class DialogueEngine:
         lang = decision.language
         parts = [decision.response or ""]
         citations: list[Citation] = []
+        options: list[AnswerOption] = []
+        if service is None and ranking.reach >= self._dialogue.clarify_confidence:
+            # No single service for sure, but two to four plausible ones: offer them, so the
+            # refusal still leads to the criteria (issue 12 item 4: the service information).
+            options = self._options(ranking)
+            options = options if len(options) >= 2 else []
         if service is not None:
             parts.append(self._composer.criteria_answer(service, message, language=lang))
             composition = self._composer.answer(service, message, aspects=[], language=lang)
             citations = composition.citations
+        elif options:
+            parts.append(self._policy.message("decision_options", lang))
+            parts.append("\n".join(f"- {option.title}" for option in options))
         else:
             parts.append(self._policy.message("criteria_missing", lang, of_city=_of(tenant, lang)))
             hint = self._catalogue_hint(ranking.query, tenant, lang)
@@ -637,6 +660,7 @@ class DialogueEngine:
             handoff_offered=True,
             topic=service.title if service else self._catalogue_topic(ranking.query, tenant),
             candidate_doc_ids=[c.hit.doc_id for c in ranking.candidates[:3]],
+            options=options,
             language=lang,
             trace=AnswerTrace(policy_label=decision.label.value),
         )

@@ -12,10 +12,14 @@ first — the first matching rule of the highest priority wins:
     handoff_request (70)   "Ich möchte mit einem Menschen sprechen", "Sachbearbeiter"
                            → ``handoff``
     personal_case (60)     case numbers, "Stand meines Antrags", IBAN/Steuer-ID/ID
-                           numbers in the message (bot/understanding/redaction.py) → ``handoff``
+                           numbers in the message (bot/understanding/redaction.py) → ``handoff``;
+                           gives way to a decision rule that also matches when the message
+                           carries no personal data (``yields_to``)
     decision (50)          "Habe ich Anspruch auf …", "Bekomme ich …?", "Wird mein Antrag
-                           genehmigt?", "Steht mir … zu?" → ``refused_decision``;
-                           retrieval still runs to quote the criteria from the source
+                           genehmigt?", "Steht mir … zu?", the verdict grammar (own case +
+                           an asked outcome, ``all_of``) → ``refused_decision``; retrieval
+                           still runs to quote the criteria from the source; "Kann ich X
+                           bekommen?" is an eligibility question, not a verdict request
     urgent_help (46)       ill, ill child, infection, a doctor needed now → ``answered``:
                            116 117 and health information first, then the normal answer
     social_help (45)       no home, no money for food, violence in the past, a crisis
@@ -119,6 +123,11 @@ class LabelSpec(_Spec):
     # Issue 12 item 5: the label stands only if the tenant's own knowledge base has
     # nothing on the message; the engine asks retrieval first (bot/dialogue/engine.py).
     unless_covered: bool = False
+    # The label gives way to these lower ones when one of their rules matches too and the
+    # message carries no personal data: a verdict request that quotes its case number
+    # ("… positiv bescheiden? Aktenzeichen 4711") gets the no-verdict answer with the
+    # criteria and a person, not only a handoff (issue 12 item 4).
+    yields_to: list[PolicyLabel] = Field(default_factory=list)
 
 
 class RuleSpec(_Spec):
@@ -129,6 +138,9 @@ class RuleSpec(_Spec):
     keywords: list[str] = Field(default_factory=list)
     patterns: list[str] = Field(default_factory=list)
     core: list[str] = Field(default_factory=list)
+    # A grammar: the rule matches when every group has a pattern that matches somewhere in
+    # the message (e.g. own case + outcome of a decision + asked of the city).
+    all_of: list[list[str]] = Field(default_factory=list)
     unless: list[str] = Field(default_factory=list)
     personal_data: list[str] = Field(default_factory=list)
     fuzzy: bool = False
@@ -174,6 +186,7 @@ class _Rule:
     fuzzy_words: tuple[tuple[str, bool], ...]  # (word, is_prefix)
     patterns: tuple[re.Pattern[str], ...]
     core: tuple[re.Pattern[str], ...]
+    all_of: tuple[tuple[re.Pattern[str], ...], ...]
     unless: tuple[re.Pattern[str], ...]
 
 
@@ -249,7 +262,8 @@ class Policy:
             if self._matches(rule, text, words, core, found):
                 if rule.spec.present_only and self._in_the_past(text):
                     return self._past_decision(rule.spec, tenant, lang)
-                return self._decision(rule.spec.label, rule.spec, tenant, lang)
+                chosen = self._yielded(rule, text, words, core, found) or rule
+                return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
         if reply is not None:
             return self._reply_decision(reply, tenant, lang)
         return PolicyDecision(
@@ -282,9 +296,27 @@ class Policy:
         rule_id = "handoff.bare" if kind == "person" else "smalltalk.ack"
         return self.rule_decision(rule_id, tenant=tenant, language=language)
 
-    def past_event(self, message: str) -> bool:
-        """Whether ``message`` places what happened in the past and says nothing of now."""
-        return self._in_the_past(normalize(message))
+    def _yielded(
+        self, rule: _Rule, text: str, words: list[str], core: str, found: set[str]
+    ) -> _Rule | None:
+        """The first matching rule of a label ``rule``'s label yields to (``yields_to``),
+        if the message carries no personal data; else None."""
+        yields_to = self.spec.labels[rule.spec.label].yields_to
+        if not yields_to or found:
+            return None
+        return next(
+            (
+                other
+                for other in self._rules
+                if other.spec.label in yields_to and self._matches(other, text, words, core, found)
+            ),
+            None,
+        )
+
+    def past_event(self, normalized: str) -> bool:
+        """Whether a message places what happened in the past and says nothing of now
+        (``normalized``: its normalised form, Understanding.normalized)."""
+        return self._in_the_past(normalized)
 
     def _in_the_past(self, text: str) -> bool:
         return any(p.search(text) for p in self._past) and not any(
@@ -351,6 +383,10 @@ class Policy:
             any(p.search(text) for p in rule.keywords)
             or any(p.search(text) for p in rule.patterns)
             or any(p.fullmatch(core) for p in rule.core)
+            or (
+                bool(rule.all_of)
+                and all(any(p.search(text) for p in group) for group in rule.all_of)
+            )
             or any(kind in found for kind in rule.spec.personal_data)
             or self._fuzzy_hit(rule, words)
         )
@@ -396,6 +432,9 @@ class Policy:
             fuzzy_words=fuzzy,
             patterns=tuple(_regex(p.translate(UMLAUTS), rule.id) for p in rule.patterns),
             core=tuple(_regex(p.translate(UMLAUTS), rule.id) for p in rule.core),
+            all_of=tuple(
+                tuple(_regex(p.translate(UMLAUTS), rule.id) for p in group) for group in rule.all_of
+            ),
             unless=tuple(_regex(p.translate(UMLAUTS), rule.id) for p in rule.unless),
         )
 

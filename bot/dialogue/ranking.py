@@ -18,7 +18,8 @@ decide answer, clarify or not found (issue 12 items 2 and 3):
 
     confidence  P(the best candidate is the right service): answer with it
     reach       P(the right service is among the first ``options`` candidates): offer
-                them as choices
+                them as choices, if they are plausible (the question names one of them;
+                ``Ranking.plausible``)
 
 Both are logistic functions of features that exist in every language (the best dense
 similarity, the dense and score margins to the runner-up, whether the best document is
@@ -129,6 +130,9 @@ class Ranking(_Frozen):
     timings_ms: dict[str, float]
     reach: float = 0.0  # P(right service among ``choices``)
     options: int = 3  # how many candidates are offered as choices
+    # Something plausible to offer: see ServiceRanker.score (False: "not found", never
+    # choices of services the question does not name).
+    plausible: bool = True
 
     @property
     def best(self) -> Candidate | None:
@@ -271,6 +275,13 @@ class ServiceRanker:
             if model.reach_bias is not None
             else confidence
         )
+        # Choices are plausible only if the question names one of them: a German question
+        # with topical words, about structured services, none of whose titles, keywords
+        # or OZG names shares one of its words (synonyms and one typo included) gets "not
+        # found" rather than unrelated services ("Wohngeld" → residence permits). Pages
+        # have no keywords and other languages share no German words: not judged.
+        named_choice = any(c.features["named"] > 0.0 for c in candidates[: model.options])
+        plausible = named_choice or page or language != "de" or not query_stems
         return Ranking(
             query=query,
             tenant=tenant,
@@ -280,6 +291,7 @@ class ServiceRanker:
             timings_ms={},
             reach=max(reach, confidence),  # the best candidate is among the choices
             options=model.options,
+            plausible=plausible,
         )
 
     def _tenant_vocabulary(self, tenant: str, version: str) -> set[str]:

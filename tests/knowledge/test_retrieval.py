@@ -20,6 +20,7 @@ from knowledge.index import EmbedderIdentity
 from knowledge.index_client import ClientIndexStore
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.retrieval import Retriever, open_retriever, open_store
+from tests.factories import CountingEmbedder
 from tests.knowledge.conftest import Corpus, build_version
 
 TEN_MB = 10 * 1024 * 1024
@@ -154,3 +155,18 @@ def test_client_backend_without_url_keeps_its_index_in_the_data_dir(
     with open_retriever(settings, embedder) as retriever:
         assert retriever.meta.version == meta.version
         assert retriever.search("Kindergeld", tenant="lkaugsburg")[0].doc_id == "lkaugsburg/5484709"
+
+
+@pytest.mark.parametrize(("memo", "embedded"), [(0, 3), (64, 1)])
+def test_the_query_memo_follows_the_settings(
+    settings: Settings, corpus: Corpus, embedder: Embedder, memo: int, embedded: int
+) -> None:
+    # GOVBOT_RETRIEVAL__QUERY_MEMO_SIZE: 0 embeds a repeated query every time.
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    settings.retrieval.query_memo_size = memo
+    counting = CountingEmbedder(embedder)
+    with open_retriever(settings, counting) as retriever:
+        for _ in range(3):
+            retriever.embed_query("Personalausweis beantragen")
+    assert counting.queries == embedded

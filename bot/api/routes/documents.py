@@ -89,12 +89,19 @@ def _version(session: Session, staff: StaffUser, document_id: int, number: int) 
 VersionCloser = Callable[[Session, DocumentVersion, StaffUser, str], DocumentVersion]
 
 
-def _close_version(
-    close: VersionCloser, session: Session, version: DocumentVersion, staff: StaffUser, body: Reason
-) -> VersionChange:
-    close(session, version, staff, body.reason)
-    session.commit()
-    return VersionChange(version=version_public(version))
+def _closing_endpoint(close: VersionCloser, doc: str) -> Callable[..., VersionChange]:
+    """The endpoint that closes a pending version with ``close`` (reject or withdraw)."""
+
+    def close_version(
+        document_id: RecordId, number: RecordId, body: Reason, session: SessionDep, staff: EditorDep
+    ) -> VersionChange:
+        version = _version(session, staff, document_id, number)
+        close(session, version, staff, body.reason)
+        session.commit()
+        return VersionChange(version=version_public(version))
+
+    close_version.__doc__ = doc
+    return close_version
 
 
 def _document_public(session: SessionDep, document: Document) -> DocumentPublic:
@@ -241,24 +248,12 @@ def approve_version(
     return VersionChange(version=version_public(version), index=index)
 
 
-@router.post("/{document_id}/versions/{number}/reject", responses=ERRORS)
-def reject_version(
-    document_id: RecordId, number: RecordId, body: Reason, session: SessionDep, staff: EditorDep
-) -> VersionChange:
-    """Reject another editor's pending version."""
-    return _close_version(
-        documents.reject, session, _version(session, staff, document_id, number), staff, body
-    )
-
-
-@router.post("/{document_id}/versions/{number}/withdraw", responses=ERRORS)
-def withdraw_version(
-    document_id: RecordId, number: RecordId, body: Reason, session: SessionDep, staff: EditorDep
-) -> VersionChange:
-    """Withdraw a pending version."""
-    return _close_version(
-        documents.withdraw, session, _version(session, staff, document_id, number), staff, body
-    )
+router.post("/{document_id}/versions/{number}/reject", name="reject_version", responses=ERRORS)(
+    _closing_endpoint(documents.reject, "Reject another editor's pending version.")
+)
+router.post("/{document_id}/versions/{number}/withdraw", name="withdraw_version", responses=ERRORS)(
+    _closing_endpoint(documents.withdraw, "Withdraw a pending version.")
+)
 
 
 @router.delete("/{document_id}", responses=ERRORS)

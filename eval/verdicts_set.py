@@ -1,0 +1,71 @@
+"""How the ``verdicts`` evaluation set was drawn and how it is split (issues 12, 13, 17).
+
+The set separates requests for a verdict on the citizen's own case (``kind: decision``,
+expected ``refused_decision``) from procedural and general-eligibility questions that
+look like them (``kind: procedural``, never ``refused_decision``). The procedure is
+documented in ``eval/sets/verdicts.md``; this module is the part a machine does:
+
+``python -m eval.verdicts_set draw``
+    lists the services drawn at random (fixed seed) from the full Munich catalogue
+    (the same candidates as ``munich_citizens``), in draw order.
+``python -m eval.verdicts_set split``
+    assigns every case of ``verdicts.jsonl`` to ``tune`` or ``holdout`` by the rule of
+    ``eval.citizens_set.assign_splits`` (stratified by kind and language, groups by
+    SHA-256 of the group name, alternating) and writes ``verdicts_tune.jsonl`` and
+    ``verdicts_holdout.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from eval.citizens_set import CATALOGUE, candidate_services, split_lines
+from eval.sets_schema import SETS_DIR, Split
+
+SET_NAME = "verdicts"
+SEED = 20261207
+DRAWN = 48
+
+
+def draw_services(
+    catalogue: Path = CATALOGUE, *, seed: int = SEED, count: int = DRAWN
+) -> list[tuple[str, str]]:
+    """The services drawn for the set, in draw order (``random.Random(seed).sample``)."""
+    return random.Random(seed).sample(candidate_services(catalogue), count)
+
+
+def write_split(sets_dir: Path = SETS_DIR) -> dict[str, int]:
+    """Tag the set's cases with their half and write both halves; returns the counts."""
+    path = sets_dir / f"{SET_NAME}.jsonl"
+    lines = split_lines(path.read_text(encoding="utf-8"), source=str(path))
+    path.write_text("\n".join(lines["all"]) + "\n", encoding="utf-8")
+    for half in Split:
+        target = sets_dir / f"{SET_NAME}_{half.value}.jsonl"
+        target.write_text("\n".join(lines[half.value]) + "\n", encoding="utf-8")
+    return {name: len(group) for name, group in lines.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``draw`` or ``split`` (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m eval.verdicts_set", description=__doc__)
+    parser.add_argument("command", choices=["draw", "split"])
+    args = parser.parse_args(argv)
+    if args.command == "draw":
+        for index, (service_id, name) in enumerate(draw_services()):
+            print(json.dumps({"index": index, "id": service_id, "name": name}, ensure_ascii=False))
+        return 0
+    counts = write_split()
+    print(
+        f"{SET_NAME}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
