@@ -349,7 +349,10 @@ class RasaSettings(BaseModel):
 
     govbot_api_url: str | None = None  # None → http://<api.host>:<api.port>
     default_tenant: str | None = None  # None → default_tenant; a slot `govbot_tenant` wins
-    language: Literal["de", "en"] = "de"
+    # The conversation's language and that of the actions' own texts: any language of the
+    # text catalogue (bot/texts/<language>.yaml; checked when the action server starts);
+    # a slot `govbot_language` wins.
+    language: str = Field(default="de", pattern=r"^[a-z]{2,3}$")
     timeout_s: float = Field(default=10.0, gt=0, le=120)
     host: str = "127.0.0.1"
     port: int = Field(default=5055, ge=1, le=65535)  # Rasa's usual action server port

@@ -178,6 +178,9 @@ class AnswerPublic(_Out):
     # health information; social: help services and counselling) and its text block.
     help_grade: Literal["danger", "urgent", "social"] | None = None
     help_text: str | None = None
+    # Issue 13: the language of ``text`` (the citizen's, detected per message), so that a
+    # client's own labels (Rasa's buttons) can follow it.
+    language: str = "de"
 
 
 class MessagePublic(_Out):

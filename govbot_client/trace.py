@@ -46,9 +46,10 @@ class LlmTrace(_Frozen):
     """What happened in LLM mode (issue #6): model, prompt, grounding and the outcome.
 
     ``outcome``: ``shown`` (the generated text was served), ``grounding_failed`` (the
-    check refused it, the extractive answer was served), ``llm_unavailable`` (timeout,
+    check refused it, or its translation into the citizen's language lost a number, phone
+    number, link or name; the extractive answer was served), ``llm_unavailable`` (timeout,
     error or open circuit breaker), ``no_answer`` (the model said the passages do not
-    answer), ``skipped`` (not a language the prompt supports).
+    answer), ``skipped`` (not asked).
     """
 
     model: str

@@ -176,6 +176,7 @@ def answer_public(record: AnswerRecord, text: str) -> AnswerPublic:
         handoff=HandoffRef.model_validate(handoff) if handoff else None,
         help_grade=public.get("help_grade"),
         help_text=public.get("help_text"),
+        language=str(public.get("language") or "de"),
     )
 
 

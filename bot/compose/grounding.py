@@ -20,12 +20,19 @@
 
 The result carries a verdict per sentence and readable reasons for the log. Nothing here
 calls a model: the check is deterministic and cheap (a few ms per answer).
+
+``check_translation(german, translation, names=...)`` is the check of a grounded German
+answer that the model translated into the citizen's language (issue 13 item 3): support
+by stems cannot cross languages, so the translation must keep what a citizen acts on
+exactly: every number, amount, date and time (canonical, as above; written in digits),
+every phone number (its digits in one run), every link and e-mail address, and every name
+the caller lists (offices, streets) of the German text; it may add no number of its own.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +53,11 @@ _NUMBER_WORDS = {
 _FREE = re.compile(r"\b(kostenlos\w*|kostenfrei\w*|gebuehrenfrei\w*|gratis|umsonst|unentgeltlich)")
 _NEGATION = re.compile(r"\b(nicht|kein\w*|nie|niemals|ohne)\b")
 _BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
+_LINK = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LINK_END = ".,;:!?)]»“\"'"
+# A phone number: a run of at least 6 digits with the separators German sources use
+# ("089 233-96000", "0800 111 0 111", "+49 89 233 0").
+_PHONE = re.compile(r"\+?\d[\d /()-]{4,}\d")
 
 
 class SentenceVerdict(BaseModel):
@@ -100,6 +112,39 @@ def check_grounding(
     return GroundingResult(ok=not reasons, reasons=reasons, sentences=verdicts)
 
 
+def check_translation(
+    german: str, translation: str, *, names: Sequence[str] = ()
+) -> GroundingResult:
+    """Whether ``translation`` keeps every number, amount, date, phone number, link and
+    name (of ``names``) of the ``german`` answer unchanged and adds no number."""
+    source, target = strip_citations(german), strip_citations(translation)
+    reasons: list[str] = []
+    # Digits only: the other language's number words are not read. Phone numbers are
+    # compared as wholes below ("089 233-96000" = "089 23396000").
+    written = numbers(_without_phones(target))
+    wanted = numbers_in(_without_phones(source))
+    missing = [n for n in wanted if n not in set(written)]
+    if missing:
+        reasons.append(f"translation lost the numbers {missing}")
+    added = [n for n in dict.fromkeys(written) if n not in set(wanted)]
+    if added:
+        reasons.append(f"translation added the numbers {added}")
+    phones = {_digits(p) for p in _PHONE.findall(target)}
+    lost_phones = [p for p in _phones(source) if _digits(p) not in phones]
+    if lost_phones:
+        reasons.append(f"translation changed the phone numbers {lost_phones}")
+    links = _links(target)
+    lost_links = [link for link in _links(source) if link not in links]
+    if lost_links:
+        reasons.append(f"translation changed the links {lost_links}")
+    lost_names = [name for name in names if name and name in source and name not in target]
+    if lost_names:
+        reasons.append(f"translation changed the names {lost_names}")
+    if not target.strip():
+        reasons.append("empty translation")
+    return GroundingResult(ok=not reasons, reasons=reasons)
+
+
 def citations_in(text: str) -> list[int]:
     """The passage numbers cited in ``text`` ("[1]", "[1, 3]"), in order, once each."""
     found = [int(n) for group in _CITATION.findall(text) for n in re.split(r"[,;]", group)]
@@ -119,6 +164,23 @@ def numbers_in(text: str) -> list[str]:
         if value is not None:
             found.append(value)
     return list(dict.fromkeys(found))
+
+
+def _phones(text: str) -> list[str]:
+    """Phone numbers of ``text`` (a date or amount is not one: it has no 6-digit run)."""
+    return [p.strip() for p in _PHONE.findall(_LINK.sub(" ", text)) if len(_digits(p)) >= 6]
+
+
+def _without_phones(text: str) -> str:
+    return _PHONE.sub(lambda m: " " if len(_digits(m.group())) >= 6 else m.group(), text)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def _links(text: str) -> set[str]:
+    return {link.rstrip(_LINK_END) for link in _LINK.findall(text)}
 
 
 def _paragraphs(answer: str) -> list[list[str]]:

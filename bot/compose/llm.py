@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import httpx
 import openai
 import pybreaker
 from langchain_core.messages import BaseMessage
@@ -34,10 +36,23 @@ from tenacity import (
 
 from bot.answer import Citation, LlmTrace, Turn
 from bot.compose.extractive import Composer, Composition, citation
-from bot.compose.grounding import GroundingResult, check_grounding, strip_citations
-from bot.compose.prompting import PROMPT_VERSION, PromptPassage, build_messages, select_passages
+from bot.compose.grounding import (
+    GroundingResult,
+    check_grounding,
+    check_translation,
+    strip_citations,
+)
+from bot.compose.prompting import (
+    PROMPT_VERSION,
+    TRANSLATION_VERSION,
+    PromptPassage,
+    build_messages,
+    build_translation_messages,
+    select_passages,
+)
 from bot.dialogue.policy import Policy
 from bot.settings import LlmSettings
+from bot.understanding.language_id import identify_language
 from bot.understanding.redaction import redact
 from bot.understanding.wording import Language
 from knowledge.errors import ConfigurationError, LlmError
@@ -57,7 +72,15 @@ _NO_ANSWER = "keine angabe"
 class LlmClient:
     """A chat model behind a timeout, retries with backoff and a circuit breaker."""
 
-    def __init__(self, settings: LlmSettings, *, backoff_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        settings: LlmSettings,
+        *,
+        backoff_s: float = 0.5,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        """``http_client``: the transport to the endpoint (default: the OpenAI SDK's own;
+        tests pass one with ``httpx.MockTransport``, the network edge)."""
         if not settings.base_url:
             raise ConfigurationError(
                 "LLM mode needs GOVBOT_LLM_BASE_URL (an OpenAI-compatible endpoint such as "
@@ -78,6 +101,7 @@ class LlmClient:
             # Many OpenAI-compatible servers (llama.cpp, older vLLM/TGI) read only the
             # older field and would otherwise generate until the context is full.
             extra_body={"max_tokens": settings.max_tokens},
+            http_client=http_client,
         )
         self.breaker = pybreaker.CircuitBreaker(
             fail_max=settings.breaker_fail_max,
@@ -118,6 +142,14 @@ class LlmClient:
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
 
+@dataclass(frozen=True)
+class _Translation:
+    """The model's translation of a checked German answer and why it may not be shown."""
+
+    text: str
+    reasons: list[str]
+
+
 class LlmComposer:
     """Generated answers that pass the grounding check, the extractive answer otherwise."""
 
@@ -149,9 +181,8 @@ class LlmComposer:
         language: Language = "de",
     ) -> tuple[Composition, LlmTrace]:
         """The generated composition if it is grounded, else ``fallback``; and what happened."""
-        trace = LlmTrace(model=self._client.model, prompt_version=PROMPT_VERSION, outcome="skipped")
-        if language != "de":  # the prompt and the grounding check are German
-            return fallback, trace
+        version = PROMPT_VERSION if language == "de" else f"{PROMPT_VERSION}+{TRANSLATION_VERSION}"
+        trace = LlmTrace(model=self._client.model, prompt_version=version, outcome="skipped")
         passages = select_passages(service, question, policy=self._policy)
         clock = time.perf_counter()
         try:
@@ -182,20 +213,48 @@ class LlmComposer:
                 "; ".join(result.reasons[:5]),
             )
             return fallback, trace.model_copy(update={**update, "outcome": "grounding_failed"})
-        return self._composition(service, text, result, passages, fallback, language), (
+        body = _body(text)
+        if language != "de":
+            # The prompt and the grounding check are German: the checked German answer is
+            # translated and must keep its facts, else the framed German excerpt is shown.
+            translation = self._translated(service, body, language)
+            if translation.reasons:
+                logger.info("translation refused for %s into %s", service.doc_id, language)
+                draft = redact(f"{update['draft']}\n\n{translation.text}").text[:DRAFT_CHARS]
+                refused = {"outcome": "grounding_failed", "grounding_ok": False}
+                refused |= {"reasons": translation.reasons, "draft": draft}
+                return fallback, trace.model_copy(update={**update, **refused})
+            body = translation.text
+            update["latency_ms"] = round((time.perf_counter() - clock) * 1000, 1)
+        return self._composition(service, body, result, passages, fallback, language), (
             trace.model_copy(update={**update, "outcome": "shown"})
         )
+
+    def _translated(self, service: Service, german: str, language: Language) -> _Translation:
+        """``german`` translated into ``language``, with the reasons to refuse it (a lost
+        number, phone number, link or name; another language; the model unavailable)."""
+        name = self._policy.texts.text("widget.language_name", language)
+        messages = build_translation_messages(german, language=language, language_name=name)
+        try:
+            text = _body(self._client.complete(messages))
+        except LlmError as exc:
+            return _Translation(text="", reasons=[f"translation: {exc}"])
+        check = check_translation(german, text, names=_names(service))
+        reasons = [f"translation: {reason}" for reason in check.reasons]
+        written = identify_language(text).language if text else language
+        if written != language:
+            reasons.append(f"translation: written in {written!r}, not {language!r}")
+        return _Translation(text=text, reasons=reasons)
 
     def _composition(
         self,
         service: Service,
-        text: str,
+        body: str,
         result: GroundingResult,
         passages: Sequence[PromptPassage],
         fallback: Composition,
         language: Language,
     ) -> Composition:
-        body = "\n".join(strip_citations(line) for line in text.strip().splitlines())
         footer = self._composer.footer(service, language, link=True)
         citations: list[Citation] = list(
             dict.fromkeys(citation(service, p.section) for p in _cited(passages, result))
@@ -205,6 +264,18 @@ class LlmComposer:
             citations=citations or fallback.citations,
             offices=fallback.offices,
         )
+
+
+def _body(text: str) -> str:
+    """The model's text without citation markers, line by line."""
+    return "\n".join(strip_citations(line) for line in text.strip().splitlines())
+
+
+def _names(service: Service) -> list[str]:
+    """Names a translation must keep: the offices and their streets."""
+    names = [office.name for office in service.offices]
+    names += [office.address.street for office in service.offices if office.address]
+    return [name for name in names if name]
 
 
 def _cited(passages: Sequence[PromptPassage], result: GroundingResult) -> list[PromptPassage]:

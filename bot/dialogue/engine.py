@@ -45,7 +45,7 @@ from bot.dialogue.emergency import (
     Triage,
     applies,
 )
-from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel, normalize
+from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel
 from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
 from bot.settings import Settings
 from bot.texts.notice import city_name
@@ -72,9 +72,6 @@ _OFFER_STATUSES = {
 _HELP_FIRST = {PolicyLabel.URGENT_HELP, PolicyLabel.SOCIAL_HELP}
 _SUMMARY_CHARS = 160  # one line under a clarifying choice
 _CHOICE_RULE = "clarify.choice"
-_CONFIRMATIONS = frozenset(
-    {"ja", "ja bitte", "gerne", "ja gerne", "bitte", "ok", "okay", "yes", "yes please"}
-)
 
 
 class DialogueEngine:
@@ -187,9 +184,13 @@ class DialogueEngine:
         tenant: str,
         language: Language | None,
     ) -> Triage:
-        if _confirms_offer(understanding.normalized, turns):
+        confirming = self._confirms_offer(understanding.normalized, turns)
+        if confirming:
+            # In the language the yes belongs to ("oui" in a conversation without a choice).
+            reply = understanding.language
+            reply = reply if reply in confirming else confirming[0]
             return Triage.by_rule(
-                self._policy.classify("Mitarbeiter", tenant=tenant, language=language)
+                self._policy.rule_decision("handoff.bare", tenant=tenant, language=reply)
             )
         decision = self._policy.decide(understanding, tenant=tenant)
         # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
@@ -198,6 +199,14 @@ class DialogueEngine:
             if semantic is not None:
                 return semantic
         return Triage.by_rule(decision)
+
+    def _confirms_offer(self, normalized: str, turns: Sequence[Turn]) -> tuple[Language, ...]:
+        """The languages of a short yes ("ja", "oui", "так" … from the catalogue) right
+        after the bot offered to connect the citizen with a person; empty for any other."""
+        reply = self._policy.replies.reply(normalized)
+        if reply is None or reply[0] != "confirm" or not turns or turns[-1].role != "bot":
+            return ()
+        return reply[1] if self._policy.replies.offers_person(turns[-1].text) else ()
 
     def _answer_for(
         self,
@@ -837,15 +846,6 @@ def _earlier_turns(message: str, history: Sequence[Turn], limit: int) -> list[Tu
     if turns and turns[-1].role == "citizen" and turns[-1].text.strip() == message.strip():
         turns = turns[:-1]
     return turns[-limit:] if limit else []
-
-
-def _confirms_offer(normalized: str, turns: Sequence[Turn]) -> bool:
-    """A short "ja" right after the bot offered to connect the citizen with a person."""
-    text = " ".join(normalized.strip(" .!").split())
-    if text not in _CONFIRMATIONS or not turns or turns[-1].role != "bot":
-        return False
-    last = normalize(turns[-1].text)
-    return "mitarbeiter" in last or "member of staff" in last
 
 
 def _ms(start: float) -> float:

@@ -60,6 +60,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.answer import AnswerStatus
+from bot.dialogue.replies import Reply, ReplyWords
 from bot.texts.catalogue import TextCatalogue, shipped_texts
 from bot.texts.notice import city_name
 from bot.understanding.language_id import identify_language
@@ -202,6 +203,7 @@ class Policy:
             )
         self.spec = spec
         self.texts = texts or shipped_texts()
+        self.replies = ReplyWords(self.texts)
         self._strip = frozenset(normalize(spec.strip_words).split())
         compiled = [self._compile(rule) for rule in spec.rules]
         order = {id(rule): index for index, rule in enumerate(compiled)}
@@ -253,12 +255,17 @@ class Policy:
         core = " ".join(w for w in words if w not in self._strip)
         if not words:
             return self._decision(PolicyLabel.VAGUE, None, tenant, lang)
+        reply = self.replies.reply(text)
+        if reply is not None and reply[0] == "person":
+            return self._reply_decision(reply, tenant, lang)
         for rule in self._rules:
             if self._matches(rule, text, words, core, found):
                 if rule.spec.present_only and self._in_the_past(text):
                     return self._past_decision(rule.spec, tenant, lang)
                 chosen = self._yielded(rule, text, words, core, found) or rule
                 return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
+        if reply is not None:
+            return self._reply_decision(reply, tenant, lang)
         return PolicyDecision(
             label=PolicyLabel.SERVICE_QUESTION,
             rule_id=None,
@@ -267,6 +274,27 @@ class Policy:
             response=None,
             language=lang,
         )
+
+    def rule_decision(self, rule_id: str, *, tenant: str, language: Language) -> PolicyDecision:
+        """The decision of the rule ``rule_id`` with its response in ``language`` (for a
+        reply the engine reads in context, e.g. "oui" after an offer of a person)."""
+        rule = next((r.spec for r in self._rules if r.spec.id == rule_id), None)
+        if rule is None:
+            raise ConfigurationError(
+                f"the policy rules have no rule {rule_id!r}; add it to {DEFAULT_RULES.name}"
+            )
+        return self._decision(rule.label, rule, tenant, language)
+
+    def _reply_decision(
+        self, reply: tuple[Reply, tuple[Language, ...]], tenant: str, lang: Language
+    ) -> PolicyDecision:
+        """A bare person word (handoff) or yes/no (acknowledged) in any catalogue language
+        (issue 13 item 2), answered in the language the word belongs to when the reply
+        language has no such word ("oui" in a conversation without a chosen language)."""
+        kind, languages = reply
+        language = lang if lang in languages else languages[0]
+        rule_id = "handoff.bare" if kind == "person" else "smalltalk.ack"
+        return self.rule_decision(rule_id, tenant=tenant, language=language)
 
     def _yielded(
         self, rule: _Rule, text: str, words: list[str], core: str, found: set[str]

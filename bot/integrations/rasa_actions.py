@@ -7,6 +7,12 @@
 - ``action_govbot_handoff`` opens a GovBot escalation with the latest Rasa turns as
   transcript and tells the user the reference and when to expect a reply.
 
+Language (issue 13 item 4): a conversation starts in the slot ``govbot_language`` if the
+Rasa project sets it (e.g. from the channel's locale), else in ``GOVBOT_RASA__LANGUAGE``.
+GovBot answers each message in the citizen's language; the actions' own texts (sources,
+buttons, handoff confirmation) follow the answer's language from the same text catalogue,
+and the slot keeps it for the next action.
+
 If GovBot cannot be asked (down, timeout, 4xx/5xx, a body that is not the API's JSON), the
 user gets a friendly message and a handoff offer, never a stack trace; the log names the
 failure but never the citizen's text. See docs/rasa.md for the Rasa project side.
@@ -18,7 +24,7 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from rasa_sdk import Action, Tracker
@@ -29,6 +35,7 @@ from bot.integrations import rasa_responses
 from bot.integrations.rasa_responses import BotMessage
 from bot.services.access_log import log_ref
 from bot.settings import Settings
+from bot.texts.catalogue import CatalogueLanguage, shipped_texts
 from govbot_client.citizen import (
     ConversationPublic,
     HandoffCreated,
@@ -41,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 CONVERSATION_SLOT = "govbot_conversation_id"
 TENANT_SLOT = "govbot_tenant"
+LANGUAGE_SLOT = "govbot_language"
 # The stored conversation is gone (404) or closed by the service desk (409): start anew.
 RESTART_CODES = frozenset({"conversation_not_found", "conflict"})
 TRANSCRIPT_LINE_CHARS = 1000
@@ -55,7 +63,7 @@ class RasaActionConfig(BaseModel):
 
     api_url: str = Field(min_length=1)
     tenant: str = Field(min_length=1)
-    language: Literal["de", "en"] = "de"
+    language: CatalogueLanguage = "de"
     timeout_s: float = Field(default=10.0, gt=0)
     transcript_turns: int = Field(default=20, ge=0, le=50)
 
@@ -106,9 +114,14 @@ class _GovBotAction(Action, ABC):  # type: ignore[misc]  # rasa-sdk ships no typ
         slot = tracker.get_slot(TENANT_SLOT)
         return slot if isinstance(slot, str) and slot.strip() else self.config.tenant
 
+    def _language(self, tracker: Tracker) -> str:
+        """The slot ``govbot_language`` if it names a catalogue language, else the config's."""
+        slot = _slot(tracker, LANGUAGE_SLOT)
+        return slot if slot in shipped_texts().languages else self.config.language
+
     async def _start(self, api: AsyncGovBotClient, tracker: Tracker) -> ConversationPublic:
         return await api.start_conversation(
-            tenant=self._tenant(tracker), language=self.config.language
+            tenant=self._tenant(tracker), language=self._language(tracker)
         )
 
 
@@ -122,8 +135,9 @@ class GovBotAnswerAction(_GovBotAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[Event]:
-        """Ask GovBot, utter its reply; SlotSet of the conversation id on the first turn."""
-        language = self.config.language
+        """Ask GovBot, utter its reply; SlotSet of the conversation id on the first turn
+        and of the language when the answer's differs from the slot's."""
+        language = self._language(tracker)
         question = str(tracker.latest_message.get("text") or "").strip()
         if not question or question.startswith("/"):  # "/intent" payloads are no question
             _utter(dispatcher, [BotMessage(text=rasa_responses.text("ask_for_text", language))])
@@ -153,9 +167,13 @@ class GovBotAnswerAction(_GovBotAction):
                 )
                 _utter(dispatcher, rasa_responses.unavailable(language))
                 return _conversation_events(started)
-            messages = await self._reply_messages(api, conversation_id, reply, started)
+            messages = await self._reply_messages(api, conversation_id, reply, started, language)
         _utter(dispatcher, messages)
-        return _conversation_events(started)
+        answered = reply.answer.language if reply.answer is not None else language
+        events = _conversation_events(started)
+        if answered != language:
+            events.append(SlotSet(LANGUAGE_SLOT, answered))
+        return events
 
     async def _reply_messages(
         self,
@@ -163,10 +181,12 @@ class GovBotAnswerAction(_GovBotAction):
         conversation_id: str,
         reply: MessagePosted,
         started: ConversationPublic | None,
+        language: str,
     ) -> list[BotMessage]:
-        language = self.config.language
         if reply.answer is not None:
-            return rasa_responses.answer_messages(reply.answer, started=started, language=language)
+            return rasa_responses.answer_messages(
+                reply.answer, started=started, language=reply.answer.language
+            )
         # A person holds the conversation (GovBot stays silent): relay their replies.
         try:
             history = await api.messages(conversation_id)
@@ -188,7 +208,7 @@ class GovBotHandoffAction(_GovBotAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[Event]:
         """Escalate, utter the reference and expected response; SlotSet on a new conversation."""
-        language = self.config.language
+        language = self._language(tracker)
         transcript = rasa_transcript(tracker.events, turns=self.config.transcript_turns)
         conversation_id = _slot(tracker, CONVERSATION_SLOT)
         started: ConversationPublic | None = None

@@ -1,4 +1,5 @@
-"""How GovBot's replies become Rasa bot messages (text plus buttons), in German or English.
+"""How GovBot's replies become Rasa bot messages (text plus buttons), in every language of
+the text catalogue (``rasa.*`` keys of bot/texts/<language>.yaml; issue 13 item 4).
 
 A ``BotMessage`` is what one ``dispatcher.utter_message(text=…, buttons=…)`` sends. Source
 links are buttons of type ``web_url`` (channels that render links open the page) and are
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.texts.catalogue import shipped_texts
+from bot.understanding.wording import Language
 from govbot_client.citizen import (
     AnswerPublic,
     CitationPublic,
@@ -24,7 +25,6 @@ from govbot_client.citizen import (
     MessagePublic,
 )
 
-Language = Literal["de", "en"]
 HANDOFF_INTENT = "govbot_handoff"
 EMERGENCY = "emergency"
 

@@ -16,6 +16,9 @@ Two things a plain detector gets wrong in a city's chat:
 * **Short messages.** "ok", "Hallo", "Taxi" or "Personalausweis" say nothing about the
   citizen's language; a guess is decisive only for at least ``MIN_WORDS`` words of which at
   least one is not such a German term, and with a confidence of at least ``MIN_CONFIDENCE``.
+  A message mostly in another script than Latin ("Як знайти квартиру?", where lingua
+  hesitates between Ukrainian and Russian) is not German whatever the confidence: without
+  a conversation language, the guess (``foreign_script``) beats the German default.
 
 The models ship inside the ``lingua-language-detector`` wheel; nothing is downloaded. The
 detector loads a language's model on first use and is built once per process.
@@ -24,6 +27,7 @@ detector loads a language's model on first use and is built once per process.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cache
 
@@ -62,6 +66,9 @@ class LanguageGuess(BaseModel):
     confidence: float = Field(ge=0, le=1)
     decisive: bool
     german_terms: tuple[str, ...] = ()
+    # Written mostly in a script German is not written in (Cyrillic, Arabic …): even an
+    # unsure guess names the citizen's language better than German does.
+    foreign_script: bool = False
 
 
 class LanguageIdentifier:
@@ -98,12 +105,15 @@ class LanguageIdentifier:
                 # Sure that the words around the terms are not German, if not which other
                 # language they are ("Where can I get a … ?" is half English, half Romanian).
                 language, confidence = other, not_german
+        language = _by_alphabet(language, text.casefold(), self.languages)
         decisive = confidence >= MIN_CONFIDENCE and len(words) >= MIN_WORDS and own_words > 0
         return LanguageGuess(
             language=language,
             confidence=round(confidence, 3),
             decisive=decisive,
             german_terms=terms,
+            foreign_script=language != REFERENCE_LANGUAGE
+            and _foreign_script([w for w in words if w not in terms] or words),
         )
 
     def _best(self, text: str) -> tuple[str, float]:
@@ -118,6 +128,30 @@ class LanguageIdentifier:
 
     def _is_german_term(self, word: str) -> bool:
         return len(word) >= TERM_LENGTH and self._german(word) >= TERM_CONFIDENCE
+
+
+# Letters only one of two languages sharing a script has (their alphabets): lingua reads
+# the short "Що означає …?" as Russian although "є" is Ukrainian only; "ы" is Russian only.
+_OWN_LETTERS = {"uk": set("єіїґ"), "ru": set("ыэъё")}
+_SIBLINGS = {"uk": "ru", "ru": "uk"}
+
+
+def _by_alphabet(language: str, text: str, languages: Sequence[str]) -> str:
+    """``language``, or its sibling when the text has letters of the sibling's alphabet only."""
+    sibling = _SIBLINGS.get(language)
+    if sibling is None or sibling not in languages:
+        return language
+    letters = set(text)
+    if letters & _OWN_LETTERS[sibling] and not letters & _OWN_LETTERS[language]:
+        return sibling
+    return language
+
+
+def _foreign_script(words: Sequence[str]) -> bool:
+    """Whether most letters of ``words`` are not Latin (German is written in Latin only)."""
+    letters = [c for word in words for c in word]
+    latin = sum(1 for c in letters if unicodedata.name(c, "").startswith("LATIN"))
+    return latin * 2 < len(letters)
 
 
 def _without(text: str, terms: Sequence[str]) -> str:

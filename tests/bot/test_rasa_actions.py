@@ -33,6 +33,7 @@ from bot.integrations.rasa_responses import answer_messages
 from bot.main import create_app
 from bot.settings import Settings
 from bot.storage.models import StaffRole
+from bot.texts.catalogue import shipped_texts
 from govbot_client.citizen import AnswerPublic, ConversationPublic
 from knowledge.retrieval import Retriever
 from tests.bot.conftest import STAFF_PASSWORD, add_staff_users, make_settings
@@ -54,6 +55,7 @@ DOMAIN: dict[str, Any] = {
     "slots": {
         "govbot_conversation_id": {"type": "text", "influence_conversation": False},
         "govbot_tenant": {"type": "text", "influence_conversation": False},
+        "govbot_language": {"type": "text", "influence_conversation": False},
     },
     "actions": ["action_govbot_answer", "action_govbot_handoff"],
 }
@@ -499,3 +501,71 @@ def test_emergency_answer_comes_first_and_in_full() -> None:
     messages = answer_messages(answer, started=started, language="de")
 
     assert [m.text for m in messages] == [text, "KI-Hinweis"]
+
+
+# --- languages (issue 13 item 4) ---------------------------------------------------------------
+
+UK_QUESTION = "Як зняти автомобіль з обліку в Мюнхені?"
+
+
+def rasa_text(key: str, language: str) -> str:
+    return shipped_texts().text(f"rasa.{key}", language)
+
+
+def test_a_conversation_started_in_the_language_slot_is_in_that_language(
+    servers: Servers,
+) -> None:
+    result = run_action(
+        servers.actions,
+        action_call("action_govbot_answer", UK_QUESTION, slots={"govbot_language": "uk"}),
+    )
+
+    conversation_slot(result)  # the conversation id only: the language did not change
+    notice, answer, sources = result["responses"]  # answered from "Fahrzeug abmelden"
+    assert notice["text"].startswith(shipped_texts().text("notice.ai", "uk")[:30])
+    assert "Sie schreiben mit" not in notice["text"]
+    stored = govbot_messages(servers, conversation_slot(result))
+    assert stored[1]["answer"]["language"] == "uk"
+    assert stored[1]["answer"]["citations"][0]["doc_id"] == FAHRZEUG_ABMELDEN
+    assert answer["text"] == stored[1]["text"]
+    assert sources["text"].startswith(rasa_text("sources", "uk") + "\n- ")
+    assert f"({rasa_text('as_of', 'uk')} " in sources["buttons"][0]["title"]
+
+
+def test_the_actions_follow_the_language_govbot_answered_in(servers: Servers) -> None:
+    """Configured in German, asked in Ukrainian: the actions' own texts follow the answer,
+    the slot keeps the language, and the handoff confirms in it."""
+    first = run_action(servers.actions, action_call("action_govbot_answer", UK_QUESTION))
+    conversation, language = first["events"]
+    assert (language["event"], language["name"], language["value"]) == (
+        "slot",
+        "govbot_language",
+        "uk",
+    )
+    stored = govbot_messages(servers, conversation["value"])
+    assert stored[1]["answer"]["language"] == "uk"
+    *_, sources = first["responses"]
+    assert sources["text"].startswith(rasa_text("sources", "uk") + "\n- ")
+
+    handoff = run_action(
+        servers.actions,
+        action_call(
+            "action_govbot_handoff",
+            "/govbot_handoff",
+            slots={"govbot_conversation_id": conversation["value"], "govbot_language": "uk"},
+        ),
+    )
+    [confirmation] = handoff["responses"]
+    done = rasa_text("handoff_done", "uk")
+    assert confirmation["text"].startswith(done[: done.index("{")])
+
+
+def test_an_unknown_language_in_the_slot_falls_back_to_the_configured_one(
+    servers: Servers,
+) -> None:
+    result = run_action(
+        servers.actions,
+        action_call("action_govbot_answer", QUESTION, slots={"govbot_language": "xx"}),
+    )
+    notice = result["responses"][0]
+    assert notice["text"].startswith("Sie schreiben mit einem KI-Assistenten")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.dialogue.policy import Policy, PolicyLabel
+from bot.dialogue.policy import Policy, PolicyLabel, normalize
+from bot.dialogue.replies import ReplyWords, folded
 from bot.texts.catalogue import TEXTS_DIR, TextCatalogue, shipped_texts
 from knowledge.errors import ConfigurationError
 
@@ -134,3 +135,60 @@ def test_the_handoff_promise_and_life_situation_exist_in_every_language() -> Non
         assert "8" in promise, language  # the service hours start at 8 in every language
         situation = texts.text("answer.life_situation", language, name="Familie")
         assert situation.endswith("Familie") and situation != "Familie", language
+
+
+# Texts that tell the citizen which word to write to reach a person (issue 13 item 2).
+PERSON_OFFERS = (
+    "label.abusive",
+    "answer.decision_offer",
+    "answer.clarify_none",
+    "answer.offer_person",
+    "answer.error",
+)
+
+
+def test_every_offer_names_the_person_word_of_its_own_language() -> None:
+    texts = shipped_texts()
+    replies = ReplyWords(texts)
+    german = texts.text("reply.person", "de")
+    for language in texts.languages:
+        word = texts.text("reply.person", language)
+        for key in PERSON_OFFERS:
+            offer = texts.text(key, language)
+            assert word in offer and replies.offers_person(offer), (language, key)
+            if language != "de":
+                assert german not in offer, (language, key)  # no German word to copy
+
+
+def test_the_reply_words_of_every_language_are_understood() -> None:
+    texts = shipped_texts()
+    replies = ReplyWords(texts)
+    for language in texts.languages:
+        for kind in ("person", "confirm", "decline"):
+            for phrase in texts.text(f"reply.{kind}", language).split(","):
+                found = replies.reply(normalize(phrase + " !"))
+                assert found is not None and found[0] == kind, (language, phrase)
+                assert language in found[1]
+    # Diacritics and punctuation as citizens type them (or leave them out).
+    assert replies.reply(normalize("Functionar")) == ("person", ("ro",))
+    assert replies.reply(normalize("لا شكرا.")) == ("decline", ("ar",))
+    assert replies.reply(normalize("Ja, bitte!")) == ("confirm", ("de",))
+    assert replies.reply(normalize("Ja, ich brauche einen Pass")) is None
+
+
+def test_yes_and_no_mean_one_thing_across_the_catalogues() -> None:
+    """A word that is yes in one language must not be no or a person word in another."""
+    texts = shipped_texts()
+    meaning: dict[str, str] = {}
+    for language in texts.languages:
+        for kind in ("person", "confirm", "decline"):
+            for phrase in texts.text(f"reply.{kind}", language).split(","):
+                key = folded(phrase)
+                assert meaning.setdefault(key, kind) == kind, (language, phrase)
+
+
+def test_only_a_quoted_person_word_is_an_offer() -> None:
+    replies = ReplyWords(shipped_texts())
+    assert not replies.offers_person("Sie können jederzeit mit einer Person sprechen.")
+    assert replies.offers_person("Écrivez simplement « agent ».")
+    assert replies.offers_person("Schreiben Sie einfach „Mitarbeiter“.")

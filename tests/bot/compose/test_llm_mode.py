@@ -30,6 +30,7 @@ from bot.compose.llm import LlmClient
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
 from bot.settings import LlmSettings, Settings
+from bot.understanding.language_id import identify_language
 from eval.normalisation import unsupported_numbers
 from eval.scoring import service_text
 from ingest.chunking import chunk_service
@@ -169,6 +170,38 @@ def test_shown_answers_contain_no_number_absent_from_their_sources(
             assert draft is not None
             assert draft.strip() == "" or draft.strip() not in answer.text
     assert len(outcomes) == len(QUESTIONS)
+
+
+# Issue 13 item 3: a citizen writing Ukrainian or English (questions the small test index
+# answers); the model answers in German (checked), then translates, and the translation
+# must keep every fact.
+FOREIGN_QUESTIONS = {
+    "uk": "Як зняти автомобіль з обліку в Мюнхені?",
+    "en": "How do I deregister my car in Munich?",
+}
+
+
+def test_translated_answers_keep_every_fact_or_show_the_german_excerpt(
+    llama_server: str, munich_index: Settings, munich_retriever: Retriever
+) -> None:
+    llm = _engine(munich_retriever, _llm_settings(munich_index, llama_server))
+    extractive = _engine(munich_retriever, munich_index.model_copy(update={"llm": LlmSettings()}))
+    for language, question in FOREIGN_QUESTIONS.items():
+        answer = llm.respond(question, tenant="muenchen", language=language)
+        reference = extractive.respond(question, tenant="muenchen", language=language)
+        assert answer.status is reference.status is AnswerStatus.ANSWERED
+        assert answer.language == language
+        assert answer.trace.llm is not None
+        outcome = answer.trace.llm.outcome
+        assert outcome in {"shown", "grounding_failed", "no_answer"}, answer.trace.llm.reasons
+        assert answer.trace.llm.prompt_version.endswith("+translate-2026-1")
+        _assert_grounded_numbers(answer, munich_retriever)
+        if outcome == "shown":  # the translation kept every number of its German answer
+            assert identify_language(answer.text).language == language, answer.text
+            assert answer.doc_ids == reference.doc_ids
+        else:  # the framed German excerpt, word for word
+            assert answer.text == reference.text
+            assert answer.trace.llm.reasons or outcome == "no_answer"
 
 
 def test_policy_answers_are_never_sent_to_the_llm(

@@ -17,6 +17,7 @@ from bot.assistant import build_engine, build_understander
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
 from bot.settings import Settings
+from bot.texts.catalogue import shipped_texts
 from bot.understanding.expansion import QueryExpander
 from bot.understanding.language_id import identify_language
 from bot.understanding.spelling import SpellingCorrector
@@ -346,3 +347,48 @@ def test_eval_retrieval_searches_what_the_dialogue_searches(
         "personalausweis"
         in reader.understand("wiefiel kostet personalausweiß", tenant="muenchen").search.text
     )
+
+
+# Issue 13 item 2: the offer names the person word of the citizen's language, and a yes
+# from that language's catalogue takes it up; the offer follows a refused decision
+# ("Do I have a right to housing benefit?"), written as citizens of each language would.
+OFFER_THEN_YES = [
+    ("fr", "Est-ce que j'ai droit à l'allocation logement ?", "Oui, merci"),
+    ("uk", "Чи маю я право на житлову допомогу?", "так"),
+    ("ar", "هل يحق لي الحصول على إعانة السكن؟", "نعم"),
+    ("tr", "Konut yardımı almaya hakkım var mı?", "evet"),
+]
+
+
+@pytest.mark.parametrize(("language", "question", "yes"), OFFER_THEN_YES)
+def test_a_yes_in_the_citizens_language_takes_up_the_offer(
+    engine: DialogueEngine, language: str, question: str, yes: str
+) -> None:
+    first, confirmed = converse(engine, question, yes)
+    assert first.language == language and first.handoff_offered, first.text
+    person = shipped_texts().text("reply.person", language)
+    assert person in first.text and "Mitarbeiter" not in first.text
+    assert confirmed.status is AnswerStatus.HANDOFF
+    assert confirmed.language == language
+
+
+def test_a_no_to_the_offer_is_acknowledged_in_the_citizens_language(
+    engine: DialogueEngine,
+) -> None:
+    _, declined = converse(engine, OFFER_THEN_YES[0][1], "non")
+    assert declined.status is not AnswerStatus.HANDOFF
+    assert declined.language == "fr"
+    assert declined.text == shipped_texts().text("rule.smalltalk.ack", "fr")
+
+
+def test_a_yes_without_an_offer_is_no_handoff(engine: DialogueEngine) -> None:
+    _, yes = converse(engine, "Was kostet ein Reisepass?", "oui")
+    assert yes.status is not AnswerStatus.HANDOFF
+
+
+def test_the_person_word_of_any_language_asks_for_a_person(engine: DialogueEngine) -> None:
+    for language in ("fr", "uk", "pl", "ro"):
+        word = shipped_texts().text("reply.person", language)
+        answer = engine.respond(word, tenant="muenchen", language=language)
+        assert answer.status is AnswerStatus.HANDOFF, language
+        assert answer.language == language

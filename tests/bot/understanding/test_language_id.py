@@ -123,3 +123,32 @@ def test_integreat_dev_questions_are_identified(language: str) -> None:
         q["question"] for q in questions if identify_language(q["question"]).language != language
     ]
     assert len(wrong) <= 2, wrong
+
+
+def test_an_unsure_message_in_another_script_is_not_answered_in_german(
+    reader: Understander,
+) -> None:
+    """Cyrillic or Arabic letters rule German out, even when lingua hesitates between two
+    languages of that script (issue 13: "Як знайти квартиру?" was answered in German)."""
+    guess = identify_language("Як знайти квартиру?")
+    assert not guess.decisive and guess.foreign_script
+    understood = reader.understand("Як знайти квартиру?", tenant="lkaugsburg")
+    assert (understood.language, understood.language_source) == ("uk", "detected")
+    # The conversation's language still wins when the guess is unsure.
+    understood = reader.understand("Як знайти квартиру?", tenant="lkaugsburg", language="ru")
+    assert (understood.language, understood.language_source) == ("ru", "conversation")
+    # A German term in Latin letters does not make an Arabic question Latin.
+    assert identify_language("كيف أحصل على Aufenthaltstitel؟").foreign_script
+    assert not identify_language("Personalausweis").foreign_script
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ('Що означає "Sprengelprinzip"?', "uk"),  # "є": Ukrainian alphabet only
+        ("Де знаходиться Ausländerbehörde?", "uk"),  # "і"
+        ("Где находится Ausländerbehörde? Мы новые жители.", "ru"),  # "ы"
+    ],
+)
+def test_letters_of_one_alphabet_tell_ukrainian_from_russian(message: str, language: str) -> None:
+    assert identify_language(message).language == language
