@@ -31,6 +31,7 @@ from knowledge.retrieval import open_retriever
 
 if TYPE_CHECKING:
     from eval.calibration import Prediction
+    from eval.false_alarms import PoolReport
 
 logger = logging.getLogger(__name__)
 
@@ -400,6 +401,7 @@ def false_alarms(
             f"{report.recall.recognised}/{report.recall.n}" if report.recall.n else "-",
         )
     Console().print(table)
+    _print_grade_tables(reports)
     for report in reports:
         for alarm in report.alarms:
             evidence = alarm.evidence
@@ -410,6 +412,34 @@ def false_alarms(
         for missed in report.missed:
             grade = missed.grade.value if missed.grade else "none"
             typer.echo(f"{report.pool} missed ({missed.language}, {grade}) {missed.question!r}")
+
+
+def _print_grade_tables(reports: Sequence[PoolReport]) -> None:
+    """Per half, expected grade and language of the sets with ``expected_help``; the wrong
+    grades of calibration (tune) cases are listed, held-out ones only counted (#16)."""
+    for report in reports:
+        if not report.grade_rows:
+            continue
+        table = Table(title=f"{report.pool}: help grades (right / n; what was given)")
+        for column in ("half", "expected", "language", "right", "given"):
+            table.add_column(column)
+        for row in report.grade_rows:
+            given = ", ".join(f"{k} {v}" for k, v in sorted(row.got.items()))
+            table.add_row(row.half, row.expected, row.language, f"{row.right}/{row.n}", given)
+        Console().print(table)
+        heldout = 0
+        for case in report.misgraded:
+            if case.half == "heldout":
+                heldout += 1
+                continue
+            evidence = case.evidence
+            got, why = (evidence.grade.value, evidence.rule_id or "") if evidence else ("none", "")
+            if evidence is not None and evidence.similarity is not None:
+                why += f" {evidence.similarity:.3f} ~ {evidence.nearest!r}"
+            expected = "/".join(case.expected)
+            typer.echo(f"{report.pool} graded {got}, expected {expected}: {case.question!r} {why}")
+        if heldout:
+            typer.echo(f"{report.pool}: {heldout} held-out cases graded wrong (not listed)")
 
 
 # --- Calibrated confidence: answer / clarify / not found (issues 12 item 3, 13 item 4) -----------

@@ -9,7 +9,9 @@ Every false alarm is listed with its evidence (rule id or semantic similarity an
 nearest example), and the rate is given per pool half (eval/pools.half), so a threshold
 tuned on the calibration half is judged on the held-out one. An evaluation set used as a
 pool also has emergencies: their *recall* (graded ``danger``) is reported per language,
-with every missed one.
+with every missed one. A set whose cases carry ``expected_help`` (SCHEMA.md) also gets a
+grade table: per half, expected grade and language, how many got a right grade and what
+they got instead (``GradeRow``), and every wrong grade is listed (``Misgraded``).
 """
 
 from __future__ import annotations
@@ -70,6 +72,32 @@ class Recall(BaseModel):
     recognised: int
 
 
+class GradeRow(BaseModel):
+    """Cases of one half, expected grade and language: how many got a grade they allow."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    half: Half
+    expected: str  # the first expected grade ("none" for an ordinary request)
+    language: str
+    n: int
+    right: int
+    got: dict[str, int]  # grade given -> cases
+
+
+class Misgraded(BaseModel):
+    """A set case whose grade is not one its ``expected_help`` allows."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    half: Half
+    question: str
+    language: str
+    expected: list[str]
+    evidence: HelpEvidence | None
+
+
 class PoolReport(BaseModel):
     """The figures of one pool and every false alarm with its evidence."""
 
@@ -84,6 +112,8 @@ class PoolReport(BaseModel):
     recall: Recall
     recall_per_language: dict[str, Recall] = Field(default_factory=dict)
     missed: list[Missed] = Field(default_factory=list)
+    grade_rows: list[GradeRow] = Field(default_factory=list)
+    misgraded: list[Misgraded] = Field(default_factory=list)
 
 
 def _figures(grades: Sequence[HelpGrade | None]) -> HalfFigures:
@@ -97,6 +127,30 @@ def _figures(grades: Sequence[HelpGrade | None]) -> HalfFigures:
 
 def _in_language(language: str) -> Callable[[PoolCase], bool]:
     return lambda case: case.language == language
+
+
+def _grade(evidence: HelpEvidence | None) -> str:
+    return evidence.grade.value if evidence else "none"
+
+
+def grade_rows(graded: Sequence[tuple[PoolCase, HelpEvidence | None]]) -> list[GradeRow]:
+    """The grade table of the cases that carry ``expected_help``, in sorted order."""
+    cells: dict[tuple[Half, str, str], list[tuple[PoolCase, str]]] = {}
+    for case, evidence in graded:
+        if case.expected_help:
+            key = (case_half(case), case.expected_help[0], case.language)
+            cells.setdefault(key, []).append((case, _grade(evidence)))
+    return [
+        GradeRow(
+            half=half,
+            expected=expected,
+            language=language,
+            n=len(rows),
+            right=sum(1 for case, got in rows if got in case.expected_help),
+            got=dict(Counter(got for _, got in rows)),
+        )
+        for (half, expected, language), rows in sorted(cells.items())
+    ]
 
 
 def run_pool(
@@ -140,6 +194,19 @@ def run_pool(
             Missed(id=c.id, question=c.question, language=c.language, grade=e.grade if e else None)
             for c, e in emergencies
             if e is None or e.grade is not HelpGrade.DANGER
+        ],
+        grade_rows=grade_rows(graded),
+        misgraded=[
+            Misgraded(
+                id=c.id,
+                half=case_half(c),
+                question=c.question,
+                language=c.language,
+                expected=c.expected_help,
+                evidence=e,
+            )
+            for c, e in graded
+            if c.expected_help and _grade(e) not in c.expected_help
         ],
         alarms=[
             FalseAlarm(

@@ -101,6 +101,7 @@ class PoolCase(BaseModel):
     language: str = "de"
     source: str = ""
     expected_status: list[str] = []
+    expected_help: list[str] = []  # an evaluation set's help grades (any one is right)
     split: Half | None = None  # an evaluation set's own half (``tags.split``), if it has one
 
     @property

@@ -75,3 +75,68 @@ def test_a_typo_changes_one_word_and_halves_are_stable(tmp_path: Path) -> None:
     path.write_text(json.dumps({"question": "Hallo", "tenant": "muenchen"}) + "\n", "utf-8")
     [case] = load_pool(path)
     assert (case.id, case.emergency) == ("set-1", False)
+
+
+GRADED = [
+    {
+        "id": "g1",
+        "tenant": "muenchen",
+        "question": "ich bin krank",
+        "expected_status": ["answered"],
+        "expected_help": ["urgent"],
+        "tags": {"kind": "urgent", "split": "tune"},
+    },
+    {
+        "id": "g2",
+        "tenant": "muenchen",
+        "question": "perso abholen",
+        "expected_status": ["answered"],
+        "expected_help": ["social"],  # planted: an ordinary request expected as social
+        "tags": {"kind": "social", "split": "tune"},
+    },
+    {
+        "id": "g3",
+        "tenant": "muenchen",
+        "question": "wohnung gesucht",
+        "expected_status": ["answered"],
+        "expected_help": ["urgent"],  # planted, in the holdout half: counted, not listed
+        "tags": {"kind": "urgent", "split": "holdout"},
+    },
+    {
+        "id": "g4",
+        "tenant": "muenchen",
+        "question": "Er atmet nicht mehr",
+        "expected_status": ["emergency"],
+        "expected_help": ["danger"],
+        "tags": {"kind": "emergency", "split": "tune"},
+    },
+]
+
+
+def test_a_set_with_help_grades_gets_a_grade_table_and_only_tune_failures_listed(
+    munich_index: Settings, tmp_path: Path
+) -> None:
+    pool = tmp_path / "graded.jsonl"
+    pool.write_text("".join(json.dumps(row) + "\n" for row in GRADED), encoding="utf-8")
+    env = {"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)}
+    result = runner.invoke(app, ["false-alarms", "--pool", str(pool), "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)["pools"][0]
+    rows = {
+        (r["half"], r["expected"]): (r["right"], r["n"], r["got"]) for r in report["grade_rows"]
+    }
+    assert rows == {
+        ("calibration", "danger"): (1, 1, {"danger": 1}),
+        ("calibration", "social"): (0, 1, {"none": 1}),
+        ("calibration", "urgent"): (1, 1, {"urgent": 1}),
+        ("heldout", "urgent"): (0, 1, {"none": 1}),
+    }
+    assert [(m["id"], m["half"]) for m in report["misgraded"]] == [
+        ("g2", "calibration"),
+        ("g3", "heldout"),
+    ]
+    text = runner.invoke(app, ["false-alarms", "--pool", str(pool)], env=env)
+    assert text.exit_code == 0, text.output
+    assert "graded none, expected social: 'perso abholen'" in text.stdout
+    assert "wohnung gesucht" not in text.stdout
+    assert "1 held-out cases graded wrong (not listed)" in text.stdout

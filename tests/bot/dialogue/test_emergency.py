@@ -22,7 +22,9 @@ from knowledge.retrieval import Retriever
 HELD_OUT_EMERGENCIES = [
     "Mein Mann hat Schaum vorm Mund und zittert am ganzen Körper",
     "Jemand liegt regungslos vor unserer Haustür",
-    "Mein Baby hat hohes Fieber und ist ganz schlapp und reagiert kaum",
+    # "Mein Baby hat hohes Fieber … und reagiert kaum" is now a rule (a warning sign of
+    # emergency.medical; the fever word alone made it urgent, so the net never saw it):
+    # tests/bot/dialogue/test_help_grammar.py
     "Jemand versucht gerade, unsere Tür aufzubrechen",
     "Ein Mann mit einer Waffe läuft durch die Fußgängerzone",
     "Der Gasherd riecht komisch und mir ist schwindlig",
