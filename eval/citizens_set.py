@@ -104,13 +104,17 @@ def split_lines(text: str, *, source: str) -> dict[str, list[str]]:
     return result
 
 
-def write_split(sets_dir: Path = SETS_DIR) -> dict[str, int]:
-    """Tag the set's cases with their half and write both halves; returns the counts."""
-    path = sets_dir / f"{SET_NAME}.jsonl"
+def write_split(sets_dir: Path = SETS_DIR, set_name: str = SET_NAME) -> dict[str, int]:
+    """Tag the set's cases with their half and write both halves; returns the counts.
+
+    The other hand-written sets (``verdicts``, ``alarming_ordinary``) are split by the same
+    rule, under their own name.
+    """
+    path = sets_dir / f"{set_name}.jsonl"
     lines = split_lines(path.read_text(encoding="utf-8"), source=str(path))
     path.write_text("\n".join(lines["all"]) + "\n", encoding="utf-8")
     for half in Split:
-        target = sets_dir / f"{SET_NAME}_{half.value}.jsonl"
+        target = sets_dir / f"{set_name}_{half.value}.jsonl"
         target.write_text("\n".join(lines[half.value]) + "\n", encoding="utf-8")
     return {name: len(group) for name, group in lines.items()}
 

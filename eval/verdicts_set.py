@@ -24,8 +24,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.citizens_set import CATALOGUE, candidate_services, split_lines
-from eval.sets_schema import SETS_DIR, Split
+from eval.citizens_set import CATALOGUE, candidate_services, write_split
+from eval.sets_schema import SETS_DIR
 
 SET_NAME = "verdicts"
 SEED = 20261207
@@ -39,17 +39,6 @@ def draw_services(
     return random.Random(seed).sample(candidate_services(catalogue), count)
 
 
-def write_split(sets_dir: Path = SETS_DIR) -> dict[str, int]:
-    """Tag the set's cases with their half and write both halves; returns the counts."""
-    path = sets_dir / f"{SET_NAME}.jsonl"
-    lines = split_lines(path.read_text(encoding="utf-8"), source=str(path))
-    path.write_text("\n".join(lines["all"]) + "\n", encoding="utf-8")
-    for half in Split:
-        target = sets_dir / f"{SET_NAME}_{half.value}.jsonl"
-        target.write_text("\n".join(lines[half.value]) + "\n", encoding="utf-8")
-    return {name: len(group) for name, group in lines.items()}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``draw`` or ``split`` (see the module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m eval.verdicts_set", description=__doc__)
@@ -59,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for index, (service_id, name) in enumerate(draw_services()):
             print(json.dumps({"index": index, "id": service_id, "name": name}, ensure_ascii=False))
         return 0
-    counts = write_split()
+    counts = write_split(SETS_DIR, SET_NAME)
     print(
         f"{SET_NAME}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
         file=sys.stderr,
