@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import get_args
@@ -23,6 +24,7 @@ from knowledge.errors import (
     SearchIndexError,
     UnknownTenantError,
 )
+from knowledge.hubness import discount, hub_scores
 from knowledge.index import EmbedderIdentity, IndexMeta, IndexReader, IndexStore, ScoredPassage
 from knowledge.index import SearchMode as SearchMode
 from knowledge.index_edge import EdgeIndexStore
@@ -98,6 +100,8 @@ class Retriever:
         self._verified: str | None = None
         self._memo: OrderedDict[str, list[float]] = OrderedDict()
         self._memo_lock = threading.Lock()
+        self._hubs: dict[tuple[str, str], dict[str, float]] = {}
+        self._hubs_lock = threading.Lock()
         try:
             present = store.current_version() is not None
         except SearchIndexError as exc:
@@ -224,12 +228,34 @@ class Retriever:
                 weights=(settings.dense_weight, settings.sparse_weight),
                 rrf_k=settings.rrf_k,
             )
+        if settings.hub_weight > 0:
+            hubs = self._hub_scores(reader, tenant)
+            lists["dense"] = discount(lists["dense"], hubs, weight=settings.hub_weight)
         weights = FusionWeights(
             dense=settings.dense_weight, sparse=settings.sparse_weight, card=settings.card_weight
         )
         return fuse_documents(
             lists["dense"], lists["bm25"], weights=weights, card_section=SectionKind.SUMMARY.value
         )
+
+    def _hub_scores(self, reader: IndexReader, tenant: str) -> dict[str, float]:
+        """Hub score of each passage of ``tenant`` (knowledge/hubness.py), once per version."""
+        key = (reader.meta.version, tenant)
+        with self._hubs_lock:
+            known = self._hubs.get(key)
+            if known is None:
+                started = time.perf_counter()
+                known = hub_scores(reader.iter_stored(tenant), k=self._settings.hub_k)
+                # Older versions' scores are dropped: only the serving version is searched.
+                self._hubs = {k: v for k, v in self._hubs.items() if k[0] == key[0]}
+                self._hubs[key] = known
+                logger.info(
+                    "hub scores of %d passages of tenant %s in %.1f s",
+                    len(known),
+                    tenant,
+                    time.perf_counter() - started,
+                )
+        return known
 
     def close(self) -> None:
         """Close the store."""

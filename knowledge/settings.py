@@ -53,6 +53,12 @@ class RetrievalSettings(BaseModel):
     sparse_weight: float = Field(default=0.2, ge=0)
     card_weight: float = Field(default=0.3, ge=0)
     rrf_k: int = Field(default=60, ge=1)
+    # Hubness correction of the dense cosines in document fusion (knowledge/hubness.py):
+    # cosine - hub_weight * (mean cosine of the passage to its hub_k nearest passages of
+    # other documents of its tenant). 0 turns it off (no hub scores are computed). Chosen
+    # on Integreat train in five languages (docs/retrieval-tuning.md, "Hub pages").
+    hub_weight: float = Field(default=0.25, ge=0, le=5)
+    hub_k: int = Field(default=1000, ge=1, le=10_000)
     chunk_words: int = Field(default=250, ge=20, le=2000)
     chunk_overlap_words: int = Field(default=30, ge=0, le=500)
     max_query_chars: int = Field(default=2000, ge=10, le=100_000)
