@@ -15,16 +15,13 @@ of it that a machine does, so that anyone can repeat it:
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.citizens_set import CATALOGUE, candidate_services, description_text, write_split
-from eval.sets_schema import SETS_DIR
+from eval.citizens_set import CATALOGUE, candidate_services, description_text, set_command
 
 SET_NAME = "alarming_ordinary"
 SEED = 20261207
@@ -84,23 +81,18 @@ def draw_sources(*, seed: int = SEED) -> list[tuple[str, str]]:
     )
 
 
+def _print_draw() -> None:
+    munich, integreat = len(munich_candidates()), len(integreat_candidates())
+    print(f"candidates: {munich} Munich, {integreat} Integreat")
+    for index, (doc_id, name) in enumerate(draw_sources()):
+        print(f"{index:03d}  {doc_id:>26}  {name}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``draw`` or ``split`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m eval.alarming_set", description=__doc__)
-    parser.add_argument("command", choices=["draw", "split"])
-    args = parser.parse_args(argv)
-    if args.command == "draw":
-        munich, integreat = len(munich_candidates()), len(integreat_candidates())
-        print(f"candidates: {munich} Munich, {integreat} Integreat")
-        for index, (doc_id, name) in enumerate(draw_sources()):
-            print(f"{index:03d}  {doc_id:>26}  {name}")
-        return 0
-    counts = write_split(SETS_DIR, SET_NAME)
-    print(
-        f"{SET_NAME}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
-        file=sys.stderr,
+    return set_command(
+        argv, module="eval.alarming_set", set_name=SET_NAME, doc=__doc__, draw=_print_draw
     )
-    return 0
 
 
 if __name__ == "__main__":

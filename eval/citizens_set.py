@@ -26,7 +26,7 @@ import random
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from eval.sets_schema import SETS_DIR, CaseKind, EvalCase, Split, parse_cases
@@ -119,22 +119,41 @@ def write_split(sets_dir: Path = SETS_DIR, set_name: str = SET_NAME) -> dict[str
     return {name: len(group) for name, group in lines.items()}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``draw`` or ``split`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m eval.citizens_set", description=__doc__)
+def set_command(
+    argv: Sequence[str] | None,
+    *,
+    module: str,
+    set_name: str,
+    doc: str | None,
+    draw: Callable[[], None],
+) -> int:
+    """The ``draw`` / ``split`` command line of a hand-written set: ``draw`` prints what
+    ``draw`` lists, ``split`` writes the set's halves (:func:`write_split`)."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc)
     parser.add_argument("command", choices=["draw", "split"])
     args = parser.parse_args(argv)
     if args.command == "draw":
-        for index, (service_id, name) in enumerate(draw_services()):
-            questions = 2 if index < TWO_QUESTIONS else 1
-            print(f"{index:03d}  {questions}q  {service_id:>9}  {name}")
+        draw()
         return 0
-    counts = write_split()
+    counts = write_split(SETS_DIR, set_name)
     print(
-        f"{SET_NAME}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
+        f"{set_name}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
         file=sys.stderr,
     )
     return 0
+
+
+def _print_draw() -> None:
+    for index, (service_id, name) in enumerate(draw_services()):
+        questions = 2 if index < TWO_QUESTIONS else 1
+        print(f"{index:03d}  {questions}q  {service_id:>9}  {name}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``draw`` or ``split`` (see the module docstring)."""
+    return set_command(
+        argv, module="eval.citizens_set", set_name=SET_NAME, doc=__doc__, draw=_print_draw
+    )
 
 
 if __name__ == "__main__":

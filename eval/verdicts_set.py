@@ -17,15 +17,12 @@ documented in ``eval/sets/verdicts.md``; this module is the part a machine does:
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.citizens_set import CATALOGUE, candidate_services, write_split
-from eval.sets_schema import SETS_DIR
+from eval.citizens_set import CATALOGUE, candidate_services, set_command
 
 SET_NAME = "verdicts"
 SEED = 20261207
@@ -39,21 +36,16 @@ def draw_services(
     return random.Random(seed).sample(candidate_services(catalogue), count)
 
 
+def _print_draw() -> None:
+    for index, (service_id, name) in enumerate(draw_services()):
+        print(json.dumps({"index": index, "id": service_id, "name": name}, ensure_ascii=False))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``draw`` or ``split`` (see the module docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m eval.verdicts_set", description=__doc__)
-    parser.add_argument("command", choices=["draw", "split"])
-    args = parser.parse_args(argv)
-    if args.command == "draw":
-        for index, (service_id, name) in enumerate(draw_services()):
-            print(json.dumps({"index": index, "id": service_id, "name": name}, ensure_ascii=False))
-        return 0
-    counts = write_split(SETS_DIR, SET_NAME)
-    print(
-        f"{SET_NAME}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
-        file=sys.stderr,
+    return set_command(
+        argv, module="eval.verdicts_set", set_name=SET_NAME, doc=__doc__, draw=_print_draw
     )
-    return 0
 
 
 if __name__ == "__main__":
