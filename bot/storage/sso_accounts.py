@@ -62,14 +62,7 @@ def sign_in(
             tenants=tenants,
         )
         user.sso_subject = subject
-        audit(
-            session,
-            actor=username,
-            action="staff.created",
-            target_type="staff",
-            target_id=user.id,
-            details={"method": "sso", "role": role.value, "tenants": list(tenants)},
-        )
+        _audit_account(session, user, "staff.created", role, tenants)
         session.flush()
         return user
     if not user.active:
@@ -83,16 +76,23 @@ def sign_in(
     user.role = role
     grant_tenants(user, tenants)
     if changed:
-        audit(
-            session,
-            actor=username,
-            action="staff.updated",
-            target_type="staff",
-            target_id=user.id,
-            details={"method": "sso", "role": role.value, "tenants": list(tenants)},
-        )
+        _audit_account(session, user, "staff.updated", role, tenants)
     session.flush()
     return user
+
+
+def _audit_account(
+    session: Session, user: StaffUser, action: str, role: StaffRole, tenants: Sequence[str]
+) -> None:
+    """Audit what a sign-on did to ``user`` (the account acts on itself)."""
+    audit(
+        session,
+        actor=user.username,
+        action=action,
+        target_type="staff",
+        target_id=user.id,
+        details={"method": "sso", "role": role.value, "tenants": list(tenants)},
+    )
 
 
 def is_sso_account(user: StaffUser) -> bool:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.compose.grounding import check_grounding, citations_in, numbers_in
 from bot.compose.prompting import PromptPassage, build_messages, select_passages
 from bot.dialogue.policy import Policy
-from ingest.dldb import load_dldb
 from knowledge.models import Section, SectionKind, Service
 from knowledge.numbers import canonical_number
-
-SERVICES = Path(__file__).resolve().parents[3] / "data" / "muenchen" / "services_de.json"
-
-
-@pytest.fixture(scope="module")
-def personalausweis() -> Service:
-    services = load_dldb(SERVICES, tenant="muenchen")
-    return next(s for s in services if s.native_id == "1063441")
 
 
 @pytest.fixture(scope="module")

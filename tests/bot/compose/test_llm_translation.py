@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,10 +23,8 @@ from bot.compose.prompting import select_passages
 from bot.dialogue.policy import Policy
 from bot.settings import LlmSettings
 from bot.texts.catalogue import shipped_texts
-from ingest.dldb import load_dldb
 from knowledge.models import Service
 
-SERVICES = Path(__file__).resolve().parents[3] / "data" / "muenchen" / "services_de.json"
 QUESTION = "Combien coûte une carte d'identité ?"
 FAITHFUL = (
     "La carte d'identité coûte 46 euros si vous avez plus de 24 ans. "
@@ -40,12 +37,6 @@ GERMAN_ONLY = shipped_texts().text("answer.german_only", "fr", title="")[:20]
 @pytest.fixture(scope="module")
 def policy() -> Policy:
     return Policy.from_yaml()
-
-
-@pytest.fixture(scope="module")
-def personalausweis() -> Service:
-    services = load_dldb(SERVICES, tenant="muenchen")
-    return next(s for s in services if s.native_id == "1063441")
 
 
 @pytest.fixture(scope="module")

@@ -5,21 +5,10 @@ as a model might write them, faithful or not)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.compose.grounding import check_translation
-from ingest.dldb import load_dldb
 from knowledge.models import Service
-
-SERVICES = Path(__file__).resolve().parents[3] / "data" / "muenchen" / "services_de.json"
-
-
-@pytest.fixture(scope="module")
-def personalausweis() -> Service:
-    services = load_dldb(SERVICES, tenant="muenchen")
-    return next(s for s in services if s.native_id == "1063441")
 
 
 @pytest.fixture(scope="module")
