@@ -140,3 +140,24 @@ def test_combine(
         )
         == verdict
     )
+
+
+def test_a_vetoed_danger_grade_is_answered_and_audited(
+    munich_index: Settings, munich_retriever: Retriever, tmp_path: Path
+) -> None:
+    # A model file with a higher veto than the shipped one (the mechanism, not the value):
+    # the grammar's suicide rule fires on a study question the classifier scores low.
+    shipped = DangerModel.from_file()
+    strict = tmp_path / "danger_model.json"
+    strict.write_text(shipped.model_copy(update={"veto": 0.5}).model_dump_json(), "utf-8")
+    settings = munich_index.model_copy(deep=True)
+    settings.dialogue.danger_model_path = strict
+    engine = build_engine(settings, munich_retriever)
+    answer = engine.respond(
+        "Statistik zu Suiziden in München für meine Hausarbeit", tenant="muenchen"
+    )
+    danger = answer.trace.danger
+    assert danger is not None and danger.verdict == "vetoed", danger
+    assert danger.rule_id == "emergency.suicide" and danger.probability < 0.5
+    assert answer.status is not AnswerStatus.EMERGENCY and answer.help_grade is None
+    assert answer.trace.matched_rule == "emergency.suicide.vetoed"
