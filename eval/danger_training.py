@@ -51,7 +51,7 @@ from bot.dialogue.danger import (
     combine,
     extra_features,
 )
-from bot.dialogue.emergency import EmergencyExamples
+from bot.dialogue.emergency import SHORT_STEMS, EmergencyExamples
 from eval.pools import PoolCase, case_half, load_pool
 
 SEED = 16  # issue #16
@@ -240,6 +240,7 @@ def outcomes(
             overrulable=r.overrulable,
             fire=fire,
             veto=veto,
+            short=r.content_words <= SHORT_STEMS,
         )
         after = verdict in ("rule", "net", "classifier")
         kind = "recognised" if row.case.danger else "false"

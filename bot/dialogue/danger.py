@@ -15,9 +15,12 @@ How it combines with the grammar and the net (``combine``; thresholds chosen on
 out-of-fold probabilities of the calibration data, never on a holdout half):
 
 - the grammar says danger, but the model is confident it is no present danger
-  (probability below ``veto``) → no danger: the message is answered as a service question;
-- the grammar or the net saw no danger, the label may be overruled, and the model is
-  confident it is danger (probability at or above ``fire``) → danger;
+  (probability below ``veto``) and the message is not short → no danger: the message is
+  answered as a service question;
+- the grammar or the net saw no danger, the net may judge the message
+  (``emergency.applies``: a service or out-of-scope question that names something, no past
+  event, a short one only with a danger cue), and the model is confident it is danger
+  (probability at or above ``fire``) → danger;
 - the net fires only where the model does not veto it either.
 
 Glossary: *fire* = the model turns a message into an emergency; *veto* = the model
@@ -166,13 +169,17 @@ def combine(
     overrulable: bool,
     fire: float,
     veto: float,
+    short: bool = False,
 ) -> Verdict:
     """Which mechanism decides present danger (rule in the module docstring); ``None``
-    probability: no model, the grammar and the net decide alone."""
+    probability: no model, the grammar and the net decide alone. ``short``: a message of
+    at most ``emergency.SHORT_STEMS`` content words, whose danger grade is never vetoed
+    (the model learnt from thousands of short ordinary requests that short means
+    ordinary: "Ich brauche sofort einen Notarzt" scores 0.01)."""
     if probability is None:
         return "rule" if rule_danger else "net" if net_danger else "none"
     if rule_danger:
-        return "vetoed" if probability < veto else "rule"
+        return "vetoed" if probability < veto and not short else "rule"
     if not overrulable:
         return "none"
     if probability >= fire:

@@ -43,6 +43,7 @@ from bot.dialogue.danger import DangerClassifier, DangerReading, combine
 from bot.dialogue.emergency import (
     MAX_CHARS,
     OVERRULABLE,
+    SHORT_STEMS,
     CounterBank,
     EmergencyMatch,
     SemanticEmergencyCheck,
@@ -339,9 +340,12 @@ class DialogueEngine:
             probability,
             rule_danger=reading.rule_danger,
             net_danger=reading.net_danger,
-            overrulable=reading.overrulable,
+            # The classifier fires only where the net may judge the message (a short
+            # one only with a danger cue: issue 16 item 2), and never vetoes a short one.
+            overrulable=reading.overrulable and self._eligible(decision, understanding),
             fire=model.fire,
             veto=model.veto,
+            short=reading.content_words <= SHORT_STEMS,
         )
         check = DangerCheck(
             probability=round(probability, 4),
@@ -371,6 +375,18 @@ class DialogueEngine:
             )
             return Triage(decision=self._policy.overruled(decision), danger=check)
         return Triage.by_rule(decision, danger=check)
+
+    def _eligible(self, decision: PolicyDecision, understanding: Understanding) -> bool:
+        """Whether the net's eligibility rule (emergency.applies) lets the message be
+        turned into an emergency by something other than a rule."""
+        check = self._emergency_check
+        normalized = understanding.normalized
+        return applies(
+            decision.label,
+            normalized,
+            cues=check.danger_cues() if check is not None else None,
+            past=self._policy.past_event(normalized),
+        )
 
     def _net_triage(
         self,
