@@ -27,6 +27,8 @@ PRESENT_DANGER = [
     ("uk", "Мій син впав з балкона і не рухається"),
     ("ar", "زوجي سقط على الأرض ولا يتنفس"),
     ("tr", "Annem nefes alamıyor, dudakları morardı"),
+    # Short: the grammar's grade stands whatever the model says (it scores short text low).
+    ("de", "Ich brauche sofort einen Notarzt"),
 ]
 # No rule of the grammar knows this wording; the classifier reads it as present danger.
 CLASSIFIER_ONLY = "Ein Kind ist in den Weiher gefallen und taucht nicht mehr auf"
@@ -81,6 +83,12 @@ def test_a_present_emergency_is_danger_in_every_language(
     assert triage.danger is not None and triage.danger.verdict in ("rule", "net", "classifier")
 
 
+def test_a_short_message_without_a_danger_cue_is_never_fired_on(engine: DialogueEngine) -> None:
+    # The model scores this vague sentence high; the net's eligibility rule keeps it out.
+    triage = engine.triage("Dazu habe ich nichts gefunden.", tenant="muenchen")
+    assert triage.help is None or triage.help.grade is not HelpGrade.DANGER, triage
+
+
 @pytest.mark.parametrize("message", ORDINARY_ALARMING)
 def test_an_ordinary_short_request_with_an_alarming_word_is_not(
     engine: DialogueEngine, message: str
@@ -116,6 +124,7 @@ def test_switched_off_the_grammar_and_the_net_decide_alone(
     ("probability", "rule", "net", "overrulable", "verdict"),
     [
         (None, True, False, False, "rule"),
+        (0.01, True, False, False, "rule-if-short"),
         (None, False, True, True, "net"),
         (0.5, True, False, False, "rule"),
         (0.01, True, False, False, "vetoed"),
@@ -129,6 +138,8 @@ def test_switched_off_the_grammar_and_the_net_decide_alone(
 def test_combine(
     probability: float | None, rule: bool, net: bool, overrulable: bool, verdict: str
 ) -> None:
+    short = verdict == "rule-if-short"
+    expected = "rule" if short else verdict
     assert (
         combine(
             probability,
@@ -137,8 +148,9 @@ def test_combine(
             overrulable=overrulable,
             fire=0.9,
             veto=0.05,
+            short=short,
         )
-        == verdict
+        == expected
     )
 
 
@@ -154,7 +166,8 @@ def test_a_vetoed_danger_grade_is_answered_and_audited(
     settings.dialogue.danger_model_path = strict
     engine = build_engine(settings, munich_retriever)
     answer = engine.respond(
-        "Statistik zu Suiziden in München für meine Hausarbeit", tenant="muenchen"
+        "Für meine Hausarbeit im Fach Soziologie suche ich Statistiken zu Suiziden in Bayern",
+        tenant="muenchen",
     )
     danger = answer.trace.danger
     assert danger is not None and danger.verdict == "vetoed", danger
