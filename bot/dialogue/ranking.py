@@ -105,6 +105,10 @@ class RankingModel(_Frozen):
     # language not German gets the ``foreign`` term alone.
     languages: tuple[str, ...] = ()
     candidates: int = Field(default=10, ge=1, le=50)
+    # Per language (``default``: any other), the lowest best dense cosine with which a
+    # calibration question reached its service (eval/calibration.py ``dense_floors``):
+    # choices under it are not plausible, in any language. Empty: no floor.
+    dense_floors: dict[str, float] = Field(default_factory=dict)
 
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_MODEL) -> RankingModel:
@@ -301,7 +305,12 @@ class ServiceRanker:
             named_choice = any(
                 coverage(parts, self._vocabulary(c.hit.doc_id, version)[0]) > 0.0 for c in choices
             )
-        plausible = named_choice or page or language != "de" or not query_stems
+        # In every language, the best passage must be as close to the question as that
+        # of some calibration question that reached its service ("Can you recommend a
+        # good movie for tonight?" is close to no Munich service).
+        floors = model.dense_floors
+        close = top_dense >= floors.get(language, floors.get("default", 0.0))
+        plausible = close and (named_choice or page or language != "de" or not query_stems)
         return Ranking(
             query=query,
             tenant=tenant,

@@ -30,3 +30,24 @@ def test_a_topic_no_choice_names_is_not_plausible(ranker: ServiceRanker) -> None
     # "Wohngeld" splits into "wohn" and "geld": neither names a travel document, a
     # marriage, a certificate of conduct or a vehicle.
     assert not ranker.rank("Wie beantrage ich Wohngeld?", tenant="muenchen").plausible
+
+
+def test_in_every_language_choices_need_a_passage_as_close_as_calibrated(
+    ranker: ServiceRanker, twin_retriever: Retriever
+) -> None:
+    # The floors are fitted by `govbot eval calibration` (eval/calibration.dense_floors);
+    # here they are set around the question's own best cosine.
+    question = "I need new papers for a journey abroad"
+    plain = ranker.rank(question, tenant="muenchen", language="en")
+    assert plain.plausible  # no floor in the model: an English question is not judged
+    top = plain.confidence_features["dense_top"]
+
+    def ranked(floors: dict[str, float], language: str = "en") -> bool:
+        model = ranker.model.model_copy(update={"dense_floors": floors})
+        floored = ServiceRanker(twin_retriever, model)
+        return floored.rank(question, tenant="muenchen", language=language).plausible
+
+    assert ranked({"en": top, "default": 0.99})
+    assert not ranked({"en": top + 0.001, "default": 0.0})
+    assert not ranked({"default": top + 0.001}, language="tr")  # no floor of its own
+    assert ranked({"default": top}, language="tr")
