@@ -18,8 +18,10 @@ decide answer, clarify or not found (issue 12 items 2 and 3):
 
     confidence  P(the best candidate is the right service): answer with it
     reach       P(the right service is among the first ``options`` candidates): offer
-                them as choices, if they are plausible (the question names one of them;
-                ``Ranking.plausible``)
+                them as choices, if they are plausible (``Ranking.plausible``: a German
+                question names one of them, by a word or a part of its compounds, and in
+                every language the best passage is as close as the calibrated floor of
+                the question's language, ``RankingModel.dense_floors``)
 
 Both are logistic functions of features that exist in every language (the best dense
 similarity, the dense and score margins to the runner-up, whether the best document is
