@@ -113,6 +113,90 @@ def retrieval(
         _print_table(outcome, search_mode)
 
 
+_TRAINING_SETS = (
+    "integreat_train.jsonl",
+    "integreat_train_en.jsonl",
+    "integreat_train_fr.jsonl",
+    "integreat_train_uk.jsonl",
+    "integreat_train_ar.jsonl",
+    "munich_citizens_tune.jsonl",
+    "munich_services.jsonl",
+)
+
+
+@app.command("train-adapter")
+def train_adapter(
+    questions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--questions",
+            help="Training question file (repeatable); default: Integreat train in five "
+            "languages, munich_citizens_tune, munich_services. Dev/holdout files are refused.",
+        ),
+    ] = None,
+    vocabulary_tenant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vocabulary-tenant",
+            help="Tenant whose service keywords and LeiKa/OZG names become training queries "
+            "(repeatable; default: muenchen).",
+        ),
+    ] = None,
+    exclude_tenant: Annotated[
+        list[str] | None,
+        typer.Option("--exclude-tenant", help="Leave this tenant's questions out (repeatable)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Adapter file; default: the one shipped for the embedder."),
+    ] = None,
+    query_cache: Annotated[
+        Path | None,
+        typer.Option("--query-cache", help="Keep query vectors in this .npz between runs."),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=1000)] = 20,
+    seed: Annotated[int, typer.Option("--seed")] = 20261207,
+    progress: commands.ProgressFlag = True,
+) -> None:
+    """Fit the query adapter on training data only and write it (docs/retrieval-tuning.md)."""
+    from bot.assistant import build_understander  # deferred: keeps `govbot --help` fast
+    from eval.adapter_data import QueryVectorCache
+    from eval.adapter_run import AdapterSources, train_query_adapter
+    from eval.adapter_training import AdapterTraining
+    from knowledge.query_adapter import packaged_adapter_path
+
+    settings = _settings()
+    settings.retrieval.query_adapter = False  # training starts from the plain query vectors
+    sets_dir = Path(__file__).parent / "sets"
+    sources = AdapterSources(
+        questions=questions or [sets_dir / name for name in _TRAINING_SETS],
+        vocabulary_tenants=vocabulary_tenant if vocabulary_tenant is not None else ["muenchen"],
+        exclude_tenants=exclude_tenant or [],
+    )
+    with open_retriever(settings) as retriever:
+        understander = build_understander(settings, retriever)
+        cache = QueryVectorCache(query_cache, model=retriever.embedder_name)
+        with progress_reporter("adapter queries", console=_stderr, enabled=progress) as update:
+            adapter = train_query_adapter(
+                retriever,
+                sources,
+                AdapterTraining(epochs=epochs, seed=seed),
+                search_text=lambda q, t: understander.understand(q, tenant=t).search.text,
+                cache=cache,
+                progress=update,
+                on_epoch=lambda epoch, loss: _stderr.print(
+                    f"epoch {epoch}/{epochs}: loss {loss:.4f}", highlight=False
+                ),
+            )
+    target = out or packaged_adapter_path(adapter.embedder)
+    adapter.save(target)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(adapter.meta["examples"].items()))
+    typer.echo(f"training examples: {counts}")
+    typer.echo(
+        f"query adapter written to {target} (training data {adapter.meta['training_hash'][:12]})"
+    )
+
+
 @app.command("convert-integreat")
 def convert_integreat(
     split: Annotated[Path, typer.Argument(help="Integreat split file, e.g. dev_de.json.")],
