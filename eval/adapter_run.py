@@ -96,7 +96,11 @@ def train_query_adapter(
         "training": config.as_dict(),
     }
     return QueryAdapter(
-        residual=residual, embedder=retriever.embedder_name, dim=residual.shape[0], meta=meta
+        residual=residual,
+        embedder=retriever.embedder_name,
+        dim=residual.shape[0],
+        meta=meta,
+        tenants=tuple(sorted(passages)),
     )
 
 

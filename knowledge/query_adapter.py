@@ -10,9 +10,11 @@ eval/adapter_training.py). Passage vectors stay as indexed, so the adapter needs
 re-ingest, and it costs one 384 x 384 matrix product per query.
 
 The adapter file (``knowledge/adapters/<embedder name>.npz``) holds ``residual``
-(dim x dim, float32) and ``meta`` (JSON: embedder name and dimension, training-data
-hash, date, training settings). A file for another embedder or dimension is a
-ConfigurationError: its vectors would silently search the wrong neighbourhood.
+(dim x dim, float32) and ``meta`` (JSON: embedder name and dimension, the tenants it
+maps, training-data hash, date, training settings). It maps only the queries of the
+tenants it was fitted on: trained without a tenant, it did not help that tenant. A
+file for another embedder or dimension is a ConfigurationError: its vectors would
+silently search the wrong neighbourhood.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class QueryAdapter:
     embedder: str
     dim: int
     meta: dict[str, Any]
+    # Tenants whose content the adapter was fitted on; it maps only their queries (empty:
+    # every tenant). A tenant left out of training gained nothing (docs/retrieval-tuning.md).
+    tenants: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.residual.shape != (self.dim, self.dim):
@@ -75,6 +80,10 @@ class QueryAdapter:
             return [float(x) for x in query]
         return [float(x) for x in adapted / norm]
 
+    def applies_to(self, tenant: str) -> bool:
+        """Whether queries of ``tenant`` are mapped by this adapter."""
+        return not self.tenants or tenant in self.tenants
+
     def check_embedder(self, name: str, dim: int) -> None:
         """Raise ConfigurationError unless the adapter was trained for this embedder."""
         if (self.embedder, self.dim) != (name, dim):
@@ -88,7 +97,12 @@ class QueryAdapter:
     def save(self, path: Path) -> None:
         """Write the adapter as ``.npz`` (residual + JSON metadata)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {**self.meta, "embedder": self.embedder, "dim": self.dim}
+        meta = {
+            **self.meta,
+            "embedder": self.embedder,
+            "dim": self.dim,
+            "tenants": list(self.tenants),
+        }
         with path.open("wb") as handle:
             np.savez_compressed(
                 handle,
@@ -119,7 +133,11 @@ def load_query_adapter(path: Path) -> QueryAdapter:
             f"Query adapter file {path} lacks metadata; it needs {', '.join(_REQUIRED_META)}"
         )
     return QueryAdapter(
-        residual=residual, embedder=str(meta["embedder"]), dim=int(meta["dim"]), meta=meta
+        residual=residual,
+        embedder=str(meta["embedder"]),
+        dim=int(meta["dim"]),
+        meta=meta,
+        tenants=tuple(str(t) for t in meta.get("tenants", [])),
     )
 
 
@@ -141,8 +159,9 @@ def resolve_query_adapter(
     adapter = load_query_adapter(path)
     adapter.check_embedder(embedder_name, embedder_dim)
     logger.info(
-        "query adapter %s (trained %s, data %s)",
+        "query adapter %s for %s (trained %s, data %s)",
         path.name,
+        ", ".join(adapter.tenants) or "every tenant",
         adapter.meta.get("created"),
         str(adapter.meta.get("training_hash"))[:12],
     )

@@ -182,11 +182,14 @@ class Retriever:
         """The query adapter applied before passage search, if any."""
         return self._adapter
 
-    def passage_query_vector(self, text: str) -> list[float]:
-        """The dense vector that passage search uses for ``text``: the query embedding,
-        mapped by the query adapter when one is loaded (knowledge/query_adapter.py)."""
+    def passage_query_vector(self, text: str, *, tenant: str) -> list[float]:
+        """The dense vector that passage search in ``tenant`` uses for ``text``: the query
+        embedding, mapped by the query adapter when it applies to the tenant
+        (knowledge/query_adapter.py)."""
         vector = self.embed_query(text)
-        return self._adapter.apply(vector) if self._adapter is not None else vector
+        if self._adapter is None or not self._adapter.applies_to(tenant):
+            return vector
+        return self._adapter.apply(vector)
 
     def search(
         self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
@@ -221,7 +224,7 @@ class Retriever:
                 f"(known tenants: {known}); ingest it first, e.g. "
                 f"`govbot ingest folder DIR --tenant {tenant[:80]}`"
             )
-        dense = self.passage_query_vector(text) if mode != "bm25" else None
+        dense = self.passage_query_vector(text, tenant=tenant) if mode != "bm25" else None
         sparse = self._sparse.query(text) if mode != "dense" else None
         candidates = max(self._settings.candidates, k)
         if mode == "hybrid" and self._settings.fusion == "documents":

@@ -60,7 +60,9 @@ def test_wrong_shape_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"shape \(3, 4\); expected \(3, 3\)"):
         QueryAdapter(residual=np.zeros((3, 4), np.float32), embedder="toy", dim=3, meta={})
     adapter = QueryAdapter(residual=np.zeros((3, 3), np.float32), embedder="toy", dim=3, meta={})
-    with pytest.raises(ConfigurationError, match=r"expects 3-dimensional vectors; got shape \(2,\)"):
+    with pytest.raises(
+        ConfigurationError, match=r"expects 3-dimensional vectors; got shape \(2,\)"
+    ):
         adapter.apply([1.0, 0.0])
 
 
@@ -101,7 +103,8 @@ def test_shipped_adapter_fits_the_default_embedder() -> None:
     )
     assert adapter is not None
     assert adapter.residual.shape == (384, 384)
-    assert adapter.meta["exclude_tenants"] == []
+    assert adapter.tenants == ("muenchen",)
+    assert adapter.applies_to("muenchen") and not adapter.applies_to("lkaugsburg")
     assert packaged_adapter_path("multilingual-e5-small").stat().st_size < 2_000_000
     # Off, or an embedder with no adapter shipped: queries are searched as embedded.
     assert (
@@ -125,21 +128,23 @@ def data_dir(tmp_path: Path, corpus: Corpus) -> Path:
     return settings.data_dir
 
 
+def _steer(corpus: Corpus, embedder: Embedder) -> tuple[np.ndarray, np.ndarray]:
+    """QUESTION's vector q and the dog-tax passage's vector p."""
+    query = np.asarray(embedder.embed_query(QUESTION), dtype=np.float64)
+    target = next(s for s in corpus.stored if s.passage.doc_id == DOG_TAX)
+    return query, np.asarray(target.dense, dtype=np.float64)
+
+
 @pytest.fixture
 def steering_adapter(tmp_path: Path, corpus: Corpus, embedder: Embedder) -> Path:
     """An adapter whose map sends QUESTION's vector onto the dog-tax passage:
     I + R = outer(q, p), so q (I + R) = (q . q) p = p."""
-    query = np.asarray(embedder.embed_query(QUESTION), dtype=np.float64)
-    target = next(s for s in corpus.stored if s.passage.doc_id == DOG_TAX)
-    passage = np.asarray(target.dense, dtype=np.float64)
-    residual = np.outer(query, passage) - np.eye(len(query))
-    return write(tmp_path / "steer.npz", residual)
+    query, passage = _steer(corpus, embedder)
+    return write(tmp_path / "steer.npz", np.outer(query, passage) - np.eye(len(query)))
 
 
 @pytest.fixture
-def adapted(
-    data_dir: Path, steering_adapter: Path, embedder: Embedder
-) -> Iterator[Retriever]:
+def adapted(data_dir: Path, steering_adapter: Path, embedder: Embedder) -> Iterator[Retriever]:
     retrieval = RetrievalSettings(query_adapter_path=steering_adapter)
     settings = Settings(data_dir=data_dir, retrieval=retrieval)
     with open_retriever(settings, embedder) as retriever:
@@ -166,9 +171,35 @@ def test_retriever_searches_passages_with_the_adapted_vector(
         [float(x) for x in embedder.embed_query(QUESTION)], abs=1e-6
     )
     assert adapted.adapter is not None
-    assert adapted.passage_query_vector(QUESTION) == pytest.approx(
+    assert adapted.passage_query_vector(QUESTION, tenant="muenchen") == pytest.approx(
         adapted.adapter.apply(adapted.embed_query(QUESTION)), abs=1e-6
     )
+
+
+def test_an_adapter_maps_only_the_tenants_it_was_fitted_on(
+    data_dir: Path, corpus: Corpus, embedder: Embedder, tmp_path: Path
+) -> None:
+    steering = load_query_adapter(
+        write(tmp_path / "s.npz", np.outer(*_steer(corpus, embedder)) - np.eye(384))
+    )
+    scoped = QueryAdapter(
+        residual=steering.residual,
+        embedder=steering.embedder,
+        dim=steering.dim,
+        meta=dict(META),
+        tenants=("lkaugsburg",),
+    )
+    scoped.save(tmp_path / "scoped.npz")
+    assert load_query_adapter(tmp_path / "scoped.npz").tenants == ("lkaugsburg",)
+    settings = Settings(
+        data_dir=data_dir, retrieval=RetrievalSettings(query_adapter_path=tmp_path / "scoped.npz")
+    )
+    with open_retriever(settings, embedder) as retriever:
+        hits = retriever.search(QUESTION, tenant="muenchen", mode="dense")
+        assert hits[0].doc_id == "muenchen/1063441"
+        assert retriever.passage_query_vector(QUESTION, tenant="muenchen") == pytest.approx(
+            retriever.embed_query(QUESTION)
+        )
 
 
 def test_retriever_refuses_an_adapter_for_another_embedder(
