@@ -60,9 +60,11 @@ class RetrievalSettings(BaseModel):
     hub_weight: float = Field(default=0.25, ge=0, le=5)
     hub_k: int = Field(default=1000, ge=1, le=10_000)
     # Learned query adapter (knowledge/query_adapter.py): the query vector of passage search
-    # is mapped by normalise(q + q @ R) before searching. On by default with the adapter
-    # shipped for the embedder (knowledge/adapters/<model>.npz); a path overrides it.
-    query_adapter: bool = True
+    # is mapped by normalise(q + q @ R) before searching, with the adapter shipped for the
+    # embedder (knowledge/adapters/<model>.npz) or the file at query_adapter_path. Off by
+    # default: it lifted Munich recall@5 but not the dialogue's reach, and did not carry over
+    # to Integreat dev or a tenant left out of training (docs/retrieval-tuning.md).
+    query_adapter: bool = False
     query_adapter_path: Path | None = None
     chunk_words: int = Field(default=250, ge=20, le=2000)
     chunk_overlap_words: int = Field(default=30, ge=0, le=500)

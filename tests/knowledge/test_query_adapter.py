@@ -145,7 +145,7 @@ def steering_adapter(tmp_path: Path, corpus: Corpus, embedder: Embedder) -> Path
 
 @pytest.fixture
 def adapted(data_dir: Path, steering_adapter: Path, embedder: Embedder) -> Iterator[Retriever]:
-    retrieval = RetrievalSettings(query_adapter_path=steering_adapter)
+    retrieval = RetrievalSettings(query_adapter=True, query_adapter_path=steering_adapter)
     settings = Settings(data_dir=data_dir, retrieval=retrieval)
     with open_retriever(settings, embedder) as retriever:
         yield retriever
@@ -154,8 +154,8 @@ def adapted(data_dir: Path, steering_adapter: Path, embedder: Embedder) -> Itera
 def test_retriever_searches_passages_with_the_adapted_vector(
     adapted: Retriever, data_dir: Path, embedder: Embedder
 ) -> None:
-    plain = Settings(data_dir=data_dir, retrieval=RetrievalSettings(query_adapter=False))
-    with open_retriever(plain, embedder) as unadapted:
+    # Off by default (docs/retrieval-tuning.md, "Query adapter"): the plain query vector.
+    with open_retriever(Settings(data_dir=data_dir), embedder) as unadapted:
         assert unadapted.adapter is None
         assert unadapted.search(QUESTION, tenant="muenchen", mode="dense")[0].doc_id == (
             "muenchen/1063441"
@@ -192,7 +192,8 @@ def test_an_adapter_maps_only_the_tenants_it_was_fitted_on(
     scoped.save(tmp_path / "scoped.npz")
     assert load_query_adapter(tmp_path / "scoped.npz").tenants == ("lkaugsburg",)
     settings = Settings(
-        data_dir=data_dir, retrieval=RetrievalSettings(query_adapter_path=tmp_path / "scoped.npz")
+        data_dir=data_dir,
+        retrieval=RetrievalSettings(query_adapter=True, query_adapter_path=tmp_path / "scoped.npz"),
     )
     with open_retriever(settings, embedder) as retriever:
         hits = retriever.search(QUESTION, tenant="muenchen", mode="dense")
