@@ -6,8 +6,9 @@ question in French about a German page. A query adapter (Chroma, "Embedding
 adapters", 2024; a learned query transformation) moves the *query* vector towards
 the passages that answer questions like it: ``q' = normalise(q + q @ R)``, with the
 residual ``R`` learned from training questions (``govbot eval train-adapter``,
-eval/adapter_training.py). Passage vectors stay as indexed, so the adapter needs no
-re-ingest, and it costs one 384 x 384 matrix product per query.
+eval/adapter_training.py). The retriever applies it to hybrid search; the dense-only
+probe keeps the plain vector (knowledge/retrieval.py). Passage vectors stay as indexed,
+so the adapter needs no re-ingest, and it costs one 384 x 384 matrix product per query.
 
 The adapter file (``knowledge/adapters/<embedder name>.npz``) holds ``residual``
 (dim x dim, float32) and ``meta`` (JSON: embedder name and dimension, the tenants it

@@ -224,7 +224,17 @@ class Retriever:
                 f"(known tenants: {known}); ingest it first, e.g. "
                 f"`govbot ingest folder DIR --tenant {tenant[:80]}`"
             )
-        dense = self.passage_query_vector(text, tenant=tenant) if mode != "bm25" else None
+        # The query adapter reorders hybrid search only; the dense probe keeps the plain
+        # vector, whose cosines the dialogue's confidence model was fitted on (an adapted
+        # probe made the fitted model say "not found" to most Munich questions,
+        # docs/retrieval-tuning.md "Query adapter").
+        dense = (
+            self.passage_query_vector(text, tenant=tenant)
+            if mode == "hybrid"
+            else self.embed_query(text)
+            if mode == "dense"
+            else None
+        )
         sparse = self._sparse.query(text) if mode != "dense" else None
         candidates = max(self._settings.candidates, k)
         if mode == "hybrid" and self._settings.fusion == "documents":
