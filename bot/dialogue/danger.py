@@ -17,10 +17,10 @@ out-of-fold probabilities of the calibration data, never on a holdout half):
 - the grammar says danger, but the model is confident it is no present danger
   (probability below ``veto``) and the message is not short → no danger: the message is
   answered as a service question;
-- the grammar or the net saw no danger, the net may judge the message
-  (``emergency.applies``: a service or out-of-scope question that names something, no past
-  event, a short one only with a danger cue), and the model is confident it is danger
-  (probability at or above ``fire``) → danger;
+- the grammar or the net saw no danger, the net judged the message (``emergency.applies``:
+  a service or out-of-scope question that names something, no past event, a short one only
+  with a danger cue) and found an emergency example nearer than every counter-example, and
+  the model is confident it is danger (probability at or above ``fire``) → danger;
 - the net fires only where the model does not veto it either.
 
 Glossary: *fire* = the model turns a message into an emergency; *veto* = the model

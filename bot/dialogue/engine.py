@@ -340,9 +340,10 @@ class DialogueEngine:
             probability,
             rule_danger=reading.rule_danger,
             net_danger=reading.net_danger,
-            # The classifier fires only where the net may judge the message (a short
-            # one only with a danger cue: issue 16 item 2), and never vetoes a short one.
-            overrulable=reading.overrulable and self._eligible(decision, understanding),
+            # The classifier fires only where the net judged the message (a short one
+            # only with a danger cue: issue 16 item 2) and found it nearer an emergency
+            # example than any counter-example; it never vetoes a short one.
+            overrulable=reading.overrulable and _leans_to_danger(match),
             fire=model.fire,
             veto=model.veto,
             short=reading.content_words <= SHORT_STEMS,
@@ -375,18 +376,6 @@ class DialogueEngine:
             )
             return Triage(decision=self._policy.overruled(decision), danger=check)
         return Triage.by_rule(decision, danger=check)
-
-    def _eligible(self, decision: PolicyDecision, understanding: Understanding) -> bool:
-        """Whether the net's eligibility rule (emergency.applies) lets the message be
-        turned into an emergency by something other than a rule."""
-        check = self._emergency_check
-        normalized = understanding.normalized
-        return applies(
-            decision.label,
-            normalized,
-            cues=check.danger_cues() if check is not None else None,
-            past=self._policy.past_event(normalized),
-        )
 
     def _net_triage(
         self,
@@ -969,3 +958,11 @@ def _evidence(ranking: Ranking, service: Service) -> str:
     """The passage of ``service`` the retrieval scored best for the question, if any."""
     hit = next((c.hit for c in ranking.candidates if c.hit.doc_id == service.doc_id), None)
     return hit.text if hit is not None else ""
+
+
+def _leans_to_danger(match: EmergencyMatch | None) -> bool:
+    """Whether the net judged the message (emergency.applies) and found an emergency
+    example nearer than every counter-example, whatever its threshold: where the present-
+    danger classifier may fire. Without it, the model fired on sentences unlike any
+    training message ("nothing has been ingested yet": 0.9999)."""
+    return match is not None and match.similarity > match.other_similarity
