@@ -128,9 +128,12 @@ def build_assistant(
     warm_up: bool = False,
 ) -> Assistant:
     """The assistant over ``retriever``; with database ``sessions`` (and curated answers
-    enabled) approved corrections replace the engine's answers, as in the API."""
+    enabled) approved corrections replace the engine's answers, as in the API. ``warm_up``
+    prepares the hub scores and embeds the emergency examples now, not in the first
+    citizen's request."""
     dialogue = engine or build_engine(settings, retriever)
     if warm_up:
+        retriever.prepare()
         dialogue.warm_up()
     answers: AnswerEngine = dialogue
     if sessions is not None and settings.curated.enabled:

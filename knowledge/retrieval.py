@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import get_args
@@ -24,7 +23,8 @@ from knowledge.errors import (
     SearchIndexError,
     UnknownTenantError,
 )
-from knowledge.hubness import discount, hub_scores
+from knowledge.hub_cache import HubScoreCache
+from knowledge.hubness import discount
 from knowledge.index import EmbedderIdentity, IndexMeta, IndexReader, IndexStore, ScoredPassage
 from knowledge.index import SearchMode as SearchMode
 from knowledge.index_edge import EdgeIndexStore
@@ -87,6 +87,7 @@ class Retriever:
         *,
         sparse: Bm25Encoder | None = None,
         query_memo_size: int | None = None,
+        hubs: HubScoreCache | None = None,
     ) -> None:
         if query_memo_size is None:
             query_memo_size = settings.query_memo_size
@@ -100,8 +101,7 @@ class Retriever:
         self._verified: str | None = None
         self._memo: OrderedDict[str, list[float]] = OrderedDict()
         self._memo_lock = threading.Lock()
-        self._hubs: dict[tuple[str, str], dict[str, float]] = {}
-        self._hubs_lock = threading.Lock()
+        self._hubs = hubs or HubScoreCache(k=settings.hub_k)
         try:
             present = store.current_version() is not None
         except SearchIndexError as exc:
@@ -229,7 +229,7 @@ class Retriever:
                 rrf_k=settings.rrf_k,
             )
         if settings.hub_weight > 0:
-            hubs = self._hub_scores(reader, tenant)
+            hubs = self._hubs.get(reader, tenant)
             lists["dense"] = discount(lists["dense"], hubs, weight=settings.hub_weight)
         weights = FusionWeights(
             dense=settings.dense_weight, sparse=settings.sparse_weight, card=settings.card_weight
@@ -238,24 +238,19 @@ class Retriever:
             lists["dense"], lists["bm25"], weights=weights, card_section=SectionKind.SUMMARY.value
         )
 
-    def _hub_scores(self, reader: IndexReader, tenant: str) -> dict[str, float]:
-        """Hub score of each passage of ``tenant`` (knowledge/hubness.py), once per version."""
-        key = (reader.meta.version, tenant)
-        with self._hubs_lock:
-            known = self._hubs.get(key)
-            if known is None:
-                started = time.perf_counter()
-                known = hub_scores(reader.iter_stored(tenant), k=self._settings.hub_k)
-                # Older versions' scores are dropped: only the serving version is searched.
-                self._hubs = {k: v for k, v in self._hubs.items() if k[0] == key[0]}
-                self._hubs[key] = known
-                logger.info(
-                    "hub scores of %d passages of tenant %s in %.1f s",
-                    len(known),
-                    tenant,
-                    time.perf_counter() - started,
-                )
-        return known
+    def prepare(self) -> None:
+        """Compute now what the first query of each tenant would otherwise wait for: the
+        hub scores of the serving version (knowledge/hub_cache.py); no index is no error
+        here (the first query says so)."""
+        if self._settings.hub_weight <= 0:
+            return
+        try:
+            reader = self._reader()
+        except SearchIndexError as exc:
+            logger.warning("hub scores not prepared at start: %s", exc)
+            return
+        for tenant in reader.meta.tenants:
+            self._hubs.get(reader, tenant)
 
     def close(self) -> None:
         """Close the store."""
@@ -309,8 +304,9 @@ def open_retriever(settings: KnowledgeSettings, embedder: Embedder | None = None
     """A Retriever over the configured store with the configured (or given) embedder."""
     embedder = embedder or build_embedder(settings.embedding)
     store = open_store(settings)
+    hubs = HubScoreCache(k=settings.retrieval.hub_k, directory=settings.data_dir / "cache")
     try:
-        return Retriever(store, embedder, settings.retrieval)
+        return Retriever(store, embedder, settings.retrieval, hubs=hubs)
     except BaseException:
         store.close()
         raise
