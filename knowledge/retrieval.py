@@ -136,25 +136,51 @@ class Retriever:
     def embed_query(self, text: str) -> list[float]:
         """The query embedding of ``text`` (L2-normalised) with the index's embedder; long
         texts and words are shortened first (knowledge/query_bounds.py)."""
-        text = shorten(
-            text,
-            max_chars=self._settings.max_embed_chars,
-            max_word_chars=self._settings.max_word_chars,
-        )
-        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        text, key = self._bounded(text)
         with self._memo_lock:
             vector = self._memo.get(key)
             if vector is not None:
                 self._memo.move_to_end(key)
                 return list(vector)
         vector = [float(x) for x in self._embedder.embed_query(text).tolist()]
-        if self._memo_size == 0:
-            return vector
-        with self._memo_lock:
-            self._memo[key] = vector
-            if len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+        self._remember({key: vector})
         return list(vector)
+
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        """``embed_query`` of each of ``texts``, those not in the memo embedded in one call
+        (the emergency examples and a tenant's service titles at start)."""
+        bounded = [self._bounded(text) for text in texts]
+        with self._memo_lock:
+            found = {key: self._memo[key] for _, key in bounded if key in self._memo}
+        missing = {key: text for text, key in bounded if key not in found}
+        if missing:
+            vectors = self._embedder.embed_queries(list(missing.values()))
+            fresh = {
+                key: [float(x) for x in vector.tolist()]
+                for key, vector in zip(missing, vectors, strict=True)
+            }
+            self._remember(fresh)
+            found.update(fresh)
+        return [list(found[key]) for _, key in bounded]
+
+    def _bounded(self, text: str) -> tuple[str, str]:
+        """``text`` shortened for the embedder (knowledge/query_bounds.py), and its memo key."""
+        text = shorten(
+            text,
+            max_chars=self._settings.max_embed_chars,
+            max_word_chars=self._settings.max_word_chars,
+        )
+        return text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _remember(self, vectors: dict[str, list[float]]) -> None:
+        if self._memo_size == 0:
+            return
+        with self._memo_lock:
+            for key, vector in vectors.items():
+                self._memo[key] = vector
+                self._memo.move_to_end(key)
+            while len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
 
     def search(
         self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None

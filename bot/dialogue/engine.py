@@ -355,13 +355,7 @@ class DialogueEngine:
             topic=topic,
             candidate_doc_ids=candidates,
             language=decision.language,
-            trace=AnswerTrace(
-                policy_label=decision.label.value,
-                matched_rule=decision.rule_id,
-                settings=self._settings_snapshot(),
-                timings_ms=timings,
-                understanding=understanding,
-            ),
+            trace=self._rule_trace(decision.label.value, decision.rule_id, timings, understanding),
         )
 
     def _error_answer(
@@ -372,13 +366,7 @@ class DialogueEngine:
             text=self._policy.message("error", decision.language),
             handoff_offered=True,
             language=decision.language,
-            trace=AnswerTrace(
-                policy_label=decision.label.value,
-                matched_rule=decision.rule_id,
-                settings=self._settings_snapshot(),
-                timings_ms=timings,
-                understanding=understanding,
-            ),
+            trace=self._rule_trace(decision.label.value, decision.rule_id, timings, understanding),
         )
 
     # --- retrieval answers -------------------------------------------------------------
@@ -576,12 +564,11 @@ class DialogueEngine:
             topic=service.title,
             candidate_doc_ids=[service.doc_id],
             language=lang,
-            trace=AnswerTrace(
-                policy_label=PolicyLabel.SERVICE_QUESTION.value,
-                matched_rule=_CHOICE_RULE,
-                settings=self._settings_snapshot(),
-                timings_ms={"total": _ms(clock)},
-                understanding=understanding,
+            trace=self._rule_trace(
+                PolicyLabel.SERVICE_QUESTION.value,
+                _CHOICE_RULE,
+                {"total": _ms(clock)},
+                understanding,
             ),
         )
         if self._llm:
@@ -795,6 +782,22 @@ class DialogueEngine:
                 "confidence": round(ranking.confidence, 4),
                 "followup": understanding.followup,
             },
+            timings_ms=timings,
+            understanding=understanding,
+        )
+
+    def _rule_trace(
+        self,
+        label: str,
+        rule_id: str | None,
+        timings: dict[str, float],
+        understanding: Understanding,
+    ) -> AnswerTrace:
+        """The trace of an answer that no ranking chose (a rule's, an error, a choice)."""
+        return AnswerTrace(
+            policy_label=label,
+            matched_rule=rule_id,
+            settings=self._settings_snapshot(),
             timings_ms=timings,
             understanding=understanding,
         )
