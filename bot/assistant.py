@@ -104,6 +104,7 @@ def build_engine(
         emergency_check = SemanticEmergencyCheck(
             examples,
             retriever.embed_query,
+            embed_many=retriever.embed_queries,
             model=lambda: retriever.meta.embedder.name,
             cache_dir=settings.data_dir / "cache",
         )
@@ -128,9 +129,12 @@ def build_assistant(
     warm_up: bool = False,
 ) -> Assistant:
     """The assistant over ``retriever``; with database ``sessions`` (and curated answers
-    enabled) approved corrections replace the engine's answers, as in the API."""
+    enabled) approved corrections replace the engine's answers, as in the API. ``warm_up``
+    prepares the hub scores and embeds the emergency examples now, not in the first
+    citizen's request."""
     dialogue = engine or build_engine(settings, retriever)
     if warm_up:
+        retriever.prepare()
         dialogue.warm_up()
     answers: AnswerEngine = dialogue
     if sessions is not None and settings.curated.enabled:
