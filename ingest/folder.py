@@ -36,7 +36,7 @@ from frontmatter.default_handlers import YAMLHandler
 from ingest.files import read_text
 from ingest.headings import section_kind
 from ingest.html_text import clean_inline, first_sentences, split_sections
-from ingest.page_metadata import split_keywords
+from ingest.page_metadata import merge_keywords, split_keywords
 from knowledge.errors import SourceError
 from knowledge.models import (
     Section,
@@ -128,17 +128,11 @@ def load_page(file: Path, *, root: Path, tenant: str) -> Service | None:
         title=_field(meta, "title", file) or h1_title or file.stem,
         summary=_field(meta, "summary", file) or first_sentences(sections[0].text),
         sections=sections,
-        keywords=_merged(_list(meta, "keywords", file), tags),
+        keywords=merge_keywords(_list(meta, "keywords", file), tags),
         leika_keys=_list(meta, "leika", file),
         url=_web_url(meta, file),
         updated=_updated(meta, file),
     )
-
-
-def _merged(first: list[str], second: list[str]) -> list[str]:
-    """``first`` then the words of ``second`` it lacks (case ignored)."""
-    known = {word.casefold() for word in first}
-    return [*first, *(word for word in second if word.casefold() not in known)]
 
 
 def slugify(value: str) -> str:

@@ -6,8 +6,9 @@ on 150 of the 210 Landkreis Augsburg pages, "Keywords: …" in their English ver
 "Suchbegriffe:" and "Stichworte:" on a few). Shown in an answer such a line reads as
 page furniture; for search it is the editors' own list of the words citizens use, like
 a DLDB entry's ``keywords``. :func:`split_keywords` takes these lines out of the
-sections and returns their words, which the adapters store as ``Service.keywords``
-(indexed on the service's card, ingest/chunking.py, never quoted in an answer).
+sections and returns their words, which the adapters (Integreat, folder, files, uploads
+and web pages) store as ``Service.keywords`` (indexed on the service's card,
+ingest/chunking.py, never quoted in an answer).
 
 The rule is general, not a list of pages: a line that is only a tag label (the labels
 WordPress, TYPO3 and Integreat's CMS use for page tags, in German and English) followed
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 
 from knowledge.models import Section
 
-__all__ = ["split_keywords"]
+__all__ = ["merge_keywords", "split_keywords"]
 
 _LABEL = re.compile(
     r"^\s*(schlagw(ö|oe|o)rt(e|er)?|stichw(ö|oe|o)rt(e|er)?|suchbegriff(e)?|suchw(ö|oe|o)rt(e|er)?|"
@@ -56,3 +57,9 @@ def split_keywords(sections: Sequence[Section]) -> tuple[list[Section], list[str
                 section if text == section.text else section.model_copy(update={"text": text})
             )
     return kept, words
+
+
+def merge_keywords(first: Sequence[str], second: Sequence[str]) -> list[str]:
+    """``first`` (an editor's keywords) then the words of ``second`` it lacks (case ignored)."""
+    known = {word.casefold() for word in first}
+    return [*first, *(word for word in second if word.casefold() not in known)]
