@@ -265,10 +265,17 @@ class Composer:
         )
 
     def _part_answered_by(self, also: Service, service: Service, question: str) -> str:
-        """The lead of ``also`` when it covers a word of the question ``service`` lacks."""
+        """The lead of ``also`` when a word of the question that ``service`` lacks names
+        the topic of ``also`` (its title or keywords) and its lead has it. Measured on
+        Integreat train: a word anywhere in ``also`` pasted it into 30 of 224 answers, 4 of
+        them with an annotated line in ``also``, and no line was lost with the title or
+        keywords rule (4 pasted), docs/policy.md."""
         asked = content_stems(question, topical=True)
         own = vocabulary_of([service.title, *(s.text for s in service.sections)])
-        uncovered = [stem for stem in asked if not stem_matches(stem, own)]
+        topic = vocabulary_of([also.title, *also.keywords])
+        uncovered = [
+            stem for stem in asked if not stem_matches(stem, own) and stem_matches(stem, topic)
+        ]
         if not uncovered:
             return ""
         lead = choose_lead(also, question, [], budget=_SEE_ALSO_CHARS)

@@ -252,6 +252,7 @@ def _integration_pages() -> tuple[Service, Service]:
             "doc_id": "lkaugsburg/2",
             "native_id": "2",
             "title": "Volkshochschule",
+            "keywords": ["Kinderbetreuung", "Sprachkurs"],
             "sections": [
                 Section(
                     kind=SectionKind.CONTENT,
@@ -301,6 +302,25 @@ def test_a_runner_up_that_adds_nothing_is_offered_not_pasted(policy: Policy, con
         MoreSection(doc_id="lkaugsburg/1", key="0", title="Inhalt"),
         MoreSection(doc_id="lkaugsburg/2", key="0", title="Volkshochschule"),
     ]
+
+
+def test_a_second_page_that_only_mentions_the_missing_word_is_not_pasted(
+    policy: Policy,
+) -> None:
+    """The word the first page lacks must name the second page's topic (title or
+    keywords), not just occur in it."""
+    first, second = _integration_pages()
+    second = second.model_copy(update={"keywords": []})
+    result = Composer(policy.texts).answer(
+        first,
+        "Wo gibt es Integrationskurse mit Kinderbetreuung?",
+        aspects=[],
+        language="de",
+        also=second,
+    )
+    assert "Volkshochschule" not in result.text
+    assert [c.doc_id for c in result.citations] == ["lkaugsburg/1"]
+    assert "lkaugsburg/2" in {m.doc_id for m in result.more}
 
 
 def test_page_answer_leads_with_the_fee_sentence_or_states_the_gap(policy: Policy) -> None:
