@@ -10,7 +10,7 @@ Issue 17: the answer comes first, short, and honest about gaps. Three shapes:
 - ``page_answer`` — an unstructured information page (Integreat, folder): the lead — the
   sentence that answers the asked aspect and the question's words, with what follows it,
   found with the retrieval's best passage as evidence (bot/compose/lead.py) — then at
-  most ``context_chars`` (150) of the lines around the question's best lexical match,
+  most ``context_chars`` (200) of the lines around the question's best lexical match,
   then "Quelle: „…“ · Stand" (median under 500 characters, docs/policy.md). A second page
   is quoted only when it covers words of the question the first page lacks, and says
   that it answers a part; otherwise its closest section is offered behind "Mehr
@@ -74,7 +74,7 @@ _OFFICES_SHOWN = _MAX_OFFICES  # a where-question is answered by the offices the
 _SEE_ALSO_CHARS = 260  # the part of the question a second page answers
 # Issue 17 item 3: lead + at most this much context (chosen on Integreat train, see
 # docs/policy.md "Short by default"); GOVBOT_DIALOGUE__ANSWER_CONTEXT_CHARS.
-CONTEXT_CHARS = 150
+CONTEXT_CHARS = 200
 _MORE_FIRST = 3  # "Mehr anzeigen": the page's three closest sections, then the second page
 # Issue 17: the main text is short (median under 500 characters); the rest is offered.
 _LEAD_CHARS = 400  # the sentences that answer, of a structured service
