@@ -23,6 +23,7 @@ Never pass a holdout half here: ``collect`` refuses cases tagged ``split: holdou
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -154,6 +155,8 @@ class Calibration(_Frozen):
     reach_thresholds: list[ThresholdRow]
     brier: dict[str, float]
     options: int = 3  # choices the reach model is about
+    # Plausibility floor of the best dense cosine per language (see ``dense_floors``).
+    dense_floors: dict[str, float] = Field(default_factory=dict)
     predictions: list[Prediction] = Field(default_factory=list, exclude=True)
 
 
@@ -274,6 +277,7 @@ def calibrate(
             "reach": round(float(np.mean((reach_oof - reached) ** 2)), 4),
         },
         options=options,
+        dense_floors=dense_floors(data, options=options),
         predictions=[
             Prediction(
                 id=e.id,
@@ -289,6 +293,28 @@ def calibrate(
             for e, c, r, hit in zip(data, confidence_oof, reach_oof, reached, strict=True)
         ],
     )
+
+
+def dense_floors(data: Sequence[Example], *, options: int) -> dict[str, float]:
+    """The plausibility floors of bot/dialogue/ranking.py: per language with at least
+    MIN_LANGUAGE_ROWS questions, the lowest best dense cosine (``dense_top``) of a
+    question whose service was among the first ``options`` candidates, rounded down to
+    0.001; ``default`` (any other language): the lowest of all. A question whose best
+    passage is farther from it than every reached question of its language was is
+    offered no choices ("Can you recommend a good movie for tonight?"). The cosines
+    depend on the embedding model: refit with it."""
+    reached = [e for e in data if not e.negative and e.reached_within(options)]
+    if not reached:
+        return {}
+    counts: dict[str, int] = {}
+    for example in data:
+        counts[example.language] = counts.get(example.language, 0) + 1
+    floors = {"default": min(e.features["dense_top"] for e in reached)}
+    for code, n in counts.items():
+        own = [e.features["dense_top"] for e in reached if e.language == code]
+        if n >= MIN_LANGUAGE_ROWS and own:
+            floors[code] = min(own)
+    return {code: math.floor(value * 1000) / 1000 for code, value in sorted(floors.items())}
 
 
 def calibrated_languages(data: Sequence[Example]) -> list[str]:
@@ -346,6 +372,7 @@ def write_model(calibration: Calibration, path: Path) -> None:
         "reach_weights": json.dumps(calibration.reach.weights),
         "languages": json.dumps(calibration.languages),
         "options": str(calibration.options),
+        "dense_floors": json.dumps(calibration.dense_floors),
         "page_confidence_shift": "0.0",  # the ``page`` feature carries it now
     }
     for key, value in values.items():

@@ -615,3 +615,4 @@ def _print_calibration(result: object, out: Console) -> None:
         )
         out.print(f"confidence {code}: {cells}")
     out.print(f"Brier score (out-of-fold): {result.brier}")
+    out.print(f"plausibility floors of the best dense cosine: {result.dense_floors}")

@@ -18,8 +18,10 @@ decide answer, clarify or not found (issue 12 items 2 and 3):
 
     confidence  P(the best candidate is the right service): answer with it
     reach       P(the right service is among the first ``options`` candidates): offer
-                them as choices, if they are plausible (the question names one of them;
-                ``Ranking.plausible``)
+                them as choices, if they are plausible (``Ranking.plausible``: a German
+                question names one of them, by a word or a part of its compounds, and in
+                every language the best passage is as close as the calibrated floor of
+                the question's language, ``RankingModel.dense_floors``)
 
 Both are logistic functions of features that exist in every language (the best dense
 similarity, the dense and score margins to the runner-up, whether the best document is
@@ -35,6 +37,7 @@ fits it with cross-validation and docs/policy.md reports the reliability table.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,7 +46,9 @@ from typing import Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.understanding.lexicon import content_stems, coverage, vocabulary_of
+from bot.understanding.lexicon import GENERIC, STOPWORDS, content_stems, coverage, vocabulary_of
+from bot.understanding.wording import normalize
+from knowledge.compounds import CompoundSplitter
 from knowledge.errors import ConfigurationError
 from knowledge.index import IndexMeta, ScoredPassage, SearchMode
 from knowledge.models import SearchHit, Service, SourceKind
@@ -52,6 +57,8 @@ DEFAULT_MODEL = Path(__file__).parent / "rules" / "ranking.yaml"
 _EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added to the pool
 # Confidence features that compare the question's German words with the documents'.
 _LEXICAL = ("covered", "named", "named_expanded", "bm25_top", "unknown", "all_unknown")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_MIN_PART = 5  # letters of a compound's part that may name a choice
 
 
 class SearchBackend(Protocol):
@@ -100,6 +107,10 @@ class RankingModel(_Frozen):
     # language not German gets the ``foreign`` term alone.
     languages: tuple[str, ...] = ()
     candidates: int = Field(default=10, ge=1, le=50)
+    # Per language (``default``: any other), the lowest best dense cosine with which a
+    # calibration question reached its service (eval/calibration.py ``dense_floors``):
+    # choices under it are not plausible, in any language. Empty: no floor.
+    dense_floors: dict[str, float] = Field(default_factory=dict)
 
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_MODEL) -> RankingModel:
@@ -158,9 +169,16 @@ class Retrieved(_Frozen):
 class ServiceRanker:
     """Re-ranks the retriever's documents and computes a calibrated confidence."""
 
-    def __init__(self, retriever: SearchBackend, model: RankingModel) -> None:
+    def __init__(
+        self,
+        retriever: SearchBackend,
+        model: RankingModel,
+        *,
+        splitter: CompoundSplitter | None = None,
+    ) -> None:
         self._retriever = retriever
         self._model = model
+        self._splitter = splitter
         self._vocabularies: dict[tuple[str, str], tuple[set[str], set[str], bool]] = {}
         self._tenant_vocabularies: dict[tuple[str, str], set[str]] = {}
 
@@ -280,8 +298,21 @@ class ServiceRanker:
         # or OZG names shares one of its words (synonyms and one typo included) gets "not
         # found" rather than unrelated services ("Wohngeld" → residence permits). Pages
         # have no keywords and other languages share no German words: not judged.
-        named_choice = any(c.features["named"] > 0.0 for c in candidates[: model.options])
-        plausible = named_choice or page or language != "de" or not query_stems
+        choices = candidates[: model.options]
+        named_choice = any(c.features["named"] > 0.0 for c in choices)
+        if not named_choice and language == "de" and query_stems:
+            # A compound of the question may name a choice by one of its parts:
+            # "Rentenakte" names "Widerspruch gegen die Rente".
+            parts = self._compound_stems(query)
+            named_choice = any(
+                coverage(parts, self._vocabulary(c.hit.doc_id, version)[0]) > 0.0 for c in choices
+            )
+        # In every language, the best passage must be as close to the question as that
+        # of some calibration question that reached its service ("Can you recommend a
+        # good movie for tonight?" is close to no Munich service).
+        floors = model.dense_floors
+        close = top_dense >= floors.get(language, floors.get("default", 0.0))
+        plausible = close and (named_choice or page or language != "de" or not query_stems)
         return Ranking(
             query=query,
             tenant=tenant,
@@ -292,6 +323,19 @@ class ServiceRanker:
             reach=max(reach, confidence),  # the best candidate is among the choices
             options=model.options,
             plausible=plausible,
+        )
+
+    def _compound_stems(self, text: str) -> list[str]:
+        """Topical stems of the parts and heads of the German compounds in ``text``
+        ("Gewerbegrundstück": gewerbe, grundstueck; parts of five letters or more), split
+        by knowledge/compounds.py."""
+        if self._splitter is None:
+            self._splitter = CompoundSplitter(is_stopword=lambda w: normalize(w) in STOPWORDS)
+        topical = (w for w in _LETTERS.findall(text) if normalize(w) not in GENERIC)
+        parts = (part for w in topical for part in self._splitter.extra_tokens(w))
+        # A short part is too general to name a service ("Wohn-geld", "Grund-steuer").
+        return content_stems(
+            " ".join(p for p in parts if len(p) >= _MIN_PART), topical=True, numbers=False
         )
 
     def _tenant_vocabulary(self, tenant: str, version: str) -> set[str]:

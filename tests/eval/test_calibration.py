@@ -15,7 +15,13 @@ from typer.testing import CliRunner
 
 from bot.dialogue.ranking import DEFAULT_MODEL, RankingModel
 from bot.settings import Settings
-from eval.calibration import reliability, threshold_table
+from eval.calibration import (
+    MIN_LANGUAGE_ROWS,
+    Example,
+    dense_floors,
+    reliability,
+    threshold_table,
+)
 from eval.cli import app
 
 runner = CliRunner()
@@ -104,6 +110,10 @@ def test_calibration_command_fits_reports_and_writes(
     assert written.reach_weights == out["reach"]["weights"]
     assert written.page_confidence_shift == 0.0
     assert written.weights == RankingModel.from_yaml().weights  # the re-ranker stays
+    # 18 German questions, fewer than a language's own floor needs: the default alone.
+    assert written.dense_floors == out["dense_floors"]
+    assert set(written.dense_floors) == {"default"}
+    assert 0.5 < written.dense_floors["default"] < 1.0
 
     # A second fit reads the kept retrieval (same rows, same figures) without searching.
     again = runner.invoke(app, args, env={**env, "GOVBOT_DATA_DIR": str(munich_index.data_dir)})
@@ -151,3 +161,29 @@ def test_reliability_bins_predictions_against_outcomes() -> None:
     rows = threshold_table(predicted, observed)
     half = next(r for r in rows if r.threshold == 0.5)
     assert (half.kept, half.right, half.missed) == (3, 2, 1)
+
+
+def _example(language: str, dense_top: float, *, rank: int | None = 0) -> Example:
+    return Example(
+        id=f"{language}{dense_top}",
+        language=language,
+        group=f"{language}{dense_top}",
+        features={"dense_top": dense_top},
+        right=rank == 0,
+        reached=rank is not None,
+        rank=rank,
+        negative=rank is None,
+    )
+
+
+def test_dense_floors_are_the_lowest_cosine_of_a_reached_question_per_language() -> None:
+    data = [
+        *(_example("de", 0.85 + i / 1000) for i in range(MIN_LANGUAGE_ROWS)),
+        _example("de", 0.70, rank=None),  # a topic not covered: no floor of its own
+        _example("de", 0.60, rank=5),  # reached only beyond the four choices
+        *(_example("en", 0.8219 + i / 1000) for i in range(MIN_LANGUAGE_ROWS)),
+        _example("tr", 0.79),  # too few Turkish questions for a floor of their own
+    ]
+    floors = dense_floors(data, options=4)
+    assert floors == {"de": 0.85, "en": 0.821, "default": 0.79}
+    assert dense_floors([_example("de", 0.8, rank=None)], options=4) == {}
