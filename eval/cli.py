@@ -113,6 +113,86 @@ def retrieval(
         _print_table(outcome, search_mode)
 
 
+# What the shipped adapter was trained on (docs/retrieval-tuning.md, "Query adapter"):
+# munich_services and the Munich catalogue's vocabulary. munich_citizens_tune stays out so
+# that it measures the adapter on questions it never saw; the Integreat train questions did
+# not carry over to dev pages or to a tenant left out, so they are not in the default.
+_TRAINING_SETS = ("munich_services.jsonl",)
+
+
+@app.command("train-adapter")
+def train_adapter(
+    questions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--questions",
+            help="Training question file (repeatable); default: munich_services. Dev, "
+            "holdout and test files and pools are refused.",
+        ),
+    ] = None,
+    vocabulary_tenant: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--vocabulary-tenant",
+            help="Tenant whose service keywords and LeiKa/OZG names become training queries "
+            "(repeatable; default: muenchen).",
+        ),
+    ] = None,
+    exclude_tenant: Annotated[
+        list[str] | None,
+        typer.Option("--exclude-tenant", help="Leave this tenant's questions out (repeatable)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Adapter file; default: the one shipped for the embedder."),
+    ] = None,
+    query_cache: Annotated[
+        Path | None,
+        typer.Option("--query-cache", help="Keep query vectors in this .npz between runs."),
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=1000)] = 20,
+    seed: Annotated[int, typer.Option("--seed")] = 20261207,
+    progress: commands.ProgressFlag = True,
+) -> None:
+    """Fit the query adapter on training data only and write it (docs/retrieval-tuning.md)."""
+    from bot.assistant import build_understander  # deferred: keeps `govbot --help` fast
+    from eval.adapter_data import QueryVectorCache
+    from eval.adapter_run import AdapterSources, train_query_adapter
+    from eval.adapter_training import AdapterTraining
+    from knowledge.query_adapter import packaged_adapter_path
+
+    settings = _settings()
+    settings.retrieval.query_adapter = False  # training starts from the plain query vectors
+    sets_dir = Path(__file__).parent / "sets"
+    sources = AdapterSources(
+        questions=questions or [sets_dir / name for name in _TRAINING_SETS],
+        vocabulary_tenants=vocabulary_tenant if vocabulary_tenant is not None else ["muenchen"],
+        exclude_tenants=exclude_tenant or [],
+    )
+    with open_retriever(settings) as retriever:
+        understander = build_understander(settings, retriever)
+        cache = QueryVectorCache(query_cache, model=retriever.embedder_name)
+        with progress_reporter("adapter queries", console=_stderr, enabled=progress) as update:
+            adapter = train_query_adapter(
+                retriever,
+                sources,
+                AdapterTraining(epochs=epochs, seed=seed),
+                search_text=lambda q, t: understander.understand(q, tenant=t).search.text,
+                cache=cache,
+                progress=update,
+                on_epoch=lambda epoch, loss: _stderr.print(
+                    f"epoch {epoch}/{epochs}: loss {loss:.4f}", highlight=False
+                ),
+            )
+    target = out or packaged_adapter_path(adapter.embedder)
+    adapter.save(target)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(adapter.meta["examples"].items()))
+    typer.echo(f"training examples: {counts}")
+    typer.echo(
+        f"query adapter written to {target} (training data {adapter.meta['training_hash'][:12]})"
+    )
+
+
 @app.command("convert-integreat")
 def convert_integreat(
     split: Annotated[Path, typer.Argument(help="Integreat split file, e.g. dev_de.json.")],

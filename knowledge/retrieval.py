@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import get_args
 
 from knowledge.document_fusion import FusionWeights, fuse_documents
@@ -25,10 +25,18 @@ from knowledge.errors import (
     UnknownTenantError,
 )
 from knowledge.hubness import discount, hub_scores
-from knowledge.index import EmbedderIdentity, IndexMeta, IndexReader, IndexStore, ScoredPassage
+from knowledge.index import (
+    EmbedderIdentity,
+    IndexMeta,
+    IndexReader,
+    IndexStore,
+    ScoredPassage,
+    StoredPassage,
+)
 from knowledge.index import SearchMode as SearchMode
 from knowledge.index_edge import EdgeIndexStore
 from knowledge.models import SearchHit, SectionKind, Service
+from knowledge.query_adapter import QueryAdapter, resolve_query_adapter
 from knowledge.query_bounds import shorten
 from knowledge.settings import KnowledgeSettings, RetrievalSettings
 from knowledge.sparse import Bm25Encoder
@@ -87,12 +95,16 @@ class Retriever:
         *,
         sparse: Bm25Encoder | None = None,
         query_memo_size: int | None = None,
+        adapter: QueryAdapter | None = None,
     ) -> None:
         if query_memo_size is None:
             query_memo_size = settings.query_memo_size
         if query_memo_size < 0:
             raise ValueError(f"query_memo_size must be 0 or more; got {query_memo_size}")
         self._memo_size = query_memo_size
+        if adapter is not None:
+            adapter.check_embedder(embedder.name, embedder.dim)
+        self._adapter = adapter
         self._store = store
         self._embedder = embedder
         self._settings = settings
@@ -125,6 +137,15 @@ class Retriever:
         """Tenants that have passages in the index."""
         return list(self._reader().meta.tenants)
 
+    @property
+    def embedder_name(self) -> str:
+        """Identity of the embedder that embeds queries (and built the index)."""
+        return self._embedder.name
+
+    def stored_passages(self, tenant: str) -> Iterator[StoredPassage]:
+        """Every passage of ``tenant`` with its vectors (e.g. to train a query adapter)."""
+        return self._reader().iter_stored(tenant)
+
     def get_service(self, doc_id: str) -> Service | None:
         """The full normalised Service for ``doc_id``, or None if the index has no such document."""
         return self._reader().get_service(doc_id)
@@ -155,6 +176,20 @@ class Retriever:
             if len(self._memo) > self._memo_size:
                 self._memo.popitem(last=False)
         return list(vector)
+
+    @property
+    def adapter(self) -> QueryAdapter | None:
+        """The query adapter applied before passage search, if any."""
+        return self._adapter
+
+    def passage_query_vector(self, text: str, *, tenant: str) -> list[float]:
+        """The dense vector that passage search in ``tenant`` uses for ``text``: the query
+        embedding, mapped by the query adapter when it applies to the tenant
+        (knowledge/query_adapter.py)."""
+        vector = self.embed_query(text)
+        if self._adapter is None or not self._adapter.applies_to(tenant):
+            return vector
+        return self._adapter.apply(vector)
 
     def search(
         self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
@@ -189,7 +224,17 @@ class Retriever:
                 f"(known tenants: {known}); ingest it first, e.g. "
                 f"`govbot ingest folder DIR --tenant {tenant[:80]}`"
             )
-        dense = self.embed_query(text) if mode != "bm25" else None
+        # The query adapter reorders hybrid search only; the dense probe keeps the plain
+        # vector, whose cosines the dialogue's confidence model was fitted on (an adapted
+        # probe made the fitted model say "not found" to most Munich questions,
+        # docs/retrieval-tuning.md "Query adapter").
+        dense = (
+            self.passage_query_vector(text, tenant=tenant)
+            if mode == "hybrid"
+            else self.embed_query(text)
+            if mode == "dense"
+            else None
+        )
         sparse = self._sparse.query(text) if mode != "dense" else None
         candidates = max(self._settings.candidates, k)
         if mode == "hybrid" and self._settings.fusion == "documents":
@@ -308,9 +353,15 @@ def open_store(settings: KnowledgeSettings) -> IndexStore:
 def open_retriever(settings: KnowledgeSettings, embedder: Embedder | None = None) -> Retriever:
     """A Retriever over the configured store with the configured (or given) embedder."""
     embedder = embedder or build_embedder(settings.embedding)
+    adapter = resolve_query_adapter(
+        enabled=settings.retrieval.query_adapter,
+        path=settings.retrieval.query_adapter_path,
+        embedder_name=embedder.name,
+        embedder_dim=embedder.dim,
+    )
     store = open_store(settings)
     try:
-        return Retriever(store, embedder, settings.retrieval)
+        return Retriever(store, embedder, settings.retrieval, adapter=adapter)
     except BaseException:
         store.close()
         raise

@@ -59,6 +59,13 @@ class RetrievalSettings(BaseModel):
     # on Integreat train in five languages (docs/retrieval-tuning.md, "Hub pages").
     hub_weight: float = Field(default=0.25, ge=0, le=5)
     hub_k: int = Field(default=1000, ge=1, le=10_000)
+    # Learned query adapter (knowledge/query_adapter.py): the query vector of passage search
+    # is mapped by normalise(q + q @ R) before searching, with the adapter shipped for the
+    # embedder (knowledge/adapters/<model>.npz) or the file at query_adapter_path. Off by
+    # default: it lifted Munich recall@5 but not the dialogue's reach, and did not carry over
+    # to Integreat dev or a tenant left out of training (docs/retrieval-tuning.md).
+    query_adapter: bool = False
+    query_adapter_path: Path | None = None
     chunk_words: int = Field(default=250, ge=20, le=2000)
     chunk_overlap_words: int = Field(default=30, ge=0, le=500)
     max_query_chars: int = Field(default=2000, ge=10, le=100_000)
