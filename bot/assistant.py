@@ -94,7 +94,10 @@ def build_engine(
             Policy.from_yaml(dialogue.rules_path) if dialogue.rules_path else Policy.from_yaml()
         )
     composer = Composer(
-        policy.texts, max_chars=dialogue.max_answer_chars, context=dialogue.answer_context
+        policy.texts,
+        max_chars=dialogue.max_answer_chars,
+        context=dialogue.answer_context,
+        context_chars=dialogue.answer_context_chars,
     )
     if llm is None and settings.llm.base_url:  # LLM mode only with an endpoint (issue #6)
         llm = LlmComposer.from_settings(settings.llm, policy=policy, composer=composer)

@@ -585,7 +585,8 @@ class DialogueEngine:
         return answer
 
     def _runner_up(self, ranking: Ranking, chosen: Service) -> Service | None:
-        """The best other candidate (page answers quote it briefly as "Siehe auch")."""
+        """The best other candidate (page answers quote the part of the question only it
+        answers, or offer it behind "Mehr anzeigen")."""
         if chosen.source is SourceKind.DLDB:
             return None
         other = next((c for c in ranking.candidates if c.hit.doc_id != chosen.doc_id), None)
@@ -817,6 +818,7 @@ class DialogueEngine:
             "min_confidence": self._dialogue.min_confidence,
             "max_answer_chars": self._dialogue.max_answer_chars,
             "answer_context": self._dialogue.answer_context,
+            "answer_context_chars": self._dialogue.answer_context_chars,
             "line_scoring": "lexical",
             "retrieval_mode": retrieval.mode,
             "rrf_k": retrieval.rrf_k,
