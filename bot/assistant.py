@@ -95,7 +95,10 @@ def build_engine(
             Policy.from_yaml(dialogue.rules_path) if dialogue.rules_path else Policy.from_yaml()
         )
     composer = Composer(
-        policy.texts, max_chars=dialogue.max_answer_chars, context=dialogue.answer_context
+        policy.texts,
+        max_chars=dialogue.max_answer_chars,
+        context=dialogue.answer_context,
+        context_chars=dialogue.answer_context_chars,
     )
     if llm is None and settings.llm.base_url:  # LLM mode only with an endpoint (issue #6)
         llm = LlmComposer.from_settings(settings.llm, policy=policy, composer=composer)
@@ -105,6 +108,7 @@ def build_engine(
         emergency_check = SemanticEmergencyCheck(
             examples,
             retriever.embed_query,
+            embed_many=retriever.embed_queries,
             model=lambda: retriever.meta.embedder.name,
             cache_dir=settings.data_dir / "cache",
         )
@@ -136,9 +140,12 @@ def build_assistant(
     warm_up: bool = False,
 ) -> Assistant:
     """The assistant over ``retriever``; with database ``sessions`` (and curated answers
-    enabled) approved corrections replace the engine's answers, as in the API."""
+    enabled) approved corrections replace the engine's answers, as in the API. ``warm_up``
+    prepares the hub scores and embeds the emergency examples now, not in the first
+    citizen's request."""
     dialogue = engine or build_engine(settings, retriever)
     if warm_up:
+        retriever.prepare()
         dialogue.warm_up()
     answers: AnswerEngine = dialogue
     if sessions is not None and settings.curated.enabled:

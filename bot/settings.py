@@ -116,11 +116,12 @@ class DialogueSettings(BaseModel):
     clarify_confidence: float = Field(default=0.5, ge=0, le=1)
     max_answer_chars: int = Field(default=1200, ge=200, le=20_000)
     # Issue 17: information-page answers start with the sentences that answer; with
-    # ``answer_context`` the lines the answer showed before follow them (the default: it
-    # keeps every annotated answer line those showed), without it the answer is the lead
-    # alone, short (median under 500 characters on the Integreat questions) with the
-    # rest behind "Mehr anzeigen". Figures for both in docs/policy.md.
+    # ``answer_context`` at most ``answer_context_chars`` of the lines around the
+    # question's best match follow them (200, chosen on Integreat train: median under
+    # 500 characters), without it the answer is the lead alone; the rest of the page is
+    # behind "Mehr anzeigen". Figures in docs/policy.md ("Short by default").
     answer_context: bool = True
+    answer_context_chars: int = Field(default=200, ge=0, le=20_000)
     catalogue_tenant: str | None = "ozg"  # shared OZG catalogue consulted when a city lacks a topic
     history_turns: int = Field(default=6, ge=0, le=50)
     k: int = Field(default=5, ge=1, le=50)

@@ -8,6 +8,7 @@ stderr and exit code 2, without a traceback.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,7 +32,9 @@ from ingest.sync import SyncReport, runs_file, sync_tenant
 from ingest.web import WebLimits, load_web
 from knowledge.embedding import build_embedder
 from knowledge.embedding_cache import CachingEmbedder, embedding_cache_path
-from knowledge.errors import ConfigurationError, GovBotError, SourceError
+from knowledge.errors import ConfigurationError, GovBotError, SearchIndexError, SourceError
+from knowledge.hub_cache import HubScoreCache, prepare_after_sync
+from knowledge.index import IndexStore
 from knowledge.models import Service, SourceKind, validate_tenant_slug
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever, open_store
@@ -118,8 +121,9 @@ def _sync(
         )
     )
     try:
+        previous = store.current_version()
         with progress_reporter(f"embedding {tenant}") as progress:
-            return sync_tenant(
+            report = sync_tenant(
                 services,
                 tenant=tenant,
                 source=source.value,
@@ -132,9 +136,32 @@ def _sync(
                 rebuild=rebuild,
                 chunking=chunking,
             )
+        _prepare_hub_scores(store, settings, previous=previous, report=report)
+        return report
     finally:
         store.close()
         embedder.close()
+
+
+def _prepare_hub_scores(
+    store: IndexStore, settings: KnowledgeSettings, *, previous: str | None, report: SyncReport
+) -> None:
+    """The new version's hub scores, so that no citizen's first query computes them
+    (knowledge/hub_cache.py); on stderr, the JSON report stays alone on stdout."""
+    if settings.retrieval.hub_weight <= 0:
+        return
+    changed = report.added + report.updated + report.deleted + report.passages_embedded > 0
+    cache = HubScoreCache(k=settings.retrieval.hub_k, directory=settings.data_dir / "cache")
+    started = time.perf_counter()
+    try:
+        how = prepare_after_sync(
+            store, cache, previous=previous, synced=report.tenant if changed else None
+        )
+    except (SearchIndexError, OSError) as exc:  # the version serves; the first query computes
+        typer.echo(f"Hub scores not prepared ({exc}); the first query computes them", err=True)
+        return
+    done = ", ".join(f"{tenant} {state}" for tenant, state in how.items())
+    typer.echo(f"Hub scores ready in {time.perf_counter() - started:.1f} s: {done}", err=True)
 
 
 def _print_report(report: SyncReport, *, origin: str, loaded: int, as_json: bool) -> None:

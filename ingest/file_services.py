@@ -29,6 +29,7 @@ from ingest.files import read_text
 from ingest.folder import slugify
 from ingest.headings import section_kind
 from ingest.html_text import first_sentences
+from ingest.page_metadata import merge_keywords, split_keywords
 from knowledge.errors import SourceError
 from knowledge.models import Section, SectionKind, Service, SourceKind, make_doc_id
 
@@ -107,7 +108,7 @@ def document_service(
     fallback_date: date | None,
 ) -> Service:
     """One Service from an extracted document and the editor's metadata."""
-    sections = [
+    built = [
         Section(
             # A chapter's name ("Reisepass – Gebühren") must not decide the kind.
             kind=section_kind(part.heading.split(HEADING_JOINER)[-1], default=SectionKind.CONTENT),
@@ -116,6 +117,10 @@ def document_service(
         )
         for part in document.sections
     ]
+    # A tag line ("Schlagworte: …") joins the editor's keywords (ingest/page_metadata.py).
+    sections, tags = split_keywords(built)
+    if not sections:  # a document of tags only keeps them as its text
+        sections, tags = built, []
     return Service(
         doc_id=make_doc_id(tenant, native_id),
         tenant=tenant,
@@ -124,7 +129,7 @@ def document_service(
         title=meta.title or document.title or fallback_title,
         summary=first_sentences(sections[0].text),
         sections=sections,
-        keywords=meta.keywords,
+        keywords=merge_keywords(meta.keywords, tags),
         url=meta.url,
         updated=document.updated or fallback_date,
         valid_until=meta.valid_until,

@@ -12,6 +12,9 @@ Each file may start with YAML front matter::
     leika: "99008001000000"      # optional; one key or a list
     ---
 
+A tag line in the page ("Schlagworte: a, b") adds its words to the keywords and is
+not kept as text (ingest/page_metadata.py).
+
 Markdown is rendered with the ``markdown`` package and then cleaned like HTML.
 The first ``<h1>`` is the title when the front matter has none (else the file
 name); h2-h5 headings and bold-only paragraphs start sections.
@@ -33,6 +36,7 @@ from frontmatter.default_handlers import YAMLHandler
 from ingest.files import read_text
 from ingest.headings import section_kind
 from ingest.html_text import clean_inline, first_sentences, split_sections
+from ingest.page_metadata import merge_keywords, split_keywords
 from knowledge.errors import SourceError
 from knowledge.models import (
     Section,
@@ -102,14 +106,17 @@ def load_page(file: Path, *, root: Path, tenant: str) -> Service | None:
     h1_title = clean_inline(heading.get_text(" ")) if heading is not None else ""
     if heading is not None:
         heading.decompose()
-    sections = [
-        Section(
-            kind=section_kind(part.heading, default=SectionKind.CONTENT),
-            title=part.heading or SectionKind.CONTENT.value,
-            text=part.text,
-        )
-        for part in split_sections(str(soup), heading_tags=("h2", "h3", "h4", "h5"))
-    ]
+    # A tag line on the page ("Schlagworte: …") joins the front matter's keywords.
+    sections, tags = split_keywords(
+        [
+            Section(
+                kind=section_kind(part.heading, default=SectionKind.CONTENT),
+                title=part.heading or SectionKind.CONTENT.value,
+                text=part.text,
+            )
+            for part in split_sections(str(soup), heading_tags=("h2", "h3", "h4", "h5"))
+        ]
+    )
     if not sections:
         return None
     native_id = _native_id(meta, file, root)
@@ -121,7 +128,7 @@ def load_page(file: Path, *, root: Path, tenant: str) -> Service | None:
         title=_field(meta, "title", file) or h1_title or file.stem,
         summary=_field(meta, "summary", file) or first_sentences(sections[0].text),
         sections=sections,
-        keywords=_list(meta, "keywords", file),
+        keywords=merge_keywords(_list(meta, "keywords", file), tags),
         leika_keys=_list(meta, "leika", file),
         url=_web_url(meta, file),
         updated=_updated(meta, file),

@@ -4,6 +4,8 @@ Format (checked on the shipped Landkreis Augsburg and Rems-Murr-Kreis dumps): a
 JSON list of pages with ``id`` (int), ``url``, ``title``, ``last_updated`` (ISO
 timestamp), ``content`` (HTML, empty for pure navigation pages) and
 ``available_languages`` (``{"en": {"id": ..., "url": ..., "path": ...}, ...}``).
+A page's closing tag line ("Schlagworte: …", "Keywords: …") becomes the document's
+``keywords`` (ingest/page_metadata.py): searched on its card, never shown as text.
 The dumps are plain JSON; they are parsed with :mod:`json`, nothing is evaluated.
 
 A dump of another language (``<region>_en_pages.json``) has the same format; its pages
@@ -24,6 +26,7 @@ from pathlib import Path
 from ingest.files import read_json
 from ingest.headings import section_kind
 from ingest.html_text import clean_inline, first_sentences, html_to_text, split_sections
+from ingest.page_metadata import split_keywords
 from knowledge.errors import SourceError
 from knowledge.models import (
     Section,
@@ -111,6 +114,7 @@ def load_translations(path: Path, *, tenant: str, by_headings: bool = True) -> T
             url=service.url,
             updated=service.updated,
             breadcrumb=_breadcrumb(page, tree),
+            keywords=service.keywords,
         )
     logger.info(
         "Integreat %s: %d %s pages linked to German ones, %d without a German original",
@@ -264,7 +268,8 @@ def _service(
     native_id = _page_id(page, where)
     where = f"{where} (page {native_id})"
     content = _string(page, "content", where)
-    sections = _sections(content, by_headings=by_headings)
+    # The page's tag line ("Schlagworte: …") is search vocabulary, not answer text.
+    sections, keywords = split_keywords(_sections(content, by_headings=by_headings))
     if not sections:
         return None
     title = clean_inline(_string(page, "title", where)) or native_id
@@ -276,6 +281,7 @@ def _service(
         title=title,
         summary=first_sentences(sections[0].text),
         sections=sections,
+        keywords=keywords,
         url=_string(page, "url", where),
         updated=_date(_string(page, "last_updated", where), where),
     )

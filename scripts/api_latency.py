@@ -36,6 +36,7 @@ from bot.main import create_app
 from bot.settings import DatabaseSettings, Settings
 from eval.percentiles import percentile
 from knowledge.embedding import build_embedder
+from knowledge.hub_cache import HubScoreCache
 from knowledge.retrieval import Retriever, open_store
 
 QUESTIONS = [
@@ -92,12 +93,15 @@ def run(post: Poster, rounds: int) -> dict[str, Any]:
 
 
 def fresh_retriever(settings: Settings) -> Retriever:
-    """A retriever without the query-embedding memo (every message is embedded)."""
+    """A retriever without the query-embedding memo (every message is embedded), with the
+    hub scores on disk as ``open_retriever`` keeps them."""
+    hubs = HubScoreCache(k=settings.retrieval.hub_k, directory=settings.data_dir / "cache")
     return Retriever(
         open_store(settings),
         build_embedder(settings.embedding),
         settings.retrieval,
         query_memo_size=0,
+        hubs=hubs,
     )
 
 

@@ -85,6 +85,10 @@ class CountingEmbedder:
         self.queries += 1
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        self.queries += len(texts)
+        return self.inner.embed_queries(texts)
+
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         self.passages.extend(texts)
         return self.inner.embed_passages(texts)
@@ -127,3 +131,6 @@ class CountingSearch:
 
     def embed_query(self, text: str) -> list[float]:
         return self.inner.embed_query(text)
+
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.inner.embed_queries(texts)

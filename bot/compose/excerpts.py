@@ -86,15 +86,6 @@ def select_window(units: Sequence[str], question: str, *, budget: int) -> list[i
             return list(range(low, high + 1))
 
 
-def best_run(service: Service, question: str, budget: int) -> str:
-    """The run of sentences of ``service`` that best answers ``question``, as text."""
-    if budget <= 0:
-        return ""
-    units = page_units(service)
-    chosen = select_window([text for text, _ in units], question, budget=budget)
-    return join_units([units[i] for i in chosen])
-
-
 def join_units(units: Sequence[tuple[str, SectionKind]]) -> str:
     text = ""
     for unit, _ in units:

@@ -9,12 +9,12 @@ Issue 17: the answer comes first, short, and honest about gaps. Three shapes:
   appointment link; then source link and "Stand".
 - ``page_answer`` — an unstructured information page (Integreat, folder): the lead — the
   sentence that answers the asked aspect and the question's words, with what follows it,
-  found with the retrieval's best passage as evidence (bot/compose/lead.py) — then
-  "Quelle: „…“ · Stand". With ``context`` (the default, see ``Composer``) the lines around
-  the question's best lexical match follow the lead, so that nothing the earlier window
-  showed is lost; without it the answer is the lead alone (median under 500 characters).
-  A second page is quoted only when it covers words of the question the first page
-  lacks, and says that it answers a part.
+  found with the retrieval's best passage as evidence (bot/compose/lead.py) — then at
+  most ``context_chars`` (200) of the lines around the question's best lexical match,
+  then "Quelle: „…“ · Stand" (median under 500 characters, docs/policy.md). A second page
+  is quoted only when it covers words of the question the first page lacks, and says
+  that it answers a part; otherwise its closest section is offered behind "Mehr
+  anzeigen", after the answered page's sections closest to the question.
 - ``criteria_answer`` — for decision-seeking questions: never a verdict, only what the
   source says about requirements, quoted with its citation.
 
@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import Citation, MoreSection, OfficeInfo
-from bot.compose.excerpts import best_run, join_units, page_units, select_window, split_sentences
+from bot.compose.excerpts import join_units, page_units, select_window, split_sentences
 from bot.compose.lead import choose_lead, states
 from bot.texts.catalogue import REFERENCE_LANGUAGE, TextCatalogue
 from bot.understanding.lexicon import content_stems, line_scores, stem_matches, vocabulary_of
@@ -71,7 +71,11 @@ _ANSWERED_FROM_TEXT = frozenset({"duration", "deadlines", "online"})  # no field
 _NOT_OVERVIEW = frozenset({SectionKind.FEES, SectionKind.DURATION, SectionKind.CONTACT})
 _MAX_OFFICES = 8  # Munich's Bürgerbüros: seven offices offer the same services
 _OFFICES_SHOWN = _MAX_OFFICES  # a where-question is answered by the offices themselves
-_SEE_ALSO_CHARS = 260  # the runner-up's part of the answer (heading included)
+_SEE_ALSO_CHARS = 260  # the part of the question a second page answers
+# Issue 17 item 3: lead + at most this much context (chosen on Integreat train, see
+# docs/policy.md "Short by default"); GOVBOT_DIALOGUE__ANSWER_CONTEXT_CHARS.
+CONTEXT_CHARS = 200
+_MORE_FIRST = 3  # "Mehr anzeigen": the page's three closest sections, then the second page
 # Issue 17: the main text is short (median under 500 characters); the rest is offered.
 _LEAD_CHARS = 400  # the sentences that answer, of a structured service
 _PAGE_LEAD_CHARS = 440  # the sentences that answer, of an information page
@@ -95,13 +99,20 @@ class Composer:
     """Builds answer texts from services, with the wording of the text catalogue."""
 
     def __init__(
-        self, texts: TextCatalogue, *, max_chars: int = 1200, context: bool = True
+        self,
+        texts: TextCatalogue,
+        *,
+        max_chars: int = 1200,
+        context: bool = True,
+        context_chars: int = CONTEXT_CHARS,
     ) -> None:
         if max_chars < 200:
             raise ValueError(f"max_chars must be at least 200. Currently, it is {max_chars}")
+        if context_chars < 0:
+            raise ValueError(f"context_chars must be 0 or more. Currently, it is {context_chars}")
         self._texts = texts
         self._max = max_chars
-        self._context = context
+        self._context_chars = context_chars if context else 0
 
     def answer(
         self,
@@ -217,10 +228,10 @@ class Composer:
         """The sentence(s) of an information page that answer ``question``, first.
 
         The lead (bot/compose/lead.py, ``evidence`` the retrieval's best passage of the
-        page) comes first; an asked aspect the page does not state is said out loud; with
-        ``context`` the lines around the question's best lexical match follow; ``also`` is
-        quoted only where it covers words of the question that ``service`` does not (then
-        it says that it answers a part).
+        page) comes first; an asked aspect the page does not state is said out loud; then
+        up to ``context_chars`` of the lines around the question's best lexical match;
+        ``also`` is quoted only where it covers words of the question that ``service``
+        does not (then it says that it answers a part), else offered in ``more``.
         """
         lead = choose_lead(service, question, aspects, budget=_PAGE_LEAD_CHARS, evidence=evidence)
         blocks: list[str] = []
@@ -232,50 +243,39 @@ class Composer:
         blocks.append(_truncate(lead.text, _PAGE_LEAD_CHARS))
         citations = [citation(service, _section_title(service, lead.sections))]
         footer = self._page_footer(service, language)
-        extra = self._runner_up_block(also, service, question, language)
-        limit = self._max
-        if self._context:
-            # The window the answer had before issue 17, less what the lead already quotes:
-            # the lead is added on top, so that nothing that window showed is lost.
-            lead_chars = len(blocks[-1])
-            room = self._max - len(footer) - len(extra) - 2 - sum(len(b) + 2 for b in blocks[:-1])
-            context = _context(service, question, shown=blocks[-1], budget=room)
-            blocks.append(context)
-            limit += min(lead_chars, _PAGE_LEAD_CHARS)
-        if also is not None and extra:
-            blocks.append(extra)
-            citations.append(citation(also, _section_of(also, extra, question)))
-        text = self.fit(blocks, footer, limit=limit)
+        if self._context_chars:
+            # A few lines around the question's best lexical match that the lead does not
+            # already quote (the excerpt answers had before issue 17, now capped).
+            blocks.append(_context(service, question, shown=blocks[-1], budget=self._context_chars))
+        part = self._part_answered_by(also, service, question) if also is not None else ""
+        if also is not None and part:
+            blocks.append(self._message("partly", language, title=also.title) + "\n" + part)
+            citations.append(citation(also, _section_of(also, part, question)))
+        text = self.fit(blocks, footer)
+        more = more_sections(service, text, question=question)
+        if also is not None and not part:
+            # Not pasted (issue 17 item 2): the runner-up is one tap away.
+            more.insert(min(len(more), _MORE_FIRST), runner_up_section(also, question))
         return Composition(
             text=text,
             citations=citations,
             offices=offices(service),
-            more=more_sections(service, text),
+            more=more,
             aspect_found=lead.found and not lead.missing,
         )
 
-    def _runner_up_block(
-        self, also: Service | None, service: Service, question: str, language: Language
-    ) -> str:
-        """What the runner-up page adds: the part of the question only it answers (said
-        so), or with ``context`` a short "Siehe auch" excerpt, as answers had before issue
-        17 (measured: it holds an annotated answer line where the first page is wrong)."""
-        if also is None:
-            return ""
-        part = self._part_answered_by(also, service, question)
-        if part:
-            return self._message("partly", language, title=also.title) + "\n" + part
-        if not self._context:
-            return ""
-        heading = self._message("see_also", language, title=also.title)
-        body = best_run(also, question, _SEE_ALSO_CHARS - len(heading))
-        return f"{heading}\n{body}" if body else ""
-
     def _part_answered_by(self, also: Service, service: Service, question: str) -> str:
-        """The lead of ``also`` when it covers a word of the question ``service`` lacks."""
+        """The lead of ``also`` when a word of the question that ``service`` lacks names
+        the topic of ``also`` (its title or keywords) and its lead has it. Measured on
+        Integreat train: a word anywhere in ``also`` pasted it into 30 of 224 answers, 4 of
+        them with an annotated line in ``also``, and no line was lost with the title or
+        keywords rule (4 pasted), docs/policy.md."""
         asked = content_stems(question, topical=True)
         own = vocabulary_of([service.title, *(s.text for s in service.sections)])
-        uncovered = [stem for stem in asked if not stem_matches(stem, own)]
+        topic = vocabulary_of([also.title, *also.keywords])
+        uncovered = [
+            stem for stem in asked if not stem_matches(stem, own) and stem_matches(stem, topic)
+        ]
         if not uncovered:
             return ""
         lead = choose_lead(also, question, [], budget=_SEE_ALSO_CHARS)
@@ -423,13 +423,37 @@ def offices(service: Service) -> list[OfficeInfo]:
     ]
 
 
-def more_sections(service: Service, shown: str) -> list[MoreSection]:
-    """The sections of ``service`` not already shown in full, for "Mehr anzeigen"."""
-    return [
-        MoreSection(doc_id=service.doc_id, key=str(index), title=section.title or service.title)
+def more_sections(service: Service, shown: str, *, question: str = "") -> list[MoreSection]:
+    """The sections of ``service`` not already shown in full, for "Mehr anzeigen"; with
+    ``question`` those that share most words with it first (the widget shows six)."""
+    indices = [
+        index
         for index, section in enumerate(service.sections)
         if section.text.strip() and section.text.strip() not in shown
     ]
+    if question:
+        sections = [service.sections[i] for i in indices]
+        scores = line_scores(question, [f"{s.title}\n{s.text}" for s in sections])
+        order = sorted(range(len(indices)), key=lambda n: (-scores[n], n))
+        indices = [indices[n] for n in order]
+    return [
+        MoreSection(
+            doc_id=service.doc_id, key=str(i), title=service.sections[i].title or service.title
+        )
+        for i in indices
+    ]
+
+
+def runner_up_section(service: Service, question: str) -> MoreSection:
+    """The section of a second page closest to ``question``, offered behind "Mehr
+    anzeigen" under the page's title instead of pasted into the answer."""
+    texts = [section.text for section in service.sections]
+    scores = line_scores(question, texts) if texts else []
+    best = max(range(len(texts)), key=lambda i: (scores[i], -i), default=0)
+    section = service.sections[best].title if service.sections else ""
+    same = not section or section in (service.title, SectionKind.CONTENT.value)
+    title = service.title if same else f"{service.title}: {section}"
+    return MoreSection(doc_id=service.doc_id, key=str(best), title=title)
 
 
 def _context(service: Service, question: str, *, shown: str, budget: int) -> str:
@@ -440,6 +464,9 @@ def _context(service: Service, question: str, *, shown: str, budget: int) -> str
     units = page_units(service)
     chosen = select_window([text for text, _ in units], question, budget=budget)
     rest = [units[i] for i in chosen if units[i][0].strip() not in shown]
+    titles = {section.title.strip() for section in service.sections}
+    while rest and rest[-1][0].strip() in titles:
+        rest.pop()  # a heading with none of its lines after it says nothing
     return join_units(rest)
 
 

@@ -64,6 +64,9 @@ from knowledge.query_bounds import shorten
 __all__ = ["DialogueEngine", "Turn"]
 
 logger = logging.getLogger(__name__)
+# Understood and ranked once per tenant at start (DialogueEngine.warm_up); any service
+# question loads the same models and per-tenant vocabularies.
+_WARM_UP_QUESTION = "Welche Unterlagen brauche ich für den Antrag?"
 
 _NO_RETRIEVAL_CONFIDENCE = 1.0
 # Confidence is in the answer, not only in the service: an answer whose source does not
@@ -115,17 +118,23 @@ class DialogueEngine:
         return self._understander
 
     def warm_up(self) -> None:
-        """Embed the emergency examples now (about a second), not in the first citizen's
-        request; a missing index is no error here (the first request will say so)."""
-        if self._emergency_check is None:
-            return
+        """Load now what the first citizen's request would otherwise wait for: the emergency
+        examples and each tenant's counter-examples, and, by understanding and ranking one
+        service question per tenant, the language models, the spelling dictionaries and the
+        ranking vocabulary (together about 4 s on a loaded machine; nothing is composed, so
+        no LLM is called). A missing index is no error here (the first request says so)."""
         try:
-            self._emergency_check.match("Warm-up")
-            for tenant in self._retriever.tenants():
-                if tenant != self._dialogue.catalogue_tenant:  # routing entries, no answers
+            # The catalogue tenant holds routing entries, no answers.
+            tenants = [t for t in self._retriever.tenants() if t != self._dialogue.catalogue_tenant]
+            if self._emergency_check is not None:
+                self._emergency_check.match("Warm-up")
+                for tenant in tenants:
                     self._counter_bank(tenant)
+            for tenant in tenants:
+                understood = self._understander.understand(_WARM_UP_QUESTION, tenant=tenant)
+                self._rank(self._understander.searched(understood, tenant=tenant), tenant)
         except (SearchIndexError, InvalidQueryError) as exc:
-            logger.warning("emergency examples not embedded at start: %s", exc)
+            logger.warning("not warmed up at start: %s", exc)
 
     def respond(
         self,
@@ -457,13 +466,7 @@ class DialogueEngine:
             topic=topic,
             candidate_doc_ids=candidates,
             language=decision.language,
-            trace=AnswerTrace(
-                policy_label=decision.label.value,
-                matched_rule=decision.rule_id,
-                settings=self._settings_snapshot(),
-                timings_ms=timings,
-                understanding=understanding,
-            ),
+            trace=self._rule_trace(decision.label.value, decision.rule_id, timings, understanding),
         )
 
     def _error_answer(
@@ -474,13 +477,7 @@ class DialogueEngine:
             text=self._policy.message("error", decision.language),
             handoff_offered=True,
             language=decision.language,
-            trace=AnswerTrace(
-                policy_label=decision.label.value,
-                matched_rule=decision.rule_id,
-                settings=self._settings_snapshot(),
-                timings_ms=timings,
-                understanding=understanding,
-            ),
+            trace=self._rule_trace(decision.label.value, decision.rule_id, timings, understanding),
         )
 
     # --- retrieval answers -------------------------------------------------------------
@@ -678,12 +675,11 @@ class DialogueEngine:
             topic=service.title,
             candidate_doc_ids=[service.doc_id],
             language=lang,
-            trace=AnswerTrace(
-                policy_label=PolicyLabel.SERVICE_QUESTION.value,
-                matched_rule=_CHOICE_RULE,
-                settings=self._settings_snapshot(),
-                timings_ms={"total": _ms(clock)},
-                understanding=understanding,
+            trace=self._rule_trace(
+                PolicyLabel.SERVICE_QUESTION.value,
+                _CHOICE_RULE,
+                {"total": _ms(clock)},
+                understanding,
             ),
         )
         if self._llm:
@@ -691,7 +687,8 @@ class DialogueEngine:
         return answer
 
     def _runner_up(self, ranking: Ranking, chosen: Service) -> Service | None:
-        """The best other candidate (page answers quote it briefly as "Siehe auch")."""
+        """The best other candidate (page answers quote the part of the question only it
+        answers, or offer it behind "Mehr anzeigen")."""
         if chosen.source is SourceKind.DLDB:
             return None
         other = next((c for c in ranking.candidates if c.hit.doc_id != chosen.doc_id), None)
@@ -901,12 +898,29 @@ class DialogueEngine:
             understanding=understanding,
         )
 
+    def _rule_trace(
+        self,
+        label: str,
+        rule_id: str | None,
+        timings: dict[str, float],
+        understanding: Understanding,
+    ) -> AnswerTrace:
+        """The trace of an answer that no ranking chose (a rule's, an error, a choice)."""
+        return AnswerTrace(
+            policy_label=label,
+            matched_rule=rule_id,
+            settings=self._settings_snapshot(),
+            timings_ms=timings,
+            understanding=understanding,
+        )
+
     def _settings_snapshot(self) -> dict[str, float | int | str | bool | None]:
         retrieval = self._settings.retrieval
         return {
             "min_confidence": self._dialogue.min_confidence,
             "max_answer_chars": self._dialogue.max_answer_chars,
             "answer_context": self._dialogue.answer_context,
+            "answer_context_chars": self._dialogue.answer_context_chars,
             "line_scoring": "lexical",
             "retrieval_mode": retrieval.mode,
             "rrf_k": retrieval.rrf_k,

@@ -83,6 +83,8 @@ class SearchBackend(Protocol):
 
     def embed_query(self, text: str) -> list[float]: ...
 
+    def embed_queries(self, texts: Sequence[str]) -> list[list[float]]: ...
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -361,10 +363,15 @@ class ServiceRanker:
             if service is None:
                 self._vocabularies[key] = (set(), set(), False)
             else:
-                named = vocabulary_of([service.title, *service.keywords])
-                named |= vocabulary_of(info.ozg_service for info in service.ozg)
-                body = [service.summary, *(s.text for s in service.sections)]
                 structured = service.source is SourceKind.DLDB
+                # Integreat's tags ("Schlagworte: …", page text until issue 17) count as the
+                # body, as when the confidence model was fitted (ranking.yaml); a refit on
+                # the new index may let them name the topic like DLDB keywords.
+                tagged = service.source is SourceKind.INTEGREAT
+                keywords = [] if tagged else service.keywords
+                named = vocabulary_of([service.title, *keywords])
+                named |= vocabulary_of(info.ozg_service for info in service.ozg)
+                body = [service.summary, *service.keywords, *(s.text for s in service.sections)]
                 self._vocabularies[key] = (named, named | vocabulary_of(body), structured)
         return self._vocabularies[key]
 

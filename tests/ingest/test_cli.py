@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -53,6 +54,28 @@ def test_dldb_ingest_then_resync_then_delete(tmp_path: Path, data_dir: Path) -> 
     assert [hit.doc_id for hit in hits] == ["muenchen/1063441"]
     runs = (data_dir / "index" / "runs.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(runs) == 3
+
+
+def test_each_sync_prepares_the_hub_scores_of_its_version(tmp_path: Path, data_dir: Path) -> None:
+    """No citizen's first query computes them (knowledge/hub_cache.py): the synced tenant's
+    are computed, the others' carried over, the old version's files removed with it."""
+    path = write_munich_subset(tmp_path / "muenchen", ["1063441", "1064271"])
+    for tenant, ready in [
+        ("muenchen", "muenchen computed"),
+        ("zweitstadt", "muenchen carried over, zweitstadt computed"),
+        ("muenchen", "muenchen carried over, zweitstadt carried over"),  # nothing changed
+        ("muenchen", "muenchen carried over, zweitstadt carried over"),
+    ]:
+        code, _, err = invoke(data_dir, "dldb", str(path), "--tenant", tenant, "--no-ozg")
+        assert code == 0, err
+        assert re.search(rf"Hub scores ready in [0-9.]+ s: {ready}\n", err), err
+    with open_retriever(Settings(data_dir=data_dir)) as retriever:
+        version = retriever.meta.version
+    kept = sorted(p.name for p in (data_dir / "cache").glob("hubs-*.npz"))
+    versions = {name.split("-", 2)[2].rsplit("-k", 1)[0] for name in kept}
+    assert f"hubs-muenchen-{version}-k1000.npz" in kept
+    assert f"hubs-zweitstadt-{version}-k1000.npz" in kept
+    assert len(versions) == 2  # the store keeps two versions (GOVBOT_INDEX__KEEP_VERSIONS)
 
 
 def test_integreat_ingest_skips_empty_pages(tmp_path: Path, data_dir: Path) -> None:

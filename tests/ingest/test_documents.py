@@ -219,3 +219,17 @@ def test_html_and_plain_text_sections(tmp_path: Path) -> None:
 )
 def test_stand_date(text: str, expected: date | None) -> None:
     assert stand_date(text) == expected
+
+
+def test_a_tag_line_in_a_document_joins_the_editors_keywords(tmp_path: Path) -> None:
+    """Issue 17 item 1: "Schlagworte: …" is search vocabulary, not text to quote."""
+    path = tmp_path / "hund.html"
+    path.write_text(
+        "<h1>Hundesteuer</h1><p>Wer einen Hund hält, zahlt Hundesteuer.</p>"
+        "<p><em>Schlagworte: Hund, Steuer, Hundemarke</em></p>",
+        encoding="utf-8",
+    )
+    meta = FileMetadata(keywords=["Hundemarke"])
+    (service,) = file_services(path, tenant="muenchen", metadata=meta, max_bytes=LIMIT).services
+    assert service.keywords == ["Hundemarke", "Hund", "Steuer"]
+    assert [s.text for s in service.sections] == ["Wer einen Hund hält, zahlt Hundesteuer."]

@@ -169,3 +169,14 @@ def test_a_url_that_is_not_http_is_refused_naming_the_file(tmp_path: Path) -> No
         f"Bad front matter in {tmp_path / 'seite.md'}: url: URL "
         "'javascript:alert(document.cookie)' is not an http(s) address; use https://…"
     )
+
+
+def test_a_tag_line_joins_the_front_matter_keywords(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pages" / "fuehrerschein.md",
+        PAGE_MD + "\n*Schlagworte: Führerschein, Lappen, Umtausch*\n",
+    )
+    (service,) = load_folder(tmp_path / "pages", tenant="musterstadt")
+    assert service.keywords == ["Lappen", "Fahrerlaubnis", "Führerschein", "Umtausch"]
+    assert not any("Schlagworte" in s.text for s in service.sections)
+    assert service.section(SectionKind.FEES) is not None

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from ingest.chunking import card_text, chunk_service
 from ingest.integreat import load_integreat, translation_ids
 from knowledge.errors import SourceError
 from knowledge.models import SectionKind, Service, SourceKind
@@ -115,3 +117,23 @@ def test_malformed_json_and_missing_file_are_named(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"Integreat pages file not found: {tmp_path / 'missing.json'} (check the path)"
     )
+
+
+def test_the_tag_line_is_keywords_never_text(loaded: dict[str, list[Service]]) -> None:
+    """Issue 17 item 1: "Schlagworte: …" closes 150 Landkreis Augsburg pages; it is search
+    vocabulary (the card, ingest/chunking.py) and no part of any section."""
+    welcome = next(s for s in loaded["lkaugsburg"] if s.native_id == "5484720")
+    assert welcome.keywords == [
+        "Willkommen",
+        "Ankommen",
+        "Neubürger",
+        "Landkreis Augsburg",
+        "Orientierung",
+    ]
+    assert "Stichwörter: Willkommen, Ankommen" in card_text(welcome)
+    assert sum(bool(s.keywords) for s in loaded["lkaugsburg"]) == 157
+    tagged = re.compile(r"^(Schlagworte|Stichworte|Suchbegriffe)\s*:", re.MULTILINE)
+    for services in loaded.values():
+        for service in services:
+            assert not any(tagged.search(s.text) for s in service.sections), service.doc_id
+            assert all(p.section != "Schlagworte" for p in chunk_service(service))

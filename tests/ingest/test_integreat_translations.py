@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -144,3 +145,29 @@ def test_translation_dumps_that_cannot_be_used_are_explained(tmp_path: Path) -> 
     assert english.total == 2 and english.unlinked == 1 and list(english.pages) == ["1"]
     with pytest.raises(SourceError, match="two translation dumps in 'en'"):
         attach_translations([], [english, english])
+
+
+def test_a_translation_has_the_tags_of_its_own_language(lkaugsburg: dict[str, Service]) -> None:
+    page = lkaugsburg[WELCOME]
+    assert page.keywords[0] == "Willkommen"
+    english = page.in_language("en")
+    assert english.keywords == [
+        "Welcome",
+        "Arrival",
+        "New residents",
+        "Augsburg district",
+        "Orientation",
+    ]
+    assert not any("Keywords:" in s.text for s in english.sections)
+
+
+def test_a_translation_without_tags_keeps_the_documents_content_hash() -> None:
+    """Translations got ``keywords`` later: an index synced before must not re-embed."""
+    plain = Translation(language="en", title="Welcome")
+    service = make_service(translations=[plain])
+    payload = service.model_dump(mode="json", exclude={"valid_until"})
+    del payload["translations"][0]["keywords"]  # the hash as it was before the field
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    assert service.content_hash() == hashlib.sha256(blob).hexdigest()
+    tagged = make_service(translations=[plain.model_copy(update={"keywords": ["Welcome"]})])
+    assert tagged.content_hash() != service.content_hash()

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.settings import IndexSettings, Settings
@@ -19,6 +20,7 @@ from knowledge.errors import (
 from knowledge.index import EmbedderIdentity
 from knowledge.index_client import ClientIndexStore
 from knowledge.index_edge import EdgeIndexStore
+from knowledge.query_bounds import shorten
 from knowledge.retrieval import Retriever, open_retriever, open_store
 from tests.factories import CountingEmbedder
 from tests.knowledge.conftest import Corpus, build_version
@@ -170,3 +172,29 @@ def test_the_query_memo_follows_the_settings(
         for _ in range(3):
             retriever.embed_query("Personalausweis beantragen")
     assert counting.queries == embedded
+
+
+@pytest.mark.parametrize(("memo", "embedded"), [(0, [3, 3]), (64, [3, 1])])
+def test_queries_embedded_together_are_those_of_one_at_a_time(
+    settings: Settings, corpus: Corpus, embedder: Embedder, memo: int, embedded: list[int]
+) -> None:
+    """``embed_queries`` (the emergency examples at start) gives each text's ``embed_query``
+    vector, in one embedder call, and shares the memo with it."""
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    settings.retrieval.query_memo_size = memo
+    settings.retrieval.max_embed_chars = 50  # shortened like a single query
+    texts = ["Personalausweis beantragen", "Hund anmelden", "Wohnung " * 20]
+    counting = CountingEmbedder(embedder)
+    with open_retriever(settings, counting) as retriever:
+        together = retriever.embed_queries(texts)
+        counted = [counting.queries]
+        alone = [retriever.embed_query(text) for text in [*texts[:2], "Neue Frage"]]
+        counted.append(counting.queries - counted[0])
+        assert retriever.embed_queries([]) == []
+
+    assert counted == embedded
+    assert np.allclose(together[:2], alone[:2], atol=1e-6)
+    bounded = shorten(texts[2], max_chars=50, max_word_chars=settings.retrieval.max_word_chars)
+    assert bounded != texts[2]
+    assert np.allclose(together[2], embedder.embed_query(bounded), atol=1e-6)

@@ -9,9 +9,11 @@ admins). Auditors read only: whoever audits the review should not also take part
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 
 from bot.api.deps import AnswerReaderDep, Limit, Offset, SessionDep, require_role
 from bot.api.schemas import answer_log_entry, error_responses
@@ -31,7 +33,7 @@ from bot.services import corrections
 from bot.services.curated import question_embedding
 from bot.storage import crud, staff_crud
 from bot.storage.models import StaffRole, StaffUser
-from bot.storage.staff_models import CorrectionStatus, Verdict
+from bot.storage.staff_models import Correction, CorrectionStatus, Verdict
 from bot.storage.tenancy import not_yours, scope_of
 from knowledge.errors import InvalidQueryError, UnknownTenantError
 
@@ -172,23 +174,34 @@ def approve_correction(
     return correction_public(correction)
 
 
-@router.post("/corrections/{correction_id}/reject", responses=ERRORS)
-def reject_correction(
-    correction_id: RecordId, body: CorrectionClose, session: SessionDep, staff: EditorDep
-) -> CorrectionPublic:
-    """Reject another editor's pending correction."""
-    correction = staff_crud.get_correction(session, correction_id, lock=True, scope=scope_of(staff))
-    corrections.reject(session, correction, staff, body.reason)
-    session.commit()
-    return correction_public(correction)
+# corrections.reject and corrections.withdraw: (session, correction, staff, reason) -> correction
+CorrectionCloser = Callable[[Session, Correction, StaffUser, str], Correction]
 
 
-@router.post("/corrections/{correction_id}/withdraw", responses=ERRORS)
-def withdraw_correction(
-    correction_id: RecordId, body: CorrectionClose, session: SessionDep, staff: EditorDep
-) -> CorrectionPublic:
-    """Withdraw a pending or approved correction; the bot stops serving it at once."""
-    correction = staff_crud.get_correction(session, correction_id, lock=True, scope=scope_of(staff))
-    corrections.withdraw(session, correction, staff, body.reason)
-    session.commit()
-    return correction_public(correction)
+def _closing_endpoint(close: CorrectionCloser, doc: str) -> Callable[..., CorrectionPublic]:
+    """The endpoint that closes a correction with ``close`` (reject or withdraw), in the
+    shape of the documents routes' (bot/api/routes/documents.py)."""
+
+    def close_correction(
+        correction_id: RecordId, body: CorrectionClose, session: SessionDep, staff: EditorDep
+    ) -> CorrectionPublic:
+        correction = staff_crud.get_correction(
+            session, correction_id, lock=True, scope=scope_of(staff)
+        )
+        close(session, correction, staff, body.reason)
+        session.commit()
+        return correction_public(correction)
+
+    close_correction.__doc__ = doc
+    return close_correction
+
+
+router.post("/corrections/{correction_id}/reject", name="reject_correction", responses=ERRORS)(
+    _closing_endpoint(corrections.reject, "Reject another editor's pending correction.")
+)
+router.post("/corrections/{correction_id}/withdraw", name="withdraw_correction", responses=ERRORS)(
+    _closing_endpoint(
+        corrections.withdraw,
+        "Withdraw a pending or approved correction; the bot stops serving it at once.",
+    )
+)

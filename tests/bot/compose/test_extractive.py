@@ -252,6 +252,7 @@ def _integration_pages() -> tuple[Service, Service]:
             "doc_id": "lkaugsburg/2",
             "native_id": "2",
             "title": "Volkshochschule",
+            "keywords": ["Kinderbetreuung", "Sprachkurs"],
             "sections": [
                 Section(
                     kind=SectionKind.CONTENT,
@@ -285,21 +286,41 @@ def test_runner_up_says_which_part_it_answers(policy: Policy, context: bool) -> 
     assert both.text.endswith("Stand: 20.11.2023")
 
 
-def test_short_answers_leave_out_a_runner_up_that_adds_nothing(policy: Policy) -> None:
+@pytest.mark.parametrize("context", [True, False])
+def test_a_runner_up_that_adds_nothing_is_offered_not_pasted(policy: Policy, context: bool) -> None:
+    """Issue 17 item 2: one service unless the question needs two; the second page is one
+    tap away ("Mehr anzeigen"), after the answered page's own sections."""
     first, second = _integration_pages()
-    short = Composer(policy.texts, max_chars=1200, context=False).answer(
+    result = Composer(policy.texts, max_chars=1200, context=context).answer(
         first, "Wo gibt es Integrationskurse?", aspects=[], language="de", also=second
     )
-    assert "Volkshochschule" not in short.text  # the first page answers all of it
-    assert [c.doc_id for c in short.citations] == ["lkaugsburg/1"]
-    assert len(short.text) <= 500
-    assert short.more == [MoreSection(doc_id="lkaugsburg/1", key="0", title="Inhalt")]
-    # With context (the default) the earlier "Siehe auch" excerpt stays after the answer.
-    full = Composer(policy.texts, max_chars=1200).answer(
-        first, "Wo gibt es Integrationskurse?", aspects=[], language="de", also=second
+    assert "Volkshochschule" not in result.text  # the first page answers all of it
+    assert result.text.startswith("Integrationskurse dauern 700 Stunden.")
+    assert [c.doc_id for c in result.citations] == ["lkaugsburg/1"]
+    assert len(result.text) <= 500
+    assert result.more == [
+        MoreSection(doc_id="lkaugsburg/1", key="0", title="Inhalt"),
+        MoreSection(doc_id="lkaugsburg/2", key="0", title="Volkshochschule"),
+    ]
+
+
+def test_a_second_page_that_only_mentions_the_missing_word_is_not_pasted(
+    policy: Policy,
+) -> None:
+    """The word the first page lacks must name the second page's topic (title or
+    keywords), not just occur in it."""
+    first, second = _integration_pages()
+    second = second.model_copy(update={"keywords": []})
+    result = Composer(policy.texts).answer(
+        first,
+        "Wo gibt es Integrationskurse mit Kinderbetreuung?",
+        aspects=[],
+        language="de",
+        also=second,
     )
-    assert full.text.startswith("Integrationskurse dauern 700 Stunden.")
-    assert "Siehe auch „Volkshochschule“:" in full.text
+    assert "Volkshochschule" not in result.text
+    assert [c.doc_id for c in result.citations] == ["lkaugsburg/1"]
+    assert "lkaugsburg/2" in {m.doc_id for m in result.more}
 
 
 def test_page_answer_leads_with_the_fee_sentence_or_states_the_gap(policy: Policy) -> None:

@@ -7,6 +7,7 @@ service questions that share the vocabulary of emergencies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -44,7 +45,7 @@ NEAR_MISSES = [
 @pytest.fixture(scope="module")
 def check(embedder: Embedder) -> SemanticEmergencyCheck:
     return SemanticEmergencyCheck(
-        EmergencyExamples.from_yaml(), lambda text: embedder.embed_query(text)
+        EmergencyExamples.from_yaml(), embedder.embed_query, embed_many=embedder.embed_queries
     )
 
 
@@ -98,23 +99,62 @@ def test_switched_off_the_rules_alone_decide(
     assert answer.status is not AnswerStatus.EMERGENCY
 
 
+def small_examples() -> EmergencyExamples:
+    """A few of the shipped examples with the shipped threshold: enough to see how they
+    are embedded and kept, at a fraction of the 135 examples' embedding time."""
+    shipped = EmergencyExamples.from_yaml()
+    return shipped.model_copy(
+        update={
+            "emergencies": shipped.emergencies[:4],
+            "not_emergencies": shipped.not_emergencies[:3],
+        }
+    )
+
+
+class CountedEmbedder:
+    """The real embedder, each call of one text and of a batch counted."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.single: list[str] = []
+        self.batches: list[int] = []
+
+    def one(self, text: str) -> Vectors:
+        self.single.append(text)
+        return self.embedder.embed_query(text)
+
+    def many(self, texts: Sequence[str]) -> Vectors:
+        self.batches.append(len(texts))
+        return self.embedder.embed_queries(texts)
+
+
 def test_example_vectors_are_kept_on_disk_per_model(embedder: Embedder, tmp_path: Path) -> None:
-    calls: list[str] = []
+    examples = small_examples()
+    counted = CountedEmbedder(embedder)
 
-    def counted(text: str) -> Vectors:  # the real embedder, counted
-        calls.append(text)
-        return embedder.embed_query(text)
+    def check(model: str) -> SemanticEmergencyCheck:
+        return SemanticEmergencyCheck(
+            examples, counted.one, embed_many=counted.many, model=lambda: model, cache_dir=tmp_path
+        )
 
-    examples = EmergencyExamples.from_yaml()
-    first = SemanticEmergencyCheck(examples, counted, model=lambda: "e5", cache_dir=tmp_path)
-    assert first.match("Jemand liegt regungslos vor unserer Haustür").emergency
-    embedded = len(calls)
-    assert embedded == len(examples.emergencies) + len(examples.not_emergencies) + 1
+    message = "Jemand liegt regungslos vor unserer Haustür"
+    first = check("e5").match(message)
+    assert counted.batches == [4, 3]  # the emergencies and the counter-examples, one call each
+    assert counted.single == [message]
     assert len(list(tmp_path.glob("emergency-examples-*.npz"))) == 1
 
-    again = SemanticEmergencyCheck(examples, counted, model=lambda: "e5", cache_dir=tmp_path)
-    assert again.match("Jemand liegt regungslos vor unserer Haustür").emergency
-    assert len(calls) == embedded + 1  # only the message itself
-    other_model = SemanticEmergencyCheck(examples, counted, model=lambda: "x", cache_dir=tmp_path)
-    other_model.match("Hallo")
-    assert len(calls) > embedded + 2  # another model never reads these vectors
+    again = check("e5").match(message)
+    assert again == first
+    assert counted.batches == [4, 3] and counted.single == [message, message]  # read from disk
+    check("x").match("Hallo")
+    assert counted.batches == [4, 3, 4, 3]  # another model never reads these vectors
+
+
+def test_examples_embedded_in_batches_are_those_embedded_one_by_one(embedder: Embedder) -> None:
+    examples = small_examples()
+    one_by_one = SemanticEmergencyCheck(examples, embedder.embed_query)
+    batched = SemanticEmergencyCheck(
+        examples, embedder.embed_query, embed_many=embedder.embed_queries
+    )
+    for message in [*HELD_OUT_EMERGENCIES[:2], *NEAR_MISSES[:2]]:
+        assert batched.match(message) == one_by_one.match(message)
