@@ -977,6 +977,6 @@ def _evidence(ranking: Ranking, service: Service) -> str:
 def _leans_to_danger(match: EmergencyMatch | None) -> bool:
     """Whether the net judged the message (emergency.applies) and found an emergency
     example nearer than every counter-example, whatever its threshold: where the present-
-    danger classifier may fire. Without it, the model fired on sentences unlike any
-    training message ("nothing has been ingested yet": 0.9999)."""
+    danger classifier may fire (docs/policy.md: it still fires on some English statements
+    unlike any training message)."""
     return match is not None and match.similarity > match.other_similarity
