@@ -21,7 +21,14 @@ from bot.understanding.understanding import Understanding
 # The trace is part of the API's JSON (the staff answer log), so its model lives with the
 # API's shared models (govbot_client/trace.py), generic in what the understanding of the
 # message is: here the typed Understanding, for clients its JSON.
-from govbot_client.trace import TRACE_VERSION, HelpEvidence, HelpGrade, LlmTrace, TraceHit
+from govbot_client.trace import (
+    TRACE_VERSION,
+    DangerCheck,
+    HelpEvidence,
+    HelpGrade,
+    LlmTrace,
+    TraceHit,
+)
 from govbot_client.trace import AnswerTrace as StoredTrace
 
 AnswerTrace = StoredTrace[Understanding]
@@ -32,6 +39,7 @@ __all__ = [
     "AnswerStatus",
     "AnswerTrace",
     "Citation",
+    "DangerCheck",
     "HandoffInfo",
     "HelpEvidence",
     "HelpGrade",

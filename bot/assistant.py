@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.answer import Answer, Turn
 from bot.compose.extractive import Composer
 from bot.compose.llm import LlmComposer
+from bot.dialogue.danger import DEFAULT_MODEL, DangerClassifier, DangerModel
 from bot.dialogue.emergency import DEFAULT_EXAMPLES, EmergencyExamples, SemanticEmergencyCheck
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
@@ -111,6 +112,12 @@ def build_engine(
             model=lambda: retriever.meta.embedder.name,
             cache_dir=settings.data_dir / "cache",
         )
+    danger = None
+    if dialogue.danger_model:
+        danger = DangerClassifier(
+            DangerModel.from_file(dialogue.danger_model_path or DEFAULT_MODEL),
+            embedder=lambda: retriever.meta.embedder.name,
+        )
     return DialogueEngine(
         retriever,
         policy=policy,
@@ -119,6 +126,7 @@ def build_engine(
         composer=composer,
         settings=settings,
         emergency_check=emergency_check,
+        danger=danger,
         llm=llm,
     )
 

@@ -129,6 +129,11 @@ class DialogueSettings(BaseModel):
     # examples file defaults to the shipped bot/dialogue/rules/emergency_examples.yaml.
     semantic_emergency_check: bool = True
     emergency_examples_path: Path | None = None
+    # Calibrated present-danger classifier combined with the grammar and the net
+    # (bot/dialogue/danger.py); the model file defaults to the shipped
+    # bot/dialogue/rules/danger_model.json (rebuilt by `govbot eval train-danger`).
+    danger_model: bool = True
+    danger_model_path: Path | None = None
 
 
 class LlmSettings(BaseModel):

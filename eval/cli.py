@@ -433,6 +433,79 @@ def calibrate_emergency(
         )
 
 
+DANGER_POOLS = (
+    Path("eval/pools/short_requests.jsonl"),
+    Path("eval/pools/integreat_questions.jsonl"),
+    Path("eval/sets/emergencies_multilingual.jsonl"),
+    Path("eval/sets/alarming_ordinary.jsonl"),
+    Path("eval/sets/munich_citizens.jsonl"),
+    Path("eval/sets/verdicts.jsonl"),
+)
+
+
+@app.command("train-danger")
+def train_danger(
+    pool: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--pool",
+            help="Pool or evaluation-set JSONL; only its calibration/tune half is used "
+            "(repeat; default: the shipped pools and sets).",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(
+        "bot/dialogue/rules/danger_model.json"
+    ),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the cross-validation folds.")] = 16,
+    max_rate: Annotated[
+        float, typer.Option("--max-rate", help="Highest new false-alarm rate per source.")
+    ] = 0.001,
+) -> None:
+    """Fit the present-danger classifier on the calibration halves and write its file
+    (eval/danger_training.py)."""
+    from bot.assistant import build_engine
+    from bot.dialogue.emergency import DEFAULT_EXAMPLES, EmergencyExamples
+    from eval.danger_training import read_rows, train, training_cases
+
+    settings = _settings()
+    pools = pool or list(DANGER_POOLS)
+    examples = EmergencyExamples.from_yaml(
+        settings.dialogue.emergency_examples_path or DEFAULT_EXAMPLES
+    )
+    cases = training_cases(pools, examples)
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        engine = build_engine(
+            settings.model_copy(
+                update={"dialogue": settings.dialogue.model_copy(update={"danger_model": False})}
+            ),
+            retriever,
+        )
+        engine.warm_up()
+        with progress_reporter(f"reading {len(cases)} messages", console=_stderr) as bar:
+            rows = read_rows(cases, lambda m, t: engine.danger_reading(m, tenant=t), progress=bar)
+        embedder = retriever.meta.embedder.name
+    argv = " ".join(f"--pool {p}" for p in pools)
+    model = train(
+        rows,
+        embedder=embedder,
+        command=f"govbot eval train-danger {argv} --seed {seed} --max-rate {max_rate}",
+        seed=seed,
+        max_rate=max_rate,
+        progress=lambda line: _stderr.print(line),
+    )
+    out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    figures = model.cross_validation
+    typer.echo(
+        f"Wrote {out}: C={model.training.c}, fire {model.fire}, veto {model.veto}; "
+        f"{model.training.positives} positives, {model.training.negatives} negatives. "
+        f"Out of fold: emergencies recognised {figures['before_recognised']} -> "
+        f"{figures['after_recognised']} of {figures['positives']}, false alarms "
+        f"{figures['before_false']} -> {figures['after_false']} of {figures['negatives']}."
+    )
+
+
 @app.command("false-alarms")
 def false_alarms(
     pool: Annotated[
@@ -483,15 +556,29 @@ def false_alarms(
     Console().print(table)
     _print_grade_tables(reports)
     for report in reports:
+        # Held-out failures are counted, never listed (tuning must not read them, #16).
         for alarm in report.alarms:
+            if alarm.half == "heldout":
+                continue
             evidence = alarm.evidence
             why = evidence.rule_id or ""
             if evidence.similarity is not None:
                 why += f" {evidence.similarity:.3f} ~ {evidence.nearest!r}"
+            if evidence.probability is not None:
+                why += f" p={evidence.probability:.3f}"
             typer.echo(f"{report.pool} [{alarm.half}] {alarm.question!r}: {why}")
         for missed in report.missed:
+            if missed.half == "heldout":
+                continue
             grade = missed.grade.value if missed.grade else "none"
             typer.echo(f"{report.pool} missed ({missed.language}, {grade}) {missed.question!r}")
+        hidden = sum(1 for a in report.alarms if a.half == "heldout")
+        hidden_missed = sum(1 for m in report.missed if m.half == "heldout")
+        if hidden or hidden_missed:
+            typer.echo(
+                f"{report.pool}: {hidden} held-out false alarms and {hidden_missed} held-out "
+                "missed emergencies (not listed)"
+            )
 
 
 def _print_grade_tables(reports: Sequence[PoolReport]) -> None:

@@ -61,6 +61,7 @@ class Missed(BaseModel):
     question: str
     language: str
     grade: HelpGrade | None
+    half: Half = "calibration"
 
 
 class Recall(BaseModel):
@@ -191,7 +192,13 @@ def run_pool(
             for lang in sorted({c.language for c, _ in emergencies})
         },
         missed=[
-            Missed(id=c.id, question=c.question, language=c.language, grade=e.grade if e else None)
+            Missed(
+                id=c.id,
+                question=c.question,
+                language=c.language,
+                grade=e.grade if e else None,
+                half=case_half(c),
+            )
             for c, e in emergencies
             if e is None or e.grade is not HelpGrade.DANGER
         ],

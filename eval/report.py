@@ -104,11 +104,14 @@ def render_report(record: RunRecord) -> str:
         statuses=status_table(record),
         cases=record.cases,
         failed=[c for c in record.cases if _failed(c.model_dump())],
-        # Issue 16: every emergency decision and help grade of the run, with its evidence.
+        # Issue 16: every emergency decision and help grade of the run, with its evidence
+        # (a danger grade the classifier overruled has evidence but no grade).
         graded=[
             c
             for c in record.cases
-            if c.status == "emergency" or c.help_grade in ("danger", "urgent", "social")
+            if c.status == "emergency"
+            or c.help_grade in ("danger", "urgent", "social")
+            or c.help_evidence
         ],
         settings_json=json.dumps(record.info.settings, indent=2, ensure_ascii=False),
         environment_json=json.dumps(record.info.environment, indent=2, ensure_ascii=False),

@@ -301,6 +301,9 @@ def _help_evidence(answer: Answer) -> str | None:
     """The evidence of the answer's help grade as one line, or the matched rule of an
     emergency answer from an engine that reports no grade."""
     evidence = answer.trace.help
+    danger = answer.trace.danger
+    if evidence is None and danger is not None and danger.verdict == "vetoed":
+        return f"{danger.rule_id} overruled: classifier p={danger.probability:.3f} < {danger.veto}"
     if evidence is None:
         return answer.trace.matched_rule if answer.status is AnswerStatus.EMERGENCY else None
     line = f"{evidence.rule_id or evidence.source} ({evidence.language})"
@@ -308,6 +311,8 @@ def _help_evidence(answer: Answer) -> str | None:
         line += f": {evidence.similarity:.3f} ~ „{evidence.nearest}“"
         if evidence.counter_similarity is not None:
             line += f", counter {evidence.counter_similarity:.3f} ~ „{evidence.counter_nearest}“"
+    if danger is not None:  # the present-danger classifier's reading (bot/dialogue/danger.py)
+        line += f"; classifier p={danger.probability:.3f} ({danger.verdict})"
     return line
 
 

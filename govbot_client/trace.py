@@ -77,16 +77,31 @@ class HelpGrade(StrEnum):
 
 
 class HelpEvidence(_Frozen):
-    """Why a help grade fired: the rule, or the semantic check's nearest example."""
+    """Why a help grade fired: the rule, the semantic check's nearest example, or the
+    present-danger classifier's probability (``probability``: its reading of the message
+    whichever mechanism fired, issue 16)."""
 
     grade: HelpGrade
-    source: Literal["rule", "semantic"]
+    source: Literal["rule", "semantic", "classifier"]
     rule_id: str | None = None
     similarity: float | None = None
     nearest: str | None = None
     counter_similarity: float | None = None
     counter_nearest: str | None = None
+    probability: float | None = None
     language: str = "de"
+
+
+class DangerCheck(_Frozen):
+    """The present-danger classifier's reading of one message (bot/dialogue/danger.py):
+    its probability, the thresholds it was judged by, and which mechanism decided
+    (``vetoed``: the grammar said danger, the classifier overruled it as no present danger)."""
+
+    probability: float
+    fire: float
+    veto: float
+    verdict: Literal["rule", "net", "classifier", "vetoed", "none"]
+    rule_id: str | None = None  # the grammar's rule (the overruled one for ``vetoed``)
 
 
 class AnswerTrace(_Frozen, Generic[UnderstandingT]):
@@ -110,6 +125,7 @@ class AnswerTrace(_Frozen, Generic[UnderstandingT]):
     llm: LlmTrace | None = None
     understanding: UnderstandingT | None = None  # what was read from the message (issue 11)
     help: HelpEvidence | None = None  # which help grade fired, on what evidence (issue 16)
+    danger: DangerCheck | None = None  # the present-danger classifier's reading (issue 16)
 
     @model_validator(mode="before")
     @classmethod

@@ -10,6 +10,9 @@ evaluation sets with emergencies, each split into a calibration and a held-out h
 keeps its own tune/holdout split). The threshold and margin are chosen on the calibration
 halves only (false alarms <= 1 in 1,000 on every pool's half, then the best recall); the
 held-out figures are the ones to report.
+
+The present-danger classifier that overrules or backs the rules and the net
+(bot/dialogue/danger.py) is rebuilt by `govbot eval train-danger` on the same pools and sets.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.answer import HelpEvidence, HelpGrade
+from bot.answer import DangerCheck, HelpEvidence, HelpGrade
 from bot.dialogue.policy import PolicyDecision, PolicyLabel
 from bot.understanding.lexicon import content_stems
 from knowledge.errors import ConfigurationError
@@ -84,19 +84,25 @@ class Triage(BaseModel):
 
     decision: PolicyDecision
     help: HelpEvidence | None = None
+    danger: DangerCheck | None = None  # the present-danger classifier's reading (danger.py)
 
     @classmethod
-    def by_rule(cls, decision: PolicyDecision) -> Triage:
-        """The triage of a decision the rules made alone."""
+    def by_rule(cls, decision: PolicyDecision, *, danger: DangerCheck | None = None) -> Triage:
+        """The triage of a decision the rules made (``danger``: the classifier's reading,
+        which let the rule stand)."""
         grade = GRADES.get(decision.label)
         evidence = (
             HelpEvidence(
-                grade=grade, source="rule", rule_id=decision.rule_id, language=decision.language
+                grade=grade,
+                source="rule",
+                rule_id=decision.rule_id,
+                probability=danger.probability if danger else None,
+                language=decision.language,
             )
             if grade
             else None
         )
-        return cls(decision=decision, help=evidence)
+        return cls(decision=decision, help=evidence, danger=danger)
 
 
 Embed = Callable[[str], Sequence[float] | npt.NDArray[np.float32]]

@@ -31,6 +31,7 @@ from bot.answer import (
     AnswerStatus,
     AnswerTrace,
     Citation,
+    DangerCheck,
     HelpEvidence,
     HelpGrade,
     TraceHit,
@@ -38,7 +39,11 @@ from bot.answer import (
 )
 from bot.compose.extractive import Composer, Composition
 from bot.compose.llm import LlmComposer
+from bot.dialogue.danger import DangerClassifier, DangerReading, combine
 from bot.dialogue.emergency import (
+    MAX_CHARS,
+    OVERRULABLE,
+    SHORT_STEMS,
     CounterBank,
     EmergencyMatch,
     SemanticEmergencyCheck,
@@ -50,6 +55,7 @@ from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
 from bot.settings import Settings
 from bot.texts.notice import city_name
 from bot.understanding.context import previous_doc_ids
+from bot.understanding.lexicon import content_stems
 from bot.understanding.understanding import Search, Understander, Understanding
 from knowledge.errors import InvalidQueryError, SearchIndexError
 from knowledge.models import Service, SourceKind
@@ -75,6 +81,7 @@ _OFFER_STATUSES = {
 _HELP_FIRST = {PolicyLabel.URGENT_HELP, PolicyLabel.SOCIAL_HELP}
 _SUMMARY_CHARS = 160  # one line under a clarifying choice
 _CHOICE_RULE = "clarify.choice"
+_CLASSIFIER_RULE = "emergency.classifier"
 
 
 class DialogueEngine:
@@ -90,6 +97,7 @@ class DialogueEngine:
         composer: Composer,
         settings: Settings,
         emergency_check: SemanticEmergencyCheck | None = None,
+        danger: DangerClassifier | None = None,
         llm: LlmComposer | None = None,
     ) -> None:
         self._retriever = retriever
@@ -100,6 +108,7 @@ class DialogueEngine:
         self._settings = settings
         self._dialogue = settings.dialogue
         self._emergency_check = emergency_check
+        self._danger = danger
         self._llm = llm  # LLM mode only when an endpoint is configured (issue #6)
         self._catalogue_cache: dict[tuple[str, str], list[Service]] = {}
 
@@ -150,7 +159,7 @@ class DialogueEngine:
         triage = self._triage(understanding, message, turns, tenant=tenant, language=language)
         timings["policy"] = _ms(clock)
         answer = self._answer_for(triage.decision, understanding, turns, tenant, timings, clock)
-        trace = answer.trace.model_copy(update={"help": triage.help})
+        trace = answer.trace.model_copy(update={"help": triage.help, "danger": triage.danger})
         return answer.model_copy(
             update={"help_grade": triage.help.grade if triage.help else None, "trace": trace}
         )
@@ -203,11 +212,9 @@ class DialogueEngine:
             )
         decision = self._policy.decide(understanding, tenant=tenant)
         # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
-        if understanding.followup == "none":
-            semantic = self._semantic_emergency(decision, understanding, tenant)
-            if semantic is not None:
-                return semantic
-        return Triage.by_rule(decision)
+        if understanding.followup != "none":
+            return Triage.by_rule(decision)
+        return self._graded(decision, understanding, tenant)
 
     def _confirms_offer(self, normalized: str, turns: Sequence[Turn]) -> tuple[Language, ...]:
         """The languages of a short yes ("ja", "oui", "так" … from the catalogue) right
@@ -285,15 +292,109 @@ class DialogueEngine:
             return None
         return self._policy.covered(decision), searched, ranking
 
-    def _semantic_emergency(
-        self, decision: PolicyDecision, understanding: Understanding, tenant: str
-    ) -> Triage | None:
-        """Present danger when the rules saw a service question (or nothing of ours) but
-        the message reads like one of the example emergencies more than like any
-        counter-example, the tenant's own service titles included."""
-        match = self._semantic_match(decision, understanding, tenant)
-        if match is None or not match.emergency:
+    def danger_reading(self, message: str, *, tenant: str) -> DangerReading | None:
+        """What the present-danger classifier reads of a single message, with the
+        grammar's and the net's verdicts (training data: eval/danger_training.py); None
+        where nothing could be embedded (no index) or the message is a follow-up."""
+        understanding = self._understander.understand(message, tenant=tenant, search=False)
+        if understanding.followup != "none":
             return None
+        decision = self._policy.decide(understanding, tenant=tenant)
+        reading, _ = self._reading(decision, understanding, tenant)
+        return reading
+
+    def _reading(
+        self, decision: PolicyDecision, understanding: Understanding, tenant: str
+    ) -> tuple[DangerReading | None, EmergencyMatch | None]:
+        match = self._semantic_match(decision, understanding, tenant)
+        normalized = understanding.normalized
+        try:
+            vector = self._retriever.embed_query(understanding.text[:MAX_CHARS])
+        except (SearchIndexError, InvalidQueryError):
+            return None, match  # no index yet: the rules alone decide
+        reading = DangerReading(
+            label=decision.label.value,
+            rule_id=decision.rule_id,
+            rule_danger=decision.label is PolicyLabel.EMERGENCY,
+            overrulable=decision.label in OVERRULABLE,
+            net_danger=match is not None and match.emergency,
+            past=self._policy.past_event(normalized),
+            content_words=len(
+                content_stems(normalized, topical=True, numbers=False, normalized=True)
+            ),
+            vector=vector,
+        )
+        return reading, match
+
+    def _graded(
+        self, decision: PolicyDecision, understanding: Understanding, tenant: str
+    ) -> Triage:
+        """Present danger or not: the grammar's decision, the semantic net and the
+        present-danger classifier combined (bot/dialogue/danger.py ``combine``)."""
+        classifier = self._danger
+        rule_danger = decision.label is PolicyLabel.EMERGENCY
+        if classifier is None or not (rule_danger or decision.label in OVERRULABLE):
+            match = self._semantic_match(decision, understanding, tenant)
+            if match is not None and match.emergency:
+                return self._net_triage(decision, match, None, tenant)
+            return Triage.by_rule(decision)
+        reading, match = self._reading(decision, understanding, tenant)
+        if reading is None:
+            return Triage.by_rule(decision)
+        model = classifier.model
+        probability = classifier.probability(
+            reading.vector, past=reading.past, content_words=reading.content_words
+        )
+        verdict = combine(
+            probability,
+            rule_danger=reading.rule_danger,
+            net_danger=reading.net_danger,
+            # The classifier fires only where the net judged the message (a short one
+            # only with a danger cue: issue 16 item 2) and found it nearer an emergency
+            # example than any counter-example; it never vetoes a short one.
+            overrulable=reading.overrulable and _leans_to_danger(match),
+            fire=model.fire,
+            veto=model.veto,
+            short=reading.content_words <= SHORT_STEMS,
+        )
+        check = DangerCheck(
+            probability=round(probability, 4),
+            fire=model.fire,
+            veto=model.veto,
+            verdict=verdict,
+            rule_id=decision.rule_id,
+        )
+        if verdict == "net" and match is not None:
+            return self._net_triage(decision, match, check, tenant)
+        if verdict == "classifier":
+            logger.info("danger classifier fired (probability %.3f)", probability)
+            emergency = self._policy.emergency(
+                tenant=tenant, language=decision.language, rule_id=_CLASSIFIER_RULE
+            )
+            evidence = HelpEvidence(
+                grade=HelpGrade.DANGER,
+                source="classifier",
+                rule_id=_CLASSIFIER_RULE,
+                probability=check.probability,
+                language=decision.language,
+            )
+            return Triage(decision=emergency, help=evidence, danger=check)
+        if verdict == "vetoed":
+            logger.info(
+                "danger classifier overruled %s (probability %.3f)", decision.rule_id, probability
+            )
+            return Triage(decision=self._policy.overruled(decision), danger=check)
+        return Triage.by_rule(decision, danger=check)
+
+    def _net_triage(
+        self,
+        decision: PolicyDecision,
+        match: EmergencyMatch,
+        check: DangerCheck | None,
+        tenant: str,
+    ) -> Triage:
+        """Present danger because the message reads like one of the example emergencies
+        more than like any counter-example, the tenant's own service titles included."""
         logger.info("semantic emergency check fired (similarity %.3f)", match.similarity)
         emergency = self._policy.emergency(
             tenant=tenant, language=decision.language, rule_id="emergency.semantic"
@@ -306,9 +407,10 @@ class DialogueEngine:
             nearest=match.nearest,
             counter_similarity=match.other_similarity,
             counter_nearest=match.other_nearest,
+            probability=check.probability if check else None,
             language=decision.language,
         )
-        return Triage(decision=emergency, help=evidence)
+        return Triage(decision=emergency, help=evidence, danger=check)
 
     def _semantic_match(
         self, decision: PolicyDecision, understanding: Understanding, tenant: str
@@ -870,3 +972,11 @@ def _evidence(ranking: Ranking, service: Service) -> str:
     """The passage of ``service`` the retrieval scored best for the question, if any."""
     hit = next((c.hit for c in ranking.candidates if c.hit.doc_id == service.doc_id), None)
     return hit.text if hit is not None else ""
+
+
+def _leans_to_danger(match: EmergencyMatch | None) -> bool:
+    """Whether the net judged the message (emergency.applies) and found an emergency
+    example nearer than every counter-example, whatever its threshold: where the present-
+    danger classifier may fire (docs/policy.md: it still fires on some English statements
+    unlike any training message)."""
+    return match is not None and match.similarity > match.other_similarity

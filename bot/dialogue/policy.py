@@ -347,6 +347,11 @@ class Policy:
             language=decision.language,
         )
 
+    def overruled(self, decision: PolicyDecision) -> PolicyDecision:
+        """``decision``'s danger grade overruled by the present-danger classifier
+        (bot/dialogue/danger.py): a service question (rule id ``<rule>.vetoed``)."""
+        return self.covered(decision).model_copy(update={"rule_id": f"{decision.rule_id}.vetoed"})
+
     def emergency(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
         """The emergency decision with the label's general response (numbers first), for
         emergencies found by something other than a rule (bot/dialogue/emergency.py)."""

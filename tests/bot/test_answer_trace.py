@@ -124,6 +124,7 @@ def test_an_old_row_loads_as_a_typed_trace(settings: Settings, old_answer_id: in
         "version": 3,
         "understanding": None,
         "help": None,
+        "danger": None,  # optional since version 3 (the present-danger classifier, issue 16)
     }
 
 
@@ -139,7 +140,13 @@ def test_the_staff_api_serves_an_old_row_typed(settings: Settings, old_answer_id
     assert response.status_code == 200
     [entry] = response.json()
     assert entry["id"] == old_answer_id
-    assert entry["trace"] == {**OLD_TRACE, "version": 3, "understanding": None, "help": None}
+    assert entry["trace"] == {
+        **OLD_TRACE,
+        "version": 3,
+        "understanding": None,
+        "help": None,
+        "danger": None,
+    }
 
 
 def test_a_new_answer_is_stored_with_its_version(settings: Settings) -> None:

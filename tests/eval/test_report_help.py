@@ -14,10 +14,17 @@ def test_the_report_lists_emergency_decisions_with_their_evidence() -> None:
                 help_evidence="emergency.semantic (de): 0.901 ~ „Das Baby atmet nicht“"),
         outcome("fever", "answered", "answered", help_grade="urgent",
                 help_evidence="urgent.illness (de)"),
+        outcome("pond", "emergency", "emergency", help_grade="danger",
+                help_evidence="emergency.classifier (de); classifier p=0.999 (classifier)"),
+        outcome("gas", "answered", "answered", help_grade="none",
+                help_evidence="emergency.fire overruled: classifier p=0.003 < 0.024"),
         outcome("pass", "answered", "answered", help_grade="none"),
     ]  # fmt: skip
     html = render_report(run(cases, run_id=1))
-    section = html.split("Emergency decisions and help grades (3)")[1].split("<h2>")[0]
+    section = html.split("Emergency decisions and help grades (5)")[1].split("<h2>")[0]
+    # The classifier's decisions, and a danger grade it overruled, are listed with evidence.
+    assert "classifier p=0.999 (classifier)" in section
+    assert "emergency.fire overruled: classifier p=0.003 &lt; 0.024" in section
     assert "emergency.fire (de)" in section and "urgent.illness (de)" in section
     assert "0.901 ~ „Das Baby atmet nicht“" in section
     assert "case-pass" not in section

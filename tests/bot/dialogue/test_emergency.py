@@ -68,7 +68,10 @@ def test_service_questions_near_emergencies_are_not(
 def test_the_engine_answers_with_the_numbers_first(
     munich_index: Settings, munich_retriever: Retriever
 ) -> None:
-    engine = build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
+    # The net alone: the present-danger classifier would fire first on this message.
+    settings = munich_index.model_copy(deep=True)
+    settings.dialogue.danger_model = False
+    engine = build_engine(settings, munich_retriever, policy=Policy.from_yaml())
     answer = engine.respond("Jemand liegt regungslos vor unserer Haustür", tenant="muenchen")
     assert answer.status is AnswerStatus.EMERGENCY
     assert answer.trace.matched_rule == "emergency.semantic"
@@ -87,7 +90,9 @@ def test_the_engine_answers_with_the_numbers_first(
 def test_switched_off_the_rules_alone_decide(
     munich_index: Settings, munich_retriever: Retriever
 ) -> None:
-    dialogue = munich_index.dialogue.model_copy(update={"semantic_emergency_check": False})
+    dialogue = munich_index.dialogue.model_copy(
+        update={"semantic_emergency_check": False, "danger_model": False}
+    )
     settings = munich_index.model_copy(update={"dialogue": dialogue})
     engine = build_engine(settings, munich_retriever, policy=Policy.from_yaml())
     answer = engine.respond("Jemand liegt regungslos vor unserer Haustür", tenant="muenchen")

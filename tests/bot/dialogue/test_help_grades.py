@@ -111,7 +111,14 @@ def test_decision_requests_keep_refused_decision_in_a_crisis(engine: DialogueEng
     assert answer.status is AnswerStatus.REFUSED_DECISION
 
 
-def test_semantic_danger_names_its_evidence(engine: DialogueEngine) -> None:
+def test_semantic_danger_names_its_evidence(
+    munich_index: Settings, munich_retriever: Retriever
+) -> None:
+    # The net's own evidence: without the present-danger classifier, which would fire
+    # first on this message (its evidence: tests/bot/dialogue/test_danger.py).
+    settings = munich_index.model_copy(deep=True)
+    settings.dialogue.danger_model = False
+    engine = build_engine(settings, munich_retriever, policy=Policy.from_yaml())
     triage = engine.triage("Jemand liegt regungslos vor unserer Haustür", tenant="muenchen")
     assert triage.help is not None and triage.help.source == "semantic"
     assert triage.help.similarity is not None and triage.help.nearest
