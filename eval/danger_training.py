@@ -96,25 +96,19 @@ def training_cases(pools: Sequence[Path], examples: EmergencyExamples) -> list[T
         for case in load_pool(path):
             if case_half(case) == "calibration":
                 cases.append(_case(path.name, case))
-    for number, text in enumerate(examples.emergencies):
-        cases.append(
+    for prefix, texts, danger in (
+        ("ex", examples.emergencies, True),
+        ("counter", examples.not_emergencies, False),
+    ):
+        cases.extend(
             TrainingCase(
                 source="emergency_examples",
-                id=f"ex-{number}",
+                id=f"{prefix}-{number}",
                 tenant="",
                 question=text,
-                danger=True,
+                danger=danger,
             )
-        )
-    for number, text in enumerate(examples.not_emergencies):
-        cases.append(
-            TrainingCase(
-                source="emergency_examples",
-                id=f"counter-{number}",
-                tenant="",
-                question=text,
-                danger=False,
-            )
+            for number, text in enumerate(texts)
         )
     return cases
 
