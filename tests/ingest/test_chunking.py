@@ -139,6 +139,14 @@ def test_every_integreat_page_starts_with_its_card() -> None:
         "Freiwilliges Praktikum",
         "Bezahlung",
         "Zehn Tipps für Praktikanten und Praktikantinnen",
+        # The page's tag line ("Stichwörter: …") is its keywords (ingest/page_metadata.py),
+        # so the card carries the summary and those keywords like a DLDB card (issue 17).
+        "Ein Praktikum ist eine befristete Tätigkeit. Das heißt: Praktikanten arbeiten für "
+        "eine begrenzte Zeit in einem Betrieb oder Unternehmen. Ein Praktikum kann in fast "
+        "jedem Beruf gemacht werden.",
+        "Stichwörter: Praktikum, Praktika, praktische Berufserfahrung, Berufserfahrung "
+        "sammeln, berufliche Orientierung, Einstieg in das Arbeitsleben, Pflichtpraktikum, "
+        "Schülerpraktikum, Praktikum im Studium, freiwiliiges Praktikum, Bezahlung im Praktikum",
     ]
     assert card.embedding_text().startswith(
         "Wichtige Informationen zum Praktikum — Überblick\nBeruf und Karriere > Praktikum > "
