@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -14,6 +15,19 @@ from knowledge.retrieval import Retriever
 from tests.factories import make_service
 
 PERSONALAUSWEIS = "muenchen/1063441"
+
+
+def _integreat_page(native_id: str, title: str, text: str, **overrides: Any) -> Service:
+    """An Integreat page of Landkreis Augsburg with one content section "Inhalt"."""
+    section = Section(kind=SectionKind.CONTENT, title="Inhalt", text=text)
+    return make_service(
+        tenant="lkaugsburg",
+        native_id=native_id,
+        source=SourceKind.INTEGREAT,
+        title=title,
+        sections=[section],
+        **overrides,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -117,14 +131,8 @@ def test_a_german_source_is_framed_as_german_in_the_citizens_language(
 
 
 def test_a_german_page_is_framed_as_german_in_the_citizens_language() -> None:
-    page = make_service(
-        tenant="lkaugsburg",
-        native_id="123",
-        source=SourceKind.INTEGREAT,
-        title="Deutsch lernen",
-        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text="Kurse: 50 Euro.")],
-        keywords=[],
-        updated=date(2023, 11, 20),
+    page = _integreat_page(
+        "123", "Deutsch lernen", "Kurse: 50 Euro.", keywords=[], updated=date(2023, 11, 20)
     )
     composer = Composer(Policy.from_yaml().texts, max_chars=300)
     result = composer.answer(page, "Скільки коштує курс?", aspects=[], language="uk")
@@ -154,15 +162,7 @@ def test_page_answer_quotes_the_best_lines() -> None:
             "Anmeldung bei der Volkshochschule: Hauptstraße 1.",
         ]
     )
-    page = make_service(
-        tenant="lkaugsburg",
-        native_id="123",
-        source=SourceKind.INTEGREAT,
-        title="Deutsch lernen",
-        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text=text)],
-        keywords=[],
-        updated=date(2023, 11, 20),
-    )
+    page = _integreat_page("123", "Deutsch lernen", text, keywords=[], updated=date(2023, 11, 20))
     composer = Composer(Policy.from_yaml().texts, max_chars=200, context=False)
     result = composer.answer(
         page, "Wo kann ich einen Deutschkurs machen?", aspects=["location"], language="de"
@@ -233,18 +233,10 @@ def test_page_units_keep_headings_as_lines() -> None:
 
 
 def _integration_pages() -> tuple[Service, Service]:
-    first = make_service(
-        tenant="lkaugsburg",
-        native_id="1",
-        source=SourceKind.INTEGREAT,
-        title="Deutsch lernen",
-        sections=[
-            Section(
-                kind=SectionKind.CONTENT,
-                title="Inhalt",
-                text="Integrationskurse dauern 700 Stunden. " * 40,
-            )
-        ],
+    first = _integreat_page(
+        "1",
+        "Deutsch lernen",
+        "Integrationskurse dauern 700 Stunden. " * 40,
         updated=date(2023, 11, 20),
     )
     second = first.model_copy(
@@ -329,14 +321,7 @@ def test_page_answer_leads_with_the_fee_sentence_or_states_the_gap(policy: Polic
         "Termine gibt es dienstags.\n"
         "Die Beratung ist kostenlos."
     )
-    page = make_service(
-        tenant="lkaugsburg",
-        native_id="9",
-        source=SourceKind.INTEGREAT,
-        title="Beratung",
-        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text=text)],
-        updated=date(2023, 11, 20),
-    )
+    page = _integreat_page("9", "Beratung", text, updated=date(2023, 11, 20))
     composer = Composer(policy.texts)
     fee = composer.answer(page, "Kostet die Beratung etwas?", aspects=["fees"], language="de")
     assert fee.text.startswith("Die Beratung ist kostenlos.")
@@ -369,19 +354,7 @@ def test_an_asked_fact_stated_in_any_word_form_is_no_gap(
 ) -> None:
     """A gap is said only when the source really says nothing (measured: two false gaps
     on munich_services came from "eines Jahres" and "bis 11. März")."""
-    page = make_service(
-        tenant="lkaugsburg",
-        native_id="8",
-        source=SourceKind.INTEGREAT,
-        title="Abholung",
-        sections=[
-            Section(
-                kind=SectionKind.CONTENT,
-                title="Inhalt",
-                text=f"Die Stelle ist montags geöffnet.\n{sentence}",
-            )
-        ],
-    )
+    page = _integreat_page("8", "Abholung", f"Die Stelle ist montags geöffnet.\n{sentence}")
     composer = Composer(policy.texts, context=False)
     result = composer.answer(page, "Bis wann und wie lange?", aspects=[aspect], language="de")
     assert result.aspect_found is states_it
@@ -396,13 +369,7 @@ def test_the_retrievals_best_passage_guides_the_lead(policy: Policy) -> None:
     early = "Den Antrag auf Wohngeld stellst Du im Rathaus."
     late = "Den Antrag auf Wohngeld kannst Du auch online stellen."
     text = "\n".join([early, *(f"Absatz {i} über andere Dinge." for i in range(30)), late])
-    page = make_service(
-        tenant="lkaugsburg",
-        native_id="7",
-        source=SourceKind.INTEGREAT,
-        title="Wohngeld",
-        sections=[Section(kind=SectionKind.CONTENT, title="Inhalt", text=text)],
-    )
+    page = _integreat_page("7", "Wohngeld", text)
     composer = Composer(policy.texts, context=False)
     question = "Wo stelle ich den Antrag auf Wohngeld?"
     assert composer.answer(page, question, aspects=[], language="de").text.startswith(early)
