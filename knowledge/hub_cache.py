@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.array_files import read_arrays, write_arrays
 from knowledge.hubness import hub_scores
 from knowledge.index import IndexReader, IndexStore, StoredPassage
 
@@ -113,29 +114,17 @@ class HubScoreCache:
         return scores
 
     def _read(self, version: str, tenant: str) -> dict[str, float] | None:
-        path = self.path(version, tenant)
-        if path is None or not path.is_file():
+        stored = read_arrays(self.path(version, tenant), ("ids", "scores"))
+        if stored is None:
             return None
-        try:
-            with np.load(path, allow_pickle=False) as stored:
-                ids, scores = stored["ids"], stored["scores"]
-                return dict(zip(ids.tolist(), scores.tolist(), strict=True))
-        except (OSError, ValueError, KeyError) as exc:
-            logger.warning("hub scores file %s unreadable, computing them: %s", path.name, exc)
-            return None
+        return dict(zip(stored["ids"].tolist(), stored["scores"].tolist(), strict=True))
 
     def _write(self, version: str, tenant: str, scores: dict[str, float]) -> None:
-        path = self.path(version, tenant)
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".partial.npz")
-            ids = np.asarray(list(scores), dtype=np.str_)
-            np.savez(partial, ids=ids, scores=np.fromiter(scores.values(), dtype=np.float64))
-            partial.replace(path)  # atomic: readers see the old file or the whole new one
-        except OSError as exc:
-            logger.warning("hub scores of tenant %s not kept on disk: %s", tenant, exc)
+        write_arrays(
+            self.path(version, tenant),
+            ids=np.asarray(list(scores), dtype=np.str_),
+            scores=np.fromiter(scores.values(), dtype=np.float64),
+        )
 
 
 def prepare_after_sync(

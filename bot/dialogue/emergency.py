@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.answer import DangerCheck, HelpEvidence, HelpGrade
 from bot.dialogue.policy import PolicyDecision, PolicyLabel
 from bot.understanding.lexicon import content_stems
+from knowledge.array_files import read_arrays, write_arrays
 from knowledge.errors import ConfigurationError
 
 DEFAULT_EXAMPLES = Path(__file__).parent / "rules" / "emergency_examples.yaml"
@@ -197,7 +198,7 @@ class SemanticEmergencyCheck:
             vectors = self._read(path, "vectors")
             if vectors is None or len(vectors) != len(wanted):
                 vectors = self._stack(wanted)
-                self._write(path, vectors=vectors)
+                write_arrays(path, vectors=vectors)
             bank = CounterBank(texts=wanted, vectors=vectors)
             self._counters[key] = bank
         return bank
@@ -239,7 +240,7 @@ class SemanticEmergencyCheck:
             if positive is None or negative is None:
                 positive = self._stack(self.examples.emergencies)
                 negative = self._stack(self.examples.not_emergencies)
-                self._write(path, positive=positive, negative=negative)
+                write_arrays(path, positive=positive, negative=negative)
             self._positive, self._negative = positive, negative
         return self._positive, self._negative
 
@@ -252,25 +253,8 @@ class SemanticEmergencyCheck:
 
     @staticmethod
     def _read(path: Path | None, name: str) -> npt.NDArray[np.float32] | None:
-        if path is None or not path.exists():
-            return None
-        try:
-            with np.load(path) as stored:
-                return np.asarray(stored[name], dtype=np.float32)
-        except (OSError, ValueError, KeyError):
-            return None  # a damaged cache is rebuilt
-
-    @staticmethod
-    def _write(path: Path | None, **arrays: npt.NDArray[np.float32]) -> None:
-        if path is None:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".partial.npz")
-            np.savez(partial, **arrays)  # type: ignore[arg-type]
-            partial.replace(path)  # atomic: readers see the old file or the whole new one
-        except OSError:
-            pass  # a read-only data directory only costs the embedding next time
+        stored = read_arrays(path, (name,))
+        return None if stored is None else np.asarray(stored[name], dtype=np.float32)
 
     def _stack(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         if not texts:
