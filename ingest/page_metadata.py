@@ -40,6 +40,7 @@ def split_keywords(sections: Sequence[Section]) -> tuple[list[Section], list[str
     """
     kept: list[Section] = []
     words: list[str] = []
+    seen: set[str] = set()  # casefolded: each word once, in the source's spelling
     for section in sections:
         lines: list[str] = []
         for line in section.text.splitlines():
@@ -49,7 +50,8 @@ def split_keywords(sections: Sequence[Section]) -> tuple[list[Section], list[str
                 continue
             for word in _SEPARATORS.split(match.group("words")):
                 word = word.strip(" .")
-                if word and word.casefold() not in {w.casefold() for w in words}:
+                if word and word.casefold() not in seen:
+                    seen.add(word.casefold())
                     words.append(word)
         text = "\n".join(lines).strip()
         if text:
