@@ -193,6 +193,46 @@ def train_adapter(
     )
 
 
+@app.command("fit-query-direction")
+def fit_query_direction_command(
+    questions: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--questions",
+            help="Training question file (repeatable); default: Integreat train in de, en, fr, "
+            "uk and ar. Dev, holdout and test files and pools are refused.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Direction file; default: the one shipped for the embedder."),
+    ] = None,
+) -> None:
+    """Fit the common direction of questions that query centering removes
+    (knowledge/query_centering.py; docs/retrieval-tuning.md, "Query centering")."""
+    from bot.assistant import build_understander  # deferred: keeps `govbot --help` fast
+    from eval.query_direction_fit import TRAINING_SETS, fit_query_direction
+    from knowledge.query_centering import packaged_direction_path
+
+    settings = _settings()
+    sets_dir = Path(__file__).parent / "sets"
+    paths = questions or [sets_dir / name for name in TRAINING_SETS]
+    with open_retriever(settings) as retriever:
+        understander = build_understander(settings, retriever)
+        with _stderr.status(f"embedding the questions of {len(paths)} file(s)"):
+            direction = fit_query_direction(
+                retriever,
+                paths,
+                search_text=lambda q, t: understander.understand(q, tenant=t).search.text,
+            )
+    target = out or packaged_direction_path(direction.embedder)
+    direction.save(target)
+    typer.echo(
+        f"query direction of {direction.meta['questions']} questions (mean length "
+        f"{direction.meta['mean_length']}) written to {target}"
+    )
+
+
 @app.command("convert-integreat")
 def convert_integreat(
     split: Annotated[Path, typer.Argument(help="Integreat split file, e.g. dev_de.json.")],

@@ -38,6 +38,7 @@ from knowledge.index_edge import EdgeIndexStore
 from knowledge.models import SearchHit, SectionKind, Service
 from knowledge.query_adapter import QueryAdapter, resolve_query_adapter
 from knowledge.query_bounds import shorten
+from knowledge.query_centering import QueryDirection, resolve_query_direction
 from knowledge.settings import KnowledgeSettings, RetrievalSettings
 from knowledge.sparse import Bm25Encoder
 
@@ -97,6 +98,7 @@ class Retriever:
         query_memo_size: int | None = None,
         adapter: QueryAdapter | None = None,
         hubs: HubScoreCache | None = None,
+        direction: QueryDirection | None = None,
     ) -> None:
         if query_memo_size is None:
             query_memo_size = settings.query_memo_size
@@ -106,6 +108,9 @@ class Retriever:
         if adapter is not None:
             adapter.check_embedder(embedder.name, embedder.dim)
         self._adapter = adapter
+        if direction is not None:
+            direction.check_embedder(embedder.name, embedder.dim)
+        self._direction = direction
         self._store = store
         self._embedder = embedder
         self._settings = settings
@@ -211,11 +216,15 @@ class Retriever:
     def passage_query_vector(self, text: str, *, tenant: str) -> list[float]:
         """The dense vector that passage search in ``tenant`` uses for ``text``: the query
         embedding, mapped by the query adapter when it applies to the tenant
-        (knowledge/query_adapter.py)."""
+        (knowledge/query_adapter.py), then with ``query_centering`` of the common direction
+        of questions removed (knowledge/query_centering.py)."""
         vector = self.embed_query(text)
-        if self._adapter is None or not self._adapter.applies_to(tenant):
-            return vector
-        return self._adapter.apply(vector)
+        if self._adapter is not None and self._adapter.applies_to(tenant):
+            vector = self._adapter.apply(vector)
+        weight = self._settings.query_centering
+        if self._direction is not None and weight > 0:
+            vector = self._direction.apply(vector, weight=weight)
+        return vector
 
     def search(
         self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
@@ -250,8 +259,8 @@ class Retriever:
                 f"(known tenants: {known}); ingest it first, e.g. "
                 f"`govbot ingest folder DIR --tenant {tenant[:80]}`"
             )
-        # The query adapter reorders hybrid search only; the dense probe keeps the plain
-        # vector, whose cosines the dialogue's confidence model was fitted on (an adapted
+        # The query adapter and centering reorder hybrid search only; the dense probe keeps
+        # the plain vector, whose cosines the dialogue's confidence model was fitted on (an adapted
         # probe made the fitted model say "not found" to most Munich questions,
         # docs/retrieval-tuning.md "Query adapter").
         dense = (
@@ -380,10 +389,18 @@ def open_retriever(settings: KnowledgeSettings, embedder: Embedder | None = None
         embedder_name=embedder.name,
         embedder_dim=embedder.dim,
     )
+    direction = resolve_query_direction(
+        weight=settings.retrieval.query_centering,
+        path=settings.retrieval.query_direction_path,
+        embedder_name=embedder.name,
+        embedder_dim=embedder.dim,
+    )
     store = open_store(settings)
     hubs = HubScoreCache(k=settings.retrieval.hub_k, directory=settings.data_dir / "cache")
     try:
-        return Retriever(store, embedder, settings.retrieval, adapter=adapter, hubs=hubs)
+        return Retriever(
+            store, embedder, settings.retrieval, adapter=adapter, hubs=hubs, direction=direction
+        )
     except BaseException:
         store.close()
         raise

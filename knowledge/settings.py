@@ -66,6 +66,14 @@ class RetrievalSettings(BaseModel):
     # to Integreat dev or a tenant left out of training (docs/retrieval-tuning.md).
     query_adapter: bool = False
     query_adapter_path: Path | None = None
+    # Query centering (knowledge/query_centering.py): hybrid search removes this share of
+    # the common direction of citizens' questions from the query vector (the dense-only
+    # probe, whose cosines the confidence model reads, keeps the plain vector). The
+    # direction is the file shipped for the embedder (knowledge/adapters/<model>.query-
+    # direction.npz) or query_direction_path; 0 turns it off. Chosen on Integreat train in
+    # five languages (docs/retrieval-tuning.md, "Query centering").
+    query_centering: float = Field(default=0.5, ge=0, le=1)
+    query_direction_path: Path | None = None
     chunk_words: int = Field(default=250, ge=20, le=2000)
     chunk_overlap_words: int = Field(default=30, ge=0, le=500)
     max_query_chars: int = Field(default=2000, ge=10, le=100_000)

@@ -74,6 +74,7 @@ def test_the_retriever_fuses_the_discounted_dense_scores(
     settings.retrieval.hub_weight = 1.5
     settings.retrieval.hub_k = 2
     settings.retrieval.query_adapter = False  # the expected scores below use the plain vector
+    settings.retrieval.query_centering = 0.0
     retrieval = settings.retrieval
     query = "Was brauche ich für einen neuen Personalausweis?"
     vector = [float(x) for x in embedder.embed_query(query).tolist()]

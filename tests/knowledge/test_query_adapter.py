@@ -145,7 +145,10 @@ def steering_adapter(tmp_path: Path, corpus: Corpus, embedder: Embedder) -> Path
 
 @pytest.fixture
 def adapted(data_dir: Path, steering_adapter: Path, embedder: Embedder) -> Iterator[Retriever]:
-    retrieval = RetrievalSettings(query_adapter=True, query_adapter_path=steering_adapter)
+    # Centering off: these tests see the adapter alone (tests/knowledge/test_query_centering.py).
+    retrieval = RetrievalSettings(
+        query_adapter=True, query_adapter_path=steering_adapter, query_centering=0.0
+    )
     settings = Settings(data_dir=data_dir, retrieval=retrieval)
     with open_retriever(settings, embedder) as retriever:
         yield retriever
@@ -197,7 +200,9 @@ def test_an_adapter_maps_only_the_tenants_it_was_fitted_on(
     assert load_query_adapter(tmp_path / "scoped.npz").tenants == ("lkaugsburg",)
     settings = Settings(
         data_dir=data_dir,
-        retrieval=RetrievalSettings(query_adapter=True, query_adapter_path=tmp_path / "scoped.npz"),
+        retrieval=RetrievalSettings(
+            query_adapter=True, query_adapter_path=tmp_path / "scoped.npz", query_centering=0.0
+        ),
     )
     with open_retriever(settings, embedder) as retriever:
         assert retriever.search(QUESTION, tenant="muenchen")[0].doc_id == "muenchen/1063441"
