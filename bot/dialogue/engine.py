@@ -609,7 +609,7 @@ class DialogueEngine:
         """The plausible services as choices, best first (one per title; never an entry of
         the shared catalogue, which is no answer). With ``question``, each choice's line is
         the sentence of that page that best answers it (issue 17 item 2), else the page's
-        first line."""
+        first line; both in ``language`` where the source has that version."""
         options: list[AnswerOption] = []
         titles: set[str] = set()
         for candidate in ranking.choices:
@@ -617,17 +617,13 @@ class DialogueEngine:
             if service is None or service.source is SourceKind.OZG or service.title in titles:
                 continue
             titles.add(service.title)
-            line = ""
-            if question:
-                shown = service.in_language(language) if language else service
-                line = answer_line(
-                    shown, question, aspects, limit=_SUMMARY_CHARS, evidence=candidate.hit.text
-                )
+            shown = service.in_language(language) if language else service
+            line = question and answer_line(
+                shown, question, aspects, limit=_SUMMARY_CHARS, evidence=candidate.hit.text
+            )
             options.append(
                 AnswerOption(
-                    doc_id=service.doc_id,
-                    title=service.title,
-                    summary=line or _one_line(service),
+                    doc_id=service.doc_id, title=service.title, summary=line or _one_line(shown)
                 )
             )
         return options
