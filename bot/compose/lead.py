@@ -3,7 +3,7 @@
 Issue 17: a citizen reads the first lines on a phone, so an answer starts with the
 sentence that answers the aspect asked (fee, documents, deadline, duration, where, when,
 online, appointment), in the source's own words. The lead is chosen among the page's
-sentences (never a heading):
+sentences (never a heading, nor a web address alone):
 
 1. when the question asks for a fact (fee, documents, deadline, duration), only sentences
    that state it (cue words per aspect, ``ASPECT_CUES``) are candidates; for the other
@@ -96,6 +96,7 @@ _EVIDENCE_PREFIX = 60  # characters of a sentence looked up in the passage (chun
 # answered with choices, 4-6 words as the least gave the same (21 of 47 right choices
 # with an annotated line, 20 without a least), list items excluded.
 _LINE_WORDS = 5
+_ADDRESS_ONLY = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
 _LIST_MARK = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 
 
@@ -130,7 +131,7 @@ def choose_lead(
     for the question (``SearchHit.text``); empty when there is none.
     """
     units = [u for u in indexed_units(service) if u.kind not in _NOT_LEAD | skip]
-    sentences = [i for i, u in enumerate(units) if not u.heading]
+    sentences = [i for i, u in enumerate(units) if _sentence(u)]
     asked = [a for a in aspects if a in ASPECT_CUES]
     if not sentences:
         return Lead(
@@ -184,7 +185,7 @@ def answer_line(
         return ""  # its editors' summary (see above)
     every = indexed_units(service)
     units = [u for u in every if u.kind not in _NOT_LEAD and not u.heading] or every
-    sentences = [i for i, u in enumerate(units) if not u.heading]
+    sentences = [i for i, u in enumerate(units) if _sentence(u)]
     if not sentences:
         return ""
     whole = [i for i in sentences if _reads_alone(units[i].text)]
@@ -202,6 +203,12 @@ def answer_line(
         parts.append(_LIST_MARK.sub("", units[following].text))
         following += 1
     return textwrap.shorten(" ".join(parts), width=limit, placeholder=" …")
+
+
+def _sentence(unit: Unit) -> bool:
+    """Whether ``unit`` can start a lead: not a heading, and not a web address alone (the
+    address of the sentence before it, ingest/html_text.py; it follows in the lead's run)."""
+    return not unit.heading and not _ADDRESS_ONLY.match(unit.text)
 
 
 def _reads_alone(sentence: str) -> bool:
@@ -241,7 +248,7 @@ def _joins(before: Unit, unit: Unit) -> bool:
     """Whether ``before`` is a sentence of the same section as ``unit`` (measured on the
     Integreat train questions: same section 0.531, same paragraph only 0.527, never 0.527
     answer lines within the first 300 characters)."""
-    return not before.heading and before.section == unit.section
+    return _sentence(before) and before.section == unit.section
 
 
 def _run_from(units: Sequence[Unit], best: int, budget: int) -> list[int]:
