@@ -175,7 +175,7 @@ def training_data(rows: Sequence[TrainingRow]) -> TrainingData:
         labels=np.asarray([int(r.case.verdict) for r in rows], dtype=np.int64),
         sources=[r.case.source for r in rows],
         messages=[r.case.question for r in rows],
-        fire_candidates=np.asarray([r.open for r in readings], dtype=np.bool_),
+        fire_candidates=np.asarray([r.service_question for r in readings], dtype=np.bool_),
         veto_guarded=np.asarray([r.rule_decision for r in readings], dtype=np.bool_),
         dim=len(readings[0].vector) if readings else 0,
     )
@@ -219,7 +219,7 @@ def outcomes(
         verdict = combine(
             float(probability),
             rule_decision=r.rule_decision,
-            open=r.open,
+            service_question=r.service_question,
             fire=threshold,
             veto=veto,
             short=r.content_words <= SHORT_WORDS,

@@ -336,7 +336,7 @@ class DialogueEngine:
             rule_id=decision.rule_id,
             language=understanding.language,
             rule_decision=decision.label is PolicyLabel.DECISION,
-            open=decision.label is PolicyLabel.SERVICE_QUESTION,
+            service_question=decision.label is PolicyLabel.SERVICE_QUESTION,
             content_words=len(
                 content_stems(
                     understanding.normalized, topical=True, numbers=False, normalized=True
@@ -361,7 +361,7 @@ class DialogueEngine:
         verdict = combine_verdict(
             probability,
             rule_decision=reading.rule_decision,
-            open=reading.open,
+            service_question=reading.service_question,
             fire=model.fire_for(reading.language),
             veto=model.veto,
             short=reading.content_words <= SHORT_WORDS,

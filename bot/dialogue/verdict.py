@@ -69,7 +69,7 @@ class VerdictReading(BaseModel):
     rule_id: str | None
     language: str  # the reply language the understanding detected
     rule_decision: bool  # the grammar labelled it a decision (a verdict request)
-    open: bool  # the grammar left it a service question: the classifier may fire
+    service_question: bool  # the grammar left it a service question: the classifier may fire
     content_words: int
     vector: list[float]
 
@@ -113,7 +113,7 @@ def combine(
     probability: float | None,
     *,
     rule_decision: bool,
-    open: bool,
+    service_question: bool,
     fire: float,
     veto: float,
     short: bool = False,
@@ -126,6 +126,6 @@ def combine(
     if rule_decision:
         vetoed = probability is not None and probability < veto and not short
         return "vetoed" if vetoed else "rule"
-    if open and probability is not None and fire < NEVER and probability >= fire:
+    if service_question and probability is not None and fire < NEVER and probability >= fire:
         return "classifier"
     return "none"

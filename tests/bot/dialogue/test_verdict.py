@@ -94,7 +94,7 @@ def test_combine(probability: float | None, rule: bool, open_: bool, verdict: st
     fire = 1.0 if verdict == "never" else 0.9
     expected = {"rule-if-short": "rule", "never": "none"}.get(verdict, verdict)
     outcome = combine(
-        probability, rule_decision=rule, open=open_, fire=fire, veto=0.05, short=short
+        probability, rule_decision=rule, service_question=open_, fire=fire, veto=0.05, short=short
     )
     assert outcome == expected
 
