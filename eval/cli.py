@@ -478,7 +478,12 @@ def train_danger(
             raise ConfigurationError("the index is empty; run `govbot ingest` first")
         engine = build_engine(
             settings.model_copy(
-                update={"dialogue": settings.dialogue.model_copy(update={"danger_model": False})}
+                # The verdict classifier plays no part in a danger reading.
+                update={
+                    "dialogue": settings.dialogue.model_copy(
+                        update={"danger_model": False, "verdict_model": False}
+                    )
+                }
             ),
             retriever,
         )
@@ -558,7 +563,12 @@ def train_verdict(
             raise ConfigurationError("the index is empty; run `govbot ingest` first")
         engine = build_engine(
             settings.model_copy(
-                update={"dialogue": settings.dialogue.model_copy(update={"verdict_model": False})}
+                # The danger classifier plays no part in a verdict reading.
+                update={
+                    "dialogue": settings.dialogue.model_copy(
+                        update={"danger_model": False, "verdict_model": False}
+                    )
+                }
             ),
             retriever,
         )
