@@ -53,6 +53,11 @@ BASE_FEATURES = (
     "page",
     "foreign",
 )
+# Rank features of the confidence model alone (bot/dialogue/ranking.py ``_leads``): they
+# sharpen which best candidate is right, but in the reach model they turned long stories
+# whose service is among the choices, with a flat list of cosines, into "not found"
+# (docs/policy.md section 5, seventh session).
+CONFIDENCE_FEATURES = ("dense_lead", "dense_spread", "fused_lead")
 MIN_LANGUAGE_ROWS = 30  # a language gets its own term from this many questions on
 REGULARISATION = 1.0  # scikit-learn's C on standardised features
 BINS = 10
@@ -235,15 +240,20 @@ def calibrate(
     docstring); ``options``: how many choices the reach model is about."""
     if folds < 2:
         raise ValueError(f"folds must be at least 2. Currently, folds is {folds}")
-    names = [*BASE_FEATURES, *(f"lang_{code}" for code in languages)]
-    x = np.array([[e.features.get(name, 0.0) for name in names] for e in data])
+    terms = [f"lang_{code}" for code in languages]
     groups = np.array([e.group for e in data])
     labels = {
         "right": np.array([e.right for e in data], dtype=int),
         "reached": np.array([e.reached_within(options) for e in data], dtype=int),
     }
+    features = {
+        "right": [*BASE_FEATURES, *CONFIDENCE_FEATURES, *terms],
+        "reached": [*BASE_FEATURES, *terms],
+    }
     result: dict[str, tuple[Logistic, np.ndarray]] = {}
     for label, y in labels.items():
+        names = features[label]
+        x = np.array([[e.features.get(name, 0.0) for name in names] for e in data])
         if len(set(y.tolist())) < 2 or min(np.bincount(y)) < folds:
             raise SourceError(
                 f"calibration needs at least {folds} questions with and without {label!r}; "

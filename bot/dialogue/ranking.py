@@ -39,7 +39,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -59,6 +59,9 @@ _EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added t
 _LEXICAL = ("covered", "named", "named_expanded", "bm25_top", "unknown", "all_unknown")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _MIN_PART = 5  # letters of a compound's part that may name a choice
+# The leads of the best dense and fused scores are measured against the score of this
+# document in their ranking: a scale of the question's own scores, not an absolute one.
+_LEAD_DEPTH = 10
 
 
 class SearchBackend(Protocol):
@@ -274,6 +277,8 @@ class ServiceRanker:
         confidence_features = _confidence_features(
             candidates, has_query=bool(own_stems), mapped_only=mapped_only
         )
+        if confidence_features:
+            confidence_features.update(_leads(retrieved.dense.values(), [h.score for h in fused]))
         page = bool(candidates) and not self._vocabulary(candidates[0].hit.doc_id, version)[2]
         if confidence_features:
             confidence_features["unknown"] = unknown
@@ -434,6 +439,31 @@ def _logistic(
         return 0.0
     z = shift + bias + sum(weights.get(name, 0.0) * value for name, value in features.items())
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def _lead(scores: Sequence[float]) -> tuple[float, float]:
+    """How far the best of ``scores`` leads the runner-up, as a share of its distance to
+    the ``_LEAD_DEPTH``-th score, and that distance itself (0.0, 0.0 for fewer than two)."""
+    ordered = sorted(scores, reverse=True)
+    if len(ordered) < 2:
+        return 0.0, 0.0
+    spread = ordered[0] - ordered[min(_LEAD_DEPTH, len(ordered)) - 1]
+    return ((ordered[0] - ordered[1]) / spread if spread > 1e-9 else 0.0), spread
+
+
+def _leads(dense: Iterable[float], fused: Sequence[float]) -> dict[str, float]:
+    """Rank features that do not depend on the absolute cosine scale (issue 13 item 4):
+    how far the best document of dense search leads its runner-up relative to how the
+    question's cosines fall over its ten best documents (``dense_lead``), that fall
+    (``dense_spread``: a question close to everything, such as a foreign-language or
+    off-topic one near the hub pages, has a flat list), and the same lead for the
+    retriever's fused scores (``fused_lead``)."""
+    dense_lead, dense_spread = _lead(list(dense))
+    return {
+        "dense_lead": dense_lead,
+        "dense_spread": dense_spread,
+        "fused_lead": _lead(fused)[0],
+    }
 
 
 def _confidence_features(
