@@ -25,7 +25,9 @@ decide answer, clarify or not found (issue 12 items 2 and 3):
 
 Both are logistic functions of features that exist in every language (the best dense
 similarity, the dense and score margins to the runner-up, whether the best document is
-an information page) and of the German lexical evidence (whether the title/keywords name
+an information page; for the confidence also the leads of the best dense and fused
+scores over the question's own ten best documents, which do not depend on the absolute
+cosine scale) and of the German lexical evidence (whether the title/keywords name
 the question's topic, whether it is also BM25's best, how many of the citizen's own
 topical words occur nowhere in the tenant: "Wohngeld" in Munich), plus a term for a
 question not written in German and one per language with training questions (issue 13
