@@ -114,6 +114,8 @@ def test_calibration_command_fits_reports_and_writes(
     # The rank features (leads) are the confidence model's alone.
     assert set(CONFIDENCE_FEATURES) <= set(written.confidence_weights)
     assert not set(CONFIDENCE_FEATURES) & set(written.reach_weights)
+    assert written.lead_defaults == out["lead_defaults"]
+    assert set(written.lead_defaults) == set(CONFIDENCE_FEATURES)
     # 18 German questions, fewer than a language's own floor needs: the default alone.
     assert written.dense_floors == out["dense_floors"]
     assert set(written.dense_floors) == {"default"}
