@@ -9,7 +9,9 @@ how many content words it has. It is trained on generic data only (emergency exa
 the tune halves of the evaluation sets, the calibration halves of the false-alarm pools;
 eval/danger_training.py) and shipped as a small JSON file of coefficients with the name of
 the embedding model and a hash of the training data. ``govbot eval train-danger`` rebuilds
-it with a fixed seed.
+it with a fixed seed. The model file and its scoring are the generic message classifier
+(message_classifier.py, trained by eval/classifier_training.py); this module adds the
+danger features and ``combine``.
 
 How it combines with the grammar and the net (``combine``; thresholds chosen on
 out-of-fold probabilities of the calibration data, never on a holdout half):
@@ -30,15 +32,15 @@ overrules a danger grade.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict
 
-from knowledge.errors import ConfigurationError
+from bot.dialogue.message_classifier import ClassifierModel, MessageClassifier
 
 DEFAULT_MODEL = Path(__file__).parent / "rules" / "danger_model.json"
 EXTRA_FEATURES = ("past_event", "log_content_words")
@@ -67,98 +69,24 @@ class DangerReading(BaseModel):
     vector: list[float]
 
 
-class TrainingInfo(BaseModel):
-    """Where the coefficients came from (written by eval/danger_training.py)."""
+class DangerModel(ClassifierModel):
+    """The shipped coefficients, thresholds and metadata (message_classifier.py)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    data_hash: str  # sha256 of the sorted training messages and labels
-    positives: int
-    negatives: int
-    sources: dict[str, int]  # source file -> messages used
-    seed: int
-    c: float  # inverse regularisation strength, chosen by cross-validation
-    folds: int
-    command: str
+    NAME: ClassVar[str] = "danger"
+    TRAIN_COMMAND: ClassVar[str] = "govbot eval train-danger"
+    SWITCH: ClassVar[str] = "GOVBOT_DIALOGUE__DANGER_MODEL"
+    FEATURES: ClassVar[tuple[str, ...]] = EXTRA_FEATURES
+    DEFAULT_PATH: ClassVar[Path] = DEFAULT_MODEL
 
 
-class DangerModel(BaseModel):
-    """The shipped coefficients, thresholds and metadata."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: Literal[1] = 1
-    embedder: str
-    dim: int = Field(gt=0)
-    extra_features: list[str]
-    mean: list[float]
-    scale: list[float]
-    coef: list[float]
-    intercept: float
-    fire: float = Field(gt=0, le=1)  # at or above: danger even where the grammar saw none
-    veto: float = Field(ge=0, lt=1)  # below: the grammar's danger grade is overruled
-    training: TrainingInfo
-    cross_validation: dict[str, float | int] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _shapes(self) -> DangerModel:
-        width = self.dim + len(self.extra_features)
-        for name in ("mean", "scale", "coef"):
-            if len(getattr(self, name)) != width:
-                raise ValueError(f"{name} has {len(getattr(self, name))} values, expected {width}")
-        if self.extra_features != list(EXTRA_FEATURES):
-            raise ValueError(f"extra_features must be {list(EXTRA_FEATURES)}")
-        if self.veto >= self.fire:
-            raise ValueError(f"veto {self.veto} must lie below fire {self.fire}")
-        return self
-
-    @classmethod
-    def from_file(cls, path: Path = DEFAULT_MODEL) -> DangerModel:
-        """Load a model file (default: the shipped bot/dialogue/rules/danger_model.json)."""
-        try:
-            return cls.model_validate_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValidationError) as exc:
-            raise ConfigurationError(f"cannot load the danger model {path}: {exc}") from exc
-
-    def require_embedder(self, name: str) -> None:
-        """Refuse to judge vectors of another embedding model than the one trained on."""
-        if name != self.embedder:
-            raise ConfigurationError(
-                f"danger model trained on '{self.embedder}' embeddings but the index uses "
-                f"'{name}'; rebuild it with `govbot eval train-danger` or set "
-                "GOVBOT_DIALOGUE__DANGER_MODEL=false"
-            )
-
-
-class DangerClassifier:
-    """The model with its arrays prepared once; ``embedder`` names the embedding model of
-    the vectors it will judge (the index's, read when the first message is judged, since
-    the index may be built after the engine)."""
-
-    def __init__(self, model: DangerModel, *, embedder: Callable[[], str]) -> None:
-        self.model = model
-        self._embedder = embedder
-        self._verified = False
-        self._mean = np.asarray(model.mean, dtype=np.float64)
-        self._scale = np.asarray(model.scale, dtype=np.float64)
-        self._coef = np.asarray(model.coef, dtype=np.float64)
+class DangerClassifier(MessageClassifier[DangerModel]):
+    """The danger model with its arrays prepared once (``MessageClassifier``)."""
 
     def probability(
         self, vector: Sequence[float] | npt.NDArray[np.float32], *, past: bool, content_words: int
     ) -> float:
         """The calibrated probability that the message reports present danger."""
-        if not self._verified:
-            self.model.require_embedder(self._embedder())
-            self._verified = True
-        values = np.asarray(vector, dtype=np.float64).reshape(-1)
-        if values.shape[0] != self.model.dim:
-            raise ConfigurationError(
-                f"danger model expects {self.model.dim}-dimensional vectors, got "
-                f"{values.shape[0]}; rebuild it with `govbot eval train-danger`"
-            )
-        row = np.concatenate([values, extra_features(past=past, content_words=content_words)])
-        logit = float(((row - self._mean) / self._scale) @ self._coef) + self.model.intercept
-        return 1.0 / (1.0 + math.exp(-logit)) if logit > -500 else 0.0
+        return self.score(vector, extra_features(past=past, content_words=content_words))
 
 
 def combine(
