@@ -460,6 +460,7 @@ def calibrate_emergency(
 DANGER_POOLS = (
     Path("eval/pools/short_requests.jsonl"),
     Path("eval/pools/integreat_questions.jsonl"),
+    Path("eval/pools/statements.jsonl"),
     Path("eval/sets/emergencies_multilingual.jsonl"),
     Path("eval/sets/alarming_ordinary.jsonl"),
     Path("eval/sets/munich_citizens.jsonl"),
@@ -530,12 +531,23 @@ def train_danger(
     )
 
 
+FALSE_ALARM_POOLS = (
+    Path("eval/pools/short_requests.jsonl"),
+    Path("eval/pools/integreat_questions.jsonl"),
+    Path("eval/pools/statements.jsonl"),
+)
+
+
 @app.command("false-alarms")
 def false_alarms(
     pool: Annotated[
-        list[Path],
-        typer.Option("--pool", help="Pool or evaluation-set JSONL (repeat for several pools)."),
-    ],
+        list[Path] | None,
+        typer.Option(
+            "--pool",
+            help="Pool or evaluation-set JSONL (repeat for several pools; default: the "
+            "shipped pools short_requests, integreat_questions and statements).",
+        ),
+    ] = None,
     as_json: commands.JsonFlag = False,
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
@@ -544,6 +556,7 @@ def false_alarms(
     from eval.pools import load_pool
 
     settings = _settings()
+    pool = pool or list(FALSE_ALARM_POOLS)
     reports = []
     with open_retriever(settings) as retriever:
         if not retriever.tenants():
