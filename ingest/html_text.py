@@ -2,7 +2,12 @@
 
 Paragraphs, headings and list items become lines (``- `` bullets, ``1. `` for
 ordered lists), ``<br>`` breaks a line, links keep their text, images and
-scripts disappear, zero-width and non-breaking spaces are normalised. Parsing
+scripts disappear, zero-width and non-breaking spaces are normalised. A link whose
+text only points at it ("hier", "mehr erfahren", "here": link text that says nothing
+without its target, WCAG 2.1 success criterion 2.4.4 "Link Purpose") keeps its web
+address: the address follows, on a line of its own, the sentence that holds the link
+("Hier kannst Du einen Termin vereinbaren." then ``https://…``), so the sentence stays
+as written and a citizen still reaches the page it points to. Parsing
 uses BeautifulSoup with the standard-library parser so that the output does not
 depend on which optional parser happens to be installed.
 """
@@ -31,6 +36,21 @@ _CELL_TAGS = frozenset({"td", "th"})
 _HEADING_MARK = "\x00heading{}\x00"
 _HEADING_LINE = re.compile(r"^\x00heading(\d+)\x00$")
 _SENTENCE_END = re.compile(r"[.!?]$")
+# Link texts that only point at the link (WCAG 2.4.4's examples of link text without a
+# purpose: "click here", "more", "read more"), German and English, matched casefolded
+# without trailing punctuation; a text starting with "hier"/"here" points too
+# ("Hier geht es zur Online-Terminvereinbarung").
+_POINTER_TEXTS = frozenset(
+    {
+        "link", "dieser link", "diesen link", "diesem link", "this link", "mehr", "mehr erfahren",
+        "mehr informationen", "weitere informationen", "weiterlesen", "zum link", "more",
+        "read more", "learn more", "more information", "further information", "click",
+    }
+)  # fmt: skip
+_POINTER_START = re.compile(r"^(hier|here|klicken sie hier|klicke hier|click here)\b")
+_LINK_MARK = "\x01"  # where a pointer link's address belongs (never in clean text)
+_AFTER_SENTENCE = re.compile(r"[.!?:](?=\s|$)")
+_WEB_ADDRESS = re.compile(r"^https?://\S+$")
 
 DEFAULT_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5")
 
@@ -50,9 +70,15 @@ class _Lines:
         self.lines: list[str] = []
         self._parts: list[str] = []
         self._prefix = ""
+        self._addresses: list[str] = []  # of the pointer links in the current line
 
     def text(self, value: str) -> None:
-        self._parts.append(value)
+        self._parts.append(value.replace(_LINK_MARK, ""))
+
+    def address(self, url: str) -> None:
+        """Keep ``url`` (of a pointer link just read) after the sentence that holds it."""
+        self._parts.append(_LINK_MARK)
+        self._addresses.append(url)
 
     def start(self, prefix: str) -> None:
         self.flush()
@@ -60,10 +86,38 @@ class _Lines:
 
     def flush(self) -> None:
         line = clean_inline("".join(self._parts))
-        if line:
-            self.lines.append(self._prefix + line)
+        pieces = _with_addresses(line, self._addresses) if self._addresses else [line]
+        if pieces and pieces[0]:
+            self.lines.append(self._prefix + pieces[0])
+        self.lines.extend(piece for piece in pieces[1:] if piece)
         self._parts = []
         self._prefix = ""
+        self._addresses = []
+
+
+def _with_addresses(line: str, addresses: list[str]) -> list[str]:
+    """``line`` cut after each sentence that holds a pointer link, each cut followed by
+    the link's address (each address once per line)."""
+    pieces: list[str] = []
+    pending: list[str] = []
+    rest = line
+    queue = list(addresses)
+    while _LINK_MARK in rest:
+        mark = rest.index(_LINK_MARK)
+        url = queue.pop(0)
+        if url not in pending:
+            pending.append(url)
+        end = _AFTER_SENTENCE.search(rest, mark)
+        if end is not None and _LINK_MARK in rest[mark + 1 : end.end()]:
+            rest = rest[:mark] + rest[mark + 1 :]  # the next link ends the same sentence
+            continue
+        cut = end.end() if end is not None else len(rest)
+        pieces.append(" ".join(rest[:cut].replace(_LINK_MARK, "").split()))
+        pieces.extend(pending)
+        pending = []
+        rest = rest[cut:].strip()
+    pieces.append(rest)
+    return pieces
 
 
 def clean_inline(value: str) -> str:
@@ -98,8 +152,23 @@ def _walk(node: Tag, out: _Lines, depth: int = 0) -> None:
             out.flush()
             _walk(child, out, depth)
             out.flush()
+        elif name == "a":
+            _walk(child, out, depth)
+            url = _pointer_address(child)
+            if url:
+                out.address(url)
         else:
             _walk(child, out, depth)
+
+
+def _pointer_address(link: Tag) -> str:
+    """The web address of a link whose text only points at it (see the module docstring)."""
+    href = link.get("href")
+    url = href.strip() if isinstance(href, str) else ""
+    if not _WEB_ADDRESS.match(url):
+        return ""
+    text = clean_inline(link.get_text(" ")).casefold().rstrip(".:!,;»« ")
+    return url if text in _POINTER_TEXTS or _POINTER_START.match(text) else ""
 
 
 def _walk_list(node: Tag, out: _Lines, depth: int) -> None:

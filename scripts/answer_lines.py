@@ -10,7 +10,9 @@ composer was given (page, aspects, the retrieval's best passage, runner-up) and 
 - the answer with up to 100 … 500 characters of context after the lead (150 is the
   default) and without it (the lead only), recomposed from the same inputs: line
   anywhere, line within the first 300 characters, median answered length, and how
-  often a second page is quoted as answering a part of the question.
+  often a second page is quoted as answering a part of the question;
+- for the cases answered with choices that offer the expected page: whether the line
+  under that choice (``AnswerOption.summary``) holds an annotated line.
 
 Usage (the index of GOVBOT_DATA_DIR; figures in docs/policy.md, "Lead variants"):
 
@@ -47,6 +49,8 @@ class Case:
     lines: list[str]
     text: str
     call: tuple[Service, str, dict[str, Any]] | None
+    # Answered with choices: the line under the expected page's choice, if it was offered.
+    choice_line: str | None = None
 
 
 def capture(names: Sequence[str]) -> dict[str, list[Case]]:
@@ -72,8 +76,14 @@ def capture(names: Sequence[str]) -> dict[str, list[Case]]:
                     calls.clear()
                     reply = engine.respond(case.final_message, tenant=case.tenant, history=[])
                     answered = reply.status.value == "answered" and calls
+                    right = [o.summary for o in reply.options if o.doc_id in case.expected]
                     rows.append(
-                        Case(list(case.answer_lines), reply.text, calls[0] if answered else None)
+                        Case(
+                            list(case.answer_lines),
+                            reply.text,
+                            calls[0] if answered else None,
+                            right[0] if right and reply.status.value == "clarify" else None,
+                        )
                     )
                 captured[name] = rows
     finally:
@@ -109,6 +119,12 @@ def report(name: str, rows: Sequence[Case], composers: dict[str, Composer]) -> N
         f"{name}: {len(scored)} cases with answer lines; a line in the answered page "
         f"{in_page / total:.3f}, only in the runner-up {in_runner_up / total:.3f}, "
         f"in the best passage {in_passage / total:.3f}"
+    )
+    offered = [row for row in scored if row.choice_line is not None]
+    shown = sum(has_line(row.choice_line or "", row.lines) for row in offered)
+    print(
+        f"  choices offered with the expected page {len(offered)}, its line holds an "
+        f"annotated line {shown}"
     )
     for label, composer in composers.items():
         anywhere = early = tap = second = 0

@@ -3,7 +3,7 @@
 Issue 17: a citizen reads the first lines on a phone, so an answer starts with the
 sentence that answers the aspect asked (fee, documents, deadline, duration, where, when,
 online, appointment), in the source's own words. The lead is chosen among the page's
-sentences (never a heading):
+sentences (never a heading, nor a web address alone):
 
 1. when the question asks for a fact (fee, documents, deadline, duration), only sentences
    that state it (cue words per aspect, ``ASPECT_CUES``) are candidates; for the other
@@ -28,15 +28,16 @@ it were the answer, and the confidence reflects it (bot/dialogue/engine.py).
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.compose.excerpts import Unit, indexed_units, join_indexed
 from bot.understanding.lexicon import line_scores
 from bot.understanding.wording import normalize
-from knowledge.models import SectionKind, Service
+from knowledge.models import SectionKind, Service, SourceKind
 
-__all__ = ["ASPECT_CUES", "GAP_ASPECTS", "Lead", "choose_lead", "states"]
+__all__ = ["ASPECT_CUES", "GAP_ASPECTS", "Lead", "answer_line", "choose_lead", "states"]
 
 _MONTHS = r"(januar|februar|maerz|april|mai|juni|juli|august|september|oktober|november|dezember)"
 # Words by which a sentence states an aspect (matched on normalised text: ä → ae, ß → ss).
@@ -91,6 +92,12 @@ _SOFT_BONUS = 0.5
 # on the scale of the lexical score, where the page's best sentence has 1.
 EVIDENCE_WEIGHT = 1.0
 _EVIDENCE_PREFIX = 60  # characters of a sentence looked up in the passage (chunk borders)
+# A choice's line reads on its own (``answer_line``): on the Integreat train questions
+# answered with choices, 4-6 words as the least gave the same (21 of 47 right choices
+# with an annotated line, 20 without a least), list items excluded.
+_LINE_WORDS = 5
+_ADDRESS_ONLY = re.compile(r"^\s*(https?://|www\.)\S+\s*$")
+_LIST_MARK = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,7 @@ def choose_lead(
     for the question (``SearchHit.text``); empty when there is none.
     """
     units = [u for u in indexed_units(service) if u.kind not in _NOT_LEAD | skip]
-    sentences = [i for i, u in enumerate(units) if not u.heading]
+    sentences = [i for i, u in enumerate(units) if _sentence(u)]
     asked = [a for a in aspects if a in ASPECT_CUES]
     if not sentences:
         return Lead(
@@ -133,10 +140,7 @@ def choose_lead(
     stated = {a: [i for i in sentences if states(a, units[i].text)] for a in asked}
     missing = tuple(a for a in asked if a in GAP_ASPECTS and not stated[a])
     facts = [a for a in asked if a in GAP_ASPECTS]
-    candidates = sorted({i for a in facts for i in stated[a]}) or sentences
-    scores = _scores(question, units, evidence)
-    soft = {i for a in asked if a not in GAP_ASPECTS for i in stated[a]}
-    best = max(candidates, key=lambda i: (scores[i] + _SOFT_BONUS * (i in soft), -i))
+    best = _best(units, sentences, question, asked, stated, evidence)
     chosen = _run_from(units, best, budget)
     used = sum(len(units[i].text) + 1 for i in chosen)
     if (
@@ -151,6 +155,81 @@ def choose_lead(
     found = not asked or any(i in stated[a] for a in asked for i in chosen)
     text = join_indexed([units[i] for i in chosen]).strip()
     return Lead(text, frozenset(units[i].section for i in chosen), missing, found)
+
+
+def answer_line(
+    service: Service,
+    question: str,
+    aspects: Sequence[str],
+    *,
+    limit: int,
+    evidence: str = "",
+) -> str:
+    """The sentence of ``service`` that best answers ``question``, as one line of at most
+    ``limit`` characters; empty when the page has no sentence (a page that is only an
+    office's contact section answers from it).
+
+    It is the line under a clarifying choice (issue 17 item 2): a citizen choosing between
+    pages sees what each says on the question, not only how each begins. It is chosen as
+    the lead's first sentence (``choose_lead``: same candidates and scores) among the
+    sentences that read on their own: not a list item and at least ``_LINE_WORDS`` words
+    (an address or "- Veranstaltungen" tells nothing to choose by); a sentence that
+    introduces what follows ("… unterstützt Dich folgende Stelle:") runs on with it.
+    A structured service (DLDB) has its editors' summary of what the service is, and its
+    facts in fields ("Gebühren", "Unterlagen") rather than in sentences: its line is empty
+    and the caller shows that summary (a sentence chosen by cue words there read like
+    "Für den Besuch im Bürgerbüro brauchen Sie einen Termin." for travel papers).
+    Measured on the Integreat train questions answered with choices (docs/policy.md).
+    """
+    if service.source is SourceKind.DLDB:
+        return ""  # its editors' summary (see above)
+    every = indexed_units(service)
+    units = [u for u in every if u.kind not in _NOT_LEAD and not u.heading] or every
+    sentences = [i for i, u in enumerate(units) if _sentence(u)]
+    if not sentences:
+        return ""
+    whole = [i for i in sentences if _reads_alone(units[i].text)]
+    asked = [a for a in aspects if a in ASPECT_CUES]
+    pool = whole or sentences
+    stated = {a: [i for i in pool if states(a, units[i].text)] for a in asked}
+    best = _best(units, pool, question, asked, stated, evidence)
+    parts = [units[best].text]
+    following = best + 1
+    while (
+        parts[-1].rstrip().endswith((":", ","))
+        and following < len(units)
+        and sum(len(part) + 1 for part in parts) < limit
+    ):
+        parts.append(_LIST_MARK.sub("", units[following].text))
+        following += 1
+    return textwrap.shorten(" ".join(parts), width=limit, placeholder=" …")
+
+
+def _sentence(unit: Unit) -> bool:
+    """Whether ``unit`` can start a lead: not a heading, and not a web address alone (the
+    address of the sentence before it, ingest/html_text.py; it follows in the lead's run)."""
+    return not unit.heading and not _ADDRESS_ONLY.match(unit.text)
+
+
+def _reads_alone(sentence: str) -> bool:
+    return len(sentence.split()) >= _LINE_WORDS and not _LIST_MARK.match(sentence)
+
+
+def _best(
+    units: Sequence[Unit],
+    sentences: Sequence[int],
+    question: str,
+    asked: Sequence[str],
+    stated: dict[str, list[int]],
+    evidence: str,
+) -> int:
+    """The unit the lead starts with: among the sentences stating an asked fact (all
+    sentences when none is asked or none states it), the best scored, ties the earlier."""
+    facts = [a for a in asked if a in GAP_ASPECTS]
+    candidates = sorted({i for a in facts for i in stated[a]}) or list(sentences)
+    scores = _scores(question, units, evidence)
+    soft = {i for a in asked if a not in GAP_ASPECTS for i in stated[a]}
+    return max(candidates, key=lambda i: (scores[i] + _SOFT_BONUS * (i in soft), -i))
 
 
 def _scores(question: str, units: Sequence[Unit], evidence: str) -> list[float]:
@@ -169,7 +248,7 @@ def _joins(before: Unit, unit: Unit) -> bool:
     """Whether ``before`` is a sentence of the same section as ``unit`` (measured on the
     Integreat train questions: same section 0.531, same paragraph only 0.527, never 0.527
     answer lines within the first 300 characters)."""
-    return not before.heading and before.section == unit.section
+    return _sentence(before) and before.section == unit.section
 
 
 def _run_from(units: Sequence[Unit], best: int, budget: int) -> list[int]:

@@ -38,6 +38,7 @@ from bot.answer import (
     Turn,
 )
 from bot.compose.extractive import Composer, Composition
+from bot.compose.lead import answer_line
 from bot.compose.llm import LlmComposer
 from bot.dialogue.danger import DangerClassifier, DangerReading, combine
 from bot.dialogue.emergency import (
@@ -591,7 +592,7 @@ class DialogueEngine:
                 else answer
             )
         plausible = ranking.reach >= self._dialogue.clarify_confidence and ranking.plausible
-        options = self._options(ranking) if plausible else []
+        options = self._options(ranking, message, understanding.aspects, lang) if plausible else []
         if len(options) >= 2:
             return self._clarify_answer(decision, options, ranking, tenant)
         text = self._unanswerable_text(ranking, tenant, lang)
@@ -608,9 +609,17 @@ class DialogueEngine:
 
     # --- clarifying choices (issue 12 item 2) --------------------------------------------
 
-    def _options(self, ranking: Ranking) -> list[AnswerOption]:
+    def _options(
+        self,
+        ranking: Ranking,
+        question: str = "",
+        aspects: Sequence[str] = (),
+        language: Language | None = None,
+    ) -> list[AnswerOption]:
         """The plausible services as choices, best first (one per title; never an entry of
-        the shared catalogue, which is no answer)."""
+        the shared catalogue, which is no answer). With ``question``, each choice's line is
+        the sentence of that page that best answers it (issue 17 item 2), else the page's
+        first line; both in ``language`` where the source has that version."""
         options: list[AnswerOption] = []
         titles: set[str] = set()
         for candidate in ranking.choices:
@@ -618,8 +627,14 @@ class DialogueEngine:
             if service is None or service.source is SourceKind.OZG or service.title in titles:
                 continue
             titles.add(service.title)
+            shown = service.in_language(language) if language else service
+            line = question and answer_line(
+                shown, question, aspects, limit=_SUMMARY_CHARS, evidence=candidate.hit.text
+            )
             options.append(
-                AnswerOption(doc_id=service.doc_id, title=service.title, summary=_one_line(service))
+                AnswerOption(
+                    doc_id=service.doc_id, title=service.title, summary=line or _one_line(shown)
+                )
             )
         return options
 

@@ -83,3 +83,42 @@ def test_first_sentences_stop_after_enough_words() -> None:
     assert first_sentences(text, min_words=100) == (
         "Kurz. Das ist der zweite Satz mit einigen Wörtern mehr. Dritter Satz."
     )
+
+
+def test_a_link_that_only_points_keeps_its_address_after_its_sentence() -> None:
+    # Shaped like Landkreis Augsburg's pages (Integreat): "Hier" is the whole link text.
+    html = (
+        "<p>Du brauchst einen Termin. <a class='link-external' href='https://termine.example/"
+        "cal?uid=1&amp;lang=de'>Hier</a> kannst Du einen Termin vereinbaren. Bring Deinen Pass"
+        " mit.</p><p>Alle Online-Dienste findest Du <a href='https://lra.example/formulare/'>"
+        "hier </a>zusammengefasst</p><ul><li><a href='https://more.example'>Mehr erfahren</a>"
+        "</li><li>Karten gibt es <a href='https://a.example'>hier</a> und <a "
+        "href='https://b.example'>here</a>.</li></ul>"
+    )
+    assert html_to_text(html).splitlines() == [
+        "Du brauchst einen Termin. Hier kannst Du einen Termin vereinbaren.",
+        "https://termine.example/cal?uid=1&lang=de",
+        "Bring Deinen Pass mit.",
+        "Alle Online-Dienste findest Du hier zusammengefasst",
+        "https://lra.example/formulare/",
+        "- Mehr erfahren",
+        "https://more.example",
+        "- Karten gibt es hier und here.",
+        "https://a.example",
+        "https://b.example",
+    ]
+
+
+def test_named_relative_and_mail_links_keep_only_their_text() -> None:
+    html = (
+        "<p>Termine beim <a href='https://lra.example/amt'>Ausländeramt</a>. Formulare gibt es"
+        " <a href='/formulare'>hier</a>. Schreib <a href='mailto:a@lra.example'>hier</a> hin."
+        "</p><h2>Mehr <a href='https://x.example'>hier</a></h2><p>Text \x01 bleibt.</p>"
+    )
+    assert html_to_text(html).splitlines() == [
+        "Termine beim Ausländeramt. Formulare gibt es hier. Schreib hier hin.",
+        "Mehr hier",
+        "https://x.example",
+        "Text bleibt.",
+    ]
+    assert split_sections(html)[1] == TextSection(heading="Mehr hier", text="Text bleibt.")

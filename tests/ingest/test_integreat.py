@@ -137,3 +137,11 @@ def test_the_tag_line_is_keywords_never_text(loaded: dict[str, list[Service]]) -
         for service in services:
             assert not any(tagged.search(s.text) for s in service.sections), service.doc_id
             assert all(p.section != "Schlagworte" for p in chunk_service(service))
+
+
+def test_a_here_link_keeps_its_address_in_the_page_text(lkaugsburg: dict[str, Service]) -> None:
+    # "<a href=…>Hier</a> kannst Du einen Termin vereinbaren." lost its target before.
+    lines = [line for s in lkaugsburg["5408015"].sections for line in s.text.splitlines()]
+    at = next(i for i, line in enumerate(lines) if "Hier kannst Du einen Termin" in line)
+    assert lines[at].endswith("Hier kannst Du einen Termin vereinbaren.")
+    assert lines[at + 1].startswith("https://lra-augsburg.saas.smartcjm.com/m/ami/extern/calendar/")

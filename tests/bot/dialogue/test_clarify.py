@@ -118,3 +118,15 @@ def test_a_question_in_another_language_reaches_a_travel_document(
 def test_a_choice_of_another_tenant_is_refused(engine: DialogueEngine) -> None:
     with pytest.raises(InvalidQueryError, match="no service of tenant 'muenchen'"):
         engine.respond("Pass", tenant="muenchen", history=[], choice="lkaugsburg/1")
+
+
+def test_a_structured_service_keeps_its_summary_under_a_choice(
+    engine: DialogueEngine, twin_retriever: Retriever
+) -> None:
+    """Issue 17 item 2 changes the line of information pages only: a DLDB service's
+    editors' summary says what it is (tests/bot/compose/test_short_answers.py has pages)."""
+    answer = engine.respond(AMBIGUOUS, tenant="muenchen", history=[])
+    for option in answer.options:
+        service = twin_retriever.get_service(option.doc_id)
+        assert service is not None
+        assert " ".join(service.summary.split()).startswith(option.summary.removesuffix(" …"))
