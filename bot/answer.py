@@ -28,6 +28,7 @@ from govbot_client.trace import (
     HelpGrade,
     LlmTrace,
     TraceHit,
+    VerdictCheck,
 )
 from govbot_client.trace import AnswerTrace as StoredTrace
 
@@ -47,6 +48,7 @@ __all__ = [
     "OfficeInfo",
     "TraceHit",
     "Turn",
+    "VerdictCheck",
 ]
 
 

@@ -23,6 +23,7 @@ from bot.dialogue.emergency import DEFAULT_EXAMPLES, EmergencyExamples, Semantic
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
 from bot.dialogue.ranking import RankingModel, SearchBackend, ServiceRanker
+from bot.dialogue.verdict import VerdictClassifier, VerdictModel
 from bot.services.conversations import AnswerEngine
 from bot.services.curated import CuratedAnswers, CuratedEngine
 from bot.settings import Settings
@@ -118,6 +119,12 @@ def build_engine(
             DangerModel.from_file(dialogue.danger_model_path or DEFAULT_MODEL),
             embedder=lambda: retriever.meta.embedder.name,
         )
+    verdict = None
+    if dialogue.verdict_model:
+        verdict = VerdictClassifier(
+            VerdictModel.from_file(dialogue.verdict_model_path),
+            embedder=lambda: retriever.meta.embedder.name,
+        )
     return DialogueEngine(
         retriever,
         policy=policy,
@@ -127,6 +134,7 @@ def build_engine(
         settings=settings,
         emergency_check=emergency_check,
         danger=danger,
+        verdict=verdict,
         llm=llm,
     )
 

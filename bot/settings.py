@@ -134,6 +134,11 @@ class DialogueSettings(BaseModel):
     # bot/dialogue/rules/danger_model.json (rebuilt by `govbot eval train-danger`).
     danger_model: bool = True
     danger_model_path: Path | None = None
+    # Calibrated verdict-request classifier combined with the decision grammar
+    # (bot/dialogue/verdict.py); the model file defaults to the shipped
+    # bot/dialogue/rules/verdict_model.json (rebuilt by `govbot eval train-verdict`).
+    verdict_model: bool = True
+    verdict_model_path: Path | None = None
 
 
 class LlmSettings(BaseModel):

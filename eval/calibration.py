@@ -33,7 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold
 
-from bot.dialogue.ranking import Ranking, Retrieved, ServiceRanker, language_terms
+from bot.dialogue.ranking import (
+    RANK_FEATURES,
+    Ranking,
+    Retrieved,
+    ServiceRanker,
+    language_terms,
+)
 from bot.understanding.understanding import Understander
 from eval.sets_schema import CaseKind, EvalCase
 from knowledge.errors import SourceError
@@ -53,6 +59,11 @@ BASE_FEATURES = (
     "page",
     "foreign",
 )
+# Rank features of the confidence model alone (bot/dialogue/ranking.py ``_leads``): they
+# sharpen which best candidate is right, but in the reach model they turned long stories
+# whose service is among the choices, with a flat list of cosines, into "not found"
+# (docs/policy.md section 5, seventh session).
+CONFIDENCE_FEATURES = RANK_FEATURES
 MIN_LANGUAGE_ROWS = 30  # a language gets its own term from this many questions on
 REGULARISATION = 1.0  # scikit-learn's C on standardised features
 BINS = 10
@@ -157,6 +168,8 @@ class Calibration(_Frozen):
     options: int = 3  # choices the reach model is about
     # Plausibility floor of the best dense cosine per language (see ``dense_floors``).
     dense_floors: dict[str, float] = Field(default_factory=dict)
+    # Mean of each rank feature over the rows: its value for a list too short to measure.
+    lead_defaults: dict[str, float] = Field(default_factory=dict)
     predictions: list[Prediction] = Field(default_factory=list, exclude=True)
 
 
@@ -235,15 +248,20 @@ def calibrate(
     docstring); ``options``: how many choices the reach model is about."""
     if folds < 2:
         raise ValueError(f"folds must be at least 2. Currently, folds is {folds}")
-    names = [*BASE_FEATURES, *(f"lang_{code}" for code in languages)]
-    x = np.array([[e.features.get(name, 0.0) for name in names] for e in data])
+    terms = [f"lang_{code}" for code in languages]
     groups = np.array([e.group for e in data])
     labels = {
         "right": np.array([e.right for e in data], dtype=int),
         "reached": np.array([e.reached_within(options) for e in data], dtype=int),
     }
+    features = {
+        "right": [*BASE_FEATURES, *CONFIDENCE_FEATURES, *terms],
+        "reached": [*BASE_FEATURES, *terms],
+    }
     result: dict[str, tuple[Logistic, np.ndarray]] = {}
     for label, y in labels.items():
+        names = features[label]
+        x = np.array([[e.features.get(name, 0.0) for name in names] for e in data])
         if len(set(y.tolist())) < 2 or min(np.bincount(y)) < folds:
             raise SourceError(
                 f"calibration needs at least {folds} questions with and without {label!r}; "
@@ -278,6 +296,10 @@ def calibrate(
         },
         options=options,
         dense_floors=dense_floors(data, options=options),
+        lead_defaults={
+            name: round(float(np.mean([e.features.get(name, 0.0) for e in data])), 4)
+            for name in CONFIDENCE_FEATURES
+        },
         predictions=[
             Prediction(
                 id=e.id,
@@ -373,6 +395,7 @@ def write_model(calibration: Calibration, path: Path) -> None:
         "languages": json.dumps(calibration.languages),
         "options": str(calibration.options),
         "dense_floors": json.dumps(calibration.dense_floors),
+        "lead_defaults": json.dumps(calibration.lead_defaults),
         "page_confidence_shift": "0.0",  # the ``page`` feature carries it now
     }
     for key, value in values.items():

@@ -19,7 +19,7 @@ thresholds:
 
 - ``fire``: the lowest grid value at which, among the fire candidates, at most
   ``max_rate`` of every source's negatives would be turned positive (for a source of fewer
-  than 1/``max_rate`` messages that is none);
+  than 1/``max_rate`` messages that is none); 1.0 (never) where no grid value does;
 - ``veto``: the highest grid value below which no guarded positive falls, divided by
   ``veto_safety``, and at most half of ``fire``.
 
@@ -47,13 +47,21 @@ FOLDS = 5
 CS = (0.01, 0.03, 0.1, 0.3, 1.0)
 MAX_RATE = 0.001
 VETO_SAFETY = 2.0
-# Thresholds tried: 0.001 … 0.099 in steps of 0.001, then 0.10 … 0.99 in steps of 0.01.
+# Thresholds tried: 0.001 … 0.099 in steps of 0.001, 0.10 … 0.99 in steps of 0.01, then
+# 0.991 … 0.999 in steps of 0.001 (a classifier whose negatives score that high); where
+# none keeps the false alarms within bounds, ``NEVER``: the classifier never fires.
 GRID: tuple[float, ...] = tuple(
-    [round(i / 1000, 4) for i in range(1, 100)] + [round(i / 100, 4) for i in range(10, 100)]
+    [round(i / 1000, 4) for i in range(1, 100)]
+    + [round(i / 100, 4) for i in range(10, 100)]
+    + [round(i / 1000, 4) for i in range(991, 1000)]
 )
+NEVER = 1.0
 
 M = TypeVar("M", bound=ClassifierModel)
 Figures = Callable[[npt.NDArray[np.float64], float, float], dict[str, float | int]]
+# Fields of an instance's model beyond the generic ones, from the out-of-fold
+# probabilities and the two thresholds (e.g. per-language thresholds).
+Extras = Callable[[npt.NDArray[np.float64], float, float], dict[str, object]]
 
 
 @dataclass(frozen=True)
@@ -103,24 +111,29 @@ def log_loss(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> float:
 
 
 def choose_fire(
-    data: TrainingData, p: npt.NDArray[np.float64], *, max_rate: float = MAX_RATE
+    data: TrainingData,
+    p: npt.NDArray[np.float64],
+    *,
+    max_rate: float = MAX_RATE,
+    rows: npt.NDArray[np.bool_] | None = None,
 ) -> float:
     """The lowest grid threshold keeping every source's new false alarms within
-    ``max_rate`` (module docstring)."""
+    ``max_rate`` (module docstring); ``rows``: only these rows count (e.g. one language)."""
+    chosen = np.ones(len(data.labels), dtype=np.bool_) if rows is None else rows
     sizes: dict[str, int] = {}
-    for source, label in zip(data.sources, data.labels, strict=True):
-        if not label:
+    for source, label, counted in zip(data.sources, data.labels, chosen, strict=True):
+        if not label and counted:
             sizes[source] = sizes.get(source, 0) + 1
     for threshold in GRID:
         alarms: dict[str, int] = {}
-        for source, label, fresh, probability in zip(
-            data.sources, data.labels, data.fire_candidates, p, strict=True
+        for source, label, fresh, counted, probability in zip(
+            data.sources, data.labels, data.fire_candidates, chosen, p, strict=True
         ):
-            if not label and fresh and probability >= threshold:
+            if not label and fresh and counted and probability >= threshold:
                 alarms[source] = alarms.get(source, 0) + 1
         if all(alarms.get(s, 0) <= max_rate * n for s, n in sizes.items()):
             return threshold
-    return GRID[-1]
+    return NEVER
 
 
 def choose_veto(
@@ -152,11 +165,13 @@ def train(
     cs: Sequence[float] = CS,
     max_rate: float = MAX_RATE,
     veto_safety: float = VETO_SAFETY,
+    extras: Extras | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> M:
     """Choose ``C`` and the thresholds by cross-validation and fit ``model`` (module
-    docstring); ``figures(out_of_fold, fire, veto)`` are the instance's out-of-fold
-    outcomes, recorded in the file with the log loss."""
+    docstring); ``extras(out_of_fold, fire, veto)`` are the instance's own model fields
+    (computed first), ``figures(out_of_fold, fire, veto)`` its out-of-fold outcomes,
+    recorded in the file with the log loss."""
     x, y = data.features, data.labels
     if not len(y):
         raise ValueError("no training rows; give at least one pool")
@@ -182,27 +197,31 @@ def train(
     sources: dict[str, int] = {}
     for source in data.sources:
         sources[source] = sources.get(source, 0) + 1
+    fields = extras(oof, fire, veto) if extras is not None else {}
     outcome = figures(oof, fire, veto)
     outcome["log_loss"] = round(loss, 5)
-    return model(
-        embedder=embedder,
-        dim=data.dim,
-        extra_features=list(model.FEATURES),
-        mean=[round(float(v), 7) for v in scaler.mean_],
-        scale=[round(float(v), 7) for v in scaler.scale_],
-        coef=[round(float(v), 7) for v in fitted.coef_[0]],
-        intercept=round(float(fitted.intercept_[0]), 7),
-        fire=fire,
-        veto=veto,
-        training=TrainingInfo(
-            data_hash=data_hash(data.messages, y),
-            positives=positives,
-            negatives=negatives,
-            sources=dict(sorted(sources.items())),
-            seed=seed,
-            c=c,
-            folds=folds,
-            command=command,
-        ),
-        cross_validation=outcome,
+    return model.model_validate(
+        {
+            "embedder": embedder,
+            "dim": data.dim,
+            "extra_features": list(model.FEATURES),
+            "mean": [round(float(v), 7) for v in scaler.mean_],
+            "scale": [round(float(v), 7) for v in scaler.scale_],
+            "coef": [round(float(v), 7) for v in fitted.coef_[0]],
+            "intercept": round(float(fitted.intercept_[0]), 7),
+            "fire": fire,
+            "veto": veto,
+            "training": TrainingInfo(
+                data_hash=data_hash(data.messages, y),
+                positives=positives,
+                negatives=negatives,
+                sources=dict(sorted(sources.items())),
+                seed=seed,
+                c=c,
+                folds=folds,
+                command=command,
+            ),
+            "cross_validation": outcome,
+            **fields,
+        }
     )

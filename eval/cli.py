@@ -503,7 +503,12 @@ def train_danger(
             raise ConfigurationError("the index is empty; run `govbot ingest` first")
         engine = build_engine(
             settings.model_copy(
-                update={"dialogue": settings.dialogue.model_copy(update={"danger_model": False})}
+                # The verdict classifier plays no part in a danger reading.
+                update={
+                    "dialogue": settings.dialogue.model_copy(
+                        update={"danger_model": False, "verdict_model": False}
+                    )
+                }
             ),
             retriever,
         )
@@ -527,6 +532,93 @@ def train_danger(
         f"{model.training.positives} positives, {model.training.negatives} negatives. "
         f"Out of fold: emergencies recognised {figures['before_recognised']} -> "
         f"{figures['after_recognised']} of {figures['positives']}, false alarms "
+        f"{figures['before_false']} -> {figures['after_false']} of {figures['negatives']}."
+    )
+
+
+VERDICT_POOLS = (
+    Path("eval/pools/short_requests.jsonl"),
+    Path("eval/pools/integreat_questions.jsonl"),
+    Path("eval/sets/verdicts.jsonl"),
+    Path("eval/sets/munich_citizens.jsonl"),
+    Path("eval/sets/alarming_ordinary.jsonl"),
+    Path("eval/sets/emergencies_multilingual.jsonl"),
+)
+
+
+@app.command("train-verdict")
+def train_verdict(
+    pool: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--pool",
+            help="Pool or evaluation-set JSONL; only its calibration/tune half is used "
+            "(repeat; default: the shipped pools and sets).",
+        ),
+    ] = None,
+    examples_path: Annotated[
+        Path | None,
+        typer.Option("--examples", help="Verdict examples YAML (default: the shipped file)."),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(
+        "bot/dialogue/rules/verdict_model.json"
+    ),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the cross-validation folds.")] = 12,
+    max_rate: Annotated[
+        float, typer.Option("--max-rate", help="Highest new false-refusal rate per source.")
+    ] = 0.001,
+) -> None:
+    """Fit the verdict-request classifier on the calibration halves and the verdict
+    examples and write its file (eval/verdict_training.py)."""
+    from bot.assistant import build_engine
+    from eval.verdict_training import (
+        DEFAULT_EXAMPLES,
+        VerdictExamples,
+        read_rows,
+        train,
+        training_cases,
+    )
+
+    settings = _settings()
+    pools = pool or list(VERDICT_POOLS)
+    examples = VerdictExamples.from_yaml(examples_path or DEFAULT_EXAMPLES)
+    cases = training_cases(pools, examples)
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        engine = build_engine(
+            settings.model_copy(
+                # The danger classifier plays no part in a verdict reading.
+                update={
+                    "dialogue": settings.dialogue.model_copy(
+                        update={"danger_model": False, "verdict_model": False}
+                    )
+                }
+            ),
+            retriever,
+        )
+        engine.warm_up()
+        with progress_reporter(f"reading {len(cases)} messages", console=_stderr) as bar:
+            rows = read_rows(cases, lambda m, t: engine.verdict_reading(m, tenant=t), progress=bar)
+        embedder = retriever.meta.embedder.name
+    argv = " ".join(f"--pool {p}" for p in pools)
+    if examples_path is not None:
+        argv += f" --examples {examples_path}"
+    model = train(
+        rows,
+        embedder=embedder,
+        command=f"govbot eval train-verdict {argv} --seed {seed} --max-rate {max_rate}",
+        seed=seed,
+        max_rate=max_rate,
+        progress=lambda line: _stderr.print(line),
+    )
+    out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
+    figures = model.cross_validation
+    typer.echo(
+        f"Wrote {out}: C={model.training.c}, fire {model.fire}, veto {model.veto}; "
+        f"{model.training.positives} positives, {model.training.negatives} negatives. "
+        f"Out of fold: verdict requests refused {figures['before_refused']} -> "
+        f"{figures['after_refused']} of {figures['positives']}, false refusals "
         f"{figures['before_false']} -> {figures['after_false']} of {figures['negatives']}."
     )
 
@@ -616,6 +708,85 @@ def false_alarms(
                 f"{report.pool}: {hidden} held-out false alarms and {hidden_missed} held-out "
                 "missed emergencies (not listed)"
             )
+
+
+@app.command("false-refusals")
+def false_refusals(
+    pool: Annotated[
+        list[Path],
+        typer.Option("--pool", help="Pool or evaluation-set JSONL (repeat for several pools)."),
+    ],
+    as_json: commands.JsonFlag = False,
+) -> None:
+    """Count ordinary messages the dialogue refuses as a request for a verdict
+    (``refused_decision``), and the verdict requests of evaluation sets it recognises."""
+    from bot.assistant import build_engine
+    from eval.false_refusals import run_pool
+    from eval.pools import load_pool
+
+    settings = _settings()
+    reports = []
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        engine = build_engine(settings, retriever)
+        engine.warm_up()
+        for path in pool:
+            cases = load_pool(path)
+            label = f"{path.name} ({len(cases)})"
+            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
+                reports.append(
+                    run_pool(
+                        path.name,
+                        cases,
+                        lambda m, t: engine.triage(m, tenant=t),
+                        progress=bar,
+                    )
+                )
+    if as_json:
+        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    table = Table(
+        title="Refused as a verdict request (refused_decision): with the classifier "
+        "(the grammar alone) / n"
+    )
+    for column in ("pool", "half", "language", "false refusals", "verdicts recognised"):
+        table.add_column(column)
+    # "a (b)": a with the classifier, b by the grammar alone (bot/dialogue/verdict.py).
+    for report in reports:
+        keys = sorted(set(report.false_refusals) | set(report.recall), key=_half_key)
+        for key in keys:
+            half, _, language = key.partition("/")
+            wrong, right = report.false_refusals.get(key), report.recall.get(key)
+            table.add_row(
+                report.pool,
+                half,
+                language or "all",
+                f"{wrong.hits} ({wrong.grammar_alone})/{wrong.n}" if wrong else "-",
+                f"{right.hits} ({right.grammar_alone})/{right.n}" if right else "-",
+            )
+    Console().print(table)
+    for report in reports:
+        # Held-out failures are counted, never listed (tuning must not read them).
+        for kind, entries in (("refused", report.refused), ("missed", report.missed)):
+            for entry in entries:
+                if entry.half == "heldout":
+                    continue
+                p = f" p={entry.probability:.3f}" if entry.probability is not None else ""
+                typer.echo(
+                    f"{report.pool} {kind} ({entry.language}) {entry.question!r}: "
+                    f"{entry.rule_id}{p}"
+                )
+        hidden = sum(1 for e in report.refused + report.missed if e.half == "heldout")
+        if hidden:
+            typer.echo(f"{report.pool}: {hidden} held-out failures (not listed)")
+
+
+def _half_key(key: str) -> tuple[int, str]:
+    """Table order: all, then the calibration half and its languages, then held-out."""
+    order = {"all": 0, "calibration": 1, "heldout": 2}
+    return order.get(key.partition("/")[0], 3), key
 
 
 def _print_grade_tables(reports: Sequence[PoolReport]) -> None:

@@ -113,6 +113,9 @@ def render_report(record: RunRecord) -> str:
             or c.help_grade in ("danger", "urgent", "social")
             or c.help_evidence
         ],
+        # Issue 12 item 4: every refusal of a verdict and every grammar refusal the
+        # verdict-request classifier overruled, with its evidence.
+        verdicts=[c for c in record.cases if c.status == "refused_decision" or c.verdict_evidence],
         settings_json=json.dumps(record.info.settings, indent=2, ensure_ascii=False),
         environment_json=json.dumps(record.info.environment, indent=2, ensure_ascii=False),
     )

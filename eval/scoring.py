@@ -92,6 +92,9 @@ class CaseResult(_Frozen):
     help_ok: bool | None = None  # None: the case expects no grade or the engine reports none
     # Why the grade fired (issue 16): rule id, or similarity and nearest example.
     help_evidence: str | None = None
+    # Why a verdict was refused or a grammar refusal overruled (issue 12 item 4): the rule,
+    # the verdict-request classifier's probability and thresholds.
+    verdict_evidence: str | None = None
     unsupported_numbers: list[str] = Field(default_factory=list)
     grounded: bool | None = None  # None: not an answer with citations
     expected_gap: str | None = None  # the aspect the source lacks (issue 17 item 3)
@@ -210,6 +213,7 @@ def score_case(
         help_grade=help_grade,
         help_ok=_help_ok(case, help_grade),
         help_evidence=_help_evidence(final),
+        verdict_evidence=_verdict_evidence(final),
         unsupported_numbers=unsupported,
         grounded=grounded,
         expected_gap=case.expected_gap.value if case.expected_gap else None,
@@ -314,6 +318,22 @@ def _help_evidence(answer: Answer) -> str | None:
     if danger is not None:  # the present-danger classifier's reading (bot/dialogue/danger.py)
         line += f"; classifier p={danger.probability:.3f} ({danger.verdict})"
     return line
+
+
+def _verdict_evidence(answer: Answer) -> str | None:
+    """The verdict-request classifier's reading as one line (bot/dialogue/verdict.py), for
+    a refusal or a grammar refusal it overruled; None for an engine without one."""
+    check = getattr(answer.trace, "verdict", None)
+    refused = answer.status is AnswerStatus.REFUSED_DECISION
+    if check is None:
+        return answer.trace.matched_rule if refused else None
+    if check.verdict == "vetoed":
+        return f"{check.rule_id} overruled: classifier p={check.probability:.3f} < {check.veto}"
+    if check.verdict == "classifier":
+        return f"classifier p={check.probability:.3f} >= {check.fire}"
+    if not refused:
+        return None
+    return f"{check.rule_id}; classifier p={check.probability:.3f} ({check.verdict})"
 
 
 def _help_ok(case: EvalCase, help_grade: str | None) -> bool | None:

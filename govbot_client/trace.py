@@ -104,6 +104,19 @@ class DangerCheck(_Frozen):
     rule_id: str | None = None  # the grammar's rule (the overruled one for ``vetoed``)
 
 
+class VerdictCheck(_Frozen):
+    """The verdict-request classifier's reading of one message (bot/dialogue/verdict.py):
+    its probability, the thresholds it was judged by, and which mechanism decided
+    (``classifier``: it turned a service question into a verdict request; ``vetoed``: the
+    grammar said decision, the classifier overruled it as a procedural question)."""
+
+    probability: float
+    fire: float
+    veto: float
+    verdict: Literal["rule", "classifier", "vetoed", "none"]
+    rule_id: str | None = None  # the grammar's rule (the overruled one for ``vetoed``)
+
+
 class AnswerTrace(_Frozen, Generic[UnderstandingT]):
     """Everything needed to replay and audit an answer; stored as JSON in the answer log.
 
@@ -126,6 +139,7 @@ class AnswerTrace(_Frozen, Generic[UnderstandingT]):
     understanding: UnderstandingT | None = None  # what was read from the message (issue 11)
     help: HelpEvidence | None = None  # which help grade fired, on what evidence (issue 16)
     danger: DangerCheck | None = None  # the present-danger classifier's reading (issue 16)
+    verdict: VerdictCheck | None = None  # the verdict-request classifier's reading (issue 12)
 
     @model_validator(mode="before")
     @classmethod

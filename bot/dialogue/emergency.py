@@ -38,7 +38,7 @@ import numpy.typing as npt
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.answer import DangerCheck, HelpEvidence, HelpGrade
+from bot.answer import DangerCheck, HelpEvidence, HelpGrade, VerdictCheck
 from bot.dialogue.policy import PolicyDecision, PolicyLabel
 from bot.understanding.lexicon import content_stems
 from knowledge.array_files import read_arrays, write_arrays
@@ -100,6 +100,7 @@ class Triage(BaseModel):
     decision: PolicyDecision
     help: HelpEvidence | None = None
     danger: DangerCheck | None = None  # the present-danger classifier's reading (danger.py)
+    verdict: VerdictCheck | None = None  # the verdict-request classifier's reading (verdict.py)
 
     @classmethod
     def by_rule(cls, decision: PolicyDecision, *, danger: DangerCheck | None = None) -> Triage:

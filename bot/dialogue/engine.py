@@ -36,6 +36,7 @@ from bot.answer import (
     HelpGrade,
     TraceHit,
     Turn,
+    VerdictCheck,
 )
 from bot.compose.extractive import Composer, Composition
 from bot.compose.lead import answer_line
@@ -54,6 +55,8 @@ from bot.dialogue.emergency import (
 )
 from bot.dialogue.policy import Language, Policy, PolicyDecision, PolicyLabel
 from bot.dialogue.ranking import Ranking, SearchBackend, ServiceRanker
+from bot.dialogue.verdict import SHORT_WORDS, VerdictClassifier, VerdictReading
+from bot.dialogue.verdict import combine as combine_verdict
 from bot.settings import Settings
 from bot.texts.notice import city_name
 from bot.understanding.context import previous_doc_ids
@@ -83,6 +86,10 @@ _HELP_FIRST = {PolicyLabel.URGENT_HELP, PolicyLabel.SOCIAL_HELP}
 _SUMMARY_CHARS = 160  # one line under a clarifying choice
 _CHOICE_RULE = "clarify.choice"
 _CLASSIFIER_RULE = "emergency.classifier"
+_VERDICT_RULE = "decision.classifier"
+# The labels the verdict-request classifier judges: it vetoes a decision, fires on a
+# service question; every other label (emergency, a person, a personal case …) stands.
+_VERDICT_LABELS = {PolicyLabel.DECISION, PolicyLabel.SERVICE_QUESTION}
 
 
 class DialogueEngine:
@@ -99,6 +106,7 @@ class DialogueEngine:
         settings: Settings,
         emergency_check: SemanticEmergencyCheck | None = None,
         danger: DangerClassifier | None = None,
+        verdict: VerdictClassifier | None = None,
         llm: LlmComposer | None = None,
     ) -> None:
         self._retriever = retriever
@@ -110,6 +118,7 @@ class DialogueEngine:
         self._dialogue = settings.dialogue
         self._emergency_check = emergency_check
         self._danger = danger
+        self._verdict = verdict
         self._llm = llm  # LLM mode only when an endpoint is configured (issue #6)
         self._catalogue_cache: dict[tuple[str, str], list[Service]] = {}
         self._counter_version: str | None = None  # index version whose counter files are pruned
@@ -161,7 +170,9 @@ class DialogueEngine:
         triage = self._triage(understanding, message, turns, tenant=tenant, language=language)
         timings["policy"] = _ms(clock)
         answer = self._answer_for(triage.decision, understanding, turns, tenant, timings, clock)
-        trace = answer.trace.model_copy(update={"help": triage.help, "danger": triage.danger})
+        trace = answer.trace.model_copy(
+            update={"help": triage.help, "danger": triage.danger, "verdict": triage.verdict}
+        )
         return answer.model_copy(
             update={"help_grade": triage.help.grade if triage.help else None, "trace": trace}
         )
@@ -216,7 +227,7 @@ class DialogueEngine:
         # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
         if understanding.followup != "none":
             return Triage.by_rule(decision)
-        return self._graded(decision, understanding, tenant)
+        return self._judged(self._graded(decision, understanding, tenant), understanding, tenant)
 
     def _confirms_offer(self, normalized: str, turns: Sequence[Turn]) -> tuple[Language, ...]:
         """The languages of a short yes ("ja", "oui", "так" … from the catalogue) right
@@ -304,6 +315,77 @@ class DialogueEngine:
         decision = self._policy.decide(understanding, tenant=tenant)
         reading, _ = self._reading(decision, understanding, tenant)
         return reading
+
+    def verdict_reading(self, message: str, *, tenant: str) -> VerdictReading | None:
+        """What the verdict-request classifier reads of a single message, with the
+        grammar's label (training data: eval/verdict_training.py); None where nothing could
+        be embedded (no index) or the message is a follow-up."""
+        understanding = self._understander.understand(message, tenant=tenant, search=False)
+        if understanding.followup != "none":
+            return None
+        decision = self._policy.decide(understanding, tenant=tenant)
+        return self._verdict_read(decision, understanding)
+
+    def _verdict_read(
+        self, decision: PolicyDecision, understanding: Understanding
+    ) -> VerdictReading | None:
+        try:
+            vector = self._retriever.embed_query(understanding.text[:MAX_CHARS])
+        except (SearchIndexError, InvalidQueryError):
+            return None  # no index yet: the rules alone decide
+        return VerdictReading(
+            label=decision.label.value,
+            rule_id=decision.rule_id,
+            language=understanding.language,
+            rule_decision=decision.label is PolicyLabel.DECISION,
+            service_question=decision.label is PolicyLabel.SERVICE_QUESTION,
+            content_words=len(
+                content_stems(
+                    understanding.normalized, topical=True, numbers=False, normalized=True
+                )
+            ),
+            vector=vector,
+        )
+
+    def _judged(self, triage: Triage, understanding: Understanding, tenant: str) -> Triage:
+        """A verdict request or not: the grammar's decision label and the verdict-request
+        classifier combined (bot/dialogue/verdict.py ``combine``). A message with a help
+        grade keeps it: help comes before the refusal of a verdict."""
+        classifier = self._verdict
+        decision = triage.decision
+        if classifier is None or triage.help is not None or decision.label not in _VERDICT_LABELS:
+            return triage
+        reading = self._verdict_read(decision, understanding)
+        if reading is None:
+            return triage
+        model = classifier.model
+        probability = classifier.probability(reading.vector, content_words=reading.content_words)
+        verdict = combine_verdict(
+            probability,
+            rule_decision=reading.rule_decision,
+            service_question=reading.service_question,
+            fire=model.fire_for(reading.language),
+            veto=model.veto,
+            short=reading.content_words <= SHORT_WORDS,
+        )
+        check = VerdictCheck(
+            probability=round(probability, 4),
+            fire=model.fire_for(reading.language),
+            veto=model.veto,
+            verdict=verdict,
+            rule_id=decision.rule_id,
+        )
+        if verdict == "classifier":
+            logger.info("verdict classifier fired (probability %.3f)", probability)
+            decision = self._policy.verdict_request(
+                tenant=tenant, language=decision.language, rule_id=_VERDICT_RULE
+            )
+        elif verdict == "vetoed":
+            logger.info(
+                "verdict classifier overruled %s (probability %.3f)", decision.rule_id, probability
+            )
+            decision = self._policy.overruled(decision)
+        return triage.model_copy(update={"decision": decision, "verdict": check})
 
     def _reading(
         self, decision: PolicyDecision, understanding: Understanding, tenant: str

@@ -348,14 +348,21 @@ class Policy:
         )
 
     def overruled(self, decision: PolicyDecision) -> PolicyDecision:
-        """``decision``'s danger grade overruled by the present-danger classifier
-        (bot/dialogue/danger.py): a service question (rule id ``<rule>.vetoed``)."""
+        """``decision``'s label overruled by a classifier (the present-danger classifier,
+        bot/dialogue/danger.py, or the verdict-request classifier, verdict.py): a service
+        question (rule id ``<rule>.vetoed``)."""
         return self.covered(decision).model_copy(update={"rule_id": f"{decision.rule_id}.vetoed"})
 
     def emergency(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
         """The emergency decision with the label's general response (numbers first), for
         emergencies found by something other than a rule (bot/dialogue/emergency.py)."""
         decision = self._decision(PolicyLabel.EMERGENCY, None, tenant, language)
+        return decision.model_copy(update={"rule_id": rule_id})
+
+    def verdict_request(self, *, tenant: str, language: Language, rule_id: str) -> PolicyDecision:
+        """The decision label with its general no-verdict response, for verdict requests
+        found by something other than a rule (bot/dialogue/verdict.py)."""
+        decision = self._decision(PolicyLabel.DECISION, None, tenant, language)
         return decision.model_copy(update={"rule_id": rule_id})
 
     def message(self, key: str, language: Language = "de", **values: str) -> str:

@@ -25,7 +25,9 @@ decide answer, clarify or not found (issue 12 items 2 and 3):
 
 Both are logistic functions of features that exist in every language (the best dense
 similarity, the dense and score margins to the runner-up, whether the best document is
-an information page) and of the German lexical evidence (whether the title/keywords name
+an information page; for the confidence also the leads of the best dense and fused
+scores over the question's own ten best documents, which do not depend on the absolute
+cosine scale) and of the German lexical evidence (whether the title/keywords name
 the question's topic, whether it is also BM25's best, how many of the citizen's own
 topical words occur nowhere in the tenant: "Wohngeld" in Munich), plus a term for a
 question not written in German and one per language with training questions (issue 13
@@ -39,7 +41,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -59,6 +61,10 @@ _EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added t
 _LEXICAL = ("covered", "named", "named_expanded", "bm25_top", "unknown", "all_unknown")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _MIN_PART = 5  # letters of a compound's part that may name a choice
+# The leads of the best dense and fused scores are measured against the score of this
+# document in their ranking: a scale of the question's own scores, not an absolute one.
+_LEAD_DEPTH = 10
+RANK_FEATURES = ("dense_lead", "dense_spread", "fused_lead")
 
 
 class SearchBackend(Protocol):
@@ -115,6 +121,10 @@ class RankingModel(_Frozen):
     # calibration question reached its service (eval/calibration.py ``dense_floors``):
     # choices under it are not plausible, in any language. Empty: no floor.
     dense_floors: dict[str, float] = Field(default_factory=dict)
+    # The rank features' mean over the calibration questions (eval/calibration.py): their
+    # value where a list has fewer than ten documents to measure a lead against (a small
+    # tenant), so that a short list neither inflates nor lowers the confidence.
+    lead_defaults: dict[str, float] = Field(default_factory=dict)
 
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_MODEL) -> RankingModel:
@@ -276,6 +286,12 @@ class ServiceRanker:
         confidence_features = _confidence_features(
             candidates, has_query=bool(own_stems), mapped_only=mapped_only
         )
+        if confidence_features:
+            leads = _leads(retrieved.dense.values(), [h.score for h in fused])
+            defaults = self._model.lead_defaults
+            confidence_features.update(
+                {name: leads.get(name, defaults.get(name, 0.0)) for name in RANK_FEATURES}
+            )
         page = bool(candidates) and not self._vocabulary(candidates[0].hit.doc_id, version)[2]
         if confidence_features:
             confidence_features["unknown"] = unknown
@@ -436,6 +452,34 @@ def _logistic(
         return 0.0
     z = shift + bias + sum(weights.get(name, 0.0) * value for name, value in features.items())
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
+
+
+def _lead(scores: Sequence[float]) -> tuple[float, float] | None:
+    """How far the best of ``scores`` leads the runner-up, as a share of its distance to
+    the ``_LEAD_DEPTH``-th score, and that distance itself; None for a shorter list."""
+    ordered = sorted(scores, reverse=True)
+    if len(ordered) < _LEAD_DEPTH:
+        return None
+    spread = ordered[0] - ordered[_LEAD_DEPTH - 1]
+    return ((ordered[0] - ordered[1]) / spread if spread > 1e-9 else 0.0), spread
+
+
+def _leads(dense: Iterable[float], fused: Sequence[float]) -> dict[str, float]:
+    """Rank features that do not depend on the absolute cosine scale (issue 13 item 4):
+    how far the best document of dense search leads its runner-up relative to how the
+    question's cosines fall over its ten best documents (``dense_lead``), that fall
+    (``dense_spread``: a question close to everything, such as a foreign-language or
+    off-topic one near the hub pages, has a flat list), and the same lead for the
+    retriever's fused scores (``fused_lead``). A list of fewer than ten documents has no
+    such measure: its features are left out (the caller puts the model's defaults)."""
+    leads: dict[str, float] = {}
+    dense_measure = _lead(list(dense))
+    if dense_measure is not None:
+        leads["dense_lead"], leads["dense_spread"] = dense_measure
+    fused_measure = _lead(fused)
+    if fused_measure is not None:
+        leads["fused_lead"] = fused_measure[0]
+    return leads
 
 
 def _confidence_features(

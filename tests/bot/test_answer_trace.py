@@ -125,6 +125,7 @@ def test_an_old_row_loads_as_a_typed_trace(settings: Settings, old_answer_id: in
         "understanding": None,
         "help": None,
         "danger": None,  # optional since version 3 (the present-danger classifier, issue 16)
+        "verdict": None,  # optional since version 3 (the verdict-request classifier, issue 12)
     }
 
 
@@ -146,6 +147,7 @@ def test_the_staff_api_serves_an_old_row_typed(settings: Settings, old_answer_id
         "understanding": None,
         "help": None,
         "danger": None,
+        "verdict": None,
     }
 
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.dialogue.ranking import DEFAULT_MODEL, RankingModel
 from bot.settings import Settings
 from eval.calibration import (
+    CONFIDENCE_FEATURES,
     MIN_LANGUAGE_ROWS,
     Example,
     dense_floors,
@@ -110,6 +111,11 @@ def test_calibration_command_fits_reports_and_writes(
     assert written.reach_weights == out["reach"]["weights"]
     assert written.page_confidence_shift == 0.0
     assert written.weights == RankingModel.from_yaml().weights  # the re-ranker stays
+    # The rank features (leads) are the confidence model's alone.
+    assert set(CONFIDENCE_FEATURES) <= set(written.confidence_weights)
+    assert not set(CONFIDENCE_FEATURES) & set(written.reach_weights)
+    assert written.lead_defaults == out["lead_defaults"]
+    assert set(written.lead_defaults) == set(CONFIDENCE_FEATURES)
     # 18 German questions, fewer than a language's own floor needs: the default alone.
     assert written.dense_floors == out["dense_floors"]
     assert set(written.dense_floors) == {"default"}

@@ -93,3 +93,22 @@ def test_cross_validated_choice_is_measured_on_the_fold_left_out() -> None:
     assert sum(r.negatives for r in rows) == 10
     # Answering at 0.6 would be wrong in two of three cases: every fold chose to ask.
     assert all(r.answer_at > 0.6 and r.wrong == 0.0 and r.reached == 1.0 for r in rows)
+
+
+def test_choose_keeps_wrong_page_answers_within_their_limit() -> None:
+    # Munich alone would answer at 0.5 (nothing wrong there), but at that threshold two
+    # of the four page questions are answered with a wrong page.
+    munich = [prediction(f"m{i}", 0.55, 0.9, right=True, reached=True) for i in range(4)]
+    pages = [
+        prediction(f"p{i}", 0.55 if i < 2 else 0.9, 0.9, right=i >= 2, reached=True, tenant="lk")
+        for i in range(4)
+    ]
+    rows = trade_off({3: munich + pages})
+    free = choose(rows, Limits(max_wrong=0.0, max_clarify=1.0, max_wrong_pages=1.0))
+    assert free.answer_at <= 0.55 and free.reached == 1.0
+    kept = choose(rows, Limits(max_wrong=0.0, max_clarify=1.0, max_wrong_pages=0.0))
+    assert kept.answer_at > 0.55  # Munich's questions are asked back instead
+    page_row = evaluate(
+        munich + pages, options=3, answer_at=kept.answer_at, clarify_at=kept.clarify_at
+    )
+    assert {r.kind: r.wrong for r in page_row}["pages"] == 0.0

@@ -28,3 +28,21 @@ def test_the_report_lists_emergency_decisions_with_their_evidence() -> None:
     assert "emergency.fire (de)" in section and "urgent.illness (de)" in section
     assert "0.901 ~ „Das Baby atmet nicht“" in section
     assert "case-pass" not in section
+
+
+def test_the_report_lists_verdict_refusals_and_overruled_ones_with_their_evidence() -> None:
+    cases = [
+        outcome("rule", "refused_decision", "refused_decision",
+                verdict_evidence="decision.entitlement; classifier p=0.870 (rule)"),
+        outcome("fired", "refused_decision", "refused_decision",
+                verdict_evidence="classifier p=0.995 >= 0.9"),
+        outcome("vetoed", "answered", "answered",
+                verdict_evidence="decision.verdict overruled: classifier p=0.010 < 0.05"),
+        outcome("plain", "answered", "answered"),
+    ]  # fmt: skip
+    html = render_report(run(cases, run_id=1))
+    section = html.split("Verdict requests refused or overruled (3)")[1].split("<h2>")[0]
+    assert "decision.entitlement; classifier p=0.870 (rule)" in section
+    assert "classifier p=0.995 &gt;= 0.9" in section
+    assert "decision.verdict overruled: classifier p=0.010 &lt; 0.05" in section
+    assert "case-plain" not in section

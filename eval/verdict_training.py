@@ -1,0 +1,267 @@
+"""``govbot eval train-verdict``: fit the verdict-request classifier (bot/dialogue/verdict.py).
+
+Training data, generic only (no tenant-specific examples, never a holdout half):
+
+- positives: the verdict requests of bot/dialogue/rules/verdict_examples.yaml and the
+  cases of the evaluation sets given as ``--pool`` whose only expected status is
+  ``refused_decision`` (their ``tune`` half only);
+- negatives: the examples file's procedural and general questions, every other case of
+  those tune halves (procedural questions, service questions, emergencies …), and the
+  *calibration* half of every false-alarm pool (eval/pools.py ``case_half``: ordinary
+  questions are no verdict requests). A case whose expected statuses allow a refusal
+  and something else says nothing either way and is left out.
+
+Every message is read once by the dialogue engine (``DialogueEngine.verdict_reading``:
+the e5 query vector, the content words and the grammar's label), so training sees exactly
+what the engine computes at run time.
+
+The fit is the generic message classifier's (eval/classifier_training.py: ``C`` by
+stratified cross-validation on log loss, thresholds from the out-of-fold probabilities, a
+model file with the embedder's name and a hash of the data). This module says which rows
+count for the thresholds:
+
+- ``fire``: negatives the grammar left service questions, at most ``max_rate`` of every
+  source's (1 in 1,000, as for false emergencies: for a source of fewer than 1,000
+  messages, none). The grammar is strong in German and weak elsewhere, and how verdict-
+  like an ordinary question may sound differs by language, so the threshold is chosen per
+  reply language (``fire_by_language``) among that language's rows, never below
+  ``FIRE_FLOOR``, for every language with at least ``MIN_NEGATIVES`` negatives; any other
+  language gets the threshold chosen on all rows;
+- ``veto``: positives the grammar labels decision.
+
+Same data, same seed → the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bot.dialogue.verdict import (
+    SHORT_WORDS,
+    VerdictModel,
+    VerdictReading,
+    combine,
+    extra_features,
+)
+from eval import classifier_training
+from eval.classifier_training import CS, FOLDS, MAX_RATE, TrainingData
+from eval.pools import case_half, load_pool
+from knowledge.errors import ConfigurationError
+
+SEED = 12  # issue #12
+DEFAULT_EXAMPLES = (
+    Path(__file__).resolve().parents[1] / "bot" / "dialogue" / "rules" / "verdict_examples.yaml"
+)
+REFUSED = "refused_decision"
+FIRE_FLOOR = 0.9  # a language's own threshold is never lower (few negatives: no coin toss)
+MIN_NEGATIVES = 30  # negatives a language needs for a threshold of its own
+
+Progress = Callable[[int, int], None]
+Read = Callable[[str, str], VerdictReading | None]  # (message, tenant) -> reading
+
+
+class VerdictExamples(BaseModel):
+    """The examples file: verdict requests and look-alike questions, per language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    verdicts: dict[str, list[str]] = Field(default_factory=dict)  # language -> messages
+    not_verdicts: dict[str, list[str]] = Field(default_factory=dict)
+
+    @classmethod
+    def from_yaml(cls, path: Path = DEFAULT_EXAMPLES) -> VerdictExamples:
+        """Load the examples file (default: the shipped verdict_examples.yaml)."""
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            raise ConfigurationError(f"cannot read the verdict examples {path}: {exc}") from exc
+
+
+class TrainingCase(BaseModel):
+    """One training message with its label and where it came from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    id: str
+    tenant: str
+    question: str
+    language: str
+    verdict: bool
+
+
+class TrainingRow(BaseModel):
+    """A training case as the engine read it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    case: TrainingCase
+    reading: VerdictReading
+
+
+def training_cases(
+    pools: Sequence[Path], examples: VerdictExamples, *, tenant: str = "muenchen"
+) -> list[TrainingCase]:
+    """The calibration halves of ``pools`` and the examples file (module docstring); the
+    examples are read as messages to ``tenant``."""
+    cases: list[TrainingCase] = []
+    for path in pools:
+        for case in load_pool(path):
+            if case_half(case) != "calibration":
+                continue
+            refused = REFUSED in case.expected_status
+            if refused and case.expected_status != [REFUSED]:
+                continue  # either answer is right: no label
+            cases.append(
+                TrainingCase(
+                    source=path.name,
+                    id=case.id,
+                    tenant=case.tenant,
+                    question=case.question,
+                    language=case.language,
+                    verdict=refused,
+                )
+            )
+    for prefix, groups, verdict in (
+        ("verdict", examples.verdicts, True),
+        ("other", examples.not_verdicts, False),
+    ):
+        for language, texts in groups.items():
+            cases.extend(
+                TrainingCase(
+                    source="verdict_examples",
+                    id=f"{prefix}-{language}-{number}",
+                    tenant=tenant,
+                    question=text,
+                    language=language,
+                    verdict=verdict,
+                )
+                for number, text in enumerate(texts)
+            )
+    return cases
+
+
+def read_rows(
+    cases: Sequence[TrainingCase], read: Read, *, progress: Progress | None = None
+) -> list[TrainingRow]:
+    """Read every case once (``read``: the engine's ``verdict_reading``); cases the engine
+    cannot read (a follow-up) are left out."""
+    rows: list[TrainingRow] = []
+    for done, case in enumerate(cases, 1):
+        reading = read(case.question, case.tenant)
+        if reading is not None:
+            rows.append(TrainingRow(case=case, reading=reading))
+        if progress is not None:
+            progress(done, len(cases))
+    return rows
+
+
+def training_data(rows: Sequence[TrainingRow]) -> TrainingData:
+    """The rows as the generic trainer sees them: embedding and ``EXTRA_FEATURES``, label,
+    source, and the fire and veto masks (module docstring)."""
+    readings = [r.reading for r in rows]
+    return TrainingData(
+        features=np.asarray(
+            [[*r.vector, *extra_features(content_words=r.content_words)] for r in readings],
+            dtype=np.float64,
+        ),
+        labels=np.asarray([int(r.case.verdict) for r in rows], dtype=np.int64),
+        sources=[r.case.source for r in rows],
+        messages=[r.case.question for r in rows],
+        fire_candidates=np.asarray([r.service_question for r in readings], dtype=np.bool_),
+        veto_guarded=np.asarray([r.rule_decision for r in readings], dtype=np.bool_),
+        dim=len(readings[0].vector) if readings else 0,
+    )
+
+
+def language_fires(
+    rows: Sequence[TrainingRow],
+    p: npt.NDArray[np.float64],
+    *,
+    max_rate: float = MAX_RATE,
+) -> dict[str, float]:
+    """The fire threshold of every reply language with enough negatives (docstring)."""
+    data = training_data(rows)
+    languages = np.asarray([r.reading.language for r in rows])
+    fires: dict[str, float] = {}
+    for language in sorted(set(languages.tolist())):
+        chosen = languages == language
+        if int((chosen & (data.labels == 0)).sum()) < MIN_NEGATIVES:
+            continue
+        fire = classifier_training.choose_fire(data, p, max_rate=max_rate, rows=chosen)
+        fires[language] = max(fire, FIRE_FLOOR)
+    return fires
+
+
+def outcomes(
+    rows: Sequence[TrainingRow],
+    p: npt.NDArray[np.float64],
+    *,
+    fire: float,
+    veto: float,
+    fires: dict[str, float] | None = None,
+) -> dict[str, float | int]:
+    """Refusals of the rows with the grammar alone and with the classifier: verdict
+    requests refused and other messages wrongly refused."""
+    figures: dict[str, float | int] = {"positives": 0, "negatives": 0}
+    for key in ("before_refused", "after_refused", "before_false", "after_false"):
+        figures[key] = 0
+    for row, probability in zip(rows, p, strict=True):
+        r = row.reading
+        threshold = (fires or {}).get(r.language, fire)
+        verdict = combine(
+            float(probability),
+            rule_decision=r.rule_decision,
+            service_question=r.service_question,
+            fire=threshold,
+            veto=veto,
+            short=r.content_words <= SHORT_WORDS,
+        )
+        after = verdict in ("rule", "classifier")
+        kind = "refused" if row.case.verdict else "false"
+        figures["positives" if row.case.verdict else "negatives"] += 1
+        figures[f"before_{kind}"] += int(r.rule_decision)
+        figures[f"after_{kind}"] += int(after)
+    return figures
+
+
+def train(
+    rows: Sequence[TrainingRow],
+    *,
+    embedder: str,
+    command: str,
+    seed: int = SEED,
+    folds: int = FOLDS,
+    cs: Sequence[float] = CS,
+    max_rate: float = MAX_RATE,
+    progress: Callable[[str], None] | None = None,
+) -> VerdictModel:
+    """Choose ``C`` and the thresholds by cross-validation and fit the model (docstring)."""
+    if not rows:
+        raise ValueError("no training rows; give at least one pool")
+    fires: dict[str, float] = {}
+
+    def extras(p: npt.NDArray[np.float64], fire: float, veto: float) -> dict[str, object]:
+        fires.update(language_fires(rows, p, max_rate=max_rate))
+        return {"fire_by_language": fires}
+
+    return classifier_training.train(
+        training_data(rows),
+        VerdictModel,
+        embedder=embedder,
+        command=command,
+        seed=seed,
+        figures=lambda p, fire, veto: outcomes(rows, p, fire=fire, veto=veto, fires=fires),
+        extras=extras,
+        folds=folds,
+        cs=cs,
+        max_rate=max_rate,
+        progress=progress,
+    )
