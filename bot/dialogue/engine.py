@@ -60,6 +60,7 @@ from bot.dialogue.verdict import combine as combine_verdict
 from bot.settings import Settings
 from bot.texts.notice import city_name
 from bot.understanding.context import previous_doc_ids
+from bot.understanding.lexicon import content_stems
 from bot.understanding.understanding import Search, Understander, Understanding
 from knowledge.errors import InvalidQueryError, SearchIndexError
 from knowledge.models import Service, SourceKind
