@@ -32,6 +32,7 @@ from knowledge.retrieval import open_retriever
 if TYPE_CHECKING:
     from eval.calibration import Prediction
     from eval.false_alarms import PoolReport
+    from eval.pools import PoolCase
 
 logger = logging.getLogger(__name__)
 
@@ -395,9 +396,32 @@ def build_pools(
             pools.integreat_questions(data / "integreat", ("de", "en", "fr", "uk", "ar")),
             out / "integreat_questions.jsonl",
         ),
+        "statements.jsonl": pools.write_pool(_statements(data), out / "statements.jsonl"),
     }
     for name, count in written.items():
         typer.echo(f"{out / name}: {count} messages")
+
+
+def _statements(data: Path) -> list[PoolCase]:
+    """The statement pool of the catalogue in ``data`` (eval/statements.py)."""
+    from eval import pools, statements
+
+    services = data / "muenchen" / "services_de.json"
+    names = [str(s["name"]) for s in json.loads(services.read_text(encoding="utf-8"))["data"]]
+    pages = list(statements.munich_pages(services))
+    topics = [("muenchen", "de", name) for name in names if name != "Testleistung"]
+    for region in ("lkaugsburg", "rems-murr-kreis"):
+        for language in ("de", "en"):
+            dump = data / "integreat" / f"{region}_{language}_pages.json"
+            pages.extend(statements.integreat_pages(dump, tenant=region, language=language))
+            topics.extend((region, language, t) for t in pools.page_titles(dump))
+    return statements.unique(
+        [
+            *statements.catalogue_statements(pages),
+            *statements.situation_statements(topics),
+            *statements.status_statements(statements.document_nouns(names), tenant="muenchen"),
+        ]
+    )
 
 
 @app.command("calibrate-emergency")
@@ -476,6 +500,7 @@ def calibrate_emergency(
 DANGER_POOLS = (
     Path("eval/pools/short_requests.jsonl"),
     Path("eval/pools/integreat_questions.jsonl"),
+    Path("eval/pools/statements.jsonl"),
     Path("eval/sets/emergencies_multilingual.jsonl"),
     Path("eval/sets/alarming_ordinary.jsonl"),
     Path("eval/sets/munich_citizens.jsonl"),
@@ -638,12 +663,23 @@ def train_verdict(
     )
 
 
+FALSE_ALARM_POOLS = (
+    Path("eval/pools/short_requests.jsonl"),
+    Path("eval/pools/integreat_questions.jsonl"),
+    Path("eval/pools/statements.jsonl"),
+)
+
+
 @app.command("false-alarms")
 def false_alarms(
     pool: Annotated[
-        list[Path],
-        typer.Option("--pool", help="Pool or evaluation-set JSONL (repeat for several pools)."),
-    ],
+        list[Path] | None,
+        typer.Option(
+            "--pool",
+            help="Pool or evaluation-set JSONL (repeat for several pools; default: the "
+            "shipped pools short_requests, integreat_questions and statements).",
+        ),
+    ] = None,
     as_json: commands.JsonFlag = False,
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
@@ -652,6 +688,7 @@ def false_alarms(
     from eval.pools import load_pool
 
     settings = _settings()
+    pool = pool or list(FALSE_ALARM_POOLS)
     reports = []
     with open_retriever(settings) as retriever:
         if not retriever.tenants():

@@ -249,7 +249,9 @@ def load_pool(path: Path) -> list[PoolCase]:
 def write_pool(cases: Iterable[PoolCase], path: Path) -> int:
     """Write ``cases`` as JSONL (sorted keys, one case a line); returns the count."""
     lines = [
-        json.dumps(c.model_dump(exclude={"expected_status", "split"}), ensure_ascii=False)
+        json.dumps(
+            c.model_dump(exclude={"expected_status", "expected_help", "split"}), ensure_ascii=False
+        )
         for c in cases
     ]
     path.parent.mkdir(parents=True, exist_ok=True)

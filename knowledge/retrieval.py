@@ -142,6 +142,10 @@ class Retriever:
         """Tenants that have passages in the index."""
         return list(self._reader().meta.tenants)
 
+    def versions(self) -> list[str]:
+        """Index versions the store keeps, oldest first (the serving one among them)."""
+        return self._store.versions()
+
     @property
     def embedder_name(self) -> str:
         """Identity of the embedder that embeds queries (and built the index)."""

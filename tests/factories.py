@@ -126,6 +126,9 @@ class CountingSearch:
     def tenants(self) -> list[str]:
         return self.inner.tenants()
 
+    def versions(self) -> list[str]:
+        return self.inner.versions()
+
     def services(self, tenant: str | None = None) -> list[Service]:
         return self.inner.services(tenant)
 

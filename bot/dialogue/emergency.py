@@ -15,7 +15,8 @@ Issue #16 (4.4 % false alarms on real traffic, mostly two to six words) added th
 mechanisms that need no tenant-specific examples:
 
 - **the tenant's own service titles are counter-examples**: ``counter_bank`` embeds the
-  titles of the tenant's services once per index version (kept on disk), and a message
+  titles of the tenant's services once per index version (kept on disk; ``prune_counters``
+  removes the files of versions the index no longer keeps), and a message
   nearer to one of them than to every emergency example is a service request. A new
   tenant (a folder of pages) gets its counter-examples from its own titles.
 - **short messages need a danger cue**: a message of at most ``SHORT_STEMS`` content
@@ -29,7 +30,7 @@ mechanisms that need no tenant-specific examples:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -50,16 +51,29 @@ SHORT_STEMS = 3  # at most this many content words: a danger cue is required (is
 OVERRULABLE = frozenset({PolicyLabel.SERVICE_QUESTION, PolicyLabel.OUT_OF_SCOPE})
 
 
-def applies(
-    label: PolicyLabel, normalized: str, *, cues: frozenset[str] | None = None, past: bool = False
-) -> bool:
+class MessageWords(BaseModel):
+    """What the emergency stage reads of a message's words, once per message: its topical
+    content stems and whether it places an event in the past (``Policy.past_event``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stems: tuple[str, ...]
+    past: bool
+
+    @classmethod
+    def read(cls, normalized: str, *, past_event: Callable[[str], bool]) -> MessageWords:
+        """The words of a message's normalised form (Understanding.normalized)."""
+        stems = content_stems(normalized, topical=True, numbers=False, normalized=True)
+        return cls(stems=tuple(stems), past=past_event(normalized))
+
+
+def applies(label: PolicyLabel, words: MessageWords, *, cues: frozenset[str] | None = None) -> bool:
     """Whether the check may turn a message the rules labelled ``label`` into an emergency:
     only service and out-of-scope questions, only if they name something ("Was soll ich
     machen?" sits close to every example), not a past event, and a short message only
-    with a danger cue (``SemanticEmergencyCheck.danger_cues``). ``normalized``: the
-    message's normalised form (Understanding.normalized)."""
-    stems = content_stems(normalized, topical=True, numbers=False, normalized=True)
-    if label not in OVERRULABLE or not stems or past:
+    with a danger cue (``SemanticEmergencyCheck.danger_cues``)."""
+    stems = words.stems
+    if label not in OVERRULABLE or not stems or words.past:
         return False
     return cues is None or len(stems) > SHORT_STEMS or any(s in cues for s in stems)
 
@@ -109,6 +123,7 @@ class Triage(BaseModel):
 
 Embed = Callable[[str], Sequence[float] | npt.NDArray[np.float32]]
 EmbedMany = Callable[[Sequence[str]], Sequence[Sequence[float]] | npt.NDArray[np.float32]]
+_COUNTER_PREFIX = "counter-"  # files: counter-<tenant>-<index version>-<hash of the titles>.npz
 _BATCH = 64  # examples and titles per embedding call (one call each cost ~20 % more CPU)
 
 
@@ -195,7 +210,7 @@ class SemanticEmergencyCheck:
         bank = self._counters.get(key)
         if bank is None:
             wanted = sorted(set(texts()))
-            path = self._file(f"counter-{key}", wanted)
+            path = self._file(f"{_COUNTER_PREFIX}{key}", wanted)
             vectors = self._read(path, "vectors")
             if vectors is None or len(vectors) != len(wanted):
                 vectors = self._stack(wanted)
@@ -203,6 +218,20 @@ class SemanticEmergencyCheck:
             bank = CounterBank(texts=wanted, vectors=vectors)
             self._counters[key] = bank
         return bank
+
+    def prune_counters(self, versions: Iterable[str]) -> int:
+        """Remove the counter-example files of index versions not in ``versions`` (as the
+        hub score files are, knowledge/hub_cache.py); how many were removed. The banks in
+        memory stay: only files of versions the store no longer keeps go."""
+        if self._cache_dir is None or not self._cache_dir.is_dir():
+            return 0
+        kept = tuple(f"-{version}-" for version in versions)
+        removed = 0
+        for path in self._cache_dir.glob(f"{_COUNTER_PREFIX}*.npz"):
+            if not any(marker in path.name for marker in kept):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def match(self, message: str, *, counter: CounterBank | None = None) -> EmergencyMatch:
         """Similarities of ``message`` to the nearest emergency and non-emergency example

@@ -48,6 +48,7 @@ from bot.dialogue.emergency import (
     SHORT_STEMS,
     CounterBank,
     EmergencyMatch,
+    MessageWords,
     SemanticEmergencyCheck,
     Triage,
     applies,
@@ -121,6 +122,7 @@ class DialogueEngine:
         self._verdict = verdict
         self._llm = llm  # LLM mode only when an endpoint is configured (issue #6)
         self._catalogue_cache: dict[tuple[str, str], list[Service]] = {}
+        self._counter_version: str | None = None  # index version whose counter files are pruned
 
     @property
     def understander(self) -> Understander:
@@ -389,8 +391,8 @@ class DialogueEngine:
     def _reading(
         self, decision: PolicyDecision, understanding: Understanding, tenant: str
     ) -> tuple[DangerReading | None, EmergencyMatch | None]:
-        match = self._semantic_match(decision, understanding, tenant)
-        normalized = understanding.normalized
+        words = self._words(understanding)
+        match = self._semantic_match(decision, understanding, tenant, words=words)
         try:
             vector = self._retriever.embed_query(understanding.text[:MAX_CHARS])
         except (SearchIndexError, InvalidQueryError):
@@ -401,10 +403,8 @@ class DialogueEngine:
             rule_danger=decision.label is PolicyLabel.EMERGENCY,
             overrulable=decision.label in OVERRULABLE,
             net_danger=match is not None and match.emergency,
-            past=self._policy.past_event(normalized),
-            content_words=len(
-                content_stems(normalized, topical=True, numbers=False, normalized=True)
-            ),
+            past=words.past,
+            content_words=len(words.stems),
             vector=vector,
         )
         return reading, match
@@ -495,19 +495,27 @@ class DialogueEngine:
         )
         return Triage(decision=emergency, help=evidence, danger=check)
 
+    def _words(self, understanding: Understanding) -> MessageWords:
+        """The content stems and tense cue of a message, read once per triage."""
+        return MessageWords.read(understanding.normalized, past_event=self._policy.past_event)
+
     def _semantic_match(
-        self, decision: PolicyDecision, understanding: Understanding, tenant: str
+        self,
+        decision: PolicyDecision,
+        understanding: Understanding,
+        tenant: str,
+        *,
+        words: MessageWords | None = None,
     ) -> EmergencyMatch | None:
         """The semantic check's match, or None where it does not apply (emergency.applies);
-        eligibility reads the message's normalised form, the check embeds its text."""
+        eligibility reads the message's words (``words``, else read here), the check
+        embeds its text."""
         check = self._emergency_check
-        normalized = understanding.normalized
-        if check is None or not applies(
-            decision.label,
-            normalized,
-            cues=check.danger_cues(),
-            past=self._policy.past_event(normalized),
-        ):
+        if check is None:
+            return None
+        if words is None:
+            words = self._words(understanding)
+        if not applies(decision.label, words, cues=check.danger_cues()):
             return None
         try:
             return check.match(understanding.text, counter=self._counter_bank(tenant))
@@ -519,6 +527,9 @@ class DialogueEngine:
         if self._emergency_check is None or tenant not in self._retriever.tenants():
             return None
         version = self._retriever.meta.version
+        if version != self._counter_version:  # a new index version: old files go
+            self._counter_version = version
+            self._emergency_check.prune_counters(self._retriever.versions())
         return self._emergency_check.counter_bank(
             f"{tenant}-{version}", lambda: [s.title for s in self._retriever.services(tenant)]
         )

@@ -158,3 +158,47 @@ def test_examples_embedded_in_batches_are_those_embedded_one_by_one(embedder: Em
     )
     for message in [*HELD_OUT_EMERGENCIES[:2], *NEAR_MISSES[:2]]:
         assert batched.match(message) == one_by_one.match(message)
+
+
+def test_counter_files_of_versions_the_index_no_longer_keeps_are_pruned(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    check = SemanticEmergencyCheck(
+        small_examples(),
+        embedder.embed_query,
+        embed_many=embedder.embed_queries,
+        cache_dir=tmp_path,
+    )
+    old, new = "20260101-000000-000001", "20260102-000000-000002"
+    titles = ["Reisepass", "Wohnsitz anmelden"]
+    for tenant in ("muenchen", "rems-murr-kreis"):
+        for version in (old, new):
+            check.counter_bank(f"{tenant}-{version}", lambda: titles)
+    check.match("Hallo")  # the examples' own file
+    hubs = tmp_path / f"hubs-muenchen-{old}-k1000.npz"
+    hubs.write_bytes(b"")  # another cache's file: not the check's to remove
+    assert len(list(tmp_path.glob("counter-*.npz"))) == 4
+
+    assert check.prune_counters([new]) == 2
+    assert sorted(p.name.split(f"-{new}-")[0] for p in tmp_path.glob("counter-*.npz")) == [
+        "counter-muenchen",
+        "counter-rems-murr-kreis",
+    ]
+    assert hubs.is_file() and len(list(tmp_path.glob("emergency-examples-*.npz"))) == 1
+    assert check.prune_counters([new]) == 0
+    assert SemanticEmergencyCheck(small_examples(), embedder.embed_query).prune_counters([]) == 0
+
+
+def test_the_engine_prunes_stale_counter_files_when_it_meets_a_version(
+    munich_index: Settings, munich_retriever: Retriever
+) -> None:
+    cache = munich_index.data_dir / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    stale = cache / "counter-muenchen-19990101-000000-000000-0123456789abcdef01234567.npz"
+    stale.write_bytes(b"")
+    engine = build_engine(munich_index, munich_retriever, policy=Policy.from_yaml())
+    engine.warm_up()
+    assert not stale.exists()
+    version = munich_retriever.meta.version
+    assert version in munich_retriever.versions()
+    assert list(cache.glob(f"counter-muenchen-{version}-*.npz"))
