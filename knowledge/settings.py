@@ -70,9 +70,11 @@ class RetrievalSettings(BaseModel):
     # the common direction of citizens' questions from the query vector (the dense-only
     # probe, whose cosines the confidence model reads, keeps the plain vector). The
     # direction is the file shipped for the embedder (knowledge/adapters/<model>.query-
-    # direction.npz) or query_direction_path; 0 turns it off. Chosen on Integreat train in
-    # five languages (docs/retrieval-tuning.md, "Query centering").
-    query_centering: float = Field(default=0.5, ge=0, le=1)
+    # direction.npz) or query_direction_path; 0 turns it off. Off by default: 0.5 (the
+    # middle of the plateau on Integreat train) added 3 right pages on Integreat dev but cost
+    # Munich, a tenant it was not fitted on, 2-3 reached cases in the dialogue
+    # (docs/retrieval-tuning.md, "Query centering").
+    query_centering: float = Field(default=0.0, ge=0, le=1)
     query_direction_path: Path | None = None
     chunk_words: int = Field(default=250, ge=20, le=2000)
     chunk_overlap_words: int = Field(default=30, ge=0, le=500)

@@ -121,7 +121,8 @@ def data_dir(tmp_path: Path, corpus: Corpus) -> Path:
 def test_hybrid_search_centres_the_query_and_the_dense_probe_does_not(
     data_dir: Path, embedder: Embedder
 ) -> None:
-    with open_retriever(Settings(data_dir=data_dir), embedder) as retriever:
+    on = Settings(data_dir=data_dir, retrieval=RetrievalSettings(query_centering=0.5))
+    with open_retriever(on, embedder) as retriever:
         plain = retriever.embed_query(QUESTION)
         shipped = load_query_direction(packaged_direction_path(embedder.name))
         centred = retriever.passage_query_vector(QUESTION, tenant="muenchen")
@@ -134,8 +135,9 @@ def test_hybrid_search_centres_the_query_and_the_dense_probe_does_not(
             abs=1e-4,
         )
         assert retriever.search(QUESTION, tenant="muenchen")[0].doc_id == "muenchen/1063441"
-    off = Settings(data_dir=data_dir, retrieval=RetrievalSettings(query_centering=0.0))
-    with open_retriever(off, embedder) as retriever:
+    # Off by default (knowledge/settings.py): the plain vector everywhere.
+    assert Settings(data_dir=data_dir).retrieval.query_centering == 0.0
+    with open_retriever(Settings(data_dir=data_dir), embedder) as retriever:
         assert retriever.passage_query_vector(QUESTION, tenant="muenchen") == pytest.approx(
             retriever.embed_query(QUESTION), abs=1e-6
         )
