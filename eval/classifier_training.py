@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +58,21 @@ GRID: tuple[float, ...] = tuple(
 NEVER = 1.0
 
 M = TypeVar("M", bound=ClassifierModel)
+Progress = Callable[[int, int], None]
+
+
+class Message(Protocol):
+    """A training case as the reader needs it."""
+
+    @property
+    def question(self) -> str: ...
+
+    @property
+    def tenant(self) -> str: ...
+
+
+C = TypeVar("C", bound=Message)
+R = TypeVar("R")
 Figures = Callable[[npt.NDArray[np.float64], float, float], dict[str, float | int]]
 # Fields of an instance's model beyond the generic ones, from the out-of-fold
 # probabilities and the two thresholds (e.g. per-language thresholds).
@@ -75,6 +90,21 @@ class TrainingData:
     fire_candidates: npt.NDArray[np.bool_]
     veto_guarded: npt.NDArray[np.bool_]
     dim: int  # width of the embedding part of ``features``
+
+
+def read_cases(
+    cases: Sequence[C], read: Callable[[str, str], R | None], *, progress: Progress | None = None
+) -> list[tuple[C, R]]:
+    """Read every case once with ``read`` (message, tenant) -> reading, e.g. the engine's
+    ``danger_reading``; cases the engine cannot read (a follow-up) are left out."""
+    read_ones: list[tuple[C, R]] = []
+    for done, case in enumerate(cases, 1):
+        reading = read(case.question, case.tenant)
+        if reading is not None:
+            read_ones.append((case, reading))
+        if progress is not None:
+            progress(done, len(cases))
+    return read_ones
 
 
 def data_hash(messages: Iterable[str], labels: Iterable[int]) -> str:

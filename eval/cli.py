@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -30,6 +30,7 @@ from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever
 
 if TYPE_CHECKING:
+    from bot.dialogue.engine import DialogueEngine
     from eval.calibration import Prediction
     from eval.false_alarms import PoolReport
     from eval.pools import PoolCase
@@ -508,6 +509,32 @@ DANGER_POOLS = (
 )
 
 
+Row = TypeVar("Row")
+
+
+def _read_without_classifiers(
+    settings: Settings,
+    count: int,
+    read: Callable[[DialogueEngine, Callable[[int, int], None]], list[Row]],
+) -> tuple[list[Row], str]:
+    """The training messages read by an engine with both message classifiers off (neither
+    plays a part in the other's reading, and a missing model file stops neither training),
+    with the index's embedder name."""
+    from bot.assistant import build_engine
+
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        dialogue = settings.dialogue.model_copy(
+            update={"danger_model": False, "verdict_model": False}
+        )
+        engine = build_engine(settings.model_copy(update={"dialogue": dialogue}), retriever)
+        engine.warm_up()
+        with progress_reporter(f"reading {count} messages", console=_stderr) as bar:
+            rows = read(engine, bar)
+        return rows, retriever.meta.embedder.name
+
+
 @app.command("train-danger")
 def train_danger(
     pool: Annotated[
@@ -528,7 +555,6 @@ def train_danger(
 ) -> None:
     """Fit the present-danger classifier on the calibration halves and write its file
     (eval/danger_training.py)."""
-    from bot.assistant import build_engine
     from bot.dialogue.emergency import DEFAULT_EXAMPLES, EmergencyExamples
     from eval.danger_training import read_rows, train, training_cases
 
@@ -538,24 +564,13 @@ def train_danger(
         settings.dialogue.emergency_examples_path or DEFAULT_EXAMPLES
     )
     cases = training_cases(pools, examples)
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(
-            settings.model_copy(
-                # The verdict classifier plays no part in a danger reading.
-                update={
-                    "dialogue": settings.dialogue.model_copy(
-                        update={"danger_model": False, "verdict_model": False}
-                    )
-                }
-            ),
-            retriever,
-        )
-        engine.warm_up()
-        with progress_reporter(f"reading {len(cases)} messages", console=_stderr) as bar:
-            rows = read_rows(cases, lambda m, t: engine.danger_reading(m, tenant=t), progress=bar)
-        embedder = retriever.meta.embedder.name
+    rows, embedder = _read_without_classifiers(
+        settings,
+        len(cases),
+        lambda engine, bar: read_rows(
+            cases, lambda m, t: engine.danger_reading(m, tenant=t), progress=bar
+        ),
+    )
     argv = " ".join(f"--pool {p}" for p in pools)
     model = train(
         rows,
@@ -610,7 +625,6 @@ def train_verdict(
 ) -> None:
     """Fit the verdict-request classifier on the calibration halves and the verdict
     examples and write its file (eval/verdict_training.py)."""
-    from bot.assistant import build_engine
     from eval.verdict_training import (
         DEFAULT_EXAMPLES,
         VerdictExamples,
@@ -623,24 +637,13 @@ def train_verdict(
     pools = pool or list(VERDICT_POOLS)
     examples = VerdictExamples.from_yaml(examples_path or DEFAULT_EXAMPLES)
     cases = training_cases(pools, examples)
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(
-            settings.model_copy(
-                # The danger classifier plays no part in a verdict reading.
-                update={
-                    "dialogue": settings.dialogue.model_copy(
-                        update={"danger_model": False, "verdict_model": False}
-                    )
-                }
-            ),
-            retriever,
-        )
-        engine.warm_up()
-        with progress_reporter(f"reading {len(cases)} messages", console=_stderr) as bar:
-            rows = read_rows(cases, lambda m, t: engine.verdict_reading(m, tenant=t), progress=bar)
-        embedder = retriever.meta.embedder.name
+    rows, embedder = _read_without_classifiers(
+        settings,
+        len(cases),
+        lambda engine, bar: read_rows(
+            cases, lambda m, t: engine.verdict_reading(m, tenant=t), progress=bar
+        ),
+    )
     argv = " ".join(f"--pool {p}" for p in pools)
     if examples_path is not None:
         argv += f" --examples {examples_path}"

@@ -38,12 +38,11 @@ from pydantic import BaseModel, ConfigDict
 from bot.dialogue.danger import DangerModel, DangerReading, combine, extra_features
 from bot.dialogue.emergency import SHORT_STEMS, EmergencyExamples
 from eval import classifier_training
-from eval.classifier_training import CS, FOLDS, MAX_RATE, TrainingData
+from eval.classifier_training import CS, FOLDS, MAX_RATE, Progress, TrainingData
 from eval.pools import PoolCase, case_half, load_pool
 
 SEED = 16  # issue #16
 
-Progress = Callable[[int, int], None]
 Read = Callable[[str, str], DangerReading | None]  # (message, tenant) -> reading
 
 
@@ -107,14 +106,8 @@ def read_rows(
 ) -> list[TrainingRow]:
     """Read every case once (``read``: the engine's ``danger_reading``); cases the engine
     cannot read (a follow-up) are left out."""
-    rows: list[TrainingRow] = []
-    for done, case in enumerate(cases, 1):
-        reading = read(case.question, case.tenant)
-        if reading is not None:
-            rows.append(TrainingRow(case=case, reading=reading))
-        if progress is not None:
-            progress(done, len(cases))
-    return rows
+    read_ones = classifier_training.read_cases(cases, read, progress=progress)
+    return [TrainingRow(case=case, reading=reading) for case, reading in read_ones]
 
 
 def training_data(rows: Sequence[TrainingRow]) -> TrainingData:

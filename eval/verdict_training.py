@@ -50,7 +50,7 @@ from bot.dialogue.verdict import (
     extra_features,
 )
 from eval import classifier_training
-from eval.classifier_training import CS, FOLDS, MAX_RATE, TrainingData
+from eval.classifier_training import CS, FOLDS, MAX_RATE, Progress, TrainingData
 from eval.pools import case_half, load_pool
 from knowledge.errors import ConfigurationError
 
@@ -62,7 +62,6 @@ REFUSED = "refused_decision"
 FIRE_FLOOR = 0.9  # a language's own threshold is never lower (few negatives: no coin toss)
 MIN_NEGATIVES = 30  # negatives a language needs for a threshold of its own
 
-Progress = Callable[[int, int], None]
 Read = Callable[[str, str], VerdictReading | None]  # (message, tenant) -> reading
 
 
@@ -153,14 +152,8 @@ def read_rows(
 ) -> list[TrainingRow]:
     """Read every case once (``read``: the engine's ``verdict_reading``); cases the engine
     cannot read (a follow-up) are left out."""
-    rows: list[TrainingRow] = []
-    for done, case in enumerate(cases, 1):
-        reading = read(case.question, case.tenant)
-        if reading is not None:
-            rows.append(TrainingRow(case=case, reading=reading))
-        if progress is not None:
-            progress(done, len(cases))
-    return rows
+    read_ones = classifier_training.read_cases(cases, read, progress=progress)
+    return [TrainingRow(case=case, reading=reading) for case, reading in read_ones]
 
 
 def training_data(rows: Sequence[TrainingRow]) -> TrainingData:
