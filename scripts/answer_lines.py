@@ -21,6 +21,7 @@ Usage (the index of GOVBOT_DATA_DIR; figures in docs/policy.md, "Lead variants")
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from eval.answers import load_cases
 from eval.commands import default_engine
 from eval.normalisation import normalise
 from eval.sets_schema import resolve_set_path
+from knowledge.errors import IndexNotFoundError
 from knowledge.models import Service
 from knowledge.retrieval import open_retriever
 
@@ -161,13 +163,24 @@ def more_texts(more: Sequence[MoreSection], service: Service, kw: dict[str, Any]
 
 
 def main(argv: Sequence[str]) -> None:
-    names = list(argv) or ["integreat_train", "integreat_dev"]
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument(
+        "sets",
+        nargs="*",
+        default=["integreat_train", "integreat_dev"],
+        help="evaluation sets with answer_lines (name or path; default: Integreat train and dev)",
+    )
+    names = parser.parse_args(argv).sets
     texts = Policy.from_yaml().texts
     composers = {
         f"lead + context {chars}": Composer(texts, context_chars=chars) for chars in CONTEXT_BUDGETS
     }
     composers["lead only"] = Composer(texts, context=False)
-    for name, rows in capture(names).items():
+    try:
+        captured = capture(names)
+    except IndexNotFoundError as err:
+        raise SystemExit(str(err)) from err
+    for name, rows in captured.items():
         report(name, rows, composers)
 
 
