@@ -102,6 +102,10 @@ class DangerCheck(_Frozen):
     veto: float
     verdict: Literal["rule", "net", "classifier", "vetoed", "none"]
     rule_id: str | None = None  # the grammar's rule (the overruled one for ``vetoed``)
+    # Where the whole message's probability would overrule the grammar's danger grade and
+    # the message has several sentences: the highest probability of one sentence alone
+    # (an emergency told after a service question: the question must not dilute it).
+    sentence_probability: float | None = None
 
 
 class VerdictCheck(_Frozen):

@@ -38,6 +38,7 @@ from bot.answer import (
     Turn,
     VerdictCheck,
 )
+from bot.compose.excerpts import split_sentences
 from bot.compose.extractive import Composer, Composition
 from bot.compose.lead import answer_line
 from bot.compose.llm import LlmComposer
@@ -440,12 +441,21 @@ class DialogueEngine:
             veto=model.veto,
             short=reading.content_words <= SHORT_STEMS,
         )
+        strongest = None
+        if verdict == "vetoed":
+            # An emergency told beside a service question ("Was kostet ein Reisepass? Ach
+            # egal, bei mir brennt es gerade.") is judged by its own sentence too: the grade
+            # stands if one sentence alone does not fall under the veto.
+            strongest = self._strongest_sentence(understanding, classifier)
+            if strongest is not None and strongest >= model.veto:
+                verdict = "rule"
         check = DangerCheck(
             probability=round(probability, 4),
             fire=model.fire,
             veto=model.veto,
             verdict=verdict,
             rule_id=decision.rule_id,
+            sentence_probability=None if strongest is None else round(strongest, 4),
         )
         if verdict == "net" and match is not None:
             return self._net_triage(decision, match, check, tenant)
@@ -494,6 +504,26 @@ class DialogueEngine:
             language=decision.language,
         )
         return Triage(decision=emergency, help=evidence, danger=check)
+
+    def _strongest_sentence(
+        self, understanding: Understanding, classifier: DangerClassifier
+    ) -> float | None:
+        """The highest present-danger probability of one sentence of the message alone, or
+        None for a message of one sentence (its probability is the message's)."""
+        sentences = split_sentences(understanding.text[:MAX_CHARS])
+        if len(sentences) < 2:
+            return None
+        try:
+            vectors = self._retriever.embed_queries(sentences)
+        except (SearchIndexError, InvalidQueryError):
+            return None
+        probabilities = []
+        for sentence, vector in zip(sentences, vectors, strict=True):
+            words = MessageWords.read(sentence.casefold(), past_event=self._policy.past_event)
+            probabilities.append(
+                classifier.probability(vector, past=words.past, content_words=len(words.stems))
+            )
+        return max(probabilities)
 
     def _words(self, understanding: Understanding) -> MessageWords:
         """The content stems and tense cue of a message, read once per triage."""
