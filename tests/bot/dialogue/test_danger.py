@@ -172,6 +172,7 @@ def test_a_vetoed_danger_grade_is_answered_and_audited(
     danger = answer.trace.danger
     assert danger is not None and danger.verdict == "vetoed", danger
     assert danger.rule_id == "emergency.suicide" and danger.probability < 0.5
+    assert danger.sentence_probability is None  # one sentence: nothing else to read
     assert answer.status is not AnswerStatus.EMERGENCY and answer.help_grade is None
     assert answer.trace.matched_rule == "emergency.suicide.vetoed"
 
@@ -191,21 +192,3 @@ def test_an_emergency_told_after_a_service_question_is_judged_by_its_own_sentenc
     assert danger.sentence_probability is not None
     assert danger.sentence_probability >= danger.veto and danger.verdict == "rule"
     assert answer.status is AnswerStatus.EMERGENCY
-
-
-def test_one_sentence_is_vetoed_on_its_own_probability(
-    munich_index: Settings, munich_retriever: Retriever, tmp_path: Path
-) -> None:
-    shipped = DangerModel.from_file()
-    strict = tmp_path / "danger_model.json"
-    strict.write_text(shipped.model_copy(update={"veto": 0.5}).model_dump_json(), "utf-8")
-    settings = munich_index.model_copy(deep=True)
-    settings.dialogue.danger_model_path = strict
-    engine = build_engine(settings, munich_retriever)
-    answer = engine.respond(
-        "Für meine Hausarbeit im Fach Soziologie suche ich Statistiken zu Suiziden in Bayern",
-        tenant="muenchen",
-    )
-    danger = answer.trace.danger
-    assert danger is not None and danger.verdict == "vetoed"
-    assert danger.sentence_probability is None  # one sentence: nothing else to read
