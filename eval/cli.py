@@ -31,6 +31,7 @@ from knowledge.retrieval import open_retriever
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import DialogueEngine
+    from bot.dialogue.message_classifier import ClassifierModel
     from eval.calibration import Prediction
     from eval.false_alarms import PoolReport
     from eval.pools import PoolCase
@@ -580,14 +581,26 @@ def train_danger(
         max_rate=max_rate,
         progress=lambda line: _stderr.print(line),
     )
+    caught = ("emergencies recognised", "recognised")
+    _write_classifier(model, out, caught=caught, false="false alarms")
+
+
+def _write_classifier(
+    model: ClassifierModel, out: Path, *, caught: tuple[str, str], false: str
+) -> None:
+    """Write a trained classifier's file and print its out-of-fold figures, with the grammar
+    alone (``before_``) and with the classifier (``after_``): ``caught`` is the label of the
+    positives it catches and their key in ``cross_validation``, ``false`` the label of the
+    ordinary messages it wrongly catches."""
     out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
     figures = model.cross_validation
+    label, key = caught
     typer.echo(
         f"Wrote {out}: C={model.training.c}, fire {model.fire}, veto {model.veto}; "
         f"{model.training.positives} positives, {model.training.negatives} negatives. "
-        f"Out of fold: emergencies recognised {figures['before_recognised']} -> "
-        f"{figures['after_recognised']} of {figures['positives']}, false alarms "
-        f"{figures['before_false']} -> {figures['after_false']} of {figures['negatives']}."
+        f"Out of fold: {label} {figures[f'before_{key}']} -> {figures[f'after_{key}']} of "
+        f"{figures['positives']}, {false} {figures['before_false']} -> "
+        f"{figures['after_false']} of {figures['negatives']}."
     )
 
 
@@ -655,15 +668,8 @@ def train_verdict(
         max_rate=max_rate,
         progress=lambda line: _stderr.print(line),
     )
-    out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
-    figures = model.cross_validation
-    typer.echo(
-        f"Wrote {out}: C={model.training.c}, fire {model.fire}, veto {model.veto}; "
-        f"{model.training.positives} positives, {model.training.negatives} negatives. "
-        f"Out of fold: verdict requests refused {figures['before_refused']} -> "
-        f"{figures['after_refused']} of {figures['positives']}, false refusals "
-        f"{figures['before_false']} -> {figures['after_false']} of {figures['negatives']}."
-    )
+    caught = ("verdict requests refused", "refused")
+    _write_classifier(model, out, caught=caught, false="false refusals")
 
 
 FALSE_ALARM_POOLS = (
