@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -27,7 +28,7 @@ from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
 from knowledge.errors import ConfigurationError
 from knowledge.progress import progress_reporter
-from knowledge.retrieval import open_retriever
+from knowledge.retrieval import Retriever, open_retriever
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import DialogueEngine
@@ -440,17 +441,12 @@ def calibrate_emergency(
     """Choose the semantic emergency check's threshold and margin on the pools' calibration
     halves; report false alarms and recall on the held-out halves
     (eval/emergency_calibration.py)."""
-    from bot.assistant import build_engine
     from eval.emergency_calibration import calibrate, score_pool
     from eval.pools import load_pool
 
     settings = _settings()
     scored = []
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(settings, retriever)
-        engine.warm_up()
+    with _warm_engine(settings) as (engine, _):
         for path in pool:
             cases = load_pool(path)
             with progress_reporter(
@@ -513,6 +509,20 @@ DANGER_POOLS = (
 Row = TypeVar("Row")
 
 
+@contextmanager
+def _warm_engine(settings: Settings) -> Iterator[tuple[DialogueEngine, Retriever]]:
+    """The dialogue engine over the configured index, warmed up, and its retriever; an empty
+    index is a ConfigurationError."""
+    from bot.assistant import build_engine
+
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        engine = build_engine(settings, retriever)
+        engine.warm_up()
+        yield engine, retriever
+
+
 def _read_without_classifiers(
     settings: Settings,
     count: int,
@@ -521,16 +531,8 @@ def _read_without_classifiers(
     """The training messages read by an engine with both message classifiers off (neither
     plays a part in the other's reading, and a missing model file stops neither training),
     with the index's embedder name."""
-    from bot.assistant import build_engine
-
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        dialogue = settings.dialogue.model_copy(
-            update={"danger_model": False, "verdict_model": False}
-        )
-        engine = build_engine(settings.model_copy(update={"dialogue": dialogue}), retriever)
-        engine.warm_up()
+    dialogue = settings.dialogue.model_copy(update={"danger_model": False, "verdict_model": False})
+    with _warm_engine(settings.model_copy(update={"dialogue": dialogue})) as (engine, retriever):
         with progress_reporter(f"reading {count} messages", console=_stderr) as bar:
             rows = read(engine, bar)
         return rows, retriever.meta.embedder.name
@@ -692,18 +694,13 @@ def false_alarms(
     as_json: commands.JsonFlag = False,
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
-    from bot.assistant import build_engine
     from eval.false_alarms import run_pool
     from eval.pools import load_pool
 
     settings = _settings()
     pool = pool or list(FALSE_ALARM_POOLS)
     reports = []
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(settings, retriever)
-        engine.warm_up()
+    with _warm_engine(settings) as (engine, _):
 
         def triage(message: str, tenant: str) -> HelpEvidence | None:
             return engine.triage(message, tenant=tenant).help
@@ -769,17 +766,12 @@ def false_refusals(
 ) -> None:
     """Count ordinary messages the dialogue refuses as a request for a verdict
     (``refused_decision``), and the verdict requests of evaluation sets it recognises."""
-    from bot.assistant import build_engine
     from eval.false_refusals import run_pool
     from eval.pools import load_pool
 
     settings = _settings()
     reports = []
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(settings, retriever)
-        engine.warm_up()
+    with _warm_engine(settings) as (engine, _):
         for path in pool:
             cases = load_pool(path)
             label = f"{path.name} ({len(cases)})"
