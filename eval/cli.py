@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from bot.answer import HelpEvidence
-from bot.settings import Settings
+from bot.settings import Settings, settings_from_environment
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
@@ -58,10 +57,7 @@ class Mode(StrEnum):
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    return settings_from_environment(Settings)
 
 
 @app.command("retrieval")
