@@ -65,6 +65,7 @@ def test_bad_configuration_is_one_line_not_a_traceback(
     "command",
     [
         ["search", "Reisepass", "--tenant", "muenchen"],
+        ["ask", "Reisepass", "--tenant", "muenchen"],
         ["ingest", "ozg"],
         ["eval", "false-alarms"],
         ["bench", "memory"],
