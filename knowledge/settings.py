@@ -6,6 +6,8 @@ index, embedding, retrieval); the bot's ``Settings`` (bot/settings.py) extend it
 API, database, dialogue, LLM, handoff, console and Rasa sections, under the same variable
 names. Nested sections are set with a double underscore, e.g.
 ``GOVBOT_EMBEDDING__BACKEND=sentence-transformers``; ``GOVBOT_QDRANT_URL`` is a flat alias.
+A command builds them with ``settings_from_environment``: an invalid variable is one line
+that names it (``explain_settings_error``), with secret values left out.
 """
 
 from __future__ import annotations
