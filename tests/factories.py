@@ -109,10 +109,16 @@ class CountingSearch:
         return self.inner.meta
 
     def search(
-        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+        self,
+        query: str,
+        *,
+        tenant: str,
+        k: int = 5,
+        mode: SearchMode | None = None,
+        language: str | None = None,
     ) -> list[SearchHit]:
         self.searches.append((query, tenant, mode))
-        return self.inner.search(query, tenant=tenant, k=k, mode=mode)
+        return self.inner.search(query, tenant=tenant, k=k, mode=mode, language=language)
 
     def search_passages(
         self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
