@@ -103,6 +103,7 @@ class CountingSearch:
     def __init__(self, inner: SearchBackend) -> None:
         self.inner = inner
         self.searches: list[tuple[str, str, str | None]] = []  # (query, tenant, mode)
+        self.languages: list[str | None] = []  # the words language of each hybrid search
 
     @property
     def meta(self) -> IndexMeta:
@@ -118,6 +119,7 @@ class CountingSearch:
         language: str | None = None,
     ) -> list[SearchHit]:
         self.searches.append((query, tenant, mode))
+        self.languages.append(language)
         return self.inner.search(query, tenant=tenant, k=k, mode=mode, language=language)
 
     def search_passages(
