@@ -319,13 +319,15 @@ class Retriever:
         )
         sparse = self._sparse.query(text) if mode != "dense" else None
         candidates = max(self._settings.candidates, k)
+        # Single modes ignore the weights; only hybrid search weighs BM25 by the language.
+        sparse_weight = (
+            self.sparse_weight(tenant, language)
+            if mode == "hybrid"
+            else self._settings.sparse_weight
+        )
         if mode == "hybrid" and self._settings.fusion == "documents":
             return self._fuse_documents(
-                reader,
-                dense=dense,
-                sparse=sparse,
-                tenant=tenant,
-                sparse_weight=self.sparse_weight(tenant, language),
+                reader, dense=dense, sparse=sparse, tenant=tenant, sparse_weight=sparse_weight
             )
         return reader.search(
             dense=dense,
@@ -334,7 +336,7 @@ class Retriever:
             limit=k if per_document else candidates,
             mode=mode,
             candidates=candidates,
-            weights=(self._settings.dense_weight, self._settings.sparse_weight),
+            weights=(self._settings.dense_weight, sparse_weight),
             rrf_k=self._settings.rrf_k,
             per_document=per_document,
         )

@@ -254,3 +254,21 @@ def test_the_bm25_weight_of_another_language_follows_the_settings(
         assert retriever.search(question, tenant="muenchen", language="fr") == retriever.search(
             question, tenant="muenchen"
         )
+
+
+def test_passage_rrf_weighs_bm25_by_the_language_too(
+    settings: Settings, corpus: Corpus, embedder: Embedder
+) -> None:
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    question = "J'ai perdu mon Personalausweis et mon Reisepass, que faire ?"
+
+    def rrf(**changes: float) -> Settings:
+        retrieval = settings.retrieval.model_copy(update={"fusion": "rrf", **changes})
+        return settings.model_copy(update={"retrieval": retrieval})
+
+    with open_retriever(rrf(), embedder) as retriever:
+        french = retriever.search(question, tenant="muenchen", language="fr")
+        assert french != retriever.search(question, tenant="muenchen")
+    with open_retriever(rrf(sparse_weight=0.0), embedder) as plain:
+        assert plain.search(question, tenant="muenchen") == french
