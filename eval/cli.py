@@ -96,8 +96,10 @@ def retrieval(
             retriever.search(_WARM_UP_QUESTION, tenant=warm_tenant, k=k, mode=search_mode)
 
         def search(question: str, tenant: str, depth: int) -> Sequence[str]:
-            text = understander.understand(question, tenant=tenant).search.text
-            hits = retriever.search(text, tenant=tenant, k=depth, mode=search_mode)
+            searched = understander.understand(question, tenant=tenant).search
+            hits = retriever.search(
+                searched.text, tenant=tenant, k=depth, mode=search_mode, language=searched.language
+            )
             return [hit.doc_id for hit in hits]
 
         label = f"retrieval ({search_mode})"

@@ -58,6 +58,12 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(default=0.5, ge=0)
     sparse_weight: float = Field(default=0.2, ge=0)
     card_weight: float = Field(default=0.3, ge=0)
+    # BM25 weight for a query whose language none of the tenant's passages is written in
+    # (a French, Ukrainian or Arabic question to German and English pages): its words meet
+    # the pages only by accident (cognates, names), so the BM25 list is noise. 0 was best on
+    # Integreat train in fr, neutral in uk and ar; sparse_weight restores one weight for all
+    # (docs/retrieval-tuning.md, "BM25 and the query's language").
+    unwritten_language_sparse_weight: float = Field(default=0.0, ge=0)
     rrf_k: int = Field(default=60, ge=1)
     # Hubness correction of the dense cosines in document fusion (knowledge/hubness.py):
     # cosine - hub_weight * (mean cosine of the passage to its hub_k nearest passages of
