@@ -32,9 +32,9 @@ cosine scale, and ``card_gap`` of the best candidate: whether its card, rather t
 another document's, is the closest to the question) and of the German lexical evidence
 (whether the title/keywords name the question's topic, whether it is also BM25's best,
 how many of the citizen's own topical words occur nowhere in the tenant: "Wohngeld" in
-Munich), plus a term for a
-question not written in German and one per language with training questions (issue 13
-item 4: a Ukrainian question never shares a word with the German pages). The model lives
+Munich), plus a term for a question not written in German and one per language with
+training questions (issue 13 item 4: a Ukrainian question never shares a word with the
+German pages). The model lives
 in ``bot/dialogue/rules/ranking.yaml``; ``govbot eval calibration`` (eval/calibration.py)
 fits it with cross-validation and docs/policy.md reports the reliability table.
 """
