@@ -92,8 +92,8 @@ def assign_splits(
         groups[stratum(case)].add(case_group(case))
     half_of_group: dict[str, Split] = {}
     position = 0  # runs on across strata, so odd-sized strata do not all favour one half
-    for stratum in sorted(groups):
-        names = groups[stratum]
+    for key in sorted(groups):
+        names = groups[key]
         for name in sorted(names, key=lambda name: hashlib.sha256(name.encode()).hexdigest()):
             half_of_group[name] = Split.TUNE if position % 2 == 0 else Split.HOLDOUT
             position += 1
