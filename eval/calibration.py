@@ -2,9 +2,11 @@
 
 Issue 12 item 3 and issue 13 item 4. For every question of the given sets that the
 dialogue would search (service-like kinds with expected documents; missing topics and
-topics the city does not cover as negatives), the question is read as the dialogue reads
-it (bot/understanding), retrieved once (three index queries; the slow part, kept in a
-JSON file so that a re-fit costs seconds) and scored by the shipped re-ranker. Two
+topics the tenant does not cover as negatives, from every tenant: the out_of_scope set's
+tune half has them for Munich and both Integreat regions), the question is read as the
+dialogue reads it (bot/understanding), retrieved once (three index queries; the slow
+part, kept in a JSON file so that a re-fit costs seconds) and scored by the shipped
+re-ranker. Two
 L2-regularised logistic regressions (scikit-learn) are fitted on the features of
 bot/dialogue/ranking.py:
 

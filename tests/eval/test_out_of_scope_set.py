@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from eval.calibration import NEGATIVE_KINDS
 from eval.citizens_set import assign_splits
 from eval.out_of_scope_set import (
     SET_NAME,
@@ -75,3 +76,9 @@ def test_the_halves_follow_the_split_rule_by_tenant_and_language() -> None:
                 c.tags.split for c in CASES if tenant_and_language(c) == (tenant, language)
             )
             assert abs(per_half[Split.TUNE] - per_half[Split.HOLDOUT]) <= 1, (tenant, language)
+
+
+def test_the_tune_half_is_calibration_negatives_of_every_tenant() -> None:
+    tune = load_set(f"{SET_NAME}_tune").cases
+    assert {case.tenant for case in tune} == set(TENANTS)
+    assert all(case.tags.kind in NEGATIVE_KINDS and not case.expected for case in tune)
