@@ -250,6 +250,7 @@ def calibrate(
     docstring); ``options``: how many choices the reach model is about."""
     if folds < 2:
         raise ValueError(f"folds must be at least 2. Currently, folds is {folds}")
+    data = with_service_questions(data)
     terms = [f"lang_{code}" for code in languages]
     groups = np.array([e.group for e in data])
     labels = {
@@ -339,6 +340,18 @@ def dense_floors(data: Sequence[Example], *, options: int) -> dict[str, float]:
         if n >= MIN_LANGUAGE_ROWS and own:
             floors[code] = min(own)
     return {code: math.floor(value * 1000) / 1000 for code, value in sorted(floors.items())}
+
+
+def with_service_questions(data: Sequence[Example]) -> list[Example]:
+    """The examples of the languages that have service questions among ``data``.
+
+    A language whose calibration questions are all out-of-catalogue ones (Turkish and
+    Russian in ``out_of_scope_tune``) would teach both models, through the ``foreign``
+    term every language but German shares, that the language itself means "nothing on
+    this": its questions are left out until it has service questions too.
+    """
+    served = {e.language for e in data if not e.negative}
+    return [e for e in data if e.language in served]
 
 
 def calibrated_languages(data: Sequence[Example]) -> list[str]:
