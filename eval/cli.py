@@ -552,18 +552,32 @@ def train_danger(
     max_rate: Annotated[
         float, typer.Option("--max-rate", help="Highest new false-alarm rate per source.")
     ] = 0.001,
+    statements_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--examples",
+            help="The classifier's own examples YAML (default: the shipped danger_examples.yaml).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the present-danger classifier on the calibration halves and write its file
     (eval/danger_training.py)."""
     from bot.dialogue.emergency import DEFAULT_EXAMPLES, EmergencyExamples
-    from eval.danger_training import read_rows, train, training_cases
+    from eval.danger_training import (
+        DEFAULT_STATEMENTS,
+        DangerStatements,
+        read_rows,
+        train,
+        training_cases,
+    )
 
     settings = _settings()
     pools = pool or list(DANGER_POOLS)
     examples = EmergencyExamples.from_yaml(
         settings.dialogue.emergency_examples_path or DEFAULT_EXAMPLES
     )
-    cases = training_cases(pools, examples)
+    statements = DangerStatements.from_yaml(statements_path or DEFAULT_STATEMENTS)
+    cases = training_cases(pools, examples, statements)
     rows, embedder = _read_without_classifiers(
         settings,
         len(cases),
@@ -583,7 +597,8 @@ def train_danger(
     out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
     figures = model.cross_validation
     typer.echo(
-        f"Wrote {out}: C={model.training.c}, fire {model.fire}, veto {model.veto}; "
+        f"Wrote {out}: C={model.training.c}, fire {model.fire}, fire_alone {model.fire_alone}, "
+        f"net {model.net_floor}, veto {model.veto}; "
         f"{model.training.positives} positives, {model.training.negatives} negatives. "
         f"Out of fold: emergencies recognised {figures['before_recognised']} -> "
         f"{figures['after_recognised']} of {figures['positives']}, false alarms "

@@ -8,6 +8,7 @@ requests that contain an alarming word.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,46 @@ def test_combine(
         )
         == expected
     )
+
+
+@pytest.mark.parametrize(
+    ("probability", "net", "leans", "verdict"),
+    [
+        (0.95, False, True, "classifier"),  # the net leans to danger: ``fire``
+        (0.95, False, False, "none"),  # it does not: ``fire_alone``
+        (0.995, False, False, "classifier"),
+        (0.2, True, True, "none"),  # a net hit below its own threshold
+        (0.4, True, True, "net"),
+    ],
+)
+def test_combine_with_the_thresholds_of_the_eighth_session(
+    probability: float, net: bool, leans: bool, verdict: str
+) -> None:
+    outcome = combine(
+        probability,
+        rule_danger=False,
+        net_danger=net,
+        overrulable=True,
+        leans=leans,
+        fire=0.9,
+        fire_alone=0.99,
+        net=0.3,
+        veto=0.05,
+    )
+    assert outcome == verdict
+
+
+def test_a_model_file_without_the_new_thresholds_reads_as_before(tmp_path: Path) -> None:
+    shipped = json.loads(DEFAULT_MODEL.read_text("utf-8"))
+    old = {k: v for k, v in shipped.items() if k not in ("fire_alone", "net")}
+    path = tmp_path / "danger_model.json"
+    path.write_text(json.dumps(old), "utf-8")
+    model = DangerModel.from_file(path)
+    assert model.fire_alone == 1.0 and model.net is None and model.net_floor == model.veto
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**old, "fire_alone": old["fire"] / 2}), "utf-8")
+    with pytest.raises(ConfigurationError, match="fire_alone"):
+        DangerModel.from_file(broken)
 
 
 def test_a_vetoed_danger_grade_is_answered_and_audited(
