@@ -42,15 +42,14 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.dialogue.danger import NEVER, DangerModel, DangerReading, combine, extra_features
 from bot.dialogue.emergency import SHORT_STEMS, EmergencyExamples
+from bot.dialogue.examples_file import read_examples
 from eval import classifier_training
 from eval.classifier_training import CS, FOLDS, GRID, MAX_RATE, Progress, TrainingData
 from eval.pools import PoolCase, case_half, load_pool
-from knowledge.errors import ConfigurationError
 
 SEED = 16  # issue #16
 DEFAULT_STATEMENTS = (
@@ -74,10 +73,7 @@ class DangerStatements(BaseModel):
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_STATEMENTS) -> DangerStatements:
         """Load the examples file (default: the shipped danger_examples.yaml)."""
-        try:
-            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigurationError(f"cannot read the danger examples {path}: {exc}") from exc
+        return read_examples(cls, path, name="the danger examples")
 
 
 class TrainingCase(BaseModel):

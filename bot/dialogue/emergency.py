@@ -36,14 +36,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import DangerCheck, HelpEvidence, HelpGrade, VerdictCheck
+from bot.dialogue.examples_file import read_examples
 from bot.dialogue.policy import PolicyDecision, PolicyLabel
 from bot.understanding.lexicon import content_stems
 from knowledge.array_files import read_arrays, write_arrays
-from knowledge.errors import ConfigurationError
 
 DEFAULT_EXAMPLES = Path(__file__).parent / "rules" / "emergency_examples.yaml"
 MAX_CHARS = 600  # longer messages are judged on their start (emergencies are short)
@@ -125,9 +124,8 @@ class Triage(BaseModel):
 Embed = Callable[[str], Sequence[float] | npt.NDArray[np.float32]]
 EmbedMany = Callable[[Sequence[str]], Sequence[Sequence[float]] | npt.NDArray[np.float32]]
 _COUNTER_PREFIX = "counter-"  # files: counter-<tenant>-<index version>-<hash of the titles>.npz
-_EXAMPLES_PREFIX = (
-    "emergency-examples"  # files: emergency-examples-<hash of model and examples>.npz
-)
+# files: emergency-examples-<hash of the model and the examples>.npz
+_EXAMPLES_PREFIX = "emergency-examples"
 _BATCH = 64  # examples and titles per embedding call (one call each cost ~20 % more CPU)
 
 
@@ -145,10 +143,7 @@ class EmergencyExamples(BaseModel):
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_EXAMPLES) -> EmergencyExamples:
         """Load the examples (default: the shipped bot/dialogue/rules/emergency_examples.yaml)."""
-        try:
-            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigurationError(f"cannot load emergency examples {path}: {exc}") from exc
+        return read_examples(cls, path, name="the emergency examples")
 
 
 class EmergencyMatch(BaseModel):
