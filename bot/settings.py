@@ -19,11 +19,9 @@ from pydantic import (
     BaseModel,
     Field,
     SecretStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_settings import SettingsError
 
 from knowledge.errors import ConfigurationError
 from knowledge.settings import (
@@ -31,6 +29,8 @@ from knowledge.settings import (
     IndexSettings,
     KnowledgeSettings,
     RetrievalSettings,
+    explain_settings_error,
+    settings_from_environment,
 )
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "RetrievalSettings",
     "Settings",
     "explain_settings_error",
+    "settings_from_environment",
 ]
 
 # Published in earlier versions as the default signing secret: refused everywhere, since
@@ -473,22 +474,3 @@ class Settings(KnowledgeSettings):
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_dir / 'govbot.sqlite3').resolve()}"
-
-
-def explain_settings_error(exc: ValidationError | SettingsError) -> str:
-    """One line naming the GOVBOT_* variable(s) at fault, for the command line (finding 9)."""
-    if isinstance(exc, SettingsError):
-        field = str(exc).split('"')[1] if '"' in str(exc) else "?"
-        cause = f": {exc.__cause__}" if exc.__cause__ else ""
-        return (
-            f"GOVBOT_{field.upper()}__… is not valid{cause}; lists and objects are JSON, "
-            f"e.g. GOVBOT_API__CORS_ORIGINS='[\"https://www.muenchen.de\"]'"
-        )
-    problems = []
-    for error in exc.errors():
-        loc = [str(part) for part in error.get("loc", ())]
-        name = "GOVBOT_" + "__".join(loc).upper() if loc else "GOVBOT_*"
-        secret = any(word in name for word in ("SECRET", "KEY", "PASSWORD", "URL"))
-        shown = "" if secret else f" (got {error.get('input')!r})"
-        problems.append(f"{name}: {error.get('msg')}{shown}")
-    return "invalid settings: " + "; ".join(problems)

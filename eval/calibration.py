@@ -196,7 +196,9 @@ def collect(
                 expected=list(case.expected),
                 query=search.text,
                 own_words=search.own_words,
-                retrieved=ranker.retrieve(search.text, tenant=case.tenant),
+                retrieved=ranker.retrieve(
+                    search.text, tenant=case.tenant, language=search.language
+                ),
             )
         )
         if progress is not None:

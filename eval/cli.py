@@ -10,27 +10,28 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from bot.answer import HelpEvidence
-from bot.settings import Settings
+from bot.settings import Settings, settings_from_environment
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
 from knowledge.errors import ConfigurationError
 from knowledge.progress import progress_reporter
-from knowledge.retrieval import open_retriever
+from knowledge.retrieval import Retriever, open_retriever
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import DialogueEngine
+    from bot.dialogue.message_classifier import ClassifierModel
     from eval.calibration import Prediction
     from eval.false_alarms import PoolReport
     from eval.pools import PoolCase
@@ -56,10 +57,7 @@ class Mode(StrEnum):
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    return settings_from_environment(Settings)
 
 
 @app.command("retrieval")
@@ -98,8 +96,10 @@ def retrieval(
             retriever.search(_WARM_UP_QUESTION, tenant=warm_tenant, k=k, mode=search_mode)
 
         def search(question: str, tenant: str, depth: int) -> Sequence[str]:
-            text = understander.understand(question, tenant=tenant).search.text
-            hits = retriever.search(text, tenant=tenant, k=depth, mode=search_mode)
+            searched = understander.understand(question, tenant=tenant).search
+            hits = retriever.search(
+                searched.text, tenant=tenant, k=depth, mode=search_mode, language=searched.language
+            )
             return [hit.doc_id for hit in hits]
 
         label = f"retrieval ({search_mode})"
@@ -439,17 +439,12 @@ def calibrate_emergency(
     """Choose the semantic emergency check's threshold and margin on the pools' calibration
     halves; report false alarms and recall on the held-out halves
     (eval/emergency_calibration.py)."""
-    from bot.assistant import build_engine
     from eval.emergency_calibration import calibrate, score_pool
     from eval.pools import load_pool
 
     settings = _settings()
     scored = []
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(settings, retriever)
-        engine.warm_up()
+    with _warm_engine(settings) as (engine, _):
         for path in pool:
             cases = load_pool(path)
             with progress_reporter(
@@ -512,6 +507,20 @@ DANGER_POOLS = (
 Row = TypeVar("Row")
 
 
+@contextmanager
+def _warm_engine(settings: Settings) -> Iterator[tuple[DialogueEngine, Retriever]]:
+    """The dialogue engine over the configured index, warmed up, and its retriever; an empty
+    index is a ConfigurationError."""
+    from bot.assistant import build_engine
+
+    with open_retriever(settings) as retriever:
+        if not retriever.tenants():
+            raise ConfigurationError("the index is empty; run `govbot ingest` first")
+        engine = build_engine(settings, retriever)
+        engine.warm_up()
+        yield engine, retriever
+
+
 def _read_without_classifiers(
     settings: Settings,
     count: int,
@@ -520,16 +529,8 @@ def _read_without_classifiers(
     """The training messages read by an engine with both message classifiers off (neither
     plays a part in the other's reading, and a missing model file stops neither training),
     with the index's embedder name."""
-    from bot.assistant import build_engine
-
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        dialogue = settings.dialogue.model_copy(
-            update={"danger_model": False, "verdict_model": False}
-        )
-        engine = build_engine(settings.model_copy(update={"dialogue": dialogue}), retriever)
-        engine.warm_up()
+    dialogue = settings.dialogue.model_copy(update={"danger_model": False, "verdict_model": False})
+    with _warm_engine(settings.model_copy(update={"dialogue": dialogue})) as (engine, retriever):
         with progress_reporter(f"reading {count} messages", console=_stderr) as bar:
             rows = read(engine, bar)
         return rows, retriever.meta.embedder.name
@@ -594,15 +595,27 @@ def train_danger(
         max_rate=max_rate,
         progress=lambda line: _stderr.print(line),
     )
+    caught = ("emergencies recognised", "recognised")
+    _write_classifier(model, out, caught=caught, false="false alarms")
+
+
+def _write_classifier(
+    model: ClassifierModel, out: Path, *, caught: tuple[str, str], false: str
+) -> None:
+    """Write a trained classifier's file and print its out-of-fold figures, with the grammar
+    alone (``before_``) and with the classifier (``after_``): ``caught`` is the label of the
+    positives it catches and their key in ``cross_validation``, ``false`` the label of the
+    ordinary messages it wrongly catches."""
     out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
     figures = model.cross_validation
+    label, key = caught
     typer.echo(
         f"Wrote {out}: C={model.training.c}, fire {model.fire}, fire_alone {model.fire_alone}, "
         f"net {model.net_floor}, veto {model.veto}; "
         f"{model.training.positives} positives, {model.training.negatives} negatives. "
-        f"Out of fold: emergencies recognised {figures['before_recognised']} -> "
-        f"{figures['after_recognised']} of {figures['positives']}, false alarms "
-        f"{figures['before_false']} -> {figures['after_false']} of {figures['negatives']}."
+        f"Out of fold: {label} {figures[f'before_{key}']} -> {figures[f'after_{key}']} of "
+        f"{figures['positives']}, {false} {figures['before_false']} -> "
+        f"{figures['after_false']} of {figures['negatives']}."
     )
 
 
@@ -670,15 +683,8 @@ def train_verdict(
         max_rate=max_rate,
         progress=lambda line: _stderr.print(line),
     )
-    out.write_text(model.model_dump_json(indent=1) + "\n", encoding="utf-8")
-    figures = model.cross_validation
-    typer.echo(
-        f"Wrote {out}: C={model.training.c}, fire {model.fire}, veto {model.veto}; "
-        f"{model.training.positives} positives, {model.training.negatives} negatives. "
-        f"Out of fold: verdict requests refused {figures['before_refused']} -> "
-        f"{figures['after_refused']} of {figures['positives']}, false refusals "
-        f"{figures['before_false']} -> {figures['after_false']} of {figures['negatives']}."
-    )
+    caught = ("verdict requests refused", "refused")
+    _write_classifier(model, out, caught=caught, false="false refusals")
 
 
 FALSE_ALARM_POOLS = (
@@ -701,18 +707,13 @@ def false_alarms(
     as_json: commands.JsonFlag = False,
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
-    from bot.assistant import build_engine
     from eval.false_alarms import run_pool
     from eval.pools import load_pool
 
     settings = _settings()
     pool = pool or list(FALSE_ALARM_POOLS)
     reports = []
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(settings, retriever)
-        engine.warm_up()
+    with _warm_engine(settings) as (engine, _):
 
         def triage(message: str, tenant: str) -> HelpEvidence | None:
             return engine.triage(message, tenant=tenant).help
@@ -778,17 +779,12 @@ def false_refusals(
 ) -> None:
     """Count ordinary messages the dialogue refuses as a request for a verdict
     (``refused_decision``), and the verdict requests of evaluation sets it recognises."""
-    from bot.assistant import build_engine
     from eval.false_refusals import run_pool
     from eval.pools import load_pool
 
     settings = _settings()
     reports = []
-    with open_retriever(settings) as retriever:
-        if not retriever.tenants():
-            raise ConfigurationError("the index is empty; run `govbot ingest` first")
-        engine = build_engine(settings, retriever)
-        engine.warm_up()
+    with _warm_engine(settings) as (engine, _):
         for path in pool:
             cases = load_pool(path)
             label = f"{path.name} ({len(cases)})"

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.assistant import build_assistant
 from bot.services.conversations import AnswerEngine
-from bot.settings import Settings
+from bot.settings import Settings, settings_from_environment
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from eval.comparison import Comparison, compare_runs
 from eval.gate import DEFAULT_TOLERANCE, gate
@@ -59,10 +58,7 @@ _err = Console(stderr=True)
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    return settings_from_environment(Settings)
 
 
 def default_engine(settings: Settings, retriever: Retriever) -> AnswerEngine | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from functools import cache
+from typing import TypedDict
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -173,17 +174,7 @@ def score_case(
         unsupported = unsupported_numbers(final.text, [sources.get(i, "") for i in cited])
         grounded = not unsupported
     return CaseResult(
-        case_id=case.id,
-        position=position,
-        tenant=case.tenant,
-        kind=case.tags.kind.value,
-        topic=case.tags.topic,
-        language=case.tags.language,
-        style=case.tags.style.value if case.tags.style else None,
-        split=case.tags.split.value if case.tags.split else None,
-        question=redact(case.final_message).text,
-        turns=len(case.messages),
-        expected_status=[s.value for s in case.expected_status],
+        **_case_fields(case, position=position),
         status=final.status.value,
         status_ok=status_ok,
         outcome_ok=(
@@ -191,7 +182,6 @@ def score_case(
             if expected and "answered" in case.expected_status
             else status_ok
         ),
-        expected_ids=list(case.expected),
         cited_ids=cited,
         candidate_ids=list(final.candidate_doc_ids),
         option_ids=offered,
@@ -233,6 +223,41 @@ def score_case(
     )
 
 
+class _CaseFields(TypedDict):
+    """What a CaseResult says about its case, whatever the bot did."""
+
+    case_id: str
+    position: int
+    tenant: str
+    kind: str
+    topic: str
+    language: str
+    style: str | None
+    split: str | None
+    question: str
+    turns: int
+    expected_status: list[str]
+    expected_ids: list[str]
+
+
+def _case_fields(case: EvalCase, *, position: int) -> _CaseFields:
+    """The case's own fields of its result (the final message redacted)."""
+    return _CaseFields(
+        case_id=case.id,
+        position=position,
+        tenant=case.tenant,
+        kind=case.tags.kind.value,
+        topic=case.tags.topic,
+        language=case.tags.language,
+        style=case.tags.style.value if case.tags.style else None,
+        split=case.tags.split.value if case.tags.split else None,
+        question=redact(case.final_message).text,
+        turns=len(case.messages),
+        expected_status=[s.value for s in case.expected_status],
+        expected_ids=list(case.expected),
+    )
+
+
 def _reached_by_answer_or_choice(final: Answer, expected: set[str]) -> bool:
     """An answer citing an expected source, or a choice offering one (issue 12 item 2)."""
     if final.status is AnswerStatus.ANSWERED:
@@ -245,21 +270,10 @@ def _reached_by_answer_or_choice(final: Answer, expected: set[str]) -> bool:
 def error_result(case: EvalCase, *, position: int, error: str) -> CaseResult:
     """A case whose pipeline raised: status ``error``, every check failed."""
     return CaseResult(
-        case_id=case.id,
-        position=position,
-        tenant=case.tenant,
-        kind=case.tags.kind.value,
-        topic=case.tags.topic,
-        language=case.tags.language,
-        style=case.tags.style.value if case.tags.style else None,
-        split=case.tags.split.value if case.tags.split else None,
-        question=redact(case.final_message).text,
-        turns=len(case.messages),
-        expected_status=[s.value for s in case.expected_status],
+        **_case_fields(case, position=position),
         status=AnswerStatus.ERROR.value,
         status_ok=AnswerStatus.ERROR.value in case.expected_status,
         outcome_ok=AnswerStatus.ERROR.value in case.expected_status,
-        expected_ids=list(case.expected),
         source_ok=False if case.expected else None,
         reached=False if case.expected else None,
         facts=list(case.facts),

@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
+from bot.answer import AnswerStatus
 from knowledge.errors import SourceError
 from knowledge.models import validate_tenant_slug
 
@@ -27,17 +28,8 @@ MAX_REPORTED_ERRORS = 20
 _CASE_ID = r"^[a-z0-9][a-z0-9_.-]{0,80}$"
 
 
-class ExpectedStatus(StrEnum):
-    """The answer statuses a case may accept (same values as ``bot.answer.AnswerStatus``)."""
-
-    ANSWERED = "answered"
-    CLARIFY = "clarify"
-    UNANSWERABLE = "unanswerable"
-    HANDOFF = "handoff"
-    REFUSED_DECISION = "refused_decision"
-    EMERGENCY = "emergency"
-    GUARDRAIL = "guardrail"
-    ERROR = "error"
+# The answer statuses a case may accept are the bot's own: one enum, not a copy to keep in step.
+ExpectedStatus = AnswerStatus
 
 
 class CaseKind(StrEnum):

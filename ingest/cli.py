@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
 from ingest.chunking import chunk_service, chunking_identity
 from ingest.dldb import load_dldb
@@ -32,13 +31,13 @@ from ingest.sync import SyncReport, runs_file, sync_tenant
 from ingest.web import WebLimits, load_web
 from knowledge.embedding import build_embedder
 from knowledge.embedding_cache import CachingEmbedder, embedding_cache_path
-from knowledge.errors import ConfigurationError, GovBotError, SearchIndexError, SourceError
+from knowledge.errors import GovBotError, SearchIndexError, SourceError
 from knowledge.hub_cache import HubScoreCache, prepare_after_sync
 from knowledge.index import IndexStore
 from knowledge.models import Service, SourceKind, validate_tenant_slug
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import open_retriever, open_store
-from knowledge.settings import KnowledgeSettings
+from knowledge.settings import KnowledgeSettings, settings_from_environment
 from knowledge.sparse import Bm25Encoder
 
 EXIT_USER_ERROR = 2
@@ -81,10 +80,7 @@ def _user_errors() -> Iterator[None]:
 
 
 def _settings() -> KnowledgeSettings:
-    try:
-        return KnowledgeSettings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    return settings_from_environment(KnowledgeSettings)
 
 
 def _sync(

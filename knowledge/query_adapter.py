@@ -15,12 +15,12 @@ The adapter file (``knowledge/adapters/<embedder name>.npz``) holds ``residual``
 maps, training-data hash, date, training settings). It maps only the queries of the
 tenants it was fitted on: trained without a tenant, it did not help that tenant. A
 file for another embedder or dimension is a ConfigurationError: its vectors would
-silently search the wrong neighbourhood.
+silently search the wrong neighbourhood. The file is read, written and checked against
+the embedder by knowledge/vector_files.py, as the query direction's is.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,16 +31,26 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.errors import ConfigurationError
+from knowledge.vector_files import VectorFileKind
 
 logger = logging.getLogger(__name__)
 
-ADAPTER_DIR = Path(__file__).parent / "adapters"
-_REQUIRED_META = ("embedder", "dim", "training_hash", "created")
+ADAPTER_FILE = VectorFileKind(
+    title="Query adapter",
+    array="residual",
+    suffix=".npz",
+    required_meta=("embedder", "dim", "training_hash", "created"),
+    fitted="trained",
+    make="train",
+    command="govbot eval train-adapter",
+    path_variable="GOVBOT_RETRIEVAL__QUERY_ADAPTER_PATH",
+    off_setting="GOVBOT_RETRIEVAL__QUERY_ADAPTER=false",
+)
 
 
 def packaged_adapter_path(embedder_name: str) -> Path:
     """Where the adapter shipped for ``embedder_name`` lives (it may not exist)."""
-    return ADAPTER_DIR / f"{embedder_name}.npz"
+    return ADAPTER_FILE.packaged_path(embedder_name)
 
 
 @dataclass(frozen=True)
@@ -87,52 +97,17 @@ class QueryAdapter:
 
     def check_embedder(self, name: str, dim: int) -> None:
         """Raise ConfigurationError unless the adapter was trained for this embedder."""
-        if (self.embedder, self.dim) != (name, dim):
-            raise ConfigurationError(
-                f"Query adapter trained for {self.embedder!r} ({self.dim} dims) but the "
-                f"embedder is {name!r} ({dim} dims); train one for it with `govbot eval "
-                "train-adapter`, point GOVBOT_RETRIEVAL__QUERY_ADAPTER_PATH at it, or set "
-                "GOVBOT_RETRIEVAL__QUERY_ADAPTER=false"
-            )
+        ADAPTER_FILE.check_embedder((self.embedder, self.dim), name=name, dim=dim)
 
     def save(self, path: Path) -> None:
         """Write the adapter as ``.npz`` (residual + JSON metadata)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {
-            **self.meta,
-            "embedder": self.embedder,
-            "dim": self.dim,
-            "tenants": list(self.tenants),
-        }
-        with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                residual=self.residual.astype(np.float32),
-                meta=np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
-            )
+        meta = {**self.meta, "embedder": self.embedder, "dim": self.dim}
+        ADAPTER_FILE.write(path, self.residual, meta | {"tenants": list(self.tenants)})
 
 
 def load_query_adapter(path: Path) -> QueryAdapter:
     """Read and validate an adapter file; every defect is a ConfigurationError naming it."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            residual = np.asarray(data["residual"], dtype=np.float32)
-            meta = json.loads(str(data["meta"]))
-    except FileNotFoundError as exc:
-        raise ConfigurationError(
-            f"Query adapter file {path} does not exist; set GOVBOT_RETRIEVAL__QUERY_ADAPTER_PATH "
-            "to a file written by `govbot eval train-adapter`, or GOVBOT_RETRIEVAL__QUERY_ADAPTER"
-            "=false"
-        ) from exc
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigurationError(
-            f"Query adapter file {path} is not a valid adapter (.npz with 'residual' and "
-            f"'meta'): {exc}"
-        ) from exc
-    if not isinstance(meta, dict) or any(key not in meta for key in _REQUIRED_META):
-        raise ConfigurationError(
-            f"Query adapter file {path} lacks metadata; it needs {', '.join(_REQUIRED_META)}"
-        )
+    residual, meta = ADAPTER_FILE.read(path)
     return QueryAdapter(
         residual=residual,
         embedder=str(meta["embedder"]),
@@ -152,11 +127,9 @@ def resolve_query_adapter(
     """
     if not enabled:
         return None
+    path = ADAPTER_FILE.locate(path, embedder_name)
     if path is None:
-        path = packaged_adapter_path(embedder_name)
-        if not path.exists():
-            logger.info("no query adapter shipped for %s; queries are searched as embedded", path)
-            return None
+        return None
     adapter = load_query_adapter(path)
     adapter.check_embedder(embedder_name, embedder_dim)
     logger.info(

@@ -20,13 +20,13 @@ The file (``knowledge/adapters/<embedder name>.query-direction.npz``) holds ``di
 (dim, float32, unit length) and ``meta`` (JSON: embedder name and dimension, the
 question files it was fitted on, their hash, the number of questions, the date); it is
 written by ``govbot eval fit-query-direction``. A file for another embedder is a
-ConfigurationError: its direction means nothing in another space.
+ConfigurationError: its direction means nothing in another space. The file is read,
+written and checked against the embedder by knowledge/vector_files.py, as the query
+adapter's is.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,16 +36,24 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.errors import ConfigurationError
+from knowledge.vector_files import VectorFileKind
 
-logger = logging.getLogger(__name__)
-
-ADAPTER_DIR = Path(__file__).parent / "adapters"
-_REQUIRED_META = ("embedder", "dim", "questions", "training_hash", "created")
+DIRECTION_FILE = VectorFileKind(
+    title="Query direction",
+    array="direction",
+    suffix=".query-direction.npz",
+    required_meta=("embedder", "dim", "questions", "training_hash", "created"),
+    fitted="fitted",
+    make="fit",
+    command="govbot eval fit-query-direction",
+    path_variable="GOVBOT_RETRIEVAL__QUERY_DIRECTION_PATH",
+    off_setting="GOVBOT_RETRIEVAL__QUERY_CENTERING=0",
+)
 
 
 def packaged_direction_path(embedder_name: str) -> Path:
     """Where the query direction shipped for ``embedder_name`` lives (it may not exist)."""
-    return ADAPTER_DIR / f"{embedder_name}.query-direction.npz"
+    return DIRECTION_FILE.packaged_path(embedder_name)
 
 
 @dataclass(frozen=True)
@@ -106,46 +114,17 @@ class QueryDirection:
 
     def check_embedder(self, name: str, dim: int) -> None:
         """Raise ConfigurationError unless the direction was fitted for this embedder."""
-        if (self.embedder, self.dim) != (name, dim):
-            raise ConfigurationError(
-                f"Query direction fitted for {self.embedder!r} ({self.dim} dims) but the "
-                f"embedder is {name!r} ({dim} dims); fit one with `govbot eval "
-                "fit-query-direction`, point GOVBOT_RETRIEVAL__QUERY_DIRECTION_PATH at it, or "
-                "set GOVBOT_RETRIEVAL__QUERY_CENTERING=0"
-            )
+        DIRECTION_FILE.check_embedder((self.embedder, self.dim), name=name, dim=dim)
 
     def save(self, path: Path) -> None:
         """Write the direction as ``.npz`` (direction + JSON metadata)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         meta = {**self.meta, "embedder": self.embedder, "dim": self.dim}
-        with path.open("wb") as handle:
-            np.savez_compressed(
-                handle,
-                direction=self.direction.astype(np.float32),
-                meta=np.array(json.dumps(meta, ensure_ascii=False, sort_keys=True)),
-            )
+        DIRECTION_FILE.write(path, self.direction, meta)
 
 
 def load_query_direction(path: Path) -> QueryDirection:
     """Read and validate a direction file; every defect is a ConfigurationError naming it."""
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            direction = np.asarray(data["direction"], dtype=np.float32)
-            meta = json.loads(str(data["meta"]))
-    except FileNotFoundError as exc:
-        raise ConfigurationError(
-            f"Query direction file {path} does not exist; set "
-            "GOVBOT_RETRIEVAL__QUERY_DIRECTION_PATH to a file written by `govbot eval "
-            "fit-query-direction`, or GOVBOT_RETRIEVAL__QUERY_CENTERING=0"
-        ) from exc
-    except (OSError, ValueError, KeyError) as exc:
-        raise ConfigurationError(
-            f"Query direction file {path} is not valid (.npz with 'direction' and 'meta'): {exc}"
-        ) from exc
-    if not isinstance(meta, dict) or any(key not in meta for key in _REQUIRED_META):
-        raise ConfigurationError(
-            f"Query direction file {path} lacks metadata; it needs {', '.join(_REQUIRED_META)}"
-        )
+    direction, meta = DIRECTION_FILE.read(path)
     return QueryDirection(
         direction=direction, embedder=str(meta["embedder"]), dim=int(meta["dim"]), meta=meta
     )
@@ -162,11 +141,9 @@ def resolve_query_direction(
     """
     if weight <= 0:
         return None
+    path = DIRECTION_FILE.locate(path, embedder_name)
     if path is None:
-        path = packaged_direction_path(embedder_name)
-        if not path.exists():
-            logger.info("no query direction shipped for %s; queries are not centred", path)
-            return None
+        return None
     direction = load_query_direction(path)
     direction.check_embedder(embedder_name, embedder_dim)
     return direction

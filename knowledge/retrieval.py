@@ -118,6 +118,8 @@ class Retriever:
         self._verified: str | None = None
         self._memo: OrderedDict[str, list[float]] = OrderedDict()
         self._memo_lock = threading.Lock()
+        self._languages: dict[tuple[str, str], frozenset[str]] = {}
+        self._languages_lock = threading.Lock()
         self._hubs = hubs or HubScoreCache(k=settings.hub_k)
         try:
             present = store.current_version() is not None
@@ -231,11 +233,50 @@ class Retriever:
         return vector
 
     def search(
-        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+        self,
+        query: str,
+        *,
+        tenant: str,
+        k: int = 5,
+        mode: SearchMode | None = None,
+        language: str | None = None,
     ) -> list[SearchHit]:
-        """Best ``k`` documents of ``tenant`` for ``query``, one hit per document, best first."""
-        passages = self.search_passages(query, tenant=tenant, mode=mode, k=k, per_document=True)
+        """Best ``k`` documents of ``tenant`` for ``query``, one hit per document, best first.
+
+        ``language`` is the language of the query's words when it is known (None: unknown
+        or mixed); hybrid search weighs BM25 by it (:meth:`sparse_weight`)."""
+        passages = self.search_passages(
+            query, tenant=tenant, mode=mode, k=k, per_document=True, language=language
+        )
         return aggregate_documents(passages, k)
+
+    def tenant_languages(self, tenant: str) -> frozenset[str]:
+        """The languages the passages of ``tenant`` are written in (its documents' own and
+        their translations'), per index version; empty for a tenant the index lacks."""
+        reader = self._reader()
+        key = (reader.meta.version, tenant)
+        with self._languages_lock:
+            known = self._languages.get(key)
+        if known is not None:
+            return known
+        languages: set[str] = set()
+        for service in reader.iter_services(tenant):
+            languages.add(service.language)
+            languages.update(t.language for t in service.translations)
+        found = frozenset(languages)
+        with self._languages_lock:
+            self._languages = {k: v for k, v in self._languages.items() if k[0] == key[0]}
+            self._languages[key] = found
+        return found
+
+    def sparse_weight(self, tenant: str, language: str | None) -> float:
+        """The BM25 weight of hybrid search for a query in ``language``: ``sparse_weight``,
+        unless the language is known and none of the tenant's passages is written in it
+        (``unwritten_language_sparse_weight``: its words meet the pages only by accident)."""
+        settings = self._settings
+        if language is None or language in self.tenant_languages(tenant):
+            return settings.sparse_weight
+        return settings.unwritten_language_sparse_weight
 
     def search_passages(
         self,
@@ -245,11 +286,13 @@ class Retriever:
         k: int = 5,
         mode: SearchMode | None = None,
         per_document: bool = False,
+        language: str | None = None,
     ) -> list[ScoredPassage]:
         """The fused candidate passages behind ``search`` (for evaluation and tracing).
 
         ``per_document`` returns only the best passage of each of the best ``k`` documents;
         the index then reads the payload of those passages only (the fast path of ``search``).
+        ``language``: as for ``search``.
         """
         text = self._validate(query, k=k)
         mode = mode or self._settings.mode
@@ -276,8 +319,16 @@ class Retriever:
         )
         sparse = self._sparse.query(text) if mode != "dense" else None
         candidates = max(self._settings.candidates, k)
+        # Single modes ignore the weights; only hybrid search weighs BM25 by the language.
+        sparse_weight = (
+            self.sparse_weight(tenant, language)
+            if mode == "hybrid"
+            else self._settings.sparse_weight
+        )
         if mode == "hybrid" and self._settings.fusion == "documents":
-            return self._fuse_documents(reader, dense=dense, sparse=sparse, tenant=tenant)
+            return self._fuse_documents(
+                reader, dense=dense, sparse=sparse, tenant=tenant, sparse_weight=sparse_weight
+            )
         return reader.search(
             dense=dense,
             sparse=sparse,
@@ -285,7 +336,7 @@ class Retriever:
             limit=k if per_document else candidates,
             mode=mode,
             candidates=candidates,
-            weights=(self._settings.dense_weight, self._settings.sparse_weight),
+            weights=(self._settings.dense_weight, sparse_weight),
             rrf_k=self._settings.rrf_k,
             per_document=per_document,
         )
@@ -297,8 +348,10 @@ class Retriever:
         dense: list[float] | None,
         sparse: tuple[list[int], list[float]] | None,
         tenant: str,
+        sparse_weight: float,
     ) -> list[ScoredPassage]:
-        """Document-level score fusion of the raw dense and BM25 candidate lists."""
+        """Document-level score fusion of the raw dense and BM25 candidate lists (BM25
+        weighted by ``sparse_weight``)."""
         settings = self._settings
         lists: dict[SearchMode, list[ScoredPassage]] = {}
         for mode in ("dense", "bm25"):
@@ -316,7 +369,7 @@ class Retriever:
             hubs = self._hubs.get(reader, tenant)
             lists["dense"] = discount(lists["dense"], hubs, weight=settings.hub_weight)
         weights = FusionWeights(
-            dense=settings.dense_weight, sparse=settings.sparse_weight, card=settings.card_weight
+            dense=settings.dense_weight, sparse=sparse_weight, card=settings.card_weight
         )
         return fuse_documents(
             lists["dense"], lists["bm25"], weights=weights, card_section=SectionKind.SUMMARY.value
@@ -324,17 +377,16 @@ class Retriever:
 
     def prepare(self) -> None:
         """Compute now what the first query of each tenant would otherwise wait for: the
-        hub scores of the serving version (knowledge/hub_cache.py); no index is no error
-        here (the first query says so)."""
-        if self._settings.hub_weight <= 0:
-            return
+        hub scores of the serving version (knowledge/hub_cache.py) and the languages of
+        its passages; no index is no error here (the first query says so)."""
         try:
             reader = self._reader()
+            for tenant in reader.meta.tenants:
+                self.tenant_languages(tenant)
+                if self._settings.hub_weight > 0:
+                    self._hubs.get(reader, tenant)
         except SearchIndexError as exc:
-            logger.warning("hub scores not prepared at start: %s", exc)
-            return
-        for tenant in reader.meta.tenants:
-            self._hubs.get(reader, tenant)
+            logger.warning("hub scores and languages not prepared at start: %s", exc)
 
     def close(self) -> None:
         """Close the store."""

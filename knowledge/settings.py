@@ -6,15 +6,21 @@ index, embedding, retrieval); the bot's ``Settings`` (bot/settings.py) extend it
 API, database, dialogue, LLM, handoff, console and Rasa sections, under the same variable
 names. Nested sections are set with a double underscore, e.g.
 ``GOVBOT_EMBEDDING__BACKEND=sentence-transformers``; ``GOVBOT_QDRANT_URL`` is a flat alias.
+A command builds them with ``settings_from_environment``: an invalid variable is one line
+that names it (``explain_settings_error``), with secret values left out.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Self
+from typing import Literal, Self, TypeVar
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from knowledge.errors import ConfigurationError
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 class IndexSettings(BaseModel):
@@ -52,6 +58,12 @@ class RetrievalSettings(BaseModel):
     dense_weight: float = Field(default=0.5, ge=0)
     sparse_weight: float = Field(default=0.2, ge=0)
     card_weight: float = Field(default=0.3, ge=0)
+    # BM25 weight for a query whose language none of the tenant's passages is written in
+    # (a French, Ukrainian or Arabic question to German and English pages): its words meet
+    # the pages only by accident (cognates, names), so the BM25 list is noise. 0 was best on
+    # Integreat train in fr, neutral in uk and ar; sparse_weight restores one weight for all
+    # (docs/retrieval-tuning.md, "BM25 and the query's language").
+    unwritten_language_sparse_weight: float = Field(default=0.0, ge=0)
     rrf_k: int = Field(default=60, ge=1)
     # Hubness correction of the dense cosines in document fusion (knowledge/hubness.py):
     # cosine - hub_weight * (mean cosine of the passage to its hub_k nearest passages of
@@ -131,3 +143,32 @@ class KnowledgeSettings(BaseSettings):
     def index_dir(self) -> Path:
         """Directory of the embedded Qdrant Edge index versions."""
         return self.data_dir / "index"
+
+
+def explain_settings_error(exc: ValidationError | SettingsError) -> str:
+    """One line naming the GOVBOT_* variable(s) at fault, for the command line (finding 9)."""
+    if isinstance(exc, SettingsError):
+        field = str(exc).split('"')[1] if '"' in str(exc) else "?"
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        return (
+            f"GOVBOT_{field.upper()}__… is not valid{cause}; lists and objects are JSON, "
+            f"e.g. GOVBOT_API__CORS_ORIGINS='[\"https://www.muenchen.de\"]'"
+        )
+    problems = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        name = "GOVBOT_" + "__".join(loc).upper() if loc else "GOVBOT_*"
+        secret = any(word in name for word in ("SECRET", "KEY", "PASSWORD", "URL"))
+        shown = "" if secret else f" (got {error.get('input')!r})"
+        problems.append(f"{name}: {error.get('msg')}{shown}")
+    return "invalid settings: " + "; ".join(problems)
+
+
+def settings_from_environment(kind: type[S]) -> S:
+    """``kind()`` read from the environment, as an entry point builds it once: invalid
+    GOVBOT_* variables are one ConfigurationError naming them (secret values not echoed),
+    not pydantic's dump of every input."""
+    try:
+        return kind()
+    except (ValidationError, SettingsError) as exc:
+        raise ConfigurationError(explain_settings_error(exc)) from exc

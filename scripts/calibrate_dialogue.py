@@ -59,7 +59,9 @@ def retrieve(out: Path, sets: list[Path]) -> None:
                 if "question" not in case or kind not in KINDS:
                     continue
                 search = understander.understand(case["question"], tenant=case["tenant"]).search
-                retrieved = ranker.retrieve(search.text, tenant=case["tenant"])
+                retrieved = ranker.retrieve(
+                    search.text, tenant=case["tenant"], language=search.language
+                )
                 rows.append(
                     {
                         **case,

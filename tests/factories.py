@@ -103,16 +103,24 @@ class CountingSearch:
     def __init__(self, inner: SearchBackend) -> None:
         self.inner = inner
         self.searches: list[tuple[str, str, str | None]] = []  # (query, tenant, mode)
+        self.languages: list[str | None] = []  # the words language of each hybrid search
 
     @property
     def meta(self) -> IndexMeta:
         return self.inner.meta
 
     def search(
-        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+        self,
+        query: str,
+        *,
+        tenant: str,
+        k: int = 5,
+        mode: SearchMode | None = None,
+        language: str | None = None,
     ) -> list[SearchHit]:
         self.searches.append((query, tenant, mode))
-        return self.inner.search(query, tenant=tenant, k=k, mode=mode)
+        self.languages.append(language)
+        return self.inner.search(query, tenant=tenant, k=k, mode=mode, language=language)
 
     def search_passages(
         self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None

@@ -29,8 +29,8 @@ from bot.cli import console as cli_console
 from bot.cli import rasa as cli_rasa
 from bot.cli import report as cli_report
 from bot.cli import serve as cli_serve
-from bot.settings import Settings, explain_settings_error
-from knowledge.errors import ConfigurationError, GovBotError
+from bot.settings import Settings, explain_settings_error, settings_from_environment
+from knowledge.errors import GovBotError
 from knowledge.models import SearchHit
 from knowledge.retrieval import open_retriever
 
@@ -77,10 +77,7 @@ class Mode(StrEnum):
 
 def _settings() -> Settings:
     """Build the one Settings object of this process from the environment."""
-    try:
-        return Settings()
-    except (ValidationError, SettingsError) as exc:
-        raise ConfigurationError(explain_settings_error(exc)) from exc
+    return settings_from_environment(Settings)
 
 
 @app.callback()

@@ -6,15 +6,13 @@ import json
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from bot.answer import Answer
 from bot.assistant import build_assistant
-from bot.settings import Settings
+from bot.settings import Settings, settings_from_environment
 from bot.storage.db import engine_from_settings, migrate, session_factory
 from bot.texts.catalogue import shipped_texts
-from knowledge.errors import ConfigurationError
 from knowledge.retrieval import open_retriever
 
 
@@ -31,10 +29,7 @@ def ask(
     ] = False,
 ) -> None:
     """Answer QUESTION in a fresh conversation and print the Answer object."""
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    settings = settings_from_environment(Settings)
     database = engine_from_settings(settings)
     try:
         migrate(database)  # as the API does at start: curated answers live in the database

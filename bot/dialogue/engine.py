@@ -638,6 +638,7 @@ class DialogueEngine:
             tenant=tenant,
             original=self._bounded(search.own_words),
             language=language,
+            words_language=search.language,
         )
 
     def _bounded(self, text: str) -> str:

@@ -74,7 +74,13 @@ class SearchBackend(Protocol):
     def meta(self) -> IndexMeta: ...
 
     def search(
-        self, query: str, *, tenant: str, k: int = 5, mode: SearchMode | None = None
+        self,
+        query: str,
+        *,
+        tenant: str,
+        k: int = 5,
+        mode: SearchMode | None = None,
+        language: str | None = None,
     ) -> list[SearchHit]: ...
 
     def search_passages(
@@ -202,7 +208,13 @@ class ServiceRanker:
         return self._model
 
     def rank(
-        self, query: str, *, tenant: str, original: str | None = None, language: str = "de"
+        self,
+        query: str,
+        *,
+        tenant: str,
+        original: str | None = None,
+        language: str = "de",
+        words_language: str | None = None,
     ) -> Ranking:
         """Candidates for ``query`` in ``tenant``, best first, with a confidence.
 
@@ -211,19 +223,23 @@ class ServiceRanker:
         already maps to an official term (bot/policy.Policy.unmapped), so that an added
         term cannot make a missing topic look covered and a mapped everyday word
         ("Nummernschild") does not count as unknown. ``language``: the question's, for
-        its confidence term.
+        its confidence term; ``words_language``: the language of the searched words where
+        it is certain (bot/understanding Search.language), which weighs BM25 in hybrid search.
         """
-        retrieved = self.retrieve(query, tenant=tenant)
+        retrieved = self.retrieve(query, tenant=tenant, language=words_language)
         clock = time.perf_counter()
         own = original if original is not None else query
         ranking = self.score(retrieved, query=query, tenant=tenant, original=own, language=language)
         timings = {**retrieved.timings_ms, "rank": round((time.perf_counter() - clock) * 1000, 2)}
         return ranking.model_copy(update={"timings_ms": timings})
 
-    def retrieve(self, query: str, *, tenant: str) -> Retrieved:
-        """Hybrid hits plus dense and BM25 scores per document (three index queries)."""
+    def retrieve(self, query: str, *, tenant: str, language: str | None = None) -> Retrieved:
+        """Hybrid hits plus dense and BM25 scores per document (three index queries);
+        ``language``: of the query's words where certain (knowledge/retrieval.py)."""
         clock = time.perf_counter()
-        hits = self._retriever.search(query, tenant=tenant, k=self._model.candidates)
+        hits = self._retriever.search(
+            query, tenant=tenant, k=self._model.candidates, language=language
+        )
         searched = time.perf_counter()
         dense_passages = self._retriever.search_passages(query, tenant=tenant, mode="dense")
         sparse_passages = self._retriever.search_passages(query, tenant=tenant, mode="bm25")

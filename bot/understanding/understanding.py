@@ -40,7 +40,11 @@ class Search(BaseModel):
     """One text retrieval searches, and the citizen's own words the confidence judges.
 
     ``purpose`` is ``message`` for the message itself and ``followup`` for a follow-up
-    searched together with the earlier question.
+    searched together with the earlier question. ``language`` is the language of the
+    searched words where it is certain: the message's, detected decisively (or from a
+    script German is not written in); None where detection was unsure, and where terms
+    were added (catalogue terms and an earlier question may be in another language).
+    Hybrid search weighs BM25 by it (knowledge/retrieval.py, ``Retriever.sparse_weight``).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -50,6 +54,7 @@ class Search(BaseModel):
     own_words: str
     corrected: str
     expansions: tuple[Expansion, ...] = ()
+    language: Language | None = None
 
 
 class Understanding(BaseModel):
@@ -149,6 +154,8 @@ class Understander:
         own = self._search(
             "message", message, tenant, understanding.normalized, understanding.detected_language
         )
+        if understanding.language_source == "detected" and not own.expansions:
+            own = own.model_copy(update={"language": understanding.language})
         searches = [own]
         previous = understanding.followup_text
         if previous is not None:

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from bot.settings import Settings
+from bot.settings import Settings, settings_from_environment
 from eval.bench.ingest import benchmark_ingest
 from eval.bench.runs import benchmark_chat, benchmark_memory
 from knowledge.embedding import build_embedder
-from knowledge.errors import ConfigurationError
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -30,10 +29,7 @@ REPOSITORY_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise ConfigurationError(f"Invalid GOVBOT_* settings: {exc}") from exc
+    return settings_from_environment(Settings)
 
 
 def _emit(report: BaseModel, *, as_json: bool, lines: list[str]) -> None:

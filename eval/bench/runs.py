@@ -25,8 +25,7 @@ from eval.bench.chat import (
 )
 from eval.bench.memory import peak_rss_mib, rss_mib
 from eval.bench.server import BENCH_RATE_LIMIT, bench_environment, served
-from knowledge.embedding import build_embedder
-from knowledge.retrieval import Retriever, open_store
+from knowledge.retrieval import open_retriever
 
 
 class ChatBenchReport(BaseModel):
@@ -68,6 +67,18 @@ NOTES = [
 ]
 
 
+def without_query_memo(settings: Settings) -> Settings:
+    """``settings`` with the query-embedding memo off, everything else as the API has it.
+
+    A benchmark opens its retriever with ``open_retriever``, the factory the API uses, so
+    that the query adapter, query centering and hub scores on disk are whatever the settings
+    ask for; only the memo goes, so that every search pays for its embedding, as a new
+    citizen's question does.
+    """
+    retrieval = settings.retrieval.model_copy(update={"query_memo_size": 0})
+    return settings.model_copy(update={"retrieval": retrieval})
+
+
 def benchmark_chat(
     settings: Settings,
     env: Mapping[str, str],
@@ -81,10 +92,8 @@ def benchmark_chat(
 ) -> ChatBenchReport:
     """Floor first (no server running), then the served API alone and under load."""
     questions = load_questions(sets, tenant=settings.default_tenant)
-    # No query memo on the floor: every search pays for its embedding, as a new question does.
-    embedder = build_embedder(settings.embedding)
-    with Retriever(open_store(settings), embedder, settings.retrieval, query_memo_size=0) as r:
-        floor = measure_floor(r, questions[:60], concurrency=concurrency)
+    with open_retriever(without_query_memo(settings)) as retriever:
+        floor = measure_floor(retriever, questions[:60], concurrency=concurrency)
     load = partial(
         _report,
         questions=questions,

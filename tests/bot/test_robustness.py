@@ -61,6 +61,35 @@ def test_bad_configuration_is_one_line_not_a_traceback(
         assert done.stderr.splitlines() == [message], done.stderr
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["search", "Reisepass", "--tenant", "muenchen"],
+        ["ask", "Reisepass", "--tenant", "muenchen"],
+        ["ingest", "ozg"],
+        ["eval", "false-alarms"],
+        ["bench", "memory"],
+    ],
+)
+def test_every_command_group_reads_settings_the_same_way(
+    tmp_path: Path, command: list[str]
+) -> None:
+    # One reader of the environment (knowledge/settings.py settings_from_environment): ingest,
+    # eval and bench printed pydantic's multi-line dump before.
+    done = subprocess.run(
+        [GOVBOT, *command],
+        env=_clean_env(tmp_path, GOVBOT_RETRIEVAL__QUERY_CENTERING="2"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "Error: invalid settings: GOVBOT_RETRIEVAL__QUERY_CENTERING: Input should be less than "
+        "or equal to 1 (got '2')"
+    ], done.stderr
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """``govbot serve`` on a free loopback port, access log on (no index needed)."""

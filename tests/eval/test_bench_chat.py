@@ -10,8 +10,11 @@ import asyncio
 from pathlib import Path
 
 from bot.main import create_app
+from bot.settings import Settings
 from eval.bench.chat import Question, run_load
-from knowledge.retrieval import Retriever
+from eval.bench.runs import without_query_memo
+from knowledge.embedding import Embedder
+from knowledge.retrieval import Retriever, open_retriever
 from tests.bot.conftest import make_settings
 from tests.conftest import live_server
 
@@ -53,3 +56,17 @@ def test_a_refused_port_is_a_transport_error() -> None:
     )
     assert report.statuses == {"transport:unreachable": 2}
     assert report.requests == report.errors == 2
+
+
+def test_the_benchmark_opens_the_apps_retriever_with_only_the_memo_off(
+    munich_index: Settings, embedder: Embedder
+) -> None:
+    # The floor and scripts/api_latency.py search as the API does: the query adapter is on
+    # when the settings turn it on (it used to be left out), and only the memo goes.
+    retrieval = munich_index.retrieval.model_copy(update={"query_adapter": True})
+    settings = munich_index.model_copy(update={"retrieval": retrieval})
+    bench = without_query_memo(settings)
+    assert bench.retrieval.model_dump() == {**retrieval.model_dump(), "query_memo_size": 0}
+    assert bench.model_dump(exclude={"retrieval"}) == settings.model_dump(exclude={"retrieval"})
+    with open_retriever(bench, embedder=embedder) as retriever:
+        assert retriever.adapter is not None and retriever.adapter.applies_to("muenchen")

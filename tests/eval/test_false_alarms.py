@@ -7,13 +7,9 @@ import json
 import random
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from bot.settings import Settings
-from eval.cli import app
 from eval.pools import half, load_pool, perturb, short_requests
+from tests.eval.conftest import EvalCli, PoolWriter
 
-runner = CliRunner()
 POOL = [
     {"id": "p1", "tenant": "muenchen", "question": "perso abholen"},
     {"id": "p2", "tenant": "muenchen", "question": "ich will mich anmelden"},
@@ -36,15 +32,9 @@ POOL = [
 
 
 def test_false_alarms_are_counted_listed_and_split_into_halves(
-    munich_index: Settings, tmp_path: Path
+    eval_cli: EvalCli, pool_file: PoolWriter
 ) -> None:
-    pool = tmp_path / "pool.jsonl"
-    pool.write_text("".join(json.dumps(row) + "\n" for row in POOL), encoding="utf-8")
-    result = runner.invoke(
-        app,
-        ["false-alarms", "--pool", str(pool), "--json"],
-        env={"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)},
-    )
+    result = eval_cli(["false-alarms", "--pool", str(pool_file(POOL)), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)["pools"][0]
     # x1 allows both and is neither ordinary nor an emergency; p5 is a planted false alarm.
@@ -114,12 +104,10 @@ GRADED = [
 
 
 def test_a_set_with_help_grades_gets_a_grade_table_and_only_tune_failures_listed(
-    munich_index: Settings, tmp_path: Path
+    eval_cli: EvalCli, pool_file: PoolWriter
 ) -> None:
-    pool = tmp_path / "graded.jsonl"
-    pool.write_text("".join(json.dumps(row) + "\n" for row in GRADED), encoding="utf-8")
-    env = {"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)}
-    result = runner.invoke(app, ["false-alarms", "--pool", str(pool), "--json"], env=env)
+    pool = pool_file(GRADED)
+    result = eval_cli(["false-alarms", "--pool", str(pool), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)["pools"][0]
     rows = {
@@ -135,7 +123,7 @@ def test_a_set_with_help_grades_gets_a_grade_table_and_only_tune_failures_listed
         ("g2", "calibration"),
         ("g3", "heldout"),
     ]
-    text = runner.invoke(app, ["false-alarms", "--pool", str(pool)], env=env)
+    text = eval_cli(["false-alarms", "--pool", str(pool)])
     assert text.exit_code == 0, text.output
     assert "graded none, expected social: 'perso abholen'" in text.stdout
     assert "wohnung gesucht" not in text.stdout

@@ -77,7 +77,7 @@ def test_missing_bad_or_incomplete_files_name_the_file(tmp_path: Path) -> None:
         load_query_adapter(tmp_path / "missing.npz")
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a numpy file")
-    with pytest.raises(ConfigurationError, match=r"junk\.npz is not a valid adapter"):
+    with pytest.raises(ConfigurationError, match=r"junk\.npz is not a valid query adapter file"):
         load_query_adapter(junk)
     bare = tmp_path / "bare.npz"
     np.savez(bare, residual=np.zeros((2, 2), np.float32), meta=np.array('{"embedder": "x"}'))

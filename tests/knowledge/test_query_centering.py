@@ -74,7 +74,7 @@ def test_round_trip_and_bad_files_name_the_file(tmp_path: Path) -> None:
         load_query_direction(tmp_path / "missing.npz")
     junk = tmp_path / "junk.npz"
     junk.write_bytes(b"not a numpy file")
-    with pytest.raises(ConfigurationError, match=r"junk\.npz is not valid"):
+    with pytest.raises(ConfigurationError, match=r"junk\.npz is not a valid query direction file"):
         load_query_direction(junk)
     bare = tmp_path / "bare.npz"
     np.savez(bare, direction=np.array([1.0, 0.0], np.float32), meta=np.array('{"dim": 2}'))

@@ -20,6 +20,7 @@ from knowledge.errors import (
 from knowledge.index import EmbedderIdentity
 from knowledge.index_client import ClientIndexStore
 from knowledge.index_edge import EdgeIndexStore
+from knowledge.models import Translation
 from knowledge.query_bounds import shorten
 from knowledge.retrieval import Retriever, open_retriever, open_store
 from tests.factories import CountingEmbedder
@@ -198,3 +199,76 @@ def test_queries_embedded_together_are_those_of_one_at_a_time(
     bounded = shorten(texts[2], max_chars=50, max_word_chars=settings.retrieval.max_word_chars)
     assert bounded != texts[2]
     assert np.allclose(together[2], embedder.embed_query(bounded), atol=1e-6)
+
+
+def test_tenant_languages_are_its_documents_and_their_translations(
+    settings: Settings, corpus: Corpus, embedder: Embedder
+) -> None:
+    english = Translation(language="en", title="Child benefit", summary="Apply for it.")
+    services = [
+        s.model_copy(update={"translations": [english]}) if s.doc_id == "lkaugsburg/5484709" else s
+        for s in corpus.services
+    ]
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, services, corpus.stored, corpus.identity)
+    with open_retriever(settings, embedder) as retriever:
+        assert retriever.tenant_languages("muenchen") == {"de"}
+        assert retriever.tenant_languages("lkaugsburg") == {"de", "en"}
+        assert retriever.sparse_weight("lkaugsburg", "en") == settings.retrieval.sparse_weight
+        assert retriever.sparse_weight("muenchen", "en") == 0.0
+
+
+def test_bm25_is_not_weighed_for_a_language_the_tenant_does_not_write(
+    retriever: Retriever, settings: Settings, embedder: Embedder
+) -> None:
+    """A French question meets German pages in BM25 only by accident (docs/retrieval-tuning.md,
+    "BM25 and the query's language"): hybrid search then ranks as without BM25."""
+    question = "J'ai perdu mon Personalausweis et mon Reisepass, que faire ?"
+    assert retriever.sparse_weight("muenchen", "fr") == 0.0
+    assert retriever.sparse_weight("muenchen", "de") == retriever.sparse_weight("muenchen", None)
+    french = retriever.search(question, tenant="muenchen", language="fr")
+    unknown = retriever.search(question, tenant="muenchen")
+    assert retriever.search(question, tenant="muenchen", language="de") == unknown
+    assert [h.score for h in french] != [h.score for h in unknown]  # BM25 did count before
+    no_bm25 = settings.model_copy(
+        update={"retrieval": settings.retrieval.model_copy(update={"sparse_weight": 0.0})}
+    )
+    with open_retriever(no_bm25, embedder) as plain:
+        assert plain.search(question, tenant="muenchen") == french
+
+
+def test_the_bm25_weight_of_another_language_follows_the_settings(
+    settings: Settings, corpus: Corpus, embedder: Embedder
+) -> None:
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    same = settings.model_copy(
+        update={
+            "retrieval": settings.retrieval.model_copy(
+                update={"unwritten_language_sparse_weight": settings.retrieval.sparse_weight}
+            )
+        }
+    )
+    with open_retriever(same, embedder) as retriever:
+        question = "J'ai perdu mon Personalausweis et mon Reisepass, que faire ?"
+        assert retriever.search(question, tenant="muenchen", language="fr") == retriever.search(
+            question, tenant="muenchen"
+        )
+
+
+def test_passage_rrf_weighs_bm25_by_the_language_too(
+    settings: Settings, corpus: Corpus, embedder: Embedder
+) -> None:
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    question = "J'ai perdu mon Personalausweis et mon Reisepass, que faire ?"
+
+    def rrf(**changes: float) -> Settings:
+        retrieval = settings.retrieval.model_copy(update={"fusion": "rrf", **changes})
+        return settings.model_copy(update={"retrieval": retrieval})
+
+    with open_retriever(rrf(), embedder) as retriever:
+        french = retriever.search(question, tenant="muenchen", language="fr")
+        assert french != retriever.search(question, tenant="muenchen")
+    with open_retriever(rrf(sparse_weight=0.0), embedder) as plain:
+        assert plain.search(question, tenant="muenchen") == french

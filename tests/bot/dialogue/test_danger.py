@@ -43,11 +43,6 @@ ORDINARY_ALARMING = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine(munich_index: Settings, munich_retriever: Retriever) -> DialogueEngine:
-    return build_engine(munich_index, munich_retriever)
-
-
 def test_the_shipped_model_names_its_embedder_and_training_data() -> None:
     model = DangerModel.from_file()
     assert model.embedder == "multilingual-e5-small"

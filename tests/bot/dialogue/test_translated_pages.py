@@ -19,6 +19,7 @@ from ingest.integreat import attach_translations, load_integreat, load_translati
 from ingest.sync import sync_tenant
 from knowledge.embedding import Embedder
 from knowledge.retrieval import Retriever, open_retriever, open_store
+from tests.factories import CountingSearch
 
 DATA = Path(__file__).resolve().parents[3] / "data" / "integreat"
 TENANT = "lkaugsburg"
@@ -131,3 +132,22 @@ def test_search_meets_the_english_passages_of_the_same_document(
     assert hits[0].doc_id == f"{TENANT}/{MEASLES}"
     assert hits[0].language == "en"
     assert len({h.doc_id for h in hits}) == len(hits)  # one result per document
+
+
+def test_hybrid_search_weighs_bm25_by_the_questions_language(
+    translated_index: tuple[Settings, Retriever],
+) -> None:
+    """The page is written in German and English: a French question is searched without
+    BM25 (its words meet the pages only by accident), an English one with it
+    (docs/retrieval-tuning.md, "BM25 and the query's language")."""
+    settings, retriever = translated_index
+    counting = CountingSearch(retriever)
+    engine = build_engine(settings, counting, policy=Policy.from_yaml())
+    french = "Quand mon enfant doit-il être vacciné contre la rougeole ?"
+    english = "When does my child have to be vaccinated against measles?"
+    for question in (french, english):
+        engine.respond(question, tenant=TENANT, history=[])
+    assert counting.languages == ["fr", "en"]
+    assert retriever.tenant_languages(TENANT) == {"de", "en"}
+    assert retriever.sparse_weight(TENANT, "fr") == 0.0
+    assert retriever.sparse_weight(TENANT, "en") == settings.retrieval.sparse_weight

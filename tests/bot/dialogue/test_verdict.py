@@ -41,11 +41,6 @@ VETOED = "Habe ich Anspruch auf eine Kopie meiner Geburtsurkunde in englischer S
 VETOED_RULE = "decision.entitlement"
 
 
-@pytest.fixture(scope="module")
-def engine(munich_index: Settings, munich_retriever: Retriever) -> DialogueEngine:
-    return build_engine(munich_index, munich_retriever)
-
-
 def test_the_shipped_model_names_its_embedder_and_training_data() -> None:
     model = VerdictModel.from_file()
     assert model.embedder == "multilingual-e5-small"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.understanding.context import Turn
 from bot.understanding.expansion import QueryExpander
 from bot.understanding.understanding import Understander
 
@@ -82,3 +83,37 @@ def test_german_keeps_the_citizens_own_words(reader: Understander) -> None:
         "Wohngeld beantragen",
         "wohngeld beantragen",
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("Comment puis-je m'inscrire à un cours d'allemand près de chez moi ?", "fr"),
+        ("Де я можу записатися на курс німецької мови?", "uk"),
+        ("Wo kann ich mich für einen Deutschkurs anmelden?", "de"),
+        # unsure: two words, and German terms added to an English question
+        ("Kindergeld?", None),
+        ("How do I get a resident parking permit?", None),
+    ],
+)
+def test_a_search_knows_its_words_language_only_where_certain(
+    reader: Understander, message: str, language: str | None
+) -> None:
+    """Hybrid search weighs BM25 by the searched words' language (knowledge/retrieval.py):
+    only a decisive detection of a message searched as written names it."""
+    assert reader.understand(message, tenant="muenchen").search.language == language
+
+
+def test_a_followup_searched_with_the_earlier_question_has_no_words_language(
+    reader: Understander,
+) -> None:
+    history = [
+        Turn(role="citizen", text="Wo kann ich mich für einen Deutschkurs anmelden?"),
+        Turn(role="bot", text="…", doc_ids=["muenchen/1"]),
+    ]
+    understanding = reader.understand(
+        "Und wie viel kostet dort der Kurs für Erwachsene?", tenant="muenchen", history=history
+    )
+    assert understanding.followup == "combined"
+    assert understanding.searches[0].language == "de"  # the message alone
+    assert understanding.search.language is None  # with the earlier question added
