@@ -597,6 +597,10 @@ def train_danger(
     )
     caught = ("emergencies recognised", "recognised")
     _write_classifier(model, out, caught=caught, false="false alarms")
+    typer.echo(
+        f"Where the net does not lean to danger: fire {model.fire_alone}; a net hit stands "
+        f"from {model.net_floor}."
+    )
 
 
 def _write_classifier(
@@ -610,8 +614,7 @@ def _write_classifier(
     figures = model.cross_validation
     label, key = caught
     typer.echo(
-        f"Wrote {out}: C={model.training.c}, fire {model.fire}, fire_alone {model.fire_alone}, "
-        f"net {model.net_floor}, veto {model.veto}; "
+        f"Wrote {out}: C={model.training.c}, fire {model.fire}, veto {model.veto}; "
         f"{model.training.positives} positives, {model.training.negatives} negatives. "
         f"Out of fold: {label} {figures[f'before_{key}']} -> {figures[f'after_{key}']} of "
         f"{figures['positives']}, {false} {figures['before_false']} -> "
