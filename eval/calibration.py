@@ -2,9 +2,11 @@
 
 Issue 12 item 3 and issue 13 item 4. For every question of the given sets that the
 dialogue would search (service-like kinds with expected documents; missing topics and
-topics the city does not cover as negatives), the question is read as the dialogue reads
-it (bot/understanding), retrieved once (three index queries; the slow part, kept in a
-JSON file so that a re-fit costs seconds) and scored by the shipped re-ranker. Two
+topics the tenant does not cover as negatives, from every tenant: the out_of_scope set's
+tune half has them for Munich and both Integreat regions), the question is read as the
+dialogue reads it (bot/understanding), retrieved once (three index queries; the slow
+part, kept in a JSON file so that a re-fit costs seconds) and scored by the shipped
+re-ranker. Two
 L2-regularised logistic regressions (scikit-learn) are fitted on the features of
 bot/dialogue/ranking.py:
 
@@ -250,6 +252,7 @@ def calibrate(
     docstring); ``options``: how many choices the reach model is about."""
     if folds < 2:
         raise ValueError(f"folds must be at least 2. Currently, folds is {folds}")
+    data = with_service_questions(data)
     terms = [f"lang_{code}" for code in languages]
     groups = np.array([e.group for e in data])
     labels = {
@@ -339,6 +342,18 @@ def dense_floors(data: Sequence[Example], *, options: int) -> dict[str, float]:
         if n >= MIN_LANGUAGE_ROWS and own:
             floors[code] = min(own)
     return {code: math.floor(value * 1000) / 1000 for code, value in sorted(floors.items())}
+
+
+def with_service_questions(data: Sequence[Example]) -> list[Example]:
+    """The examples of the languages that have service questions among ``data``.
+
+    A language whose calibration questions are all out-of-catalogue ones (Turkish and
+    Russian in ``out_of_scope_tune``) would teach both models, through the ``foreign``
+    term every language but German shares, that the language itself means "nothing on
+    this": its questions are left out until it has service questions too.
+    """
+    served = {e.language for e in data if not e.negative}
+    return [e for e in data if e.language in served]
 
 
 def calibrated_languages(data: Sequence[Example]) -> list[str]:

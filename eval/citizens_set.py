@@ -29,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from eval.sets_schema import SETS_DIR, CaseKind, EvalCase, Split, parse_cases
+from eval.sets_schema import SETS_DIR, EvalCase, Split, parse_cases
 from ingest.dldb import is_test_entry
 
 SET_NAME = "munich_citizens"
@@ -74,25 +74,38 @@ def case_group(case: EvalCase) -> str:
     return head if head and tail.isdigit() else case.id
 
 
-def assign_splits(cases: Sequence[EvalCase]) -> dict[str, Split]:
-    """Case id -> half, stratified by kind and language, groups kept together."""
-    groups: dict[tuple[CaseKind, str], set[str]] = defaultdict(set)
+def kind_and_language(case: EvalCase) -> tuple[str, str]:
+    """The stratum of a case in the hand-written sets: its kind and language."""
+    return case.tags.kind.value, case.tags.language
+
+
+Stratum = Callable[[EvalCase], tuple[str, ...]]
+
+
+def assign_splits(
+    cases: Sequence[EvalCase], *, stratum: Stratum = kind_and_language
+) -> dict[str, Split]:
+    """Case id -> half, stratified by ``stratum`` (kind and language unless a set names
+    another), groups kept together."""
+    groups: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for case in cases:
-        groups[(case.tags.kind, case.tags.language)].add(case_group(case))
+        groups[stratum(case)].add(case_group(case))
     half_of_group: dict[str, Split] = {}
     position = 0  # runs on across strata, so odd-sized strata do not all favour one half
-    for stratum in sorted(groups):
-        names = groups[stratum]
+    for key in sorted(groups):
+        names = groups[key]
         for name in sorted(names, key=lambda name: hashlib.sha256(name.encode()).hexdigest()):
             half_of_group[name] = Split.TUNE if position % 2 == 0 else Split.HOLDOUT
             position += 1
     return {case.id: half_of_group[case_group(case)] for case in cases}
 
 
-def split_lines(text: str, *, source: str) -> dict[str, list[str]]:
+def split_lines(
+    text: str, *, source: str, stratum: Stratum = kind_and_language
+) -> dict[str, list[str]]:
     """The set's lines with ``tags.split`` set, all of them and per half (key order kept)."""
     cases = parse_cases(text, source=source)
-    halves = assign_splits(cases)
+    halves = assign_splits(cases, stratum=stratum)
     result: dict[str, list[str]] = {"all": [], Split.TUNE.value: [], Split.HOLDOUT.value: []}
     for case in cases:
         dumped = case.model_dump(mode="json", exclude_none=True)
@@ -104,14 +117,16 @@ def split_lines(text: str, *, source: str) -> dict[str, list[str]]:
     return result
 
 
-def write_split(sets_dir: Path = SETS_DIR, set_name: str = SET_NAME) -> dict[str, int]:
+def write_split(
+    sets_dir: Path = SETS_DIR, set_name: str = SET_NAME, *, stratum: Stratum = kind_and_language
+) -> dict[str, int]:
     """Tag the set's cases with their half and write both halves; returns the counts.
 
-    The other hand-written sets (``verdicts``, ``alarming_ordinary``) are split by the same
-    rule, under their own name.
+    The other hand-written sets (``verdicts``, ``alarming_ordinary``, ``out_of_scope``) are
+    split by the same rule, under their own name (``out_of_scope`` by tenant and language).
     """
     path = sets_dir / f"{set_name}.jsonl"
-    lines = split_lines(path.read_text(encoding="utf-8"), source=str(path))
+    lines = split_lines(path.read_text(encoding="utf-8"), source=str(path), stratum=stratum)
     path.write_text("\n".join(lines["all"]) + "\n", encoding="utf-8")
     for half in Split:
         target = sets_dir / f"{set_name}_{half.value}.jsonl"
@@ -126,16 +141,19 @@ def set_command(
     set_name: str,
     doc: str | None,
     draw: Callable[[], None],
+    draw_name: str = "draw",
+    stratum: Stratum = kind_and_language,
 ) -> int:
-    """The ``draw`` / ``split`` command line of a hand-written set: ``draw`` prints what
-    ``draw`` lists, ``split`` writes the set's halves (:func:`write_split`)."""
+    """The ``draw`` / ``split`` command line of a hand-written set: ``draw`` (or
+    ``draw_name``) prints what ``draw`` lists, ``split`` writes the set's halves
+    (:func:`write_split`, stratified by ``stratum``)."""
     parser = argparse.ArgumentParser(prog=f"python -m {module}", description=doc)
-    parser.add_argument("command", choices=["draw", "split"])
+    parser.add_argument("command", choices=[draw_name, "split"])
     args = parser.parse_args(argv)
-    if args.command == "draw":
+    if args.command == draw_name:
         draw()
         return 0
-    counts = write_split(SETS_DIR, set_name)
+    counts = write_split(SETS_DIR, set_name, stratum=stratum)
     print(
         f"{set_name}: {counts['all']} cases, tune {counts['tune']}, holdout {counts['holdout']}",
         file=sys.stderr,

@@ -15,7 +15,8 @@ the Integreat regions) and per policy:
                told "not found" rather than answered or given unrelated choices
 
 :func:`choose` picks the policy with the most reached among those within the limits on
-wrong, clarify and not_found; :func:`cross_validated` repeats that choice on all but one
+wrong, clarify and not_found (Munich's, and the same policy's wrong pages and not_found on
+the pages' out-of-catalogue questions); :func:`cross_validated` repeats that choice on all but one
 fold and measures it on the fold left out, so the chosen thresholds' figures are not read
 off the data they were chosen on. The thresholds are settings
 (``GOVBOT_DIALOGUE__MIN_CONFIDENCE``, ``GOVBOT_DIALOGUE__CLARIFY_CONFIDENCE``).
@@ -54,6 +55,11 @@ class Limits(BaseModel):
     # index) plus a question in a thousand, so that more pages answered are not bought
     # with more wrong ones. Checked where the predictions have page questions.
     max_wrong_pages: float = 0.055
+    # Out-of-catalogue questions to information pages (out_of_scope tune: topics the
+    # Integreat region's pages do not cover) told "not found": the same floor as for
+    # Munich, so that a region is not offered unrelated pages for a joke or the dog tax
+    # (#12 item 5). Checked where the predictions have such questions.
+    min_not_found_pages: float = 0.55
 
 
 class PolicyRow(BaseModel):
@@ -142,14 +148,14 @@ def choose(rows: Sequence[PolicyRow], limits: Limits, *, kind: str = "muenchen")
     mine = [r for r in rows if r.kind == kind]
     if not mine:
         raise ValueError(f"no predictions of tenant kind {kind!r} to choose thresholds on")
-    pages_wrong = {_policy(r): r.wrong for r in rows if r.kind == "pages"}
+    pages = {_policy(r): r for r in rows if r.kind == "pages"}
     within = [
         r
         for r in mine
         if r.wrong <= limits.max_wrong
         and r.clarify <= limits.max_clarify
         and (r.not_found is None or r.not_found >= limits.min_not_found)
-        and pages_wrong.get(_policy(r), 0.0) <= limits.max_wrong_pages
+        and _pages_within(pages.get(_policy(r)), limits)
     ]
     if not within:
         return min(mine, key=lambda r: (r.wrong, -r.reached))
@@ -176,6 +182,14 @@ def cross_validated(
             if r.kind == kind
         ]
     return out
+
+
+def _pages_within(row: PolicyRow | None, limits: Limits) -> bool:
+    """The same policy keeps the page limits (no page questions: nothing to keep)."""
+    if row is None:
+        return True
+    not_found_ok = row.not_found is None or row.not_found >= limits.min_not_found_pages
+    return row.wrong <= limits.max_wrong_pages and not_found_ok
 
 
 def _policy(row: PolicyRow) -> tuple[int, float, float]:

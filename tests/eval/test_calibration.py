@@ -22,6 +22,7 @@ from eval.calibration import (
     dense_floors,
     reliability,
     threshold_table,
+    with_service_questions,
 )
 from eval.cli import app
 
@@ -193,3 +194,11 @@ def test_dense_floors_are_the_lowest_cosine_of_a_reached_question_per_language()
     floors = dense_floors(data, options=4)
     assert floors == {"de": 0.85, "en": 0.821, "default": 0.79}
     assert dense_floors([_example("de", 0.8, rank=None)], options=4) == {}
+
+
+def test_a_language_with_out_of_catalogue_questions_alone_is_left_out() -> None:
+    service = _example("en", 0.85)
+    negative = _example("tr", 0.80, rank=None)  # rank None: a topic the tenant lacks
+    english_negative = _example("en", 0.80, rank=None)
+    kept = with_service_questions([service, negative, english_negative])
+    assert kept == [service, english_negative]

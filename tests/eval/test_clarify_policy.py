@@ -112,3 +112,22 @@ def test_choose_keeps_wrong_page_answers_within_their_limit() -> None:
         munich + pages, options=3, answer_at=kept.answer_at, clarify_at=kept.clarify_at
     )
     assert {r.kind: r.wrong for r in page_row}["pages"] == 0.0
+
+
+def test_choose_keeps_out_of_catalogue_page_questions_not_found() -> None:
+    # Munich's choices reach most at a low clarify threshold, but the region's
+    # out-of-catalogue questions (a joke, the dog tax) would then get unrelated pages.
+    munich = [prediction(f"m{i}", 0.2, 0.45, reached=True) for i in range(4)]
+    pages = [prediction(f"p{i}", 0.2, 0.45, negative=True, tenant="lk") for i in range(4)]
+    rows = trade_off({3: munich + pages})
+    free = choose(rows, Limits(max_clarify=1.0, min_not_found=0.0, min_not_found_pages=0.0))
+    assert free.clarify_at <= 0.45 and free.reached == 1.0
+    kept = choose(rows, Limits(max_clarify=1.0, min_not_found=0.0, min_not_found_pages=0.5))
+    assert kept.clarify_at > 0.45 and kept.reached == 0.0
+    by_kind = {
+        r.kind: r
+        for r in evaluate(
+            munich + pages, options=3, answer_at=kept.answer_at, clarify_at=kept.clarify_at
+        )
+    }
+    assert by_kind["pages"].not_found == 1.0
