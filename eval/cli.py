@@ -553,18 +553,32 @@ def train_danger(
     max_rate: Annotated[
         float, typer.Option("--max-rate", help="Highest new false-alarm rate per source.")
     ] = 0.001,
+    statements_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--examples",
+            help="The classifier's own examples YAML (default: the shipped danger_examples.yaml).",
+        ),
+    ] = None,
 ) -> None:
     """Fit the present-danger classifier on the calibration halves and write its file
     (eval/danger_training.py)."""
     from bot.dialogue.emergency import DEFAULT_EXAMPLES, EmergencyExamples
-    from eval.danger_training import read_rows, train, training_cases
+    from eval.danger_training import (
+        DEFAULT_STATEMENTS,
+        DangerStatements,
+        read_rows,
+        train,
+        training_cases,
+    )
 
     settings = _settings()
     pools = pool or list(DANGER_POOLS)
     examples = EmergencyExamples.from_yaml(
         settings.dialogue.emergency_examples_path or DEFAULT_EXAMPLES
     )
-    cases = training_cases(pools, examples)
+    statements = DangerStatements.from_yaml(statements_path or DEFAULT_STATEMENTS)
+    cases = training_cases(pools, examples, statements)
     rows, embedder = _read_without_classifiers(
         settings,
         len(cases),
@@ -583,6 +597,10 @@ def train_danger(
     )
     caught = ("emergencies recognised", "recognised")
     _write_classifier(model, out, caught=caught, false="false alarms")
+    typer.echo(
+        f"Where the net does not lean to danger: fire {model.fire_alone}; a net hit stands "
+        f"from {model.net_floor}."
+    )
 
 
 def _write_classifier(

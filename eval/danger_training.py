@@ -2,10 +2,12 @@
 
 Training data, generic only (no tenant-specific examples, never a holdout half):
 
-- positives: the emergency examples of bot/dialogue/rules/emergency_examples.yaml and the
-  emergencies (``expected_status == ["emergency"]``) of the evaluation sets given as
-  ``--pool`` (their ``tune`` half only);
-- negatives: the examples file's counter-examples, every ordinary, urgent or social case
+- positives: the emergency examples of bot/dialogue/rules/emergency_examples.yaml, the
+  emergencies told as statements of bot/dialogue/rules/danger_examples.yaml (ten
+  languages; how they were written: danger_examples.md) and the emergencies
+  (``expected_status == ["emergency"]``) of the evaluation sets given as ``--pool`` (their
+  ``tune`` half only);
+- negatives: the counter-examples of both files, every ordinary, urgent or social case
   of those tune halves, and the *calibration* half of every false-alarm pool
   (eval/pools.py ``case_half``).
 
@@ -16,10 +18,16 @@ net's verdicts), so training sees exactly what the engine computes at run time.
 The fit is the generic message classifier's (eval/classifier_training.py: ``C`` by
 stratified cross-validation on log loss, thresholds from the out-of-fold probabilities, a
 model file with the embedder's name and a hash of the data). This module says which rows
-count for the thresholds:
+count for the thresholds, and adds the danger model's own two (bot/dialogue/danger.py
+``combine``). Every source's false alarms, all mechanisms together, stay within
+``max_rate`` of its negatives (1 in 1,000, issue #16; none for a source of fewer than
+1,000), and each threshold takes what the ones before it left:
 
-- ``fire``: negatives the grammar and the net leave ordinary and whose label may be
-  overruled, at most ``max_rate`` of every source's (1 in 1,000, issue #16);
+- ``fire``: negatives the grammar and the net leave ordinary, whose label may be
+  overruled and which lean to danger (the net judged them and found an emergency example
+  nearest);
+- ``fire_alone`` (at least ``fire``): the same negatives that do not lean to danger;
+- ``net`` (between ``veto`` and ``fire``): negatives the net fires on;
 - ``veto``: positives the grammar grades danger (a missed emergency costs more than a
   false alarm).
 
@@ -28,22 +36,44 @@ Same data, same seed → the same file.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from bot.dialogue.danger import DangerModel, DangerReading, combine, extra_features
+from bot.dialogue.danger import NEVER, DangerModel, DangerReading, combine, extra_features
 from bot.dialogue.emergency import SHORT_STEMS, EmergencyExamples
+from bot.dialogue.examples_file import read_examples
 from eval import classifier_training
-from eval.classifier_training import CS, FOLDS, MAX_RATE, Progress, TrainingData
+from eval.classifier_training import CS, FOLDS, GRID, MAX_RATE, Progress, TrainingData
 from eval.pools import PoolCase, case_half, load_pool
 
 SEED = 16  # issue #16
+DEFAULT_STATEMENTS = (
+    Path(__file__).resolve().parents[1] / "bot" / "dialogue" / "rules" / "danger_examples.yaml"
+)
 
 Read = Callable[[str, str], DangerReading | None]  # (message, tenant) -> reading
+Alarm = Callable[[DangerReading, float, float], bool]  # (reading, probability, threshold)
+
+
+class DangerStatements(BaseModel):
+    """The classifier's own examples file: emergencies told as statements and look-alikes
+    in the same style, per language (danger_examples.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int
+    emergencies: dict[str, list[str]] = Field(default_factory=dict)  # language -> messages
+    ordinary: dict[str, list[str]] = Field(default_factory=dict)
+
+    @classmethod
+    def from_yaml(cls, path: Path = DEFAULT_STATEMENTS) -> DangerStatements:
+        """Load the examples file (default: the shipped danger_examples.yaml)."""
+        return read_examples(cls, path, name="the danger examples")
 
 
 class TrainingCase(BaseModel):
@@ -67,8 +97,15 @@ class TrainingRow(BaseModel):
     reading: DangerReading
 
 
-def training_cases(pools: Sequence[Path], examples: EmergencyExamples) -> list[TrainingCase]:
-    """The calibration halves of ``pools`` and the examples file (docstring above)."""
+def training_cases(
+    pools: Sequence[Path],
+    examples: EmergencyExamples,
+    statements: DangerStatements | None = None,
+    *,
+    tenant: str = "muenchen",
+) -> list[TrainingCase]:
+    """The calibration halves of ``pools`` and the examples files (docstring above); the
+    ``statements`` are read as messages to ``tenant``."""
     cases: list[TrainingCase] = []
     for path in pools:
         for case in load_pool(path):
@@ -88,6 +125,22 @@ def training_cases(pools: Sequence[Path], examples: EmergencyExamples) -> list[T
             )
             for number, text in enumerate(texts)
         )
+    if statements is not None:
+        for prefix, groups, danger in (
+            ("danger", statements.emergencies, True),
+            ("ordinary", statements.ordinary, False),
+        ):
+            for language, texts in groups.items():
+                cases.extend(
+                    TrainingCase(
+                        source="danger_examples",
+                        id=f"{prefix}-{language}-{number}",
+                        tenant=tenant,
+                        question=text,
+                        danger=danger,
+                    )
+                    for number, text in enumerate(texts)
+                )
     return cases
 
 
@@ -126,16 +179,65 @@ def training_data(rows: Sequence[TrainingRow]) -> TrainingData:
         sources=[r.case.source for r in rows],
         messages=[r.case.question for r in rows],
         fire_candidates=np.asarray(
-            [r.overrulable and not r.rule_danger and not r.net_danger for r in readings],
-            dtype=np.bool_,
+            [_fire_candidate(r) and r.leans for r in readings], dtype=np.bool_
         ),
         veto_guarded=np.asarray([r.rule_danger for r in readings], dtype=np.bool_),
         dim=len(readings[0].vector) if readings else 0,
     )
 
 
+def _fire_candidate(reading: DangerReading) -> bool:
+    """A message the classifier alone could turn into danger."""
+    return reading.overrulable and not reading.rule_danger and not reading.net_danger
+
+
+def own_thresholds(
+    rows: Sequence[TrainingRow],
+    p: npt.NDArray[np.float64],
+    *,
+    fire: float,
+    veto: float,
+    max_rate: float = MAX_RATE,
+) -> dict[str, float]:
+    """``fire_alone`` and ``net`` from the out-of-fold probabilities ``p`` (module
+    docstring): the lowest grid values at which every source's false alarms, with those of
+    ``fire`` and of the threshold chosen before, stay within ``max_rate``."""
+    negatives = [
+        (row.case.source, row.reading, float(q))
+        for row, q in zip(rows, p, strict=True)
+        if not row.case.danger
+    ]
+    sizes = Counter(source for source, _, _ in negatives)
+    spent = Counter(
+        source for source, r, q in negatives if _fire_candidate(r) and r.leans and q >= fire
+    )
+
+    def lowest(floor: float, ceiling: float, alarm: Alarm) -> float:
+        for threshold in (t for t in GRID if floor <= t <= ceiling):
+            count = spent + Counter(s for s, r, q in negatives if alarm(r, q, threshold))
+            if all(count[s] <= max_rate * n for s, n in sizes.items()):
+                return threshold
+        return ceiling
+
+    def alone(r: DangerReading, q: float, t: float) -> bool:
+        return _fire_candidate(r) and not r.leans and q >= t
+
+    def net(r: DangerReading, q: float, t: float) -> bool:
+        return r.overrulable and not r.rule_danger and r.net_danger and q >= t
+
+    fire_alone = lowest(fire, NEVER, alone)
+    spent += Counter(s for s, r, q in negatives if alone(r, q, fire_alone))
+    return {"fire_alone": fire_alone, "net": lowest(veto, fire, net)}
+
+
 def outcomes(
-    rows: Sequence[TrainingRow], p: npt.NDArray[np.float64], *, fire: float, veto: float
+    rows: Sequence[TrainingRow],
+    p: npt.NDArray[np.float64],
+    *,
+    fire: float,
+    veto: float,
+    fire_alone: float = NEVER,
+    net: float | None = None,
 ) -> dict[str, float | int]:
     """Danger grades of the rows with and without the classifier: recall and false alarms."""
     figures: dict[str, float | int] = {"positives": 0, "negatives": 0}
@@ -149,7 +251,10 @@ def outcomes(
             rule_danger=r.rule_danger,
             net_danger=r.net_danger,
             overrulable=r.overrulable,
+            leans=r.leans,
             fire=fire,
+            fire_alone=fire_alone,
+            net=net,
             veto=veto,
             short=r.content_words <= SHORT_STEMS,
         )
@@ -175,15 +280,24 @@ def train(
     """Choose ``C`` and the thresholds by cross-validation and fit the model (docstring)."""
     if not rows:
         raise ValueError("no training rows; give at least one pool")
+
+    def extras(p: npt.NDArray[np.float64], fire: float, veto: float) -> dict[str, object]:
+        return dict(own_thresholds(rows, p, fire=fire, veto=veto, max_rate=max_rate))
+
+    def figures(p: npt.NDArray[np.float64], fire: float, veto: float) -> dict[str, float | int]:
+        own = own_thresholds(rows, p, fire=fire, veto=veto, max_rate=max_rate)
+        return outcomes(rows, p, fire=fire, veto=veto, **own)
+
     return classifier_training.train(
         training_data(rows),
         DangerModel,
         embedder=embedder,
         command=command,
         seed=seed,
-        figures=lambda p, fire, veto: outcomes(rows, p, fire=fire, veto=veto),
+        figures=figures,
         folds=folds,
         cs=cs,
         max_rate=max_rate,
+        extras=extras,
         progress=progress,
     )

@@ -39,9 +39,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from bot.dialogue.examples_file import read_examples
 from bot.dialogue.verdict import (
     SHORT_WORDS,
     VerdictModel,
@@ -52,7 +52,6 @@ from bot.dialogue.verdict import (
 from eval import classifier_training
 from eval.classifier_training import CS, FOLDS, MAX_RATE, Progress, TrainingData
 from eval.pools import case_half, load_pool
-from knowledge.errors import ConfigurationError
 
 SEED = 12  # issue #12
 DEFAULT_EXAMPLES = (
@@ -77,10 +76,7 @@ class VerdictExamples(BaseModel):
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_EXAMPLES) -> VerdictExamples:
         """Load the examples file (default: the shipped verdict_examples.yaml)."""
-        try:
-            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigurationError(f"cannot read the verdict examples {path}: {exc}") from exc
+        return read_examples(cls, path, name="the verdict examples")
 
 
 class TrainingCase(BaseModel):

@@ -98,7 +98,7 @@ class DangerCheck(_Frozen):
     (``vetoed``: the grammar said danger, the classifier overruled it as no present danger)."""
 
     probability: float
-    fire: float
+    fire: float  # the fire threshold that applied (the net leaning to danger or not)
     veto: float
     verdict: Literal["rule", "net", "classifier", "vetoed", "none"]
     rule_id: str | None = None  # the grammar's rule (the overruled one for ``vetoed``)
@@ -106,6 +106,7 @@ class DangerCheck(_Frozen):
     # the message has several sentences: the highest probability of one sentence alone
     # (an emergency told after a service question: the question must not dilute it).
     sentence_probability: float | None = None
+    net: float | None = None  # the probability a hit of the semantic net needs to stand
 
 
 class VerdictCheck(_Frozen):

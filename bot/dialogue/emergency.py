@@ -15,8 +15,9 @@ Issue #16 (4.4 % false alarms on real traffic, mostly two to six words) added th
 mechanisms that need no tenant-specific examples:
 
 - **the tenant's own service titles are counter-examples**: ``counter_bank`` embeds the
-  titles of the tenant's services once per index version (kept on disk; ``prune_counters``
-  removes the files of versions the index no longer keeps), and a message
+  titles of the tenant's services once per index version (kept on disk; ``prune``
+  removes the files of versions the index no longer keeps, and example files of an
+  examples file or model no longer used), and a message
   nearer to one of them than to every emergency example is a service request. A new
   tenant (a folder of pages) gets its counter-examples from its own titles.
 - **short messages need a danger cue**: a message of at most ``SHORT_STEMS`` content
@@ -35,14 +36,13 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.answer import DangerCheck, HelpEvidence, HelpGrade, VerdictCheck
+from bot.dialogue.examples_file import read_examples
 from bot.dialogue.policy import PolicyDecision, PolicyLabel
 from bot.understanding.lexicon import content_stems
 from knowledge.array_files import read_arrays, write_arrays
-from knowledge.errors import ConfigurationError
 
 DEFAULT_EXAMPLES = Path(__file__).parent / "rules" / "emergency_examples.yaml"
 MAX_CHARS = 600  # longer messages are judged on their start (emergencies are short)
@@ -124,6 +124,8 @@ class Triage(BaseModel):
 Embed = Callable[[str], Sequence[float] | npt.NDArray[np.float32]]
 EmbedMany = Callable[[Sequence[str]], Sequence[Sequence[float]] | npt.NDArray[np.float32]]
 _COUNTER_PREFIX = "counter-"  # files: counter-<tenant>-<index version>-<hash of the titles>.npz
+# files: emergency-examples-<hash of the model and the examples>.npz
+_EXAMPLES_PREFIX = "emergency-examples"
 _BATCH = 64  # examples and titles per embedding call (one call each cost ~20 % more CPU)
 
 
@@ -141,10 +143,7 @@ class EmergencyExamples(BaseModel):
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_EXAMPLES) -> EmergencyExamples:
         """Load the examples (default: the shipped bot/dialogue/rules/emergency_examples.yaml)."""
-        try:
-            return cls.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (OSError, yaml.YAMLError, ValidationError) as exc:
-            raise ConfigurationError(f"cannot load emergency examples {path}: {exc}") from exc
+        return read_examples(cls, path, name="the emergency examples")
 
 
 class EmergencyMatch(BaseModel):
@@ -219,16 +218,22 @@ class SemanticEmergencyCheck:
             self._counters[key] = bank
         return bank
 
-    def prune_counters(self, versions: Iterable[str]) -> int:
-        """Remove the counter-example files of index versions not in ``versions`` (as the
-        hub score files are, knowledge/hub_cache.py); how many were removed. The banks in
-        memory stay: only files of versions the store no longer keeps go."""
+    def prune(self, versions: Iterable[str]) -> int:
+        """Remove the cache files no longer read, as the hub score files are
+        (knowledge/hub_cache.py): counter-example files of index versions not in
+        ``versions``, and example files of another examples file or embedding model than
+        the current one; how many were removed. The banks in memory stay."""
         if self._cache_dir is None or not self._cache_dir.is_dir():
             return 0
         kept = tuple(f"-{version}-" for version in versions)
+        current = self._file(_EXAMPLES_PREFIX, self._example_texts())
         removed = 0
         for path in self._cache_dir.glob(f"{_COUNTER_PREFIX}*.npz"):
             if not any(marker in path.name for marker in kept):
+                path.unlink(missing_ok=True)
+                removed += 1
+        for path in self._cache_dir.glob(f"{_EXAMPLES_PREFIX}-*.npz"):
+            if path != current:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
@@ -264,8 +269,7 @@ class SemanticEmergencyCheck:
 
     def _banks(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         if self._positive is None or self._negative is None:
-            texts = ["", *self.examples.emergencies, "", *self.examples.not_emergencies]
-            path = self._file("emergency-examples", texts)
+            path = self._file(_EXAMPLES_PREFIX, self._example_texts())
             positive, negative = self._read(path, "positive"), self._read(path, "negative")
             if positive is None or negative is None:
                 positive = self._stack(self.examples.emergencies)
@@ -273,6 +277,9 @@ class SemanticEmergencyCheck:
                 write_arrays(path, positive=positive, negative=negative)
             self._positive, self._negative = positive, negative
         return self._positive, self._negative
+
+    def _example_texts(self) -> list[str]:
+        return ["", *self.examples.emergencies, "", *self.examples.not_emergencies]
 
     def _file(self, prefix: str, texts: Sequence[str]) -> Path | None:
         if self._cache_dir is None:

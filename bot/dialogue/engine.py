@@ -404,6 +404,7 @@ class DialogueEngine:
             rule_danger=decision.label is PolicyLabel.EMERGENCY,
             overrulable=decision.label in OVERRULABLE,
             net_danger=match is not None and match.emergency,
+            leans=_leans_to_danger(match),
             past=words.past,
             content_words=len(words.stems),
             vector=vector,
@@ -433,11 +434,15 @@ class DialogueEngine:
             probability,
             rule_danger=reading.rule_danger,
             net_danger=reading.net_danger,
-            # The classifier fires only where the net judged the message (a short one
-            # only with a danger cue: issue 16 item 2) and found it nearer an emergency
-            # example than any counter-example; it never vetoes a short one.
-            overrulable=reading.overrulable and _leans_to_danger(match),
+            # The classifier fires at ``fire`` where the net judged the message (a short
+            # one only with a danger cue: issue 16 item 2) and found it nearer an emergency
+            # example than any counter-example, elsewhere only at ``fire_alone``; it never
+            # vetoes a short one.
+            overrulable=reading.overrulable,
+            leans=reading.leans,
             fire=model.fire,
+            fire_alone=model.fire_alone,
+            net=model.net,
             veto=model.veto,
             short=reading.content_words <= SHORT_STEMS,
         )
@@ -451,8 +456,9 @@ class DialogueEngine:
                 verdict = "rule"
         check = DangerCheck(
             probability=round(probability, 4),
-            fire=model.fire,
+            fire=model.fire_for(leans=reading.leans),
             veto=model.veto,
+            net=model.net_floor,
             verdict=verdict,
             rule_id=decision.rule_id,
             sentence_probability=None if strongest is None else round(strongest, 4),
@@ -519,7 +525,9 @@ class DialogueEngine:
             return None
         probabilities = []
         for sentence, vector in zip(sentences, vectors, strict=True):
-            words = MessageWords.read(sentence.casefold(), past_event=self._policy.past_event)
+            words = MessageWords.read(
+                self._understander.normalize(sentence), past_event=self._policy.past_event
+            )
             probabilities.append(
                 classifier.probability(vector, past=words.past, content_words=len(words.stems))
             )
@@ -559,7 +567,7 @@ class DialogueEngine:
         version = self._retriever.meta.version
         if version != self._counter_version:  # a new index version: old files go
             self._counter_version = version
-            self._emergency_check.prune_counters(self._retriever.versions())
+            self._emergency_check.prune(self._retriever.versions())
         return self._emergency_check.counter_bank(
             f"{tenant}-{version}", lambda: [s.title for s in self._retriever.services(tenant)]
         )
@@ -1116,6 +1124,6 @@ def _evidence(ranking: Ranking, service: Service) -> str:
 def _leans_to_danger(match: EmergencyMatch | None) -> bool:
     """Whether the net judged the message (emergency.applies) and found an emergency
     example nearer than every counter-example, whatever its threshold: where the present-
-    danger classifier may fire (docs/policy.md: it still fires on some English statements
-    unlike any training message)."""
+    danger classifier fires at ``fire``; elsewhere it needs ``fire_alone`` (docs/policy.md:
+    vague statements unlike any training message can score high)."""
     return match is not None and match.similarity > match.other_similarity

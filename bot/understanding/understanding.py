@@ -107,6 +107,11 @@ class Understander:
         self._normalize = normalizer
         self._detect = detector
 
+    def normalize(self, text: str) -> str:
+        """``text`` in the normalised form ``understand`` gives a message (``normalized``):
+        for reading a part of a message the same way, e.g. one sentence."""
+        return self._normalize(text)
+
     def understand(
         self,
         message: str,

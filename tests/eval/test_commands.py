@@ -84,9 +84,10 @@ def test_gate_runs_the_set_and_fails_with_a_policy_without_emergency_rules(
     broken = tmp_path / "no_emergency_rules.yaml"
     broken.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
 
-    broken_env = env | {  # no emergency rules and no semantic safety net behind them
+    broken_env = env | {  # no emergency rules and no safety net behind them (net, classifier)
         "GOVBOT_DIALOGUE__RULES_PATH": str(broken),
         "GOVBOT_DIALOGUE__SEMANTIC_EMERGENCY_CHECK": "false",
+        "GOVBOT_DIALOGUE__DANGER_MODEL": "false",
     }
     code, _, err = invoke(broken_env, "gate", "--baseline", "1", "--no-progress")
     assert code == 1

@@ -95,8 +95,11 @@ def runs(
         engine = build_engine(used, munich_retriever, policy=chosen)
         return Runner(engine, settings=used, retriever=munich_retriever).run(eval_set, label=label)
 
-    # Broken on purpose: no emergency rules and no semantic safety net behind them.
-    no_net = settings.dialogue.model_copy(update={"semantic_emergency_check": False})
+    # Broken on purpose: no emergency rules and no safety net behind them (neither the
+    # semantic net nor the present-danger classifier, which fires alone on a sure emergency).
+    no_net = settings.dialogue.model_copy(
+        update={"semantic_emergency_check": False, "danger_model": False}
+    )
     records = [
         run_with(policy, "first"),
         run_with(policy, "second"),

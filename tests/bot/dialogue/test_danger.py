@@ -8,6 +8,7 @@ requests that contain an alarming word.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,9 @@ def test_a_present_emergency_is_danger_in_every_language(
     assert triage.danger is not None and triage.danger.verdict in ("rule", "net", "classifier")
 
 
-def test_a_short_message_without_a_danger_cue_is_never_fired_on(engine: DialogueEngine) -> None:
-    # The model scores this vague sentence high; the net's eligibility rule keeps it out.
+def test_a_vague_short_sentence_is_no_danger(engine: DialogueEngine) -> None:
+    # Models before the statement pool scored this vague sentence 0.998; the net's
+    # eligibility rule kept it out, and ``fire_alone`` now keeps such sentences out.
     triage = engine.triage("Dazu habe ich nichts gefunden.", tenant="muenchen")
     assert triage.help is None or triage.help.grade is not HelpGrade.DANGER, triage
 
@@ -102,6 +104,38 @@ def test_the_evidence_names_the_classifier_and_its_probability(engine: DialogueE
     assert help_ is not None and help_.source == "classifier"
     assert help_.probability == danger.probability and danger.probability >= danger.fire
     assert "112" in answer.text
+
+
+def test_where_the_net_does_not_lean_to_danger_the_classifier_needs_fire_alone(
+    engine: DialogueEngine,
+) -> None:
+    # Three content words and no danger cue of the net's examples: the net does not judge it.
+    model = DangerModel.from_file()
+    triage = engine.triage("the sofa is in flames", tenant="muenchen")
+    danger = triage.danger
+    assert danger is not None and danger.verdict == "classifier", danger
+    assert danger.fire == model.fire_alone > model.fire and danger.probability >= danger.fire
+    assert triage.help is not None and triage.help.grade is HelpGrade.DANGER
+
+
+def test_a_net_hit_stands_only_at_the_nets_own_threshold(
+    munich_index: Settings, munich_retriever: Retriever, tmp_path: Path
+) -> None:
+    message = "flat full of smoke"  # the net fires on it; the shipped model lets it stand
+    shipped = build_engine(munich_index, munich_retriever).triage(message, tenant="muenchen")
+    assert shipped.danger is not None and shipped.danger.verdict == "net", shipped.danger
+    assert shipped.danger.net == DangerModel.from_file().net
+    # A model file whose net threshold lies above that probability (the mechanism, not the
+    # value): the hit no longer stands.
+    model = DangerModel.from_file()
+    strict = tmp_path / "danger_model.json"
+    strict.write_text(model.model_copy(update={"net": model.fire}).model_dump_json(), "utf-8")
+    settings = munich_index.model_copy(deep=True)
+    settings.dialogue.danger_model_path = strict
+    triage = build_engine(settings, munich_retriever).triage(message, tenant="muenchen")
+    assert triage.danger is not None and triage.danger.verdict == "none", triage.danger
+    assert triage.danger.net == model.fire > triage.danger.probability
+    assert triage.help is None or triage.help.grade is not HelpGrade.DANGER
 
 
 def test_switched_off_the_grammar_and_the_net_decide_alone(
@@ -147,6 +181,46 @@ def test_combine(
         )
         == expected
     )
+
+
+@pytest.mark.parametrize(
+    ("probability", "net", "leans", "verdict"),
+    [
+        (0.95, False, True, "classifier"),  # the net leans to danger: ``fire``
+        (0.95, False, False, "none"),  # it does not: ``fire_alone``
+        (0.995, False, False, "classifier"),
+        (0.2, True, True, "none"),  # a net hit below its own threshold
+        (0.4, True, True, "net"),
+    ],
+)
+def test_combine_with_the_thresholds_of_the_eighth_session(
+    probability: float, net: bool, leans: bool, verdict: str
+) -> None:
+    outcome = combine(
+        probability,
+        rule_danger=False,
+        net_danger=net,
+        overrulable=True,
+        leans=leans,
+        fire=0.9,
+        fire_alone=0.99,
+        net=0.3,
+        veto=0.05,
+    )
+    assert outcome == verdict
+
+
+def test_a_model_file_without_the_new_thresholds_reads_as_before(tmp_path: Path) -> None:
+    shipped = json.loads(DEFAULT_MODEL.read_text("utf-8"))
+    old = {k: v for k, v in shipped.items() if k not in ("fire_alone", "net")}
+    path = tmp_path / "danger_model.json"
+    path.write_text(json.dumps(old), "utf-8")
+    model = DangerModel.from_file(path)
+    assert model.fire_alone == 1.0 and model.net is None and model.net_floor == model.veto
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({**old, "fire_alone": old["fire"] / 2}), "utf-8")
+    with pytest.raises(ConfigurationError, match="fire_alone"):
+        DangerModel.from_file(broken)
 
 
 def test_a_vetoed_danger_grade_is_answered_and_audited(

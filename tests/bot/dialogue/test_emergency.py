@@ -160,7 +160,7 @@ def test_examples_embedded_in_batches_are_those_embedded_one_by_one(embedder: Em
         assert batched.match(message) == one_by_one.match(message)
 
 
-def test_counter_files_of_versions_the_index_no_longer_keeps_are_pruned(
+def test_cache_files_of_versions_the_index_no_longer_keeps_and_of_old_examples_are_pruned(
     embedder: Embedder, tmp_path: Path
 ) -> None:
     check = SemanticEmergencyCheck(
@@ -175,18 +175,24 @@ def test_counter_files_of_versions_the_index_no_longer_keeps_are_pruned(
         for version in (old, new):
             check.counter_bank(f"{tenant}-{version}", lambda: titles)
     check.match("Hallo")  # the examples' own file
+    edited = small_examples().model_copy(update={"emergencies": ["Es brennt im Keller"]})
+    SemanticEmergencyCheck(edited, embedder.embed_query, cache_dir=tmp_path).match("Hallo")
     hubs = tmp_path / f"hubs-muenchen-{old}-k1000.npz"
     hubs.write_bytes(b"")  # another cache's file: not the check's to remove
     assert len(list(tmp_path.glob("counter-*.npz"))) == 4
+    assert len(list(tmp_path.glob("emergency-examples-*.npz"))) == 2
 
-    assert check.prune_counters([new]) == 2
+    assert check.prune([new]) == 3  # two counter files of the old version, the edited examples
     assert sorted(p.name.split(f"-{new}-")[0] for p in tmp_path.glob("counter-*.npz")) == [
         "counter-muenchen",
         "counter-rems-murr-kreis",
     ]
     assert hubs.is_file() and len(list(tmp_path.glob("emergency-examples-*.npz"))) == 1
-    assert check.prune_counters([new]) == 0
-    assert SemanticEmergencyCheck(small_examples(), embedder.embed_query).prune_counters([]) == 0
+    fresh = SemanticEmergencyCheck(small_examples(), embedder.embed_query, cache_dir=tmp_path)
+    before = fresh.match("Hallo")  # read from the kept file
+    assert before == check.match("Hallo")
+    assert check.prune([new]) == 0
+    assert SemanticEmergencyCheck(small_examples(), embedder.embed_query).prune([]) == 0
 
 
 def test_the_engine_prunes_stale_counter_files_when_it_meets_a_version(
