@@ -113,7 +113,7 @@ class DialogueSettings(BaseModel):
     # below it, offer the plausible services as choices when the probability that the
     # right one is among them reaches clarify_confidence; else "not found". Chosen by
     # cross-validation on the calibration data (eval/clarify_policy.py, docs/policy.md 5).
-    min_confidence: float = Field(default=0.65, ge=0, le=1)
+    min_confidence: float = Field(default=0.69, ge=0, le=1)
     clarify_confidence: float = Field(default=0.5, ge=0, le=1)
     max_answer_chars: int = Field(default=1200, ge=200, le=20_000)
     # Issue 17: information-page answers start with the sentences that answer; with

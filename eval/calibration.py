@@ -64,8 +64,9 @@ BASE_FEATURES = (
 # Rank features of the confidence model alone (bot/dialogue/ranking.py ``_leads``): they
 # sharpen which best candidate is right, but in the reach model they turned long stories
 # whose service is among the choices, with a flat list of cosines, into "not found"
-# (docs/policy.md section 5, seventh session).
-CONFIDENCE_FEATURES = RANK_FEATURES
+# (docs/policy.md section 5, seventh session). ``card_gap``: the best candidate's card
+# against the closest card (eighth session).
+CONFIDENCE_FEATURES = (*RANK_FEATURES, "card_gap")
 MIN_LANGUAGE_ROWS = 30  # a language gets its own term from this many questions on
 REGULARISATION = 1.0  # scikit-learn's C on standardised features
 BINS = 10
@@ -121,6 +122,7 @@ class Prediction(_Frozen):
     confidence: float
     reach: float
     plausible: bool = True
+    rank: int | None = None  # position of the first expected document among the candidates
 
 
 class Logistic(_Frozen):
@@ -303,7 +305,7 @@ def calibrate(
         dense_floors=dense_floors(data, options=options),
         lead_defaults={
             name: round(float(np.mean([e.features.get(name, 0.0) for e in data])), 4)
-            for name in CONFIDENCE_FEATURES
+            for name in RANK_FEATURES
         },
         predictions=[
             Prediction(
@@ -316,6 +318,7 @@ def calibrate(
                 confidence=round(float(c), 4),
                 reach=round(float(r), 4),
                 plausible=e.plausible,
+                rank=e.rank,
             )
             for e, c, r, hit in zip(data, confidence_oof, reach_oof, reached, strict=True)
         ],

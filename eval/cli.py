@@ -916,6 +916,14 @@ def calibration(
         Path | None,
         typer.Option("--write", help="Write the fitted model into this ranking YAML."),
     ] = None,
+    classes: Annotated[
+        bool,
+        typer.Option(
+            "--classes",
+            help="Also print where the expected document stands among the candidates against "
+            "what the dialogue's thresholds did (eval/ranking_failures.py).",
+        ),
+    ] = False,
     as_json: commands.JsonFlag = False,
     progress: commands.ProgressFlag = True,
 ) -> None:
@@ -971,6 +979,43 @@ def calibration(
             for k in (2, 3, 4)
         }
         _print_policy(by_options, Console(stderr=as_json))
+    if classes:
+        dialogue = settings.dialogue
+        _print_failure_classes(
+            result.predictions,
+            answer_at=dialogue.min_confidence,
+            clarify_at=dialogue.clarify_confidence,
+            options=choices,
+            out=Console(stderr=as_json),
+        )
+
+
+def _print_failure_classes(
+    predictions: Sequence[Prediction],
+    *,
+    answer_at: float,
+    clarify_at: float,
+    options: int,
+    out: Console,
+) -> None:
+    from eval.ranking_failures import OUTCOMES, RANK_BUCKETS, failure_tables
+
+    tables = failure_tables(
+        predictions, answer_at=answer_at, clarify_at=clarify_at, options=options
+    )
+    table = Table(
+        title=f"Expected document's rank × outcome at {answer_at} / {clarify_at} (out-of-fold)",
+        width=80,
+    )
+    table.add_column("group")
+    table.add_column("n", justify="right")
+    for bucket in RANK_BUCKETS:
+        table.add_column(bucket, justify="right")
+    for t in tables:
+        cells = ["/".join(str(t.count(bucket, did)) for did in OUTCOMES) for bucket in RANK_BUCKETS]
+        table.add_row(t.group, str(t.n), *cells)
+    out.print(table)
+    out.print("cells: answered/clarify/not found; rank of the first expected document")
 
 
 def _print_policy(by_options: dict[int, list[Prediction]], out: Console) -> None:

@@ -5,6 +5,7 @@ search alone) are re-scored with a few interpretable features:
 
     hybrid      retriever's fused score, min-max scaled over its hits (1.0 for the top hit)
     dense_gap   cosine of the document's best passage minus the best cosine of any document
+    card_gap    the same for the document's card (title, breadcrumb, headings, keywords)
     bm25        BM25 score of the document's best passage relative to the best BM25 hit
     title       share of the title's words that the question contains ("Personalausweis"
                 beats "Verlust oder Diebstahl Personalausweis" for "Was kostet ein
@@ -27,11 +28,13 @@ Both are logistic functions of features that exist in every language (the best d
 similarity, the dense and score margins to the runner-up, whether the best document is
 an information page; for the confidence also the leads of the best dense and fused
 scores over the question's own ten best documents, which do not depend on the absolute
-cosine scale) and of the German lexical evidence (whether the title/keywords name
-the question's topic, whether it is also BM25's best, how many of the citizen's own
-topical words occur nowhere in the tenant: "Wohngeld" in Munich), plus a term for a
-question not written in German and one per language with training questions (issue 13
-item 4: a Ukrainian question never shares a word with the German pages). The model lives
+cosine scale, and ``card_gap`` of the best candidate: whether its card, rather than
+another document's, is the closest to the question) and of the German lexical evidence
+(whether the title/keywords name the question's topic, whether it is also BM25's best,
+how many of the citizen's own topical words occur nowhere in the tenant: "Wohngeld" in
+Munich), plus a term for a question not written in German and one per language with
+training questions (issue 13 item 4: a Ukrainian question never shares a word with the
+German pages). The model lives
 in ``bot/dialogue/rules/ranking.yaml``; ``govbot eval calibration`` (eval/calibration.py)
 fits it with cross-validation and docs/policy.md reports the reliability table.
 """
@@ -53,7 +56,7 @@ from bot.understanding.wording import normalize
 from knowledge.compounds import CompoundSplitter
 from knowledge.errors import ConfigurationError
 from knowledge.index import IndexMeta, ScoredPassage, SearchMode
-from knowledge.models import SearchHit, Service, SourceKind
+from knowledge.models import SearchHit, SectionKind, Service, SourceKind
 
 DEFAULT_MODEL = Path(__file__).parent / "rules" / "ranking.yaml"
 _EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added to the pool
@@ -65,6 +68,7 @@ _MIN_PART = 5  # letters of a compound's part that may name a choice
 # document in their ranking: a scale of the question's own scores, not an absolute one.
 _LEAD_DEPTH = 10
 RANK_FEATURES = ("dense_lead", "dense_spread", "fused_lead")
+CARD_SECTION = SectionKind.SUMMARY.value  # the card's section (knowledge/document_fusion.py)
 
 
 class SearchBackend(Protocol):
@@ -183,6 +187,10 @@ class Retrieved(_Frozen):
     fused: int = -1  # how many of ``hits`` came from the hybrid search (-1: all)
     dense: dict[str, float]
     bm25: dict[str, float]
+    # Of dense search's passages, the best cosine of each document's card (the passage of
+    # title, breadcrumb, headings and keywords, section "Überblick"; empty in rows
+    # retrieved before the card was kept apart).
+    card: dict[str, float] = Field(default_factory=dict)
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
@@ -248,6 +256,7 @@ class ServiceRanker:
             fused=len(hits),
             dense=_best_by_doc(dense_passages),
             bm25=_best_by_doc(sparse_passages),
+            card=_best_by_doc(p for p in dense_passages if p.passage.section == CARD_SECTION),
             timings_ms={
                 "search": round((searched - clock) * 1000, 2),
                 "probe": round((time.perf_counter() - searched) * 1000, 2),
@@ -275,6 +284,8 @@ class ServiceRanker:
         top_bm25 = max(retrieved.bm25.values(), default=0.0) or 1.0
         floor = min(retrieved.dense.values(), default=0.0)
         top_dense = max(retrieved.dense.values(), default=0.0)
+        card_floor = min(retrieved.card.values(), default=0.0)
+        top_card = max(retrieved.card.values(), default=0.0)
         version = self._retriever.meta.version
         candidates: list[Candidate] = []
         for hit in retrieved.hits:
@@ -285,6 +296,9 @@ class ServiceRanker:
                 "hybrid": (hit.score - low) / span if hit.doc_id in fused_ids else 0.0,
                 "dense": dense,
                 "dense_gap": dense - top_dense,
+                # The document's card (title, breadcrumb, headings, keywords) against the
+                # closest card: a title is more robust to everyday wording than the text.
+                "card_gap": retrieved.card.get(hit.doc_id, card_floor) - top_card,
                 "bm25": retrieved.bm25.get(hit.doc_id, 0.0) / top_bm25,
                 "title": coverage(title_words, set(query_stems)) if title_words else 0.0,
                 "own_title": coverage(title_words, set(own_stems)) if title_words else 0.0,
@@ -442,7 +456,7 @@ def _with_extra_documents(
     return [*hits, *extra]
 
 
-def _best_by_doc(passages: Sequence[ScoredPassage]) -> dict[str, float]:
+def _best_by_doc(passages: Iterable[ScoredPassage]) -> dict[str, float]:
     best: dict[str, float] = {}
     for scored in passages:
         doc_id = scored.passage.doc_id
@@ -521,4 +535,6 @@ def _confidence_features(
         # Language-neutral: how far the best passage's cosine stands out.
         "dense_margin": dense[0] - dense[1] if len(dense) > 1 else 0.0,
         "dense_top": dense[0],
+        # The best candidate's card against the closest card of any document (0: its own).
+        "card_gap": top.features["card_gap"],
     }

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from bot.dialogue.ranking import DEFAULT_MODEL, RankingModel
+from bot.dialogue.ranking import DEFAULT_MODEL, RANK_FEATURES, RankingModel
 from bot.settings import Settings
 from eval.calibration import (
     CONFIDENCE_FEATURES,
@@ -115,17 +115,31 @@ def test_calibration_command_fits_reports_and_writes(
     # The rank features (leads) are the confidence model's alone.
     assert set(CONFIDENCE_FEATURES) <= set(written.confidence_weights)
     assert not set(CONFIDENCE_FEATURES) & set(written.reach_weights)
+    assert "card_gap" in CONFIDENCE_FEATURES
     assert written.lead_defaults == out["lead_defaults"]
-    assert set(written.lead_defaults) == set(CONFIDENCE_FEATURES)
+    assert set(written.lead_defaults) == set(RANK_FEATURES)
+    # The kept retrieval has each document's card cosine apart from its text passages'.
+    kept = json.loads(rows.read_text(encoding="utf-8"))
+    assert all(row["retrieved"]["card"] for row in kept)
+    assert all(
+        row["retrieved"]["card"][doc] <= row["retrieved"]["dense"][doc]
+        for row in kept
+        for doc in row["retrieved"]["card"]
+    )
     # 18 German questions, fewer than a language's own floor needs: the default alone.
     assert written.dense_floors == out["dense_floors"]
     assert set(written.dense_floors) == {"default"}
     assert 0.5 < written.dense_floors["default"] < 1.0
 
-    # A second fit reads the kept retrieval (same rows, same figures) without searching.
-    again = runner.invoke(app, args, env={**env, "GOVBOT_DATA_DIR": str(munich_index.data_dir)})
+    # A second fit reads the kept retrieval (same rows, same figures) without searching;
+    # --classes puts the failure classes (eval/ranking_failures.py) beside the JSON.
+    again = runner.invoke(
+        app, [*args, "--classes"], env={**env, "GOVBOT_DATA_DIR": str(munich_index.data_dir)}
+    )
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["confidence_table"] == table
+    assert "Expected document's rank × outcome" in again.stderr
+    assert "muenchen de" in again.stderr
 
 
 def test_holdout_cases_are_refused(munich_index: Settings, tmp_path: Path) -> None:

@@ -176,7 +176,7 @@ def test_trace_allows_replay(engine: DialogueEngine, munich_retriever: Retriever
     assert trace.hits and trace.hits[0].doc_id == answer.doc_ids[0]
     assert trace.retrieval_query is not None
     assert {"policy", "search", "total"} <= set(trace.timings_ms)
-    assert trace.settings["min_confidence"] == 0.65
+    assert trace.settings["min_confidence"] == 0.69
 
 
 def test_greeting_and_vague_messages(engine: DialogueEngine) -> None:
