@@ -210,11 +210,12 @@ def _reply_language(
     guess: LanguageGuess, chosen: Language | None
 ) -> tuple[Language, Literal["detected", "conversation", "default"]]:
     """The language to answer in: a decisive guess, else the conversation's, else the
-    guess for a message in a script German is not written in, else German."""
+    guess for a message in a script German is not written in or sure not to be German,
+    else German."""
     if guess.decisive:
         return guess.language, "detected"
     if chosen:
         return chosen, "conversation"
-    if guess.foreign_script:
+    if guess.foreign_script or guess.not_german:
         return guess.language, "detected"
     return REFERENCE_LANGUAGE, "default"

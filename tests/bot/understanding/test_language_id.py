@@ -142,6 +142,25 @@ def test_an_unsure_message_in_another_script_is_not_answered_in_german(
     assert not identify_language("Personalausweis").foreign_script
 
 
+def test_a_message_sure_not_to_be_german_is_answered_in_its_best_guess(
+    reader: Understander,
+) -> None:
+    """Lingua hesitates between languages sharing the Latin alphabet for a short English
+    question, but it reads as anything but German: the first answer is not German."""
+    message = "How do I cancel my Netflix subscription?"
+    guess = identify_language(message)
+    assert not guess.decisive and not guess.foreign_script and guess.not_german
+    understood = reader.understand(message, tenant="muenchen")
+    assert (understood.language, understood.language_source) == ("en", "detected")
+    # A language chosen in the conversation still wins over an unsure guess.
+    understood = reader.understand(message, tenant="muenchen", language="fr")
+    assert (understood.language, understood.language_source) == ("fr", "conversation")
+    # Short German requests, misspelt or with loanwords, stay German.
+    for german in ("Perso abholen", "ich will mich anmelden", "Handy verloren was tun"):
+        assert not identify_language(german).not_german, german
+        assert reader.understand(german, tenant="muenchen").language == "de", german
+
+
 @pytest.mark.parametrize(
     ("message", "language"),
     [
