@@ -695,6 +695,13 @@ FALSE_ALARM_POOLS = (
     Path("eval/pools/integreat_questions.jsonl"),
     Path("eval/pools/statements.jsonl"),
 )
+# Ordinary requests and questions (false refusals) and the verdict requests beside their
+# procedural look-alikes (recall and false refusals of the same run).
+FALSE_REFUSAL_POOLS = (
+    Path("eval/pools/short_requests.jsonl"),
+    Path("eval/pools/integreat_questions.jsonl"),
+    Path("eval/sets/verdicts.jsonl"),
+)
 
 
 @app.command("false-alarms")
@@ -775,9 +782,13 @@ def false_alarms(
 @app.command("false-refusals")
 def false_refusals(
     pool: Annotated[
-        list[Path],
-        typer.Option("--pool", help="Pool or evaluation-set JSONL (repeat for several pools)."),
-    ],
+        list[Path] | None,
+        typer.Option(
+            "--pool",
+            help="Pool or evaluation-set JSONL (repeat for several pools; default: the "
+            "shipped pools short_requests and integreat_questions, and the verdicts set).",
+        ),
+    ] = None,
     as_json: commands.JsonFlag = False,
 ) -> None:
     """Count ordinary messages the dialogue refuses as a request for a verdict
@@ -785,6 +796,7 @@ def false_refusals(
     from eval.false_refusals import run_pool
     from eval.pools import load_pool
 
+    pool = pool or list(FALSE_REFUSAL_POOLS)
     settings = _settings()
     reports = []
     with _warm_engine(settings) as (engine, _):
