@@ -103,26 +103,21 @@ class LanguageIdentifier:
             return LanguageGuess(language=REFERENCE_LANGUAGE, confidence=0.0, decisive=False)
         terms = tuple(word for word in words if self._is_german_term(word))
         own_words = len(words) - len(terms)
-        language, confidence = self._best(text)
+        language, confidence, german = self._confidences(text)
         if language == REFERENCE_LANGUAGE and terms and own_words:
             around = _without(text, terms)
-            other, _ = self._best(around)
-            not_german = 1 - self._german(around)
+            other, _, german_around = self._confidences(around)
+            not_german_around = 1 - german_around
             if (
                 other != REFERENCE_LANGUAGE
-                and not_german >= AROUND_CONFIDENCE
+                and not_german_around >= AROUND_CONFIDENCE
                 and len(_LETTERS.findall(around)) >= MIN_WORDS
             ):
                 # Sure that the words around the terms are not German, if not which other
                 # language they are ("Where can I get a … ?" is half English, half Romanian).
-                language, confidence = other, not_german
+                language, confidence = other, not_german_around
         language = _by_alphabet(language, text.casefold(), self.languages)
         decisive = confidence >= MIN_CONFIDENCE and len(words) >= MIN_WORDS and own_words > 0
-        not_german = (
-            language != REFERENCE_LANGUAGE
-            and own_words >= NOT_GERMAN_WORDS
-            and 1 - self._german(text) >= NOT_GERMAN_CONFIDENCE
-        )
         return LanguageGuess(
             language=language,
             confidence=round(confidence, 3),
@@ -130,14 +125,21 @@ class LanguageIdentifier:
             german_terms=terms,
             foreign_script=language != REFERENCE_LANGUAGE
             and _foreign_script([w for w in words if w not in terms] or words),
-            not_german=not_german,
+            not_german=language != REFERENCE_LANGUAGE
+            and own_words >= NOT_GERMAN_WORDS
+            and 1 - german >= NOT_GERMAN_CONFIDENCE,
         )
 
-    def _best(self, text: str) -> tuple[str, float]:
+    def _confidences(self, text: str) -> tuple[str, float, float]:
+        """The language ``text`` most likely reads as, its confidence, and German's
+        confidence, from one pass of lingua over the text."""
         values = self._detector.compute_language_confidence_values(text)
+        german = next(
+            (v.value for v in values if self._codes[v.language] == REFERENCE_LANGUAGE), 0.0
+        )
         if not values or values[0].value <= 0:
-            return REFERENCE_LANGUAGE, 0.0
-        return self._codes[values[0].language], values[0].value
+            return REFERENCE_LANGUAGE, 0.0, german
+        return self._codes[values[0].language], values[0].value, german
 
     def _german(self, text: str) -> float:
         german = _lingua_language(REFERENCE_LANGUAGE)
