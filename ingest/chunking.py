@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from knowledge.models import Passage, SectionKind, Service, SourceKind
+from knowledge.models import CARD_SECTION, Passage, SectionKind, Service, SourceKind
 
 # Paragraph, line, sentence, clause, word: German punctuation is the same as English.
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ": ", ", ", " ", ""]
@@ -184,9 +184,7 @@ def _pieces(
     service: Service, splitter: RecursiveCharacterTextSplitter, *, merge_sections: bool
 ) -> list[tuple[str, str]]:
     """(section name, text) of every chunk of one language version, the card first."""
-    pieces = [
-        (SectionKind.SUMMARY.value, chunk) for chunk in splitter.split_text(card_text(service))
-    ]
+    pieces = [(CARD_SECTION, chunk) for chunk in splitter.split_text(card_text(service))]
     if merge_sections:
         body = merged_text(service)
         pieces.extend((SectionKind.CONTENT.value, chunk) for chunk in splitter.split_text(body))

@@ -109,6 +109,11 @@ class SectionKind(StrEnum):
     CONTENT = "Inhalt"
 
 
+# The section of a document's card (title, breadcrumb, headings, keywords: ingest/chunking.py
+# ``card_text``), which document fusion and the re-ranker's ``card_gap`` score apart.
+CARD_SECTION = SectionKind.SUMMARY.value
+
+
 class Section(_Frozen):
     """One titled section of a Service, as clean text."""
 

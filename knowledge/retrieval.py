@@ -35,7 +35,7 @@ from knowledge.index import (
 )
 from knowledge.index import SearchMode as SearchMode
 from knowledge.index_edge import EdgeIndexStore
-from knowledge.models import SearchHit, SectionKind, Service
+from knowledge.models import CARD_SECTION, SearchHit, Service
 from knowledge.query_adapter import QueryAdapter, resolve_query_adapter
 from knowledge.query_bounds import shorten
 from knowledge.query_centering import QueryDirection, resolve_query_direction
@@ -372,7 +372,7 @@ class Retriever:
             dense=settings.dense_weight, sparse=sparse_weight, card=settings.card_weight
         )
         return fuse_documents(
-            lists["dense"], lists["bm25"], weights=weights, card_section=SectionKind.SUMMARY.value
+            lists["dense"], lists["bm25"], weights=weights, card_section=CARD_SECTION
         )
 
     def prepare(self) -> None:

@@ -56,7 +56,7 @@ from bot.understanding.wording import normalize
 from knowledge.compounds import CompoundSplitter
 from knowledge.errors import ConfigurationError
 from knowledge.index import IndexMeta, ScoredPassage, SearchMode
-from knowledge.models import SearchHit, SectionKind, Service, SourceKind
+from knowledge.models import CARD_SECTION, SearchHit, Service, SourceKind
 
 DEFAULT_MODEL = Path(__file__).parent / "rules" / "ranking.yaml"
 _EXTRA_PER_MODE = 3  # best documents of dense-only and BM25-only search added to the pool
@@ -68,7 +68,6 @@ _MIN_PART = 5  # letters of a compound's part that may name a choice
 # document in their ranking: a scale of the question's own scores, not an absolute one.
 _LEAD_DEPTH = 10
 RANK_FEATURES = ("dense_lead", "dense_spread", "fused_lead")
-CARD_SECTION = SectionKind.SUMMARY.value  # the card's section (knowledge/document_fusion.py)
 
 
 class SearchBackend(Protocol):
