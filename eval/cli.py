@@ -24,7 +24,13 @@ from bot.answer import HelpEvidence
 from bot.settings import Settings, settings_from_environment
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
-from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
+from eval.retrieval import (
+    RetrievalReport,
+    evaluate,
+    load_questions,
+    require_known_ids,
+    searched_as_the_bot,
+)
 from knowledge.errors import ConfigurationError
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import Retriever, open_retriever
@@ -95,13 +101,7 @@ def retrieval(
         if warm_tenant in retriever.tenants():
             retriever.search(_WARM_UP_QUESTION, tenant=warm_tenant, k=k, mode=search_mode)
 
-        def search(question: str, tenant: str, depth: int) -> Sequence[str]:
-            searched = understander.understand(question, tenant=tenant).search
-            hits = retriever.search(
-                searched.text, tenant=tenant, k=depth, mode=search_mode, language=searched.language
-            )
-            return [hit.doc_id for hit in hits]
-
+        search = searched_as_the_bot(retriever, understander, mode=search_mode)
         label = f"retrieval ({search_mode})"
         with progress_reporter(label, console=_stderr, enabled=progress) as update:
             outcome = evaluate(cases, search, k=k, progress=update)

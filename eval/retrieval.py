@@ -25,14 +25,18 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from eval.percentiles import percentile
 from knowledge.errors import SourceError
+from knowledge.index import SearchMode
 from knowledge.models import validate_tenant_slug
 from knowledge.retrieval import Retriever
+
+if TYPE_CHECKING:  # the understanding is built by the caller; eval.retrieval stays light
+    from bot.understanding.understanding import Understander
 
 SearchFn = Callable[[str, str, int], Sequence[str]]
 """``(question, tenant, k) -> doc ids best first``: what the runner evaluates."""
@@ -254,6 +258,25 @@ def evaluate(
         if progress is not None:
             progress(number, len(todo))
     return report(results, skipped=len(questions) - len(todo), k=k)
+
+
+def searched_as_the_bot(
+    retriever: Retriever, understander: Understander, *, mode: SearchMode | None = None
+) -> SearchFn:
+    """The search the dialogue makes for a question: the understander's text (spelling
+    corrected, official terms added) in the language of its words, which weighs BM25
+    (knowledge/retrieval.py ``Retriever.sparse_weight``). ``mode``: None for the configured
+    one. `govbot eval retrieval` and the retrieval figures of `govbot eval answers` both
+    search through it, so that they measure what the citizen's question meets."""
+
+    def search(question: str, tenant: str, depth: int) -> Sequence[str]:
+        searched = understander.understand(question, tenant=tenant).search
+        hits = retriever.search(
+            searched.text, tenant=tenant, k=depth, mode=mode, language=searched.language
+        )
+        return [hit.doc_id for hit in hits]
+
+    return search
 
 
 def require_known_ids(

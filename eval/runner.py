@@ -5,8 +5,10 @@ far as history (the same pipeline the API uses, without HTTP and database). A ca
 that raises is recorded with status ``error`` and the run goes on; the ``errors``
 metric makes it visible. For single-question cases that name sources, the runner
 also asks the retriever directly (top 10) so retrieval metrics do not depend on the
-dialogue policy. One untimed warm-up message precedes the cases, so that latency
-figures measure answering, not model loading.
+dialogue policy; it searches as the dialogue does (the understander's text in the language
+of its words, ``eval.retrieval.searched_as_the_bot``), so that a French question meets the
+same BM25 weight as in the dialogue and in `govbot eval retrieval`. One untimed warm-up
+message precedes the cases, so that latency figures measure answering, not model loading.
 
 Before the first case, every expected doc id is looked up in the index: ids that match
 no document of their tenant (a missing tenant prefix, a source not ingested) stop the run
@@ -31,7 +33,7 @@ from bot.services.conversations import AnswerEngine
 from bot.settings import Settings
 from eval.records import RunInfo, RunRecord, build_record, environment, git_state
 from eval.records import settings_snapshot as snapshot_of
-from eval.retrieval import require_known_ids
+from eval.retrieval import SearchFn, require_known_ids, searched_as_the_bot
 from eval.scoring import CaseResult, error_result, score_case, service_text
 from eval.sets_schema import EvalCase, EvalSet
 from knowledge.errors import GovBotError, SourceError
@@ -54,11 +56,15 @@ class Runner:
         *,
         settings: Settings,
         retriever: Retriever | None = None,
+        search: SearchFn | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        """``search``: the retrieval figures' search; by default the dialogue's
+        (``searched_as_the_bot`` with the configured understanding) over ``retriever``."""
         self._engine = engine
         self._settings = settings
         self._retriever = retriever
+        self._search = search
         self._clock = clock
         self._sources: dict[str, str] = {}
 
@@ -178,8 +184,12 @@ class Runner:
     def _retrieve(self, case: EvalCase) -> list[str] | None:
         if self._retriever is None or not case.expected or case.turns is not None:
             return None
-        hits = self._retriever.search(case.final_message, tenant=case.tenant, k=RETRIEVAL_DEPTH)
-        return [hit.doc_id for hit in hits]
+        if self._search is None:
+            from bot.assistant import build_understander  # deferred: loads the word lists
+
+            understander = build_understander(self._settings, self._retriever)
+            self._search = searched_as_the_bot(self._retriever, understander)
+        return list(self._search(case.final_message, case.tenant, RETRIEVAL_DEPTH))
 
     def _source(self, doc_id: str) -> str:
         if doc_id not in self._sources:

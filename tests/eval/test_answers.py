@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.assistant import build_engine
+from bot.assistant import build_engine, build_understander
 from bot.dialogue.policy import Policy
 from bot.settings import Settings
 from eval.answers import load_cases, run_answers
@@ -159,3 +159,27 @@ def test_cli_resume_needs_a_results_file(munich_index: Settings, tmp_path: Path)
     result = CliRunner().invoke(app, ["answers", "--questions", str(path), "--resume"], env=env)
     assert result.exit_code != 0
     assert "--resume needs --results FILE" in str(result.exception)
+
+
+def test_the_retrieval_figures_search_as_the_dialogue_in_the_question_s_language(
+    tmp_path: Path, answer_runner: Runner, munich_retriever: Retriever, munich_index: Settings
+) -> None:
+    # A French question: none of the Munich passages is written in French, so the
+    # dialogue weighs BM25 at the unwritten-language weight (0), and so must the runner.
+    # Its words "information" and "service" also occur in German pages: BM25 with the
+    # German weight orders the documents otherwise.
+    question = "Information sur le service de déclaration de domicile à Munich"
+    line = {"question": question, "tenant": "muenchen", "expected": ["muenchen/1063441"]}
+    (case,) = load_cases(write_lines(tmp_path / "fr.jsonl", [line])).cases
+    searched = (
+        build_understander(munich_index, munich_retriever)
+        .understand(question, tenant="muenchen")
+        .search
+    )
+    assert searched.language == "fr"
+    assert munich_retriever.sparse_weight("muenchen", "fr") == 0.0
+    dialogue = munich_retriever.search(searched.text, tenant="muenchen", k=10, language="fr")
+    without_language = munich_retriever.search(question, tenant="muenchen", k=10)
+    result = answer_runner.run_case(case, position=0)
+    assert result.retrieved_ids == [hit.doc_id for hit in dialogue]
+    assert result.retrieved_ids != [hit.doc_id for hit in without_language]
