@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.answer import HelpEvidence
+from bot.dialogue.ranking import MAX_OPTIONS
 from bot.settings import Settings, settings_from_environment
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
@@ -912,7 +913,7 @@ def calibration(
         typer.Option(
             "--options",
             min=2,
-            max=4,
+            max=MAX_OPTIONS,
             help="Choices the reach model is about (default: the model's).",
         ),
     ] = None,
@@ -920,7 +921,7 @@ def calibration(
         bool,
         typer.Option(
             "--policy",
-            help="Also print the answer/clarify trade-off for 2-4 choices and the thresholds "
+            help="Also print the answer/clarify trade-off for 2 to 5 choices and the thresholds "
             "chosen by cross-validation (eval/clarify_policy.py).",
         ),
     ] = False,
@@ -988,7 +989,7 @@ def calibration(
             k: result.predictions
             if k == choices
             else calibrate(data, folds=folds, languages=languages, options=k).predictions
-            for k in (2, 3, 4)
+            for k in range(2, MAX_OPTIONS + 1)
         }
         _print_policy(by_options, Console(stderr=as_json))
     if classes:

@@ -68,6 +68,9 @@ _MIN_PART = 5  # letters of a compound's part that may name a choice
 # document in their ranking: a scale of the question's own scores, not an absolute one.
 _LEAD_DEPTH = 10
 RANK_FEATURES = ("dense_lead", "dense_spread", "fused_lead")
+# The most clarifying choices a model may offer; how many it does offer (``options``) is
+# chosen by cross-validation (`govbot eval calibration --policy`, eval/clarify_policy.py).
+MAX_OPTIONS = 5
 
 
 class SearchBackend(Protocol):
@@ -121,7 +124,7 @@ class RankingModel(_Frozen):
     # P(right service among the first ``options`` candidates); absent: the confidence.
     reach_bias: float | None = None
     reach_weights: dict[str, float] = Field(default_factory=dict)
-    options: int = Field(default=3, ge=2, le=4)  # clarifying choices offered (issue 12 item 2)
+    options: int = Field(default=3, ge=2, le=MAX_OPTIONS)  # clarifying choices (issue 12 item 2)
     # Languages with their own confidence term (calibrated on their questions); any other
     # language not German gets the ``foreign`` term alone.
     languages: tuple[str, ...] = ()

@@ -216,3 +216,27 @@ def test_a_language_with_out_of_catalogue_questions_alone_is_left_out() -> None:
     english_negative = _example("en", 0.80, rank=None)
     kept = with_service_questions([service, negative, english_negative])
     assert kept == [service, english_negative]
+
+
+def test_five_choices_are_fitted_and_weighed_against_fewer(
+    munich_index: Settings, tiny_set: Path, tmp_path: Path
+) -> None:
+    """`--options 5` fits the reach model about the first five candidates and writes it;
+    `--policy` plays 2 to 5 choices through (issue 13: the number of choices is chosen
+    by cross-validation, not fixed at four)."""
+    model = tmp_path / "ranking.yaml"
+    shutil.copy(DEFAULT_MODEL, model)
+    env = {"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)}
+    args = ["calibration", "--questions", str(tiny_set), "--retrieved", str(tmp_path / "r.json")]
+    result = runner.invoke(
+        app,
+        [*args, "--folds", "2", "--options", "5", "--policy", "--write", str(model), "--json"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["options"] == 5
+    assert RankingModel.from_yaml(model).options == 5
+    played = {line.split("│")[1].strip() for line in result.stderr.splitlines() if "│" in line}
+    assert {"2", "3", "4", "5"} <= played
+    refused = runner.invoke(app, [*args, "--options", "6"], env=env)
+    assert refused.exit_code != 0 and "--options" in refused.output

@@ -3,15 +3,18 @@ real index where two real Munich services fit one question equally well."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.answer import Answer, AnswerStatus, Turn
 from bot.assistant import build_engine
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy
-from bot.dialogue.ranking import RankingModel
+from bot.dialogue.ranking import DEFAULT_MODEL, MAX_OPTIONS, RankingModel
 from bot.settings import Settings
-from knowledge.errors import InvalidQueryError
+from knowledge.errors import ConfigurationError, InvalidQueryError
 from knowledge.retrieval import Retriever
 from tests.bot.conftest import TRAVEL
 
@@ -99,6 +102,30 @@ def test_up_to_the_models_number_of_choices_is_offered(engine: DialogueEngine) -
     answer = engine.respond(AMBIGUOUS, tenant="muenchen", history=[])
     assert 2 <= len(answer.options) <= 4
     assert len({o.doc_id for o in answer.options}) == len(answer.options)
+
+
+def test_a_model_fitted_for_five_choices_offers_five(
+    twin_retriever: Retriever, twin_index: Settings, tmp_path: Path
+) -> None:
+    """The number of choices is the model's (`govbot eval calibration --options 5`), up to
+    MAX_OPTIONS; the twin index has six services with six titles, so five are offered and
+    the fifth can be chosen."""
+    five = RankingModel.from_yaml().model_copy(update={"options": MAX_OPTIONS})
+    engine = build_engine(twin_index, twin_retriever, policy=Policy.from_yaml(), ranking=five)
+    answer = engine.respond(AMBIGUOUS, tenant="muenchen", history=[])
+    assert answer.status is AnswerStatus.CLARIFY
+    assert len(answer.options) == MAX_OPTIONS == 5
+    assert len({o.doc_id for o in answer.options}) == MAX_OPTIONS
+    last = answer.options[-1]
+    chosen = engine.respond(
+        last.title, tenant="muenchen", history=_turns(AMBIGUOUS, answer), choice=last.doc_id
+    )
+    assert chosen.status is AnswerStatus.ANSWERED and chosen.doc_ids == [last.doc_id]
+    too_many = tmp_path / "ranking.yaml"
+    shipped = yaml.safe_load(DEFAULT_MODEL.read_text(encoding="utf-8"))
+    too_many.write_text(yaml.safe_dump(shipped | {"options": MAX_OPTIONS + 1}), encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="options"):
+        RankingModel.from_yaml(too_many)
 
 
 def test_a_question_in_another_language_reaches_a_travel_document(
