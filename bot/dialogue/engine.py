@@ -8,7 +8,7 @@ Order of work for every message (DESIGN.md section 5):
    previous answer's documents or combined with the previous question;
 3. ranking and calibrated confidence (bot/dialogue/ranking.py);
 4. extractive composition (bot/compose/extractive.py) when the best service is probably
-   right; ``clarify`` with two to four services as choices when one of them probably is
+   right; ``clarify`` with two to five services as choices when one of them probably is
    (issue 12 item 2; a choice comes back as ``respond(…, choice=doc_id)`` and is answered
    for the original question); else ``unanswerable`` with an offer of a person (never a
    guess), naming the Leistung from the shared OZG catalogue when the city has no
@@ -879,7 +879,7 @@ class DialogueEngine:
         citations: list[Citation] = []
         options: list[AnswerOption] = []
         if service is None and ranking.reach >= self._dialogue.clarify_confidence:
-            # No single service for sure, but two to four plausible ones: offer them, so the
+            # No single service for sure, but two to five plausible ones: offer them, so the
             # refusal still leads to the criteria (issue 12 item 4: the service information).
             options = self._options(ranking)
             options = options if len(options) >= 2 else []
