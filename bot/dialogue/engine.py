@@ -741,7 +741,8 @@ class DialogueEngine:
         """The plausible services as choices, best first (one per title; never an entry of
         the shared catalogue, which is no answer). With ``question``, each choice's line is
         the sentence of that page that best answers it (issue 17 item 2), else the page's
-        first line; both in ``language`` where the source has that version."""
+        first line; title and line in ``language`` where the source has that version (an
+        English question chooses between the English pages' titles, issue 13 item 2)."""
         options: list[AnswerOption] = []
         titles: set[str] = set()
         for candidate in ranking.choices:
@@ -755,7 +756,7 @@ class DialogueEngine:
             )
             options.append(
                 AnswerOption(
-                    doc_id=service.doc_id, title=service.title, summary=line or _one_line(shown)
+                    doc_id=service.doc_id, title=shown.title, summary=line or _one_line(shown)
                 )
             )
         return options

@@ -151,3 +151,32 @@ def test_hybrid_search_weighs_bm25_by_the_questions_language(
     assert retriever.tenant_languages(TENANT) == {"de", "en"}
     assert retriever.sparse_weight(TENANT, "fr") == 0.0
     assert retriever.sparse_weight(TENANT, "en") == settings.retrieval.sparse_weight
+
+
+def test_choices_carry_the_titles_of_the_pages_in_the_question_s_language(
+    translated_index: tuple[Settings, Retriever],
+) -> None:
+    # A deployment that prefers asking (an answer threshold no question reaches) offers
+    # the pages as choices: an English question chooses between the English titles, a
+    # German one between the German titles (issue 13 item 2).
+    settings, retriever = translated_index
+    asking = settings.model_copy(deep=True)
+    asking.dialogue.min_confidence = 0.999
+    engine = build_engine(asking, retriever, policy=Policy.from_yaml())
+    english = engine.respond(
+        "Where can I get help with interpreting and translation?", tenant=TENANT, history=[]
+    )
+    assert english.status is AnswerStatus.CLARIFY and english.language == "en"
+    chosen = {o.doc_id: o.title for o in english.options}
+    assert chosen[f"{TENANT}/{INTERPRETING}"] == (
+        "Professional interpreting and translation by specialised staff"
+    )
+    assert all(f"- {title}" in english.text for title in chosen.values())
+    german = engine.respond(
+        "Wo bekomme ich Hilfe beim Dolmetschen und Übersetzen?", tenant=TENANT, history=[]
+    )
+    assert german.status is AnswerStatus.CLARIFY and german.language == "de"
+    titles = {o.doc_id: o.title for o in german.options}
+    service = retriever.get_service(f"{TENANT}/{INTERPRETING}")
+    assert service is not None and titles[service.doc_id] == service.title
+    assert service.title != chosen[service.doc_id]
