@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from bot.dialogue.message_classifier import ClassifierModel
     from eval.calibration import Prediction
     from eval.false_alarms import PoolReport
+    from eval.false_refusals import RefusalReport
     from eval.pools import PoolCase
 
 logger = logging.getLogger(__name__)
@@ -505,6 +507,7 @@ DANGER_POOLS = (
 
 
 Row = TypeVar("Row")
+Progress = Callable[[int, int], None]
 
 
 @contextmanager
@@ -524,7 +527,7 @@ def _warm_engine(settings: Settings) -> Iterator[tuple[DialogueEngine, Retriever
 def _read_without_classifiers(
     settings: Settings,
     count: int,
-    read: Callable[[DialogueEngine, Callable[[int, int], None]], list[Row]],
+    read: Callable[[DialogueEngine, Progress], list[Row]],
 ) -> tuple[list[Row], str]:
     """The training messages read by an engine with both message classifiers off (neither
     plays a part in the other's reading, and a missing model file stops neither training),
@@ -704,6 +707,32 @@ FALSE_REFUSAL_POOLS = (
 )
 
 
+Report = TypeVar("Report", bound=BaseModel)
+
+
+def _run_pools(
+    pools: Sequence[Path],
+    run: Callable[[DialogueEngine, str, list[PoolCase], Progress], Report],
+    *,
+    as_json: bool,
+) -> list[Report]:
+    """``run`` on each pool with one warmed-up engine, a progress bar per pool; with
+    ``as_json`` the reports are printed as one JSON object ``{"pools": [...]}``."""
+    from eval.pools import load_pool
+
+    reports = []
+    with _warm_engine(_settings()) as (engine, _):
+        for path in pools:
+            cases = load_pool(path)
+            label = f"{path.name} ({len(cases)})"
+            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
+                reports.append(run(engine, path.name, cases, bar))
+    if as_json:
+        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    return reports
+
+
 @app.command("false-alarms")
 def false_alarms(
     pool: Annotated[
@@ -718,24 +747,15 @@ def false_alarms(
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
     from eval.false_alarms import run_pool
-    from eval.pools import load_pool
 
-    settings = _settings()
-    pool = pool or list(FALSE_ALARM_POOLS)
-    reports = []
-    with _warm_engine(settings) as (engine, _):
-
+    def run(engine: DialogueEngine, name: str, cases: list[PoolCase], bar: Progress) -> PoolReport:
         def triage(message: str, tenant: str) -> HelpEvidence | None:
             return engine.triage(message, tenant=tenant).help
 
-        for path in pool:
-            cases = load_pool(path)
-            label = f"{path.name} ({len(cases)})"
-            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
-                reports.append(run_pool(path.name, cases, triage, progress=bar))
+        return run_pool(name, cases, triage, progress=bar)
+
+    reports = _run_pools(pool or list(FALSE_ALARM_POOLS), run, as_json=as_json)
     if as_json:
-        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     table = Table(title="False emergencies (grade danger) on ordinary messages")
     for column in ("pool", "n", "false", "rate", "calibration", "held-out", "grades", "recall"):
@@ -794,27 +814,14 @@ def false_refusals(
     """Count ordinary messages the dialogue refuses as a request for a verdict
     (``refused_decision``), and the verdict requests of evaluation sets it recognises."""
     from eval.false_refusals import run_pool
-    from eval.pools import load_pool
 
-    pool = pool or list(FALSE_REFUSAL_POOLS)
-    settings = _settings()
-    reports = []
-    with _warm_engine(settings) as (engine, _):
-        for path in pool:
-            cases = load_pool(path)
-            label = f"{path.name} ({len(cases)})"
-            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
-                reports.append(
-                    run_pool(
-                        path.name,
-                        cases,
-                        lambda m, t: engine.triage(m, tenant=t),
-                        progress=bar,
-                    )
-                )
+    def run(
+        engine: DialogueEngine, name: str, cases: list[PoolCase], bar: Progress
+    ) -> RefusalReport:
+        return run_pool(name, cases, lambda m, t: engine.triage(m, tenant=t), progress=bar)
+
+    reports = _run_pools(pool or list(FALSE_REFUSAL_POOLS), run, as_json=as_json)
     if as_json:
-        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     table = Table(
         title="Refused as a verdict request (refused_decision): with the classifier "
