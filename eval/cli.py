@@ -1004,6 +1004,7 @@ def calibration(
             result.predictions,
             answer_at=dialogue.min_confidence,
             clarify_at=dialogue.clarify_confidence,
+            candidates=ranker.model.candidates,
             options=choices,
             out=Console(stderr=as_json),
         )
@@ -1014,13 +1015,18 @@ def _print_failure_classes(
     *,
     answer_at: float,
     clarify_at: float,
+    candidates: int,
     options: int,
     out: Console,
 ) -> None:
     from eval.ranking_failures import OUTCOMES, RANK_BUCKETS, failure_tables
 
     tables = failure_tables(
-        predictions, answer_at=answer_at, clarify_at=clarify_at, options=options
+        predictions,
+        answer_at=answer_at,
+        clarify_at=clarify_at,
+        candidates=candidates,
+        options=options,
     )
     table = Table(
         title=f"Expected document's rank × outcome at {answer_at} / {clarify_at} (out-of-fold)",
