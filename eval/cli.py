@@ -26,6 +26,7 @@ from bot.settings import Settings, settings_from_environment
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
+from eval.sets_schema import SETS_DIR
 from knowledge.errors import ConfigurationError
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import Retriever, open_retriever
@@ -48,6 +49,12 @@ app = typer.Typer(
 
 _stderr = Console(stderr=True)
 _WARM_UP_QUESTION = "Wie beantrage ich einen Personalausweis?"
+# The installed project: shipped pools, sets, rule files and data are found from any working
+# directory (`govbot eval false-alarms` in /tmp runs the same pools as in the checkout).
+PROJECT = Path(__file__).resolve().parents[1]
+POOLS_DIR = PROJECT / "eval" / "pools"
+RULES_DIR = PROJECT / "bot" / "dialogue" / "rules"
+DATA_DIR = PROJECT / "data"
 
 
 class Mode(StrEnum):
@@ -167,9 +174,8 @@ def train_adapter(
 
     settings = _settings()
     settings.retrieval.query_adapter = False  # training starts from the plain query vectors
-    sets_dir = Path(__file__).parent / "sets"
     sources = AdapterSources(
-        questions=questions or [sets_dir / name for name in _TRAINING_SETS],
+        questions=questions or [SETS_DIR / name for name in _TRAINING_SETS],
         vocabulary_tenants=vocabulary_tenant if vocabulary_tenant is not None else ["muenchen"],
         exclude_tenants=exclude_tenant or [],
     )
@@ -219,8 +225,7 @@ def fit_query_direction_command(
     from knowledge.query_centering import packaged_direction_path
 
     settings = _settings()
-    sets_dir = Path(__file__).parent / "sets"
-    paths = questions or [sets_dir / name for name in TRAINING_SETS]
+    paths = questions or [SETS_DIR / name for name in TRAINING_SETS]
     with open_retriever(settings) as retriever:
         understander = build_understander(settings, retriever)
         with _stderr.status(f"embedding the questions of {len(paths)} file(s)"):
@@ -242,8 +247,13 @@ def convert_integreat(
     split: Annotated[Path, typer.Argument(help="Integreat split file, e.g. dev_de.json.")],
     out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
     pages: Annotated[
-        Path, typer.Option("--pages", help="Directory with <city>_de_pages.json dumps.")
-    ] = Path("data/integreat"),
+        Path,
+        typer.Option(
+            "--pages",
+            help="Directory with <city>_de_pages.json dumps.",
+            show_default="the project's data/integreat",
+        ),
+    ] = DATA_DIR / "integreat",
     include_unanswerable: Annotated[
         bool,
         typer.Option(
@@ -374,10 +384,20 @@ def _mark(status_ok: bool, reached: bool | None, wrong: bool | None) -> str:
 # --- False alarms of the emergency stage on pools of ordinary messages (issue #16) --------------
 @app.command("build-pools")
 def build_pools(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the pool files.")] = Path(
-        "eval/pools"
-    ),
-    data: Annotated[Path, typer.Option("--data", help="The data directory.")] = Path("data"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Directory for the pool files.", show_default="the project's eval/pools"
+        ),
+    ] = POOLS_DIR,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="The data directory (muenchen/, ozg/, integreat/).",
+            show_default="the project's data",
+        ),
+    ] = DATA_DIR,
 ) -> None:
     """Write the short-request pool and the Integreat question pool (eval/pools.py)."""
     from eval import pools
@@ -496,18 +516,24 @@ def calibrate_emergency(
 
 
 DANGER_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/pools/statements.jsonl"),
-    Path("eval/sets/emergencies_multilingual.jsonl"),
-    Path("eval/sets/alarming_ordinary.jsonl"),
-    Path("eval/sets/munich_citizens.jsonl"),
-    Path("eval/sets/verdicts.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    POOLS_DIR / "statements.jsonl",
+    SETS_DIR / "emergencies_multilingual.jsonl",
+    SETS_DIR / "alarming_ordinary.jsonl",
+    SETS_DIR / "munich_citizens.jsonl",
+    SETS_DIR / "verdicts.jsonl",
 )
 
 
 Row = TypeVar("Row")
 Progress = Callable[[int, int], None]
+
+
+def _shown(path: Path) -> Path:
+    """``path`` as a command line records it: relative to the project when inside it."""
+    resolved = path.resolve()
+    return resolved.relative_to(PROJECT) if resolved.is_relative_to(PROJECT) else path
 
 
 @contextmanager
@@ -549,9 +575,14 @@ def train_danger(
             "(repeat; default: the shipped pools and sets).",
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(
-        "bot/dialogue/rules/danger_model.json"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write the model file.",
+            show_default="the project's bot/dialogue/rules/danger_model.json",
+        ),
+    ] = RULES_DIR / "danger_model.json",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the cross-validation folds.")] = 16,
     max_rate: Annotated[
         float, typer.Option("--max-rate", help="Highest new false-alarm rate per source.")
@@ -589,7 +620,7 @@ def train_danger(
             cases, lambda m, t: engine.danger_reading(m, tenant=t), progress=bar
         ),
     )
-    argv = " ".join(f"--pool {p}" for p in pools)
+    argv = " ".join(f"--pool {_shown(p)}" for p in pools)
     model = train(
         rows,
         embedder=embedder,
@@ -626,12 +657,12 @@ def _write_classifier(
 
 
 VERDICT_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/sets/verdicts.jsonl"),
-    Path("eval/sets/munich_citizens.jsonl"),
-    Path("eval/sets/alarming_ordinary.jsonl"),
-    Path("eval/sets/emergencies_multilingual.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    SETS_DIR / "verdicts.jsonl",
+    SETS_DIR / "munich_citizens.jsonl",
+    SETS_DIR / "alarming_ordinary.jsonl",
+    SETS_DIR / "emergencies_multilingual.jsonl",
 )
 
 
@@ -649,9 +680,14 @@ def train_verdict(
         Path | None,
         typer.Option("--examples", help="Verdict examples YAML (default: the shipped file)."),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(
-        "bot/dialogue/rules/verdict_model.json"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write the model file.",
+            show_default="the project's bot/dialogue/rules/verdict_model.json",
+        ),
+    ] = RULES_DIR / "verdict_model.json",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the cross-validation folds.")] = 12,
     max_rate: Annotated[
         float, typer.Option("--max-rate", help="Highest new false-refusal rate per source.")
@@ -678,7 +714,7 @@ def train_verdict(
             cases, lambda m, t: engine.verdict_reading(m, tenant=t), progress=bar
         ),
     )
-    argv = " ".join(f"--pool {p}" for p in pools)
+    argv = " ".join(f"--pool {_shown(p)}" for p in pools)
     if examples_path is not None:
         argv += f" --examples {examples_path}"
     model = train(
@@ -694,16 +730,16 @@ def train_verdict(
 
 
 FALSE_ALARM_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/pools/statements.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    POOLS_DIR / "statements.jsonl",
 )
 # Ordinary requests and questions (false refusals) and the verdict requests beside their
 # procedural look-alikes (recall and false refusals of the same run).
 FALSE_REFUSAL_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/sets/verdicts.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    SETS_DIR / "verdicts.jsonl",
 )
 
 
