@@ -44,7 +44,9 @@ logger = logging.getLogger(__name__)
 app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Evaluate retrieval and answers on question sets; convert public QA datasets.",
+    help="Evaluate retrieval and answers on question sets, count false alarms and refusals "
+    "on pools, fit the message classifiers and the confidence model; convert public QA "
+    "datasets.",
 )
 
 _stderr = Console(stderr=True)
@@ -161,8 +163,12 @@ def train_adapter(
         Path | None,
         typer.Option("--query-cache", help="Keep query vectors in this .npz between runs."),
     ] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, max=1000)] = 20,
-    seed: Annotated[int, typer.Option("--seed")] = 20261207,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, max=1000, help="Passes over the training queries.")
+    ] = 20,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the shuffling and the initial weights.")
+    ] = 20261207,
     progress: commands.ProgressFlag = True,
 ) -> None:
     """Fit the query adapter on training data only and write it (docs/retrieval-tuning.md)."""
@@ -949,7 +955,12 @@ def calibration(
     split: Annotated[
         str, typer.Option("--split", help="Half of split-tagged sets to use.")
     ] = "tune",
-    folds: Annotated[int, typer.Option("--folds", min=2, max=20)] = 5,
+    folds: Annotated[
+        int,
+        typer.Option(
+            "--folds", min=2, max=20, help="Cross-validation folds (out-of-fold figures)."
+        ),
+    ] = 5,
     options: Annotated[
         int | None,
         typer.Option(
