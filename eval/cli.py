@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.answer import HelpEvidence
-from bot.dialogue.ranking import MAX_OPTIONS
+from bot.dialogue.ranking import ISSUE_OPTIONS, MAX_OPTIONS
 from bot.settings import Settings, settings_from_environment
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
@@ -975,7 +975,8 @@ def calibration(
         bool,
         typer.Option(
             "--policy",
-            help="Also print the answer/clarify trade-off for 2 to 5 choices and the thresholds "
+            help="Also print the answer/clarify trade-off for 2 to 4 choices (to 5 with "
+            "--options 5) and the thresholds "
             "chosen by cross-validation (eval/clarify_policy.py).",
         ),
     ] = False,
@@ -1043,7 +1044,8 @@ def calibration(
             k: result.predictions
             if k == choices
             else calibrate(data, folds=folds, languages=languages, options=k).predictions
-            for k in range(2, MAX_OPTIONS + 1)
+            # two to four choices (issue 12 item 2); five only when --options 5 asks for it
+            for k in range(2, max(ISSUE_OPTIONS, choices) + 1)
         }
         _print_policy(by_options, Console(stderr=as_json))
     if classes:

@@ -222,8 +222,8 @@ def test_five_choices_are_fitted_and_weighed_against_fewer(
     munich_index: Settings, tiny_set: Path, tmp_path: Path
 ) -> None:
     """`--options 5` fits the reach model about the first five candidates and writes it;
-    `--policy` plays 2 to 5 choices through (issue 13: the number of choices is chosen
-    by cross-validation, not fixed at four)."""
+    `--policy` then plays 2 to 5 choices through (issue 13); without `--options 5` it
+    plays the two to four of issue 12 item 2."""
     model = tmp_path / "ranking.yaml"
     shutil.copy(DEFAULT_MODEL, model)
     env = {"GOVBOT_ENV": "test", "GOVBOT_DATA_DIR": str(munich_index.data_dir)}
@@ -238,5 +238,10 @@ def test_five_choices_are_fitted_and_weighed_against_fewer(
     assert RankingModel.from_yaml(model).options == 5
     played = {line.split("│")[1].strip() for line in result.stderr.splitlines() if "│" in line}
     assert {"2", "3", "4", "5"} <= played
+    # Without --options 5 the refit weighs two to four choices (issue 12 item 2).
+    four = runner.invoke(app, [*args, "--folds", "2", "--policy", "--json"], env=env)
+    assert four.exit_code == 0, four.output
+    played = {line.split("│")[1].strip() for line in four.stderr.splitlines() if "│" in line}
+    assert {"2", "3", "4"} <= played and "5" not in played
     refused = runner.invoke(app, [*args, "--options", "6"], env=env)
     assert refused.exit_code != 0 and "--options" in refused.output
