@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.dialogue.verdict import VerdictModel
 from eval.verdict_phrasings import (
     LANGUAGES,
     OUTPUT,
@@ -24,6 +25,7 @@ from eval.verdict_phrasings import (
 from eval.verdict_training import DEFAULT_SOURCES, VerdictExamples, training_cases
 from eval.verdicts_set import draw_services
 from knowledge.errors import ConfigurationError
+from tests.eval.conftest import EvalCli, PoolWriter
 
 
 def test_the_shipped_file_is_what_the_procedure_renders(tmp_path: Path) -> None:
@@ -98,3 +100,27 @@ def test_a_template_without_the_matter_is_a_clear_error(tmp_path: Path) -> None:
     broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigurationError, match="names the matter as"):
         PhrasingTemplates.from_yaml(broken)
+
+
+def test_train_verdict_reads_every_examples_file_given(
+    eval_cli: EvalCli, pool_file: PoolWriter, tmp_path: Path
+) -> None:
+    shipped = VerdictExamples.from_yaml(OUTPUT)
+    paths = []
+    for language in ("de", "en"):
+        path = tmp_path / f"phrasings_{language}.yaml"
+        small = {
+            "version": 1,
+            "verdicts": {language: shipped.verdicts[language][:8]},
+            "not_verdicts": {language: shipped.not_verdicts[language][:8]},
+        }
+        path.write_text(yaml.safe_dump(small, allow_unicode=True), encoding="utf-8")
+        paths.append(path)
+    pool = pool_file([{"id": "p1", "tenant": "muenchen", "question": "Perso abholen"}])
+    out = tmp_path / "model.json"
+    args = ["train-verdict", "--pool", str(pool), "--out", str(out)]
+    result = eval_cli([*args, "--examples", str(paths[0]), "--examples", str(paths[1])])
+    assert result.exit_code == 0, result.output
+    model = VerdictModel.from_file(out)
+    assert model.training.sources["phrasings_de"] == model.training.sources["phrasings_en"] == 16
+    assert f"--examples {paths[0]} --examples {paths[1]} --seed" in model.training.command
