@@ -471,8 +471,12 @@ def web_command(
         list[str] | None,
         typer.Option("--allow-host", help="Another host that may be fetched (repeatable)."),
     ] = None,
-    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1000, help="Per page.")] = 2_000_000,
-    timeout_s: Annotated[float, typer.Option("--timeout-s", min=1, help="Per request.")] = 15.0,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1000, help="Largest page read, in bytes.")
+    ] = 2_000_000,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout-s", min=1, help="Seconds to wait for each page.")
+    ] = 15.0,
     rebuild: RebuildOption = False,
     as_json: JsonOption = False,
 ) -> None:
