@@ -277,7 +277,10 @@ def _lingua_language(code: str) -> Language:
 
 @cache
 def _shipped_identifier() -> LanguageIdentifier:
-    return LanguageIdentifier(shipped_texts().languages)
+    identifier = LanguageIdentifier(shipped_texts().languages)
+    for code in identifier.languages:  # the word evidence's lists load with lingua (~0.5 s)
+        word_forms(code)
+    return identifier
 
 
 def identify_language(text: str) -> LanguageGuess:
