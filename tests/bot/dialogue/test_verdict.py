@@ -20,12 +20,11 @@ from knowledge.errors import ConfigurationError
 from knowledge.retrieval import Retriever
 
 # No rule of the grammar knows these wordings; the classifier reads them as verdict requests.
-# (Since the model learnt the procedural minimal pairs of verdict_phrasings.yaml, English
-# and French fire only from 0.99 / 0.995: "Will the city give me the resident parking
-# card?" (0.97) and its French twin (0.99) are answered as service questions; docs/policy.md.)
 CLASSIFIER_ONLY = [
     ("pl", "Czy urząd zgodzi się na moją prośbę o kartę mieszkańca do parkowania?"),
+    ("fr", "La ville va-t-elle m'accorder la carte de stationnement résident ?"),
     ("ro", "Primaria imi da cardul de parcare pentru rezidenti?"),
+    ("en", "Will the city give me the resident parking card?"),
     ("ar", "هل ستعطيني البلدية بطاقة موقف السكان؟"),
     ("fa", "آیا شهرداری کارت پارک ساکنین رو به من میده؟"),
 ]
