@@ -686,8 +686,8 @@ def train_verdict(
         list[Path] | None,
         typer.Option(
             "--examples",
-            help="Verdict examples YAML (repeat; default: the shipped verdict_examples.yaml "
-            "and verdict_phrasings.yaml).",
+            help="Verdict examples YAML (repeat; default: the shipped verdict_examples.yaml; "
+            "add bot/dialogue/rules/verdict_phrasings.yaml to train with the drawn phrasings).",
         ),
     ] = None,
     out: Annotated[
