@@ -115,6 +115,12 @@ class DialogueSettings(BaseModel):
     # cross-validation on the calibration data (eval/clarify_policy.py, docs/policy.md 5).
     min_confidence: float = Field(default=0.69, ge=0, le=1)
     clarify_confidence: float = Field(default=0.5, ge=0, le=1)
+    # A verdict request is refused whatever the ranking; the services it may concern are
+    # offered with the refusal (issue 12 item 4: "plus the service information") from this
+    # probability that the right one is among them: the refusal is the answer, the choices
+    # an offer beside it, so a lower bar than clarify_confidence (docs/policy.md, "Reach
+    # on decision requests").
+    decision_choices_confidence: float = Field(default=0.25, ge=0, le=1)
     max_answer_chars: int = Field(default=1200, ge=200, le=20_000)
     # Issue 17: information-page answers start with the sentences that answer; with
     # ``answer_context`` at most ``answer_context_chars`` of the lines around the

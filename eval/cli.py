@@ -683,9 +683,13 @@ def train_verdict(
             "(repeat; default: the shipped pools and sets).",
         ),
     ] = None,
-    examples_path: Annotated[
-        Path | None,
-        typer.Option("--examples", help="Verdict examples YAML (default: the shipped file)."),
+    examples_paths: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--examples",
+            help="Verdict examples YAML (repeat; default: the shipped verdict_examples.yaml; "
+            "add bot/dialogue/rules/verdict_phrasings.yaml to train with the drawn phrasings).",
+        ),
     ] = None,
     out: Annotated[
         Path,
@@ -702,17 +706,11 @@ def train_verdict(
 ) -> None:
     """Fit the verdict-request classifier on the calibration halves and the verdict
     examples and write its file (eval/verdict_training.py)."""
-    from eval.verdict_training import (
-        DEFAULT_EXAMPLES,
-        VerdictExamples,
-        read_rows,
-        train,
-        training_cases,
-    )
+    from eval.verdict_training import example_sources, read_rows, train, training_cases
 
     settings = _settings()
     pools = pool or list(VERDICT_POOLS)
-    examples = VerdictExamples.from_yaml(examples_path or DEFAULT_EXAMPLES)
+    examples = example_sources(examples_paths) if examples_paths else example_sources()
     cases = training_cases(pools, examples)
     rows, embedder = _read_without_classifiers(
         settings,
@@ -722,8 +720,7 @@ def train_verdict(
         ),
     )
     argv = " ".join(f"--pool {_shown(p)}" for p in pools)
-    if examples_path is not None:
-        argv += f" --examples {examples_path}"
+    argv += "".join(f" --examples {_shown(path)}" for path in examples_paths or ())
     model = train(
         rows,
         embedder=embedder,

@@ -2,10 +2,13 @@
 
 Training data, generic only (no tenant-specific examples, never a holdout half):
 
-- positives: the verdict requests of bot/dialogue/rules/verdict_examples.yaml and the
-  cases of the evaluation sets given as ``--pool`` whose only expected status is
-  ``refused_decision`` (their ``tune`` half only);
-- negatives: the examples file's procedural and general questions, every other case of
+- positives: the verdict requests of the examples files (bot/dialogue/rules/
+  verdict_examples.yaml, written by hand per phrasing class, and verdict_phrasings.yaml,
+  rendered by eval/verdict_phrasings.py from every phrasing class about services drawn
+  from the whole catalogue, in ten languages, in citizens' register) and the cases of the
+  evaluation sets given as ``--pool`` whose only expected status is ``refused_decision``
+  (their ``tune`` half only);
+- negatives: the examples files' procedural and general questions, every other case of
   those tune halves (procedural questions, service questions, emergencies …), and the
   *calibration* half of every false-alarm pool (eval/pools.py ``case_half``: ordinary
   questions are no verdict requests). A case whose expected statuses allow a refusal
@@ -34,7 +37,7 @@ Same data, same seed → the same file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +57,13 @@ from eval.classifier_training import CS, FOLDS, MAX_RATE, Progress, TrainingData
 from eval.pools import case_half, load_pool
 
 SEED = 12  # issue #12
-DEFAULT_EXAMPLES = (
-    Path(__file__).resolve().parents[1] / "bot" / "dialogue" / "rules" / "verdict_examples.yaml"
-)
+RULES = Path(__file__).resolve().parents[1] / "bot" / "dialogue" / "rules"
+DEFAULT_EXAMPLES = RULES / "verdict_examples.yaml"
+DEFAULT_PHRASINGS = RULES / "verdict_phrasings.yaml"  # eval/verdict_phrasings.py renders it
+# The shipped model was trained on the examples file alone: retrained with the phrasings
+# too, it refused no more verdict requests on the tune halves (docs/policy.md, "Not
+# adopted"); name the phrasings with --examples to train with them.
+DEFAULT_SOURCES = (DEFAULT_EXAMPLES,)
 REFUSED = "refused_decision"
 FIRE_FLOOR = 0.9  # a language's own threshold is never lower (few negatives: no coin toss)
 MIN_NEGATIVES = 30  # negatives a language needs for a threshold of its own
@@ -101,11 +108,21 @@ class TrainingRow(BaseModel):
     reading: VerdictReading
 
 
+def example_sources(paths: Sequence[Path] = DEFAULT_SOURCES) -> dict[str, VerdictExamples]:
+    """The examples files by source name (the file's stem: each is its own source for the
+    false-refusal bound of the fire threshold)."""
+    return {path.stem: VerdictExamples.from_yaml(path) for path in paths}
+
+
 def training_cases(
-    pools: Sequence[Path], examples: VerdictExamples, *, tenant: str = "muenchen"
+    pools: Sequence[Path],
+    examples: VerdictExamples | Mapping[str, VerdictExamples],
+    *,
+    tenant: str = "muenchen",
 ) -> list[TrainingCase]:
-    """The calibration halves of ``pools`` and the examples file (module docstring); the
-    examples are read as messages to ``tenant``."""
+    """The calibration halves of ``pools`` and the examples files (module docstring; one
+    file alone is the source ``verdict_examples``); the examples are read as messages to
+    ``tenant``."""
     cases: list[TrainingCase] = []
     for path in pools:
         for case in load_pool(path):
@@ -124,6 +141,14 @@ def training_cases(
                     verdict=refused,
                 )
             )
+    files = {"verdict_examples": examples} if isinstance(examples, VerdictExamples) else examples
+    for source, file in files.items():
+        cases.extend(_example_cases(source, file, tenant=tenant))
+    return cases
+
+
+def _example_cases(source: str, examples: VerdictExamples, *, tenant: str) -> list[TrainingCase]:
+    cases: list[TrainingCase] = []
     for prefix, groups, verdict in (
         ("verdict", examples.verdicts, True),
         ("other", examples.not_verdicts, False),
@@ -131,7 +156,7 @@ def training_cases(
         for language, texts in groups.items():
             cases.extend(
                 TrainingCase(
-                    source="verdict_examples",
+                    source=source,
                     id=f"{prefix}-{language}-{number}",
                     tenant=tenant,
                     question=text,

@@ -879,10 +879,13 @@ class DialogueEngine:
         parts = [decision.response or ""]
         citations: list[Citation] = []
         options: list[AnswerOption] = []
-        if service is None and ranking.reach >= self._dialogue.clarify_confidence:
-            # No single service for sure, but two to five plausible ones: offer them, so the
-            # refusal still leads to the criteria (issue 12 item 4: the service information).
-            options = self._options(ranking)
+        floor = self._dialogue.decision_choices_confidence
+        if service is None and ranking.plausible and ranking.reach >= floor:
+            # No single service for sure, but two or more plausible ones: offer them, so the
+            # refusal still leads to the criteria (issue 12 item 4: the service information),
+            # each with its best line for the question in the reply language, as a
+            # clarifying answer's choices.
+            options = self._options(ranking, message, (), lang)
             options = options if len(options) >= 2 else []
         if service is not None:
             parts.append(self._composer.criteria_answer(service, message, language=lang))

@@ -253,3 +253,27 @@ def test_a_verdict_request_without_one_clear_service_offers_the_plausible_ones(
     assert len(answer.options) >= 2  # else the choices lead to the criteria
     assert {o.doc_id for o in answer.options} & {"muenchen/1063441", "muenchen/1063453"}
     assert all(f"- {o.title}" in answer.text for o in answer.options)
+
+
+def test_a_refusal_offers_the_services_it_may_concern_from_a_lower_bar(
+    munich_retriever: Retriever, munich_index: Settings
+) -> None:
+    """A verdict request is refused whatever the ranking; the choices beside the refusal
+    need only ``decision_choices_confidence`` (issue 12 item 4: the service information),
+    a clarifying answer ``clarify_confidence``."""
+    message = "Mein Perso ist weg und ich fliege bald. Kriege ich rechtzeitig einen, ja oder nein?"
+    answers = {}
+    for floor in (0.0, 1.0):
+        settings = munich_index.model_copy(deep=True)
+        settings.dialogue.decision_choices_confidence = floor
+        engine = build_engine(settings, munich_retriever, policy=Policy.from_yaml())
+        answers[floor] = engine.respond(message, tenant="muenchen", history=[])
+    for answer in answers.values():
+        assert answer.status is AnswerStatus.REFUSED_DECISION
+        assert not answer.citations  # no single service for sure: the choices decide
+        assert answer.handoff_offered and "Mitarbeiter" in answer.text
+    low, high = answers[0.0], answers[1.0]
+    assert len(low.options) >= 2
+    assert {o.doc_id for o in low.options} & {"muenchen/1063441", "muenchen/1076889"}
+    assert all(f"- {o.title}" in low.text and o.summary for o in low.options)
+    assert not high.options and "keine Beschreibung" in high.text
