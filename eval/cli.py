@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 
@@ -25,6 +26,7 @@ from bot.settings import Settings, settings_from_environment
 from eval import commands
 from eval.integreat import convert_split, write_jsonl
 from eval.retrieval import RetrievalReport, evaluate, load_questions, require_known_ids
+from eval.sets_schema import SETS_DIR
 from knowledge.errors import ConfigurationError
 from knowledge.progress import progress_reporter
 from knowledge.retrieval import Retriever, open_retriever
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
     from bot.dialogue.message_classifier import ClassifierModel
     from eval.calibration import Prediction
     from eval.false_alarms import PoolReport
+    from eval.false_refusals import RefusalReport
     from eval.pools import PoolCase
 
 logger = logging.getLogger(__name__)
@@ -41,11 +44,19 @@ logger = logging.getLogger(__name__)
 app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    help="Evaluate retrieval and answers on question sets; convert public QA datasets.",
+    help="Evaluate retrieval and answers on question sets, count false alarms and refusals "
+    "on pools, fit the message classifiers and the confidence model; convert public QA "
+    "datasets.",
 )
 
 _stderr = Console(stderr=True)
 _WARM_UP_QUESTION = "Wie beantrage ich einen Personalausweis?"
+# The installed project: shipped pools, sets, rule files and data are found from any working
+# directory (`govbot eval false-alarms` in /tmp runs the same pools as in the checkout).
+PROJECT = Path(__file__).resolve().parents[1]
+POOLS_DIR = PROJECT / "eval" / "pools"
+RULES_DIR = PROJECT / "bot" / "dialogue" / "rules"
+DATA_DIR = PROJECT / "data"
 
 
 class Mode(StrEnum):
@@ -152,8 +163,12 @@ def train_adapter(
         Path | None,
         typer.Option("--query-cache", help="Keep query vectors in this .npz between runs."),
     ] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, max=1000)] = 20,
-    seed: Annotated[int, typer.Option("--seed")] = 20261207,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, max=1000, help="Passes over the training queries.")
+    ] = 20,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the shuffling and the initial weights.")
+    ] = 20261207,
     progress: commands.ProgressFlag = True,
 ) -> None:
     """Fit the query adapter on training data only and write it (docs/retrieval-tuning.md)."""
@@ -165,9 +180,8 @@ def train_adapter(
 
     settings = _settings()
     settings.retrieval.query_adapter = False  # training starts from the plain query vectors
-    sets_dir = Path(__file__).parent / "sets"
     sources = AdapterSources(
-        questions=questions or [sets_dir / name for name in _TRAINING_SETS],
+        questions=questions or [SETS_DIR / name for name in _TRAINING_SETS],
         vocabulary_tenants=vocabulary_tenant if vocabulary_tenant is not None else ["muenchen"],
         exclude_tenants=exclude_tenant or [],
     )
@@ -217,8 +231,7 @@ def fit_query_direction_command(
     from knowledge.query_centering import packaged_direction_path
 
     settings = _settings()
-    sets_dir = Path(__file__).parent / "sets"
-    paths = questions or [sets_dir / name for name in TRAINING_SETS]
+    paths = questions or [SETS_DIR / name for name in TRAINING_SETS]
     with open_retriever(settings) as retriever:
         understander = build_understander(settings, retriever)
         with _stderr.status(f"embedding the questions of {len(paths)} file(s)"):
@@ -240,8 +253,13 @@ def convert_integreat(
     split: Annotated[Path, typer.Argument(help="Integreat split file, e.g. dev_de.json.")],
     out: Annotated[Path, typer.Option("--out", help="JSONL file to write.")],
     pages: Annotated[
-        Path, typer.Option("--pages", help="Directory with <city>_de_pages.json dumps.")
-    ] = Path("data/integreat"),
+        Path,
+        typer.Option(
+            "--pages",
+            help="Directory with <city>_de_pages.json dumps.",
+            show_default="the project's data/integreat",
+        ),
+    ] = DATA_DIR / "integreat",
     include_unanswerable: Annotated[
         bool,
         typer.Option(
@@ -372,10 +390,20 @@ def _mark(status_ok: bool, reached: bool | None, wrong: bool | None) -> str:
 # --- False alarms of the emergency stage on pools of ordinary messages (issue #16) --------------
 @app.command("build-pools")
 def build_pools(
-    out: Annotated[Path, typer.Option("--out", help="Directory for the pool files.")] = Path(
-        "eval/pools"
-    ),
-    data: Annotated[Path, typer.Option("--data", help="The data directory.")] = Path("data"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Directory for the pool files.", show_default="the project's eval/pools"
+        ),
+    ] = POOLS_DIR,
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="The data directory (muenchen/, ozg/, integreat/).",
+            show_default="the project's data",
+        ),
+    ] = DATA_DIR,
 ) -> None:
     """Write the short-request pool and the Integreat question pool (eval/pools.py)."""
     from eval import pools
@@ -494,17 +522,24 @@ def calibrate_emergency(
 
 
 DANGER_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/pools/statements.jsonl"),
-    Path("eval/sets/emergencies_multilingual.jsonl"),
-    Path("eval/sets/alarming_ordinary.jsonl"),
-    Path("eval/sets/munich_citizens.jsonl"),
-    Path("eval/sets/verdicts.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    POOLS_DIR / "statements.jsonl",
+    SETS_DIR / "emergencies_multilingual.jsonl",
+    SETS_DIR / "alarming_ordinary.jsonl",
+    SETS_DIR / "munich_citizens.jsonl",
+    SETS_DIR / "verdicts.jsonl",
 )
 
 
 Row = TypeVar("Row")
+Progress = Callable[[int, int], None]
+
+
+def _shown(path: Path) -> Path:
+    """``path`` as a command line records it: relative to the project when inside it."""
+    resolved = path.resolve()
+    return resolved.relative_to(PROJECT) if resolved.is_relative_to(PROJECT) else path
 
 
 @contextmanager
@@ -524,7 +559,7 @@ def _warm_engine(settings: Settings) -> Iterator[tuple[DialogueEngine, Retriever
 def _read_without_classifiers(
     settings: Settings,
     count: int,
-    read: Callable[[DialogueEngine, Callable[[int, int], None]], list[Row]],
+    read: Callable[[DialogueEngine, Progress], list[Row]],
 ) -> tuple[list[Row], str]:
     """The training messages read by an engine with both message classifiers off (neither
     plays a part in the other's reading, and a missing model file stops neither training),
@@ -546,9 +581,14 @@ def train_danger(
             "(repeat; default: the shipped pools and sets).",
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(
-        "bot/dialogue/rules/danger_model.json"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write the model file.",
+            show_default="the project's bot/dialogue/rules/danger_model.json",
+        ),
+    ] = RULES_DIR / "danger_model.json",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the cross-validation folds.")] = 16,
     max_rate: Annotated[
         float, typer.Option("--max-rate", help="Highest new false-alarm rate per source.")
@@ -586,7 +626,7 @@ def train_danger(
             cases, lambda m, t: engine.danger_reading(m, tenant=t), progress=bar
         ),
     )
-    argv = " ".join(f"--pool {p}" for p in pools)
+    argv = " ".join(f"--pool {_shown(p)}" for p in pools)
     model = train(
         rows,
         embedder=embedder,
@@ -623,12 +663,12 @@ def _write_classifier(
 
 
 VERDICT_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/sets/verdicts.jsonl"),
-    Path("eval/sets/munich_citizens.jsonl"),
-    Path("eval/sets/alarming_ordinary.jsonl"),
-    Path("eval/sets/emergencies_multilingual.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    SETS_DIR / "verdicts.jsonl",
+    SETS_DIR / "munich_citizens.jsonl",
+    SETS_DIR / "alarming_ordinary.jsonl",
+    SETS_DIR / "emergencies_multilingual.jsonl",
 )
 
 
@@ -646,9 +686,14 @@ def train_verdict(
         Path | None,
         typer.Option("--examples", help="Verdict examples YAML (default: the shipped file)."),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(
-        "bot/dialogue/rules/verdict_model.json"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Where to write the model file.",
+            show_default="the project's bot/dialogue/rules/verdict_model.json",
+        ),
+    ] = RULES_DIR / "verdict_model.json",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the cross-validation folds.")] = 12,
     max_rate: Annotated[
         float, typer.Option("--max-rate", help="Highest new false-refusal rate per source.")
@@ -675,7 +720,7 @@ def train_verdict(
             cases, lambda m, t: engine.verdict_reading(m, tenant=t), progress=bar
         ),
     )
-    argv = " ".join(f"--pool {p}" for p in pools)
+    argv = " ".join(f"--pool {_shown(p)}" for p in pools)
     if examples_path is not None:
         argv += f" --examples {examples_path}"
     model = train(
@@ -691,17 +736,43 @@ def train_verdict(
 
 
 FALSE_ALARM_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/pools/statements.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    POOLS_DIR / "statements.jsonl",
 )
 # Ordinary requests and questions (false refusals) and the verdict requests beside their
 # procedural look-alikes (recall and false refusals of the same run).
 FALSE_REFUSAL_POOLS = (
-    Path("eval/pools/short_requests.jsonl"),
-    Path("eval/pools/integreat_questions.jsonl"),
-    Path("eval/sets/verdicts.jsonl"),
+    POOLS_DIR / "short_requests.jsonl",
+    POOLS_DIR / "integreat_questions.jsonl",
+    SETS_DIR / "verdicts.jsonl",
 )
+
+
+Report = TypeVar("Report", bound=BaseModel)
+
+
+def _run_pools(
+    pools: Sequence[Path],
+    run: Callable[[DialogueEngine, str, list[PoolCase], Progress], Report],
+    *,
+    as_json: bool,
+) -> list[Report]:
+    """``run`` on each pool with one warmed-up engine, a progress bar per pool; with
+    ``as_json`` the reports are printed as one JSON object ``{"pools": [...]}``."""
+    from eval.pools import load_pool
+
+    reports = []
+    with _warm_engine(_settings()) as (engine, _):
+        for path in pools:
+            cases = load_pool(path)
+            label = f"{path.name} ({len(cases)})"
+            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
+                reports.append(run(engine, path.name, cases, bar))
+    if as_json:
+        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    return reports
 
 
 @app.command("false-alarms")
@@ -718,24 +789,15 @@ def false_alarms(
 ) -> None:
     """Count ordinary messages the dialogue's policy and emergency stage grades as danger."""
     from eval.false_alarms import run_pool
-    from eval.pools import load_pool
 
-    settings = _settings()
-    pool = pool or list(FALSE_ALARM_POOLS)
-    reports = []
-    with _warm_engine(settings) as (engine, _):
-
+    def run(engine: DialogueEngine, name: str, cases: list[PoolCase], bar: Progress) -> PoolReport:
         def triage(message: str, tenant: str) -> HelpEvidence | None:
             return engine.triage(message, tenant=tenant).help
 
-        for path in pool:
-            cases = load_pool(path)
-            label = f"{path.name} ({len(cases)})"
-            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
-                reports.append(run_pool(path.name, cases, triage, progress=bar))
+        return run_pool(name, cases, triage, progress=bar)
+
+    reports = _run_pools(pool or list(FALSE_ALARM_POOLS), run, as_json=as_json)
     if as_json:
-        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     table = Table(title="False emergencies (grade danger) on ordinary messages")
     for column in ("pool", "n", "false", "rate", "calibration", "held-out", "grades", "recall"):
@@ -794,27 +856,14 @@ def false_refusals(
     """Count ordinary messages the dialogue refuses as a request for a verdict
     (``refused_decision``), and the verdict requests of evaluation sets it recognises."""
     from eval.false_refusals import run_pool
-    from eval.pools import load_pool
 
-    pool = pool or list(FALSE_REFUSAL_POOLS)
-    settings = _settings()
-    reports = []
-    with _warm_engine(settings) as (engine, _):
-        for path in pool:
-            cases = load_pool(path)
-            label = f"{path.name} ({len(cases)})"
-            with progress_reporter(label, console=_stderr, enabled=not as_json) as bar:
-                reports.append(
-                    run_pool(
-                        path.name,
-                        cases,
-                        lambda m, t: engine.triage(m, tenant=t),
-                        progress=bar,
-                    )
-                )
+    def run(
+        engine: DialogueEngine, name: str, cases: list[PoolCase], bar: Progress
+    ) -> RefusalReport:
+        return run_pool(name, cases, lambda m, t: engine.triage(m, tenant=t), progress=bar)
+
+    reports = _run_pools(pool or list(FALSE_REFUSAL_POOLS), run, as_json=as_json)
     if as_json:
-        payload = {"pools": [r.model_dump(mode="json") for r in reports]}
-        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
         return
     table = Table(
         title="Refused as a verdict request (refused_decision): with the classifier "
@@ -906,7 +955,12 @@ def calibration(
     split: Annotated[
         str, typer.Option("--split", help="Half of split-tagged sets to use.")
     ] = "tune",
-    folds: Annotated[int, typer.Option("--folds", min=2, max=20)] = 5,
+    folds: Annotated[
+        int,
+        typer.Option(
+            "--folds", min=2, max=20, help="Cross-validation folds (out-of-fold figures)."
+        ),
+    ] = 5,
     options: Annotated[
         int | None,
         typer.Option(
@@ -997,6 +1051,7 @@ def calibration(
             result.predictions,
             answer_at=dialogue.min_confidence,
             clarify_at=dialogue.clarify_confidence,
+            candidates=ranker.model.candidates,
             options=choices,
             out=Console(stderr=as_json),
         )
@@ -1007,13 +1062,18 @@ def _print_failure_classes(
     *,
     answer_at: float,
     clarify_at: float,
+    candidates: int,
     options: int,
     out: Console,
 ) -> None:
     from eval.ranking_failures import OUTCOMES, RANK_BUCKETS, failure_tables
 
     tables = failure_tables(
-        predictions, answer_at=answer_at, clarify_at=clarify_at, options=options
+        predictions,
+        answer_at=answer_at,
+        clarify_at=clarify_at,
+        candidates=candidates,
+        options=options,
     )
     table = Table(
         title=f"Expected document's rank × outcome at {answer_at} / {clarify_at} (out-of-fold)",

@@ -212,7 +212,7 @@ def run(
 
 def list_command(
     set_name: Annotated[str | None, typer.Option("--set", help="Only runs of this set.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=1000)] = 30,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many runs to list.")] = 30,
 ) -> None:
     """Stored runs, newest first, with their key metrics."""
     with database(_settings()) as session:
@@ -279,7 +279,12 @@ def show(ref: RunRef, as_json: JsonFlag = False) -> None:
 def compare(
     run_a: RunRef,
     run_b: RunRef,
-    tolerance: Annotated[float, typer.Option(min=0, max=1)] = 0.0,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            min=0, max=1, help="A metric counts as worse or better only beyond this difference."
+        ),
+    ] = 0.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Per-metric deltas (B − A) and the cases whose outcome changed."""
@@ -310,7 +315,15 @@ def gate_command(
         str | None,
         typer.Option("--run", help="Run to check; default: run the baseline's set now."),
     ] = None,
-    tolerance: Annotated[float, typer.Option(min=0, max=0.99)] = DEFAULT_TOLERANCE,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=0.99,
+            help="How far a gated rate may drop below the baseline's (0.02: 2 percentage "
+            "points); counts such as errors may never rise.",
+        ),
+    ] = DEFAULT_TOLERANCE,
     allow_set_change: Annotated[bool, typer.Option(help="Compare runs on different sets.")] = False,
     progress: ProgressFlag = True,
 ) -> None:

@@ -7,8 +7,9 @@ and topics next to a covered one. The procedure is documented in
 
 ``python -m eval.out_of_scope_set check``
     for every case, searches the words named in its ``notes`` (after ``TERMS_NOTE``)
-    in the tenant's own documents (the Munich catalogue; the German and English pages
-    of an Integreat region) and prints how many documents contain each word, with the
+    in the tenant's own documents, loaded and chunked by ingest as the index holds them
+    (the Munich catalogue; an Integreat region's German pages and their English
+    translations), and prints how many documents contain each word, with the
     first titles, so that a reader can confirm that none of them answers the question.
 ``python -m eval.out_of_scope_set split``
     assigns every case of ``out_of_scope.jsonl`` to ``tune`` or ``holdout`` by the rule of
@@ -18,16 +19,21 @@ and topics next to a covered one. The procedure is documented in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from eval.citizens_set import CATALOGUE, description_text, set_command
+from eval.citizens_set import set_command
 from eval.sets_schema import SETS_DIR, EvalCase, load_set
+from ingest.chunking import chunk_services
+from ingest.dldb import load_dldb
+from ingest.integreat import attach_translations, load_integreat, load_translations
+from ingest.ozg import enrich, load_catalogue
+from knowledge.models import Service
 
 SET_NAME = "out_of_scope"
-INTEGREAT = Path(__file__).resolve().parents[1] / "data" / "integreat"
-INTEGREAT_LANGUAGES = ("de", "en")
+DATA = Path(__file__).resolve().parents[1] / "data"
+# The languages an Integreat region's pages are ingested in besides German (README).
+TRANSLATIONS = ("en",)
 # The notes of a case end with the words searched, separated by " | ", after this text.
 TERMS_NOTE = "searched in the tenant's documents: "
 _SHOWN = 3
@@ -46,36 +52,33 @@ def searched_terms(case: EvalCase) -> list[str]:
     return [term.strip() for term in rest.split(" | ") if term.strip()]
 
 
-def tenant_documents(
-    tenant: str, *, catalogue: Path = CATALOGUE, integreat: Path = INTEGREAT
-) -> list[tuple[str, str, str]]:
-    """``(doc id, title, plain text)`` of every source document of ``tenant``."""
+def tenant_services(tenant: str, *, data: Path = DATA) -> list[Service]:
+    """The tenant's documents as ``govbot ingest`` loads them from the shipped data: the
+    Munich catalogue with its OZG enrichment (``ingest dldb``), an Integreat region's German
+    pages with their English versions joined as translations (``ingest integreat
+    --translation``)."""
     if tenant == "muenchen":
-        entries = json.loads(catalogue.read_text(encoding="utf-8"))["data"]
-        return [
-            (
-                f"muenchen/{entry['id']}",
-                str(entry["name"]),
-                description_text(
-                    " ".join(
-                        str(part or "")
-                        for part in (
-                            entry.get("description"),
-                            entry.get("fees"),
-                            (entry.get("meta") or {}).get("keywords"),
-                        )
-                    )
-                ),
-            )
-            for entry in entries
-        ]
-    documents: list[tuple[str, str, str]] = []
-    for language in INTEGREAT_LANGUAGES:
-        path = integreat / f"{tenant}_{language}_pages.json"
-        for page in json.loads(path.read_text(encoding="utf-8")):
-            text = description_text(str(page.get("content") or ""))
-            documents.append((f"{tenant}/{page['id']}", str(page["title"]), text))
-    return documents
+        services = load_dldb(data / "muenchen" / "services_de.json", tenant=tenant)
+        return enrich(services, load_catalogue(data / "ozg" / "leika_ozg.csv"))
+    pages = data / "integreat"
+    services = load_integreat(pages / f"{tenant}_de_pages.json", tenant=tenant)
+    dumps = [
+        load_translations(pages / f"{tenant}_{language}_pages.json", tenant=tenant)
+        for language in TRANSLATIONS
+    ]
+    joined, _ = attach_translations(services, dumps)
+    return joined
+
+
+def tenant_documents(tenant: str, *, data: Path = DATA) -> list[tuple[str, str, str]]:
+    """``(doc id, title, plain text)`` of every document of ``tenant`` in each of its
+    languages, the text being that of the document's passages in the index (card with
+    breadcrumb, headings and keywords, then the sections; ingest/chunking.py)."""
+    versions: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for passage in chunk_services(tenant_services(tenant, data=data)):
+        _, texts = versions.setdefault((passage.doc_id, passage.language), (passage.title, []))
+        texts.append(passage.text)
+    return [(doc_id, title, "\n".join(texts)) for (doc_id, _), (title, texts) in versions.items()]
 
 
 def term_hits(term: str, documents: Sequence[tuple[str, str, str]]) -> list[str]:

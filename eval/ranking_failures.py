@@ -2,14 +2,15 @@
 
 For each calibration question (out-of-fold predictions of eval/calibration.py) two
 things are crossed: the position of the first expected document among the re-ranker's
-candidates (``1``, ``2-4``, ``5-10``, ``later``: among the extra single-mode documents,
-``absent``: not a candidate at all) and what the dialogue's rule did
-(eval/clarify_policy.outcome: ``answered``, ``clarify``, ``not_found``). The table
-names the failure classes: a right page at rank 1 that was clarified (confidence too
-low), a wrong page answered while the right one is at 2-4 (ranking), the right page
-not retrieved (retrieval). Out-of-catalogue questions have no expected document and
-are left out. ``govbot eval calibration --classes`` prints it per tenant kind and
-language; docs/policy.md section 5 keeps the counts.
+candidates (``1``, ``2-4``: among the choices offered, ``5-10``: among the rest of the
+re-ranker's hybrid candidates, ranking.yaml ``candidates``, 10 today; ``later``: among
+the extra single-mode documents, ``absent``: not a candidate at all) and what the
+dialogue's rule did (eval/clarify_policy.outcome: ``answered``, ``clarify``,
+``not_found``). The table names the failure classes: a right page at rank 1 that was
+clarified (confidence too low), a wrong page answered while the right one is at 2-4
+(ranking), the right page not retrieved (retrieval). Out-of-catalogue questions have
+no expected document and are left out. ``govbot eval calibration --classes`` prints it
+per tenant kind and language; docs/policy.md section 5 keeps the counts.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from eval.clarify_policy import kind_of, outcome
 
 RANK_BUCKETS = ("1", "2-4", "5-10", "later", "absent")
 OUTCOMES = ("answered", "clarify", "not_found")
-_CANDIDATES = 10  # the re-ranker's hybrid candidates (ranking.yaml ``candidates``)
 
 
 class FailureTable(BaseModel):
@@ -41,15 +41,16 @@ class FailureTable(BaseModel):
         return self.counts.get(bucket, {}).get(did, 0)
 
 
-def rank_bucket(rank: int | None, *, options: int = 4) -> str:
-    """The bucket of a 0-based candidate position (None: not a candidate)."""
+def rank_bucket(rank: int | None, *, candidates: int, options: int = 4) -> str:
+    """The bucket of a 0-based candidate position (None: not a candidate) among the
+    re-ranker's ``candidates`` (its model's ``candidates``) of which ``options`` are offered."""
     if rank is None:
         return "absent"
     if rank == 0:
         return "1"
     if rank < options:
         return "2-4"
-    return "5-10" if rank < _CANDIDATES else "later"
+    return "5-10" if rank < candidates else "later"
 
 
 def failure_tables(
@@ -57,9 +58,11 @@ def failure_tables(
     *,
     answer_at: float,
     clarify_at: float,
+    candidates: int,
     options: int = 4,
 ) -> list[FailureTable]:
-    """One table per tenant kind and per (tenant kind, language), service questions only."""
+    """One table per tenant kind and per (tenant kind, language), service questions only;
+    ``candidates`` and ``options`` as for ``rank_bucket``."""
     groups: dict[str, list[Prediction]] = {}
     for p in predictions:
         if p.negative:
@@ -71,7 +74,7 @@ def failure_tables(
     for group, members in sorted(groups.items()):
         counts: dict[str, Counter[str]] = {bucket: Counter() for bucket in RANK_BUCKETS}
         for p in members:
-            bucket = rank_bucket(p.rank, options=options)
+            bucket = rank_bucket(p.rank, candidates=candidates, options=options)
             counts[bucket][outcome(p, answer_at=answer_at, clarify_at=clarify_at)] += 1
         tables.append(
             FailureTable(

@@ -105,6 +105,12 @@ class ConversationPublic(_Out):
     created_at: datetime
 
 
+# CitationPublic, OfficePublic and OptionPublic repeat the fields of bot/answer.py's
+# Citation, OfficeInfo and AnswerOption on purpose: HTTP schemas stay apart from the domain
+# models (STYLE.md 7) and this package imports nothing of ours. A test in
+# tests/govbot_client/test_schema.py keeps the fields in step.
+
+
 class CitationPublic(_Out):
     """A source of an answer."""
 

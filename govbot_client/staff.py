@@ -266,6 +266,9 @@ class ServiceRow(_Out):
 class SyncRunPublic(_Out):
     """A completed ingest run as recorded by ``govbot ingest`` (index/runs.jsonl)."""
 
+    # The fields of ingest.sync.SyncReport, written again on purpose: this package imports
+    # nothing of ours (see __init__). tests/govbot_client/test_schema.py keeps them in step.
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     tenant: str

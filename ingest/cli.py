@@ -216,6 +216,13 @@ def _ingest(
     return settings
 
 
+def default_catalogue() -> Path:
+    """The OZG catalogue of ``govbot ingest ozg`` without a path: ./data/ozg/leika_ozg.csv,
+    else the repository's copy (for a run outside the checkout)."""
+    shipped = REPOSITORY_DATA / "ozg" / "leika_ozg.csv"
+    return next((p for p in (DEFAULT_CATALOGUE, shipped) if p.is_file()), DEFAULT_CATALOGUE)
+
+
 def _catalogue_for(explicit: Path | None, services_file: Path, *, skip: bool) -> Path | None:
     """The OZG catalogue used for enrichment: explicit, else ./data/ozg or next to the export."""
     if skip:
@@ -471,8 +478,12 @@ def web_command(
         list[str] | None,
         typer.Option("--allow-host", help="Another host that may be fetched (repeatable)."),
     ] = None,
-    max_bytes: Annotated[int, typer.Option("--max-bytes", min=1000, help="Per page.")] = 2_000_000,
-    timeout_s: Annotated[float, typer.Option("--timeout-s", min=1, help="Per request.")] = 15.0,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1000, help="Largest page read, in bytes.")
+    ] = 2_000_000,
+    timeout_s: Annotated[
+        float, typer.Option("--timeout-s", min=1, help="Seconds to wait for each page.")
+    ] = 15.0,
     rebuild: RebuildOption = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -519,13 +530,20 @@ def web_command(
 
 @app.command("ozg")
 def ozg_command(
-    path: Annotated[Path, typer.Argument(help="LeiKa→OZG catalogue CSV.")] = DEFAULT_CATALOGUE,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="LeiKa→OZG catalogue CSV; default: ./data/ozg/leika_ozg.csv or the "
+            "repository's copy."
+        ),
+    ] = None,
     tenant: Annotated[str, typer.Option("--tenant", help="Shared tenant slug.")] = DEFAULT_TENANT,
     rebuild: RebuildOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Ingest the OZG catalogue as lightweight entries (4,810 passages: ~20-40 min on 2 cores)."""
     tenant = _tenant(tenant)
+    path = path or default_catalogue()
     with _user_errors():
         _ingest(
             lambda: catalogue_services(load_catalogue(path), tenant=tenant),

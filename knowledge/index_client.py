@@ -18,7 +18,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,23 +29,18 @@ from qdrant_client import models as qm
 from qdrant_client.http.exceptions import ResponseHandlingException
 
 from knowledge.errors import IndexNotFoundError, SearchIndexError
-from knowledge.fusion import select
-from knowledge.index import EmbedderIdentity, IndexMeta, ScoredPassage, SearchMode, StoredPassage
+from knowledge.index import EmbedderIdentity, IndexMeta, StoredPassage
 from knowledge.models import Service
+from knowledge.point_reader import HIT_FIELDS, Payload, PointReader
 from knowledge.points import (
     INDEXED_FIELDS,
-    KIND_PASSAGE,
-    KIND_SERVICE,
-    PASSAGE_FIELDS,
     VersionTally,
     new_version_name,
-    passage_from_payload,
     passage_payload,
     passage_point_id,
-    service_from_payload,
     service_payload,
     service_point_id,
-    stored_passage,
+    superseded,
 )
 from knowledge.settings import KnowledgeSettings
 from knowledge.sparse import DENSE_VECTOR, SPARSE_VECTOR
@@ -88,120 +83,54 @@ class _ProcessLock:
         self._lock.release()
 
 
-class ClientIndexReader:
+class ClientIndexReader(PointReader):
     """One committed version (collection) read through qdrant-client."""
 
     def __init__(self, client: QdrantClient, collection: str, meta: IndexMeta) -> None:
+        super().__init__(meta)
         self._client = client
         self._collection = collection
-        self._meta = meta
 
-    @property
-    def meta(self) -> IndexMeta:
-        return self._meta
-
-    def search(
+    def _nearest(
         self,
         *,
         dense: list[float] | None,
         sparse: tuple[list[int], list[float]] | None,
         tenant: str,
-        limit: int,
-        mode: SearchMode,
         candidates: int,
-        weights: tuple[float, float],
-        rrf_k: int,
-        per_document: bool = False,
-    ) -> list[ScoredPassage]:
-        """Passages of ``tenant`` best first; ties broken by passage id (reproducible)."""
+    ) -> dict[str, list[tuple[Payload, float]]]:
         where = _filter(tenant=tenant)
-        light = ["passage_id", "doc_id"]
         requests: dict[str, qm.QueryRequest] = {}
-        if mode in ("hybrid", "dense") and dense is not None:
+        if dense is not None:
             requests["dense"] = qm.QueryRequest(
-                query=dense, using=DENSE_VECTOR, filter=where, limit=candidates, with_payload=light
-            )
-        if mode in ("hybrid", "bm25") and sparse is not None and sparse[0]:
+                query=dense, using=DENSE_VECTOR, filter=where, limit=candidates,
+                with_payload=HIT_FIELDS,
+            )  # fmt: skip
+        if sparse is not None:
             vector = qm.SparseVector(indices=sparse[0], values=sparse[1])
             # IDF over the tenant's own passages (needs a server that supports IDF corpora).
             params = qm.SearchParams(idf=qm.IdfCorpusParams(corpus=where))
             requests["sparse"] = qm.QueryRequest(
                 query=vector, using=SPARSE_VECTOR, filter=where, limit=candidates,
-                with_payload=light, params=params,
+                with_payload=HIT_FIELDS, params=params,
             )  # fmt: skip
-        lists: dict[str, list[tuple[str, float]]] = {"dense": [], "sparse": []}
-        doc_of: dict[str, str] = {}
-        if requests:
-            with reachable(f"searching {self._collection}"):
-                responses = self._client.query_batch_points(
-                    self._collection, list(requests.values())
-                )
-            for name, response in zip(requests, responses, strict=True):
-                for point in response.points:
-                    payload = point.payload or {}
-                    doc_of[payload["passage_id"]] = payload["doc_id"]
-                    lists[name].append((payload["passage_id"], point.score))
-        chosen = select(
-            dense=lists["dense"],
-            sparse=lists["sparse"],
-            doc_of=doc_of,
-            mode=mode,
-            weights=weights,
-            rrf_k=rrf_k,
-            limit=limit,
-            per_document=per_document,
-        )
-        return self._passages(chosen)
+        with reachable(f"searching {self._collection}"):
+            responses = self._client.query_batch_points(self._collection, list(requests.values()))
+        return {
+            name: [(point.payload or {}, point.score) for point in response.points]
+            for name, response in zip(requests, responses, strict=True)
+        }
 
-    def _passages(self, chosen: list[tuple[str, float]]) -> list[ScoredPassage]:
-        """Full passages of the chosen ids (payload fetched only for what is returned)."""
-        if not chosen:
-            return []
-        ids = [passage_point_id(key) for key, _ in chosen]
-        with reachable(f"reading passages of {self._collection}"):
+    def _retrieve(self, ids: Sequence[str], fields: list[str] | None) -> list[Payload]:
+        with reachable(f"reading points of {self._collection}"):
             records = self._client.retrieve(
-                self._collection, ids, with_payload=PASSAGE_FIELDS, with_vectors=False
+                self._collection, ids, with_payload=fields or True, with_vectors=False
             )
-        passages = {str(r.payload["passage_id"]): r.payload for r in records if r.payload}
-        return [
-            ScoredPassage(passage=passage_from_payload(passages[key]), score=score)
-            for key, score in chosen
-        ]
-
-    def get_service(self, doc_id: str) -> Service | None:
-        """The full normalised Service for ``doc_id`` or None."""
-        records = self._client.retrieve(
-            self._collection, [service_point_id(doc_id)], with_payload=True, with_vectors=False
-        )
-        if not records or not records[0].payload:
-            return None
-        return service_from_payload(records[0].payload)
-
-    def service_hashes(self, tenant: str) -> dict[str, str]:
-        """doc_id → content hash of every service of ``tenant``."""
-        records = self._scroll(KIND_SERVICE, tenant, ["doc_id", "hash"], vectors=False)
-        return {str(r.payload["doc_id"]): str(r.payload["hash"]) for r in records if r.payload}
-
-    def iter_stored(self, tenant: str | None = None) -> Iterator[StoredPassage]:
-        """Every stored passage (optionally of one tenant) with its vectors."""
-        for record in self._scroll(KIND_PASSAGE, tenant, True, vectors=True):
-            vectors: Any = record.vector or {}
-            sparse = vectors.get(SPARSE_VECTOR)
-            yield stored_passage(
-                record.payload or {},
-                vectors.get(DENSE_VECTOR, []),
-                list(sparse.indices) if sparse is not None else [],
-                list(sparse.values) if sparse is not None else [],
-            )
-
-    def iter_services(self, tenant: str | None = None) -> Iterator[Service]:
-        """Every stored Service (optionally of one tenant)."""
-        for record in self._scroll(KIND_SERVICE, tenant, True, vectors=False):
-            yield service_from_payload(record.payload or {})
+        return [r.payload for r in records if r.payload]
 
     def _scroll(
-        self, kind: str, tenant: str | None, payload: Any, *, vectors: bool
-    ) -> Iterator[qm.Record]:
+        self, kind: str, tenant: str | None, fields: list[str] | None, *, vectors: bool
+    ) -> Iterator[tuple[Payload, Any]]:
         where = _filter(kind=kind, tenant=tenant) if tenant else _filter(kind=kind)
         offset: Any = None
         while True:
@@ -210,10 +139,11 @@ class ClientIndexReader:
                 scroll_filter=where,
                 limit=_BATCH,
                 offset=offset,
-                with_payload=payload,
+                with_payload=fields or True,
                 with_vectors=vectors,
             )
-            yield from records
+            for record in records:
+                yield record.payload or {}, record.vector or {}
             if offset is None:
                 return
 
@@ -430,12 +360,9 @@ class ClientIndexStore:
         create = qm.CreateAlias(collection_name=self.collection_of(version), alias_name=self.alias)
         operations.append(qm.CreateAliasOperation(create_alias=create))
         self.client.update_collection_aliases(change_aliases_operations=operations)
-        older = [v for v in self.versions() if v < version]
-        keep = set(older[len(older) - (self._keep - 1) :]) if self._keep > 1 else set()
-        for old in older:
-            if old not in keep:
-                self.client.delete_collection(self.collection_of(old))
-                logger.info("Deleted old index version %s", old)
+        for old in superseded(self.versions(), version, keep=self._keep):
+            self.client.delete_collection(self.collection_of(old))
+            logger.info("Deleted old index version %s", old)
         with self._mutex:
             self._checked_at = -math.inf
 

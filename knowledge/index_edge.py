@@ -22,7 +22,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +44,6 @@ from qdrant_edge import (
     Query,
     QueryBatchRequest,
     QueryRequest,
-    Record,
     ScrollRequest,
     SearchParams,
     SparseVector,
@@ -52,23 +51,18 @@ from qdrant_edge import (
 )
 
 from knowledge.errors import IndexNotFoundError, SearchIndexError
-from knowledge.fusion import select
-from knowledge.index import EmbedderIdentity, IndexMeta, ScoredPassage, SearchMode, StoredPassage
+from knowledge.index import EmbedderIdentity, IndexMeta, StoredPassage
 from knowledge.models import Service
+from knowledge.point_reader import HIT_FIELDS, Payload, PointReader
 from knowledge.points import (
     INDEXED_FIELDS,
-    KIND_PASSAGE,
-    KIND_SERVICE,
-    PASSAGE_FIELDS,
     VersionTally,
     new_version_name,
-    passage_from_payload,
     passage_payload,
     passage_point_id,
-    service_from_payload,
     service_payload,
     service_point_id,
-    stored_passage,
+    superseded,
 )
 from knowledge.sparse import DENSE_VECTOR, SPARSE_VECTOR
 
@@ -102,129 +96,67 @@ def _filter(**match: str) -> Filter:
     return Filter(must=[FieldCondition(key, match=MatchValue(v)) for key, v in match.items()])
 
 
-class EdgeIndexReader:
+class EdgeIndexReader(PointReader):
     """One committed version, opened read-only."""
 
     def __init__(self, directory: Path) -> None:
         try:
-            self._meta = IndexMeta.model_validate_json((directory / "meta.json").read_text())
+            meta = IndexMeta.model_validate_json((directory / "meta.json").read_text())
         except FileNotFoundError as exc:
             raise SearchIndexError(
                 f"Index version {directory} has no meta.json, so it was never committed; "
                 "run `govbot ingest` again"
             ) from exc
+        super().__init__(meta)
         self._shard = EdgeShard.load(str(directory / "shard"))
 
-    @property
-    def meta(self) -> IndexMeta:
-        return self._meta
-
-    def search(
+    def _nearest(
         self,
         *,
         dense: list[float] | None,
         sparse: tuple[list[int], list[float]] | None,
         tenant: str,
-        limit: int,
-        mode: SearchMode,
         candidates: int,
-        weights: tuple[float, float],
-        rrf_k: int,
-        per_document: bool = False,
-    ) -> list[ScoredPassage]:
-        """Passages of ``tenant`` best first; ties broken by passage id (reproducible)."""
+    ) -> dict[str, list[tuple[Payload, float]]]:
         where = _filter(tenant=tenant)
-        light = PayloadSelector.Include(["passage_id", "doc_id"])
+        light = PayloadSelector.Include(HIT_FIELDS)
         requests: dict[str, QueryRequest] = {}
-        if mode in ("hybrid", "dense") and dense is not None:
+        if dense is not None:
             query = Query.Nearest(dense, using=DENSE_VECTOR)
             requests["dense"] = QueryRequest(
                 limit=candidates, query=query, filter=where, with_payload=light
             )
-        if mode in ("hybrid", "bm25") and sparse is not None and sparse[0]:
+        if sparse is not None:
             query = Query.Nearest(SparseVector(*sparse), using=SPARSE_VECTOR)
             # IDF over the tenant's own passages: one tenant's ranking never depends on another's.
             params = SearchParams(idf=IdfParams(corpus=where))
             requests["sparse"] = QueryRequest(
                 limit=candidates, query=query, filter=where, with_payload=light, params=params
             )
-        lists: dict[str, list[tuple[str, float]]] = {"dense": [], "sparse": []}
-        doc_of: dict[str, str] = {}
-        if requests:
-            batches = self._shard.query_batch(QueryBatchRequest(list(requests.values())))
-            for name, points in zip(requests, batches, strict=True):
-                for point in points:
-                    payload = point.payload or {}
-                    doc_of[payload["passage_id"]] = payload["doc_id"]
-                    lists[name].append((payload["passage_id"], point.score))
-        chosen = select(
-            dense=lists["dense"],
-            sparse=lists["sparse"],
-            doc_of=doc_of,
-            mode=mode,
-            weights=weights,
-            rrf_k=rrf_k,
-            limit=limit,
-            per_document=per_document,
-        )
-        return self._passages(chosen)
-
-    def _passages(self, chosen: list[tuple[str, float]]) -> list[ScoredPassage]:
-        """Full passages of the chosen ids (payload fetched only for what is returned)."""
-        if not chosen:
-            return []
-        ids: list[PointId] = [passage_point_id(key) for key, _ in chosen]
-        records = self._shard.retrieve(ids, PayloadSelector.Include(PASSAGE_FIELDS), False)
-        passages = {str(r.payload["passage_id"]): r.payload for r in records if r.payload}
-        return [
-            ScoredPassage(passage=passage_from_payload(passages[key]), score=score)
-            for key, score in chosen
-        ]
-
-    def get_service(self, doc_id: str) -> Service | None:
-        """The full normalised Service for ``doc_id`` or None."""
-        records = self._shard.retrieve([service_point_id(doc_id)], True, False)
-        if not records or not records[0].payload:
-            return None
-        return service_from_payload(records[0].payload)
-
-    def service_hashes(self, tenant: str) -> dict[str, str]:
-        """doc_id → content hash of every service of ``tenant``."""
-        selector = PayloadSelector.Include(["doc_id", "hash"])
+        batches = self._shard.query_batch(QueryBatchRequest(list(requests.values())))
         return {
-            str(r.payload["doc_id"]): str(r.payload["hash"])
-            for r in self._scroll(KIND_SERVICE, tenant, selector, vectors=False)
-            if r.payload
+            name: [(point.payload or {}, point.score) for point in points]
+            for name, points in zip(requests, batches, strict=True)
         }
 
-    def iter_stored(self, tenant: str | None = None) -> Iterator[StoredPassage]:
-        """Every stored passage (optionally of one tenant) with its vectors."""
-        for record in self._scroll(KIND_PASSAGE, tenant, True, vectors=True):
-            vectors: Any = record.vector or {}
-            sparse = vectors.get(SPARSE_VECTOR)
-            yield stored_passage(
-                record.payload or {},
-                vectors.get(DENSE_VECTOR, []),
-                list(sparse.indices) if sparse is not None else [],
-                list(sparse.values) if sparse is not None else [],
-            )
-
-    def iter_services(self, tenant: str | None = None) -> Iterator[Service]:
-        """Every stored Service (optionally of one tenant)."""
-        for record in self._scroll(KIND_SERVICE, tenant, True, vectors=False):
-            yield service_from_payload(record.payload or {})
+    def _retrieve(self, ids: Sequence[str], fields: list[str] | None) -> list[Payload]:
+        point_ids: list[PointId] = list(ids)
+        selector = PayloadSelector.Include(fields) if fields is not None else True
+        return [r.payload for r in self._shard.retrieve(point_ids, selector, False) if r.payload]
 
     def _scroll(
-        self, kind: str, tenant: str | None, payload: Any, *, vectors: bool
-    ) -> Iterator[Record]:
+        self, kind: str, tenant: str | None, fields: list[str] | None, *, vectors: bool
+    ) -> Iterator[tuple[Payload, Any]]:
         where = _filter(kind=kind, tenant=tenant) if tenant else _filter(kind=kind)
+        payload = PayloadSelector.Include(fields) if fields is not None else True
         offset: Any = None
         while True:
             request = ScrollRequest(
                 offset=offset, limit=_BATCH, filter=where, with_payload=payload, with_vector=vectors
             )
             records, offset = self._shard.scroll(request)
-            yield from records
+            for record in records:
+                yield record.payload or {}, record.vector or {}
             if offset is None:
                 return
 
@@ -397,12 +329,9 @@ class EdgeIndexStore:
     def publish(self, version: str) -> None:
         """Switch CURRENT to ``version``, drop versions beyond ``keep_versions`` (writer only)."""
         _write_atomic(self._pointer, version + "\n")
-        older = [v for v in self.versions() if v < version]
-        keep = set(older[len(older) - (self._keep - 1) :]) if self._keep > 1 else set()
-        for old in older:
-            if old not in keep:
-                shutil.rmtree(self.versions_dir / old, ignore_errors=True)
-                logger.info("Deleted old index version %s", old)
+        for old in superseded(self.versions(), version, keep=self._keep):
+            shutil.rmtree(self.versions_dir / old, ignore_errors=True)
+            logger.info("Deleted old index version %s", old)
         with self._mutex:
             self._checked_at = -math.inf  # this process sees its own commit at once
 

@@ -105,6 +105,13 @@ def new_version_name(existing: Iterable[str]) -> str:
     return name if name > latest else f"{latest}-1"
 
 
+def superseded(committed: Iterable[str], version: str, *, keep: int) -> list[str]:
+    """Versions older than ``version`` that publishing it drops: all but the ``keep - 1``
+    newest of them (``keep`` counts ``version`` itself)."""
+    older = sorted(v for v in committed if v < version)
+    return older[: max(len(older) - (keep - 1), 0)]
+
+
 class VersionTally:
     """Counts what a writer added, to fill the version's IndexMeta."""
 

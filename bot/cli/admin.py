@@ -175,7 +175,9 @@ def list_users(
 @users.command("update")
 def update_user(
     username: Annotated[str, typer.Argument(help="Login name of the staff user.")],
-    role: Annotated[StaffRole | None, typer.Option(help="A new role.")] = None,
+    role: Annotated[
+        StaffRole | None, typer.Option(help="The new role (unchanged if not given).")
+    ] = None,
     tenant: TenantOption = None,
     all_tenants: AllTenantsOption = False,
 ) -> None:

@@ -96,7 +96,9 @@ def search(
     tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug, e.g. muenchen.")],
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="Documents to show.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
-    mode: Annotated[Mode | None, typer.Option("--mode", help="Default: settings.")] = None,
+    mode: Annotated[
+        Mode | None, typer.Option("--mode", help="Search mode; default: GOVBOT_RETRIEVAL__MODE.")
+    ] = None,
 ) -> None:
     """Search the knowledge base of one tenant: one line per document, best first."""
     settings = _settings()

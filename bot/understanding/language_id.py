@@ -20,6 +20,18 @@ Two things a plain detector gets wrong in a city's chat:
   hesitates between Ukrainian and Russian) is not German whatever the confidence: without
   a conversation language, the guess (``foreign_script``) beats the German default.
 
+* **Misspelt or unsure messages.** lingua reads character n-grams: "muuss ich gewerbe
+  anzeigen" reads as English (0.96) and "How do I register a patent for my invention?" only
+  0.54 English (German, Romanian and French share its long words). The *word evidence* of
+  pyspellchecker's word lists (word_lists.py) settles both: a Latin-script message whose
+  words are mostly German word forms, more of them German only than of the guessed
+  language only, is German (not decisive: the conversation's language still wins; the
+  German terms quoted in a foreign sentence do not count as German words); a
+  message read as German or unsure with at least ``EVIDENCE_WORDS`` words of the best
+  other language only (and more than twice as many as German only) is sure not to be
+  German (``not_german``). Languages without a word list (Polish, Romanian, Turkish …)
+  give only the first kind of evidence.
+
 The models ship inside the ``lingua-language-detector`` wheel; nothing is downloaded. The
 detector loads a language's model on first use and is built once per process.
 """
@@ -30,11 +42,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cache
+from typing import Literal
 
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.texts.catalogue import REFERENCE_LANGUAGE, shipped_texts
+from bot.understanding.word_lists import word_forms
 from knowledge.errors import ConfigurationError
 
 __all__ = [
@@ -61,6 +75,11 @@ AROUND_CONFIDENCE = 0.8
 # questions answered in English: 1,801 -> 1,862 of 2,005); see docs/api.md.
 NOT_GERMAN_CONFIDENCE = 0.9
 NOT_GERMAN_WORDS = 3
+# Word evidence: words of the other language only (not German word forms) that make an
+# unsure or German-read message sure not to be German; they must also outnumber the
+# German-only words more than twice. Chosen on the calibration halves of the ordinary
+# pools and the tune halves (docs/api.md, "Which language").
+EVIDENCE_WORDS = 2
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
@@ -80,6 +99,10 @@ class LanguageGuess(BaseModel):
     # Sure not to be German although unsure which language it is (NOT_GERMAN_CONFIDENCE):
     # the best guess names the citizen's language better than German does.
     not_german: bool = False
+    # What pyspellchecker's word lists said ("german": the words are German although lingua
+    # read another language; "other": the words are the best other language's; "none":
+    # no evidence used). For the trace.
+    word_evidence: Literal["german", "other", "none"] = "none"
 
 
 class LanguageIdentifier:
@@ -103,10 +126,10 @@ class LanguageIdentifier:
             return LanguageGuess(language=REFERENCE_LANGUAGE, confidence=0.0, decisive=False)
         terms = tuple(word for word in words if self._is_german_term(word))
         own_words = len(words) - len(terms)
-        language, confidence, german = self._confidences(text)
+        language, confidence, german, best_other = self._confidences(text)
         if language == REFERENCE_LANGUAGE and terms and own_words:
             around = _without(text, terms)
-            other, _, german_around = self._confidences(around)
+            other, _, german_around, _ = self._confidences(around)
             not_german_around = 1 - german_around
             if (
                 other != REFERENCE_LANGUAGE
@@ -117,11 +140,10 @@ class LanguageIdentifier:
                 # language they are ("Where can I get a … ?" is half English, half Romanian).
                 language, confidence = other, not_german_around
         language = _by_alphabet(language, text.casefold(), self.languages)
-        decisive = confidence >= MIN_CONFIDENCE and len(words) >= MIN_WORDS and own_words > 0
-        return LanguageGuess(
+        guess = LanguageGuess(
             language=language,
             confidence=round(confidence, 3),
-            decisive=decisive,
+            decisive=confidence >= MIN_CONFIDENCE and len(words) >= MIN_WORDS and own_words > 0,
             german_terms=terms,
             foreign_script=language != REFERENCE_LANGUAGE
             and _foreign_script([w for w in words if w not in terms] or words),
@@ -129,17 +151,31 @@ class LanguageIdentifier:
             and own_words >= NOT_GERMAN_WORDS
             and 1 - german >= NOT_GERMAN_CONFIDENCE,
         )
+        if guess.foreign_script:
+            return guess
+        # The German terms a citizen quotes are no evidence of the language they write in.
+        own = [word.casefold() for word in words if word not in terms]
+        return _weighed_by_words(guess, own, german, best_other) if own else guess
 
-    def _confidences(self, text: str) -> tuple[str, float, float]:
-        """The language ``text`` most likely reads as, its confidence, and German's
-        confidence, from one pass of lingua over the text."""
+    def _confidences(self, text: str) -> tuple[str, float, float, tuple[str, float] | None]:
+        """The language ``text`` most likely reads as, its confidence, German's
+        confidence, and the most likely language other than German with its confidence
+        (None without one), from one pass of lingua over the text."""
         values = self._detector.compute_language_confidence_values(text)
         german = next(
             (v.value for v in values if self._codes[v.language] == REFERENCE_LANGUAGE), 0.0
         )
+        other = next(
+            (
+                (self._codes[v.language], v.value)
+                for v in values
+                if self._codes[v.language] != REFERENCE_LANGUAGE and v.value > 0
+            ),
+            None,
+        )
         if not values or values[0].value <= 0:
-            return REFERENCE_LANGUAGE, 0.0, german
-        return self._codes[values[0].language], values[0].value, german
+            return REFERENCE_LANGUAGE, 0.0, german, other
+        return self._codes[values[0].language], values[0].value, german, other
 
     def _german(self, text: str) -> float:
         german = _lingua_language(REFERENCE_LANGUAGE)
@@ -147,6 +183,57 @@ class LanguageIdentifier:
 
     def _is_german_term(self, word: str) -> bool:
         return len(word) >= TERM_LENGTH and self._german(word) >= TERM_CONFIDENCE
+
+
+def _weighed_by_words(
+    guess: LanguageGuess, words: Sequence[str], german: float, best_other: tuple[str, float] | None
+) -> LanguageGuess:
+    """``guess`` corrected by the word evidence of pyspellchecker's word lists (module
+    docstring); ``words`` are the message's words in lower case, ``german`` lingua's
+    confidence for German, ``best_other`` its most likely other language."""
+    german_forms = word_forms(REFERENCE_LANGUAGE)
+    if german_forms is None:  # pragma: no cover - the German list ships with pyspellchecker
+        return guess
+    if guess.language != REFERENCE_LANGUAGE:
+        german_only, other_only = _exclusive(words, german_forms, word_forms(guess.language))
+        known = sum(1 for word in words if word in german_forms)
+        if german_only > other_only and 2 * known >= len(words):
+            return guess.model_copy(
+                update={
+                    "language": REFERENCE_LANGUAGE,
+                    "confidence": round(german, 3),
+                    "decisive": False,
+                    "not_german": False,
+                    "word_evidence": "german",
+                }
+            )
+    if guess.decisive or guess.not_german or best_other is None:
+        return guess
+    other, confidence = best_other
+    german_only, other_only = _exclusive(words, german_forms, word_forms(other))
+    if other_only >= EVIDENCE_WORDS and other_only > 2 * german_only:
+        return guess.model_copy(
+            update={
+                "language": other,
+                "confidence": round(confidence, 3),
+                "decisive": False,
+                "not_german": True,
+                "word_evidence": "other",
+            }
+        )
+    return guess
+
+
+def _exclusive(
+    words: Sequence[str], german: frozenset[str], other: frozenset[str] | None
+) -> tuple[int, int]:
+    """How many ``words`` are German word forms only, and how many the other language's
+    only (0 for a language without a word list: its words are never evidence)."""
+    if other is None:
+        return sum(1 for word in words if word in german), 0
+    german_only = sum(1 for word in words if word in german and word not in other)
+    other_only = sum(1 for word in words if word in other and word not in german)
+    return german_only, other_only
 
 
 # Letters only one of two languages sharing a script has (their alphabets): lingua reads
@@ -190,7 +277,10 @@ def _lingua_language(code: str) -> Language:
 
 @cache
 def _shipped_identifier() -> LanguageIdentifier:
-    return LanguageIdentifier(shipped_texts().languages)
+    identifier = LanguageIdentifier(shipped_texts().languages)
+    for code in identifier.languages:  # the word evidence's lists load with lingua (~0.5 s)
+        word_forms(code)
+    return identifier
 
 
 def identify_language(text: str) -> LanguageGuess:

@@ -20,24 +20,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from functools import cache
 
-from spellchecker import SpellChecker
 from symspellpy import SymSpell, Verbosity
 
 from bot.texts.catalogue import REFERENCE_LANGUAGE
 from bot.understanding.language_id import identify_language
+from bot.understanding.word_lists import word_forms
 from bot.understanding.wording import Language
 from knowledge.models import Service
 
 MIN_LENGTH = 6
 _WORD = re.compile(r"[^\W\d_]+")
-
-
-@cache
-def _german_words() -> frozenset[str]:
-    """pyspellchecker's German word forms (loaded once per process, ~0.3 s, ~50 MB)."""
-    return frozenset(SpellChecker(language="de", distance=1).word_frequency.dictionary)
 
 
 def _texts(service: Service) -> Iterable[str]:
@@ -63,7 +56,7 @@ class SpellingCorrector:
         if (language or identify_language(text).language) != REFERENCE_LANGUAGE:
             return text
         dictionary = self._dictionary(tenant, version)
-        german = _german_words()
+        german = word_forms(REFERENCE_LANGUAGE) or frozenset()
 
         def replace(match: re.Match[str]) -> str:
             word = match.group(0)

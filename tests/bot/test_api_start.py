@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from bot.main import create_app
 from bot.settings import Settings
+from bot.texts.catalogue import shipped_texts
 from bot.understanding.language_id import _shipped_identifier
-from bot.understanding.spelling import _german_words
+from bot.understanding.word_lists import word_forms
 from knowledge.embedding import Embedder
 from knowledge.hub_cache import HubScoreCache
 from knowledge.hubness import hub_scores
@@ -91,8 +92,10 @@ def test_the_language_models_and_word_lists_are_loaded_at_start(
     """Loaded on the first message they took 3 s at load (lingua's models 2.4 s, the German
     word list 0.75 s); the warm-up understands and ranks one question per tenant."""
     _shipped_identifier.cache_clear()  # process-wide caches: empty them to see who fills them
-    _german_words.cache_clear()
+    word_forms.cache_clear()
     settings = make_settings(munich_index.data_dir, f"sqlite:///{tmp_path / 'start.sqlite3'}")
     with TestClient(create_app(settings, retriever=munich_retriever)):
-        loaded = (_shipped_identifier.cache_info().currsize, _german_words.cache_info().currsize)
-    assert loaded == (1, 1)
+        loaded = (_shipped_identifier.cache_info().currsize, word_forms.cache_info().currsize)
+    # lingua's models, and a word list looked up for every catalogue language (None where
+    # pyspellchecker has none)
+    assert loaded == (1, len(shipped_texts().languages))

@@ -24,13 +24,10 @@ from tests.bot.test_widget_browser import (
     _open_widget,
     _screenshot,
     _tab_to,
-    browser,
 )
 from tests.conftest import live_server
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["browser"]  # the Chromium fixture, shared with the widget's other tests
 
 AMBIGUOUS = "Ich brauche neue Papiere für eine Reise"
 

@@ -13,20 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.bot.conftest import STAFF_PASSWORD
 from tests.console.conftest import ConsoleApi, running_console
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1440, "height": 1100}
 REPLY = "Guten Tag, hier ist das Bürgerbüro. Ihren Termin vereinbaren wir gern telefonisch."
@@ -41,19 +34,6 @@ def console_url(console_api: ConsoleApi, tmp_path_factory: pytest.TempPathFactor
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     with running_console(console_api.url, log, refresh_seconds=2) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless (Playwright's own browser download is not used)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is missing: apt-get install -y chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 
 def _new_page(browser: Browser) -> Page:

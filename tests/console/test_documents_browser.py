@@ -25,12 +25,10 @@ from knowledge.embedding import Embedder
 from tests.bot.conftest import STAFF_PASSWORD, add_staff, make_settings
 from tests.conftest import build_index, live_server
 from tests.console.conftest import running_console
-from tests.console.test_browser import _login, _new_page, _open_page, browser
+from tests.console.test_browser import _login, _new_page, _open_page
 from tests.ingest.real_documents import munich_service, write_service_docx, write_service_pdf
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]  # the module-scoped Chromium fixture, shared with test_browser.py
-
 TITLE = "Personalausweis – Merkblatt"
 QUESTION = "Was kostet ein Personalausweis?"
 

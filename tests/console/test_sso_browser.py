@@ -25,13 +25,12 @@ from knowledge.retrieval import Retriever
 from tests.bot.conftest import make_settings
 from tests.conftest import AUGSBURG, MUNICH, bound_socket, live_server
 from tests.console.conftest import running_console
-from tests.console.test_browser import SCREENSHOTS, VIEWPORT, browser
+from tests.console.test_browser import SCREENSHOTS, VIEWPORT
 from tests.console.test_tenancy_browser import _ask_for_person
 from tests.oidc_provider import Provider, running_provider
 
 pytestmark = pytest.mark.browser
 
-__all__ = ["browser"]  # test_browser.py's Chromium fixture
 expect.set_options(timeout=20_000)  # the console's first run and refreshes take a moment
 
 PROVIDER_NAME = "Anmeldedienst der Stadt"

@@ -21,11 +21,9 @@ from knowledge.retrieval import Retriever
 from tests.bot.conftest import add_tenant_staff, make_settings
 from tests.conftest import AUGSBURG, MUNICH, live_server
 from tests.console.conftest import running_console
-from tests.console.test_browser import _login, _new_page, browser
+from tests.console.test_browser import _login, _new_page
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["browser"]  # the module's Chromium fixture, shared with test_browser.py
 
 AGENTS = {"anna": MUNICH, "bert": AUGSBURG}
 

@@ -4,11 +4,7 @@ emergency and verdict stage (real embedder, real Munich index; issue 12 item 4).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-
-from eval.cli import FALSE_ALARM_POOLS, FALSE_REFUSAL_POOLS
 from eval.pools import case_half, load_pool
 from tests.eval.conftest import EvalCli, PoolWriter
 
@@ -58,12 +54,3 @@ def test_the_table_lists_calibration_failures_and_only_counts_held_out_ones(
     assert listed is (half == "calibration")
     if half == "heldout":
         assert "1 held-out failures (not listed)" in result.stdout
-
-
-@pytest.mark.parametrize("pools", [FALSE_ALARM_POOLS, FALSE_REFUSAL_POOLS])
-def test_the_default_pools_are_shipped_and_readable(pools: tuple[Path, ...]) -> None:
-    """Without --pool, false-alarms and false-refusals run the shipped pools: each must
-    exist in the repository and read as a pool (a renamed file would break the default)."""
-    root = Path(__file__).resolve().parents[2]
-    for path in pools:
-        assert load_pool(root / path), path

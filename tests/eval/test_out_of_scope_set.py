@@ -63,6 +63,17 @@ def test_the_check_searches_the_tenants_own_documents() -> None:
     assert "Saisonkennzeichen" in term_hits("kennzeichen", munich)
 
 
+def test_the_check_reads_the_documents_as_the_index_holds_them() -> None:
+    """Through ingest's loaders and chunker: every section of a Munich service (the old
+    reading of the raw export took only name, description, fees and keywords), and an
+    English page as the translation of its German document."""
+    munich = tenant_documents("muenchen")
+    assert "Haushaltsbescheinigung" in term_hits("Familienkasse", munich)
+    region = tenant_documents("rems-murr-kreis")
+    ids = {title: doc_id for doc_id, title, _ in region}
+    assert ids["Cars"] == ids["Auto"]
+
+
 def test_the_halves_follow_the_split_rule_by_tenant_and_language() -> None:
     halves = assign_splits(CASES, stratum=tenant_and_language)
     assert all(case.tags.split is halves[case.id] for case in CASES)

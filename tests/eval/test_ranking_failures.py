@@ -34,7 +34,7 @@ def _prediction(
 
 
 def test_rank_buckets() -> None:
-    assert [rank_bucket(r) for r in (0, 1, 3, 4, 9, 10, None)] == [
+    assert [rank_bucket(r, candidates=10) for r in (0, 1, 3, 4, 9, 10, None)] == [
         "1",
         "2-4",
         "2-4",
@@ -43,7 +43,9 @@ def test_rank_buckets() -> None:
         "later",
         "absent",
     ]
-    assert rank_bucket(2, options=2) == "5-10"  # beyond the choices offered
+    assert rank_bucket(2, candidates=10, options=2) == "5-10"  # beyond the choices offered
+    # The re-ranker's own candidate count draws the line to "later" (ranking.yaml).
+    assert [rank_bucket(r, candidates=6) for r in (5, 6)] == ["5-10", "later"]
 
 
 def test_each_question_counts_once_per_group_by_rank_and_outcome() -> None:
@@ -57,7 +59,10 @@ def test_each_question_counts_once_per_group_by_rank_and_outcome() -> None:
         _prediction("english", rank=5, confidence=0.1, reach=0.6, language="en"),
         _prediction("out-of-catalogue", rank=None, confidence=0.9, reach=0.9, negative=True),
     ]
-    tables = {t.group: t for t in failure_tables(predictions, answer_at=0.65, clarify_at=0.5)}
+    tables = {
+        t.group: t
+        for t in failure_tables(predictions, answer_at=0.65, clarify_at=0.5, candidates=10)
+    }
     assert set(tables) == {"muenchen", "muenchen de", "pages", "pages de", "pages en"}
     pages = tables["pages"]
     assert pages.n == 6  # the out-of-catalogue question has no expected document

@@ -27,6 +27,7 @@ from eval.report import write_report
 from eval.runner import Runner
 from eval.sets_schema import EvalSet, load_set
 from knowledge.retrieval import Retriever
+from tests.conftest import chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 TINY_CASES = {
@@ -173,36 +174,22 @@ def test_the_gate_fails_when_one_emergency_result_is_altered(runs: Runs) -> None
 
 @pytest.mark.browser
 def test_the_report_opens_in_chromium_with_its_charts_rendered(runs: Runs, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     path = write_report(runs.first, tmp_path / "report")
     html = path.read_text(encoding="utf-8")
     assert "<script" not in html and "<link" not in html and "@import" not in html
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-            ],
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(path.as_uri())
+        charts = page.eval_on_selector_all(
+            "svg.chart",
+            "els => els.map(e => ({name: e.dataset.chart, width: e.getBoundingClientRect()"
+            ".width, height: e.getBoundingClientRect().height, marks: e.querySelectorAll("
+            "'rect').length}))",
         )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            requests: list[str] = []
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(path.as_uri())
-            charts = page.eval_on_selector_all(
-                "svg.chart",
-                "els => els.map(e => ({name: e.dataset.chart, width: e.getBoundingClientRect()"
-                ".width, height: e.getBoundingClientRect().height, marks: e.querySelectorAll("
-                "'rect').length}))",
-            )
-            page.screenshot(path=str(ARTIFACTS / "eval_report.png"), full_page=True)
-        finally:
-            browser.close()
+        page.screenshot(path=str(ARTIFACTS / "eval_report.png"), full_page=True)
     assert requests == [path.as_uri()]
     names = [chart["name"] for chart in charts]
     assert names == ["headline", "failures", "kinds", "tenants", "confusion", "latency"]

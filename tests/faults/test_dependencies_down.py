@@ -20,10 +20,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from qdrant_client import QdrantClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -31,6 +33,9 @@ from bot.main import create_app
 from bot.settings import Settings
 from bot.storage.db import make_engine
 from knowledge.embedding import Embedder
+from knowledge.errors import SearchIndexError
+from knowledge.index import EmbedderIdentity, IndexMeta
+from knowledge.index_client import ClientIndexReader
 from knowledge.retrieval import open_retriever
 from tests.bot.conftest import POSTGRES_ENV, make_settings
 
@@ -229,3 +234,27 @@ def test_qdrant_server_unreachable_is_503_with_retry_after(
     assert message.status_code == 503
     assert message.headers["retry-after"] == "30"
     assert message.json()["error"]["code"] == "index_unavailable"
+
+
+def test_every_read_of_an_unreachable_qdrant_server_is_a_search_index_error() -> None:
+    """A search and a service look-up (knowledge/point_reader.py) both say the server is
+    not reachable and where to look (SearchIndexError, 503 at the API)."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    meta = IndexMeta(
+        version="v1", embedder=EmbedderIdentity(name="e5", dim=2), created=datetime.now(UTC)
+    )
+    # No version check: it runs on a thread that would outlive the test.
+    client = QdrantClient(url=f"http://127.0.0.1:{port}", timeout=2, check_compatibility=False)
+    reader = ClientIndexReader(client, "govbot_v1", meta)
+    try:
+        with pytest.raises(SearchIndexError, match="GOVBOT_QDRANT_URL"):
+            reader.get_service("muenchen/1")
+        with pytest.raises(SearchIndexError, match="not reachable while searching govbot_v1"):
+            reader.search(
+                dense=[1.0, 0.0], sparse=None, tenant="muenchen", limit=3, mode="dense",
+                candidates=10, weights=(1.0, 1.0), rrf_k=60,
+            )  # fmt: skip
+    finally:
+        client.close()

@@ -7,6 +7,7 @@ bot/), and each such component's fields must be the model's fields.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,3 +83,29 @@ def test_the_schema_fields_are_the_models_fields(openapi: dict[str, Any]) -> Non
 def test_the_error_shape_is_shared(openapi: dict[str, Any]) -> None:
     error = openapi["components"]["schemas"]["ErrorResponse"]
     assert error["properties"]["error"]["$ref"].endswith("/ErrorBody")
+
+
+def _fields(model: type[BaseModel]) -> dict[str, Any]:
+    return {
+        name: (f.annotation, f.get_default(call_default_factory=True))
+        for name, f in model.model_fields.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("public", "domain"),
+    [
+        ("govbot_client.staff.SyncRunPublic", "ingest.sync.SyncReport"),
+        ("govbot_client.citizen.CitationPublic", "bot.answer.Citation"),
+        ("govbot_client.citizen.OfficePublic", "bot.answer.OfficeInfo"),
+        ("govbot_client.citizen.OptionPublic", "bot.answer.AnswerOption"),
+    ],
+)
+def test_mirrored_models_have_the_fields_of_the_model_they_mirror(public: str, domain: str) -> None:
+    """The client's copies (written again so that it imports nothing of ours) keep every
+    field, type and default of the model the server fills them from."""
+    models = []
+    for dotted in (public, domain):
+        module, _, name = dotted.rpartition(".")
+        models.append(getattr(importlib.import_module(module), name))
+    assert _fields(models[0]) == _fields(models[1])

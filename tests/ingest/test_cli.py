@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.settings import Settings
-from ingest.cli import app
+from ingest.cli import REPOSITORY_DATA, app, default_catalogue
 from knowledge.retrieval import open_retriever
 from tests.ingest.conftest import LKAUGSBURG_PAGES, OZG_CATALOGUE, write_munich_subset
 
@@ -113,6 +113,18 @@ def test_ozg_catalogue_ingest(tmp_path: Path, data_dir: Path) -> None:
     assert code == 0, err
     assert f"Ingested 3 services for tenant 'ozg' from {path}" in out
     assert "passages embedded 6 " in out  # a card and one section per entry
+
+
+def test_the_default_ozg_catalogue_is_the_working_directorys_else_the_repositorys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shipped = REPOSITORY_DATA / "ozg" / "leika_ozg.csv"
+    assert default_catalogue().resolve() == shipped.resolve()
+    (tmp_path / "data" / "ozg").mkdir(parents=True)
+    own = tmp_path / "data" / "ozg" / "leika_ozg.csv"
+    shutil.copy(OZG_CATALOGUE, own)
+    assert default_catalogue().resolve() == own.resolve()
 
 
 def test_demo_ingests_munich_and_runs_a_sample_search(tmp_path: Path, data_dir: Path) -> None:

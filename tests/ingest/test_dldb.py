@@ -190,42 +190,41 @@ def test_missing_explicit_locations_file_is_named(munich_subset: Path, tmp_path:
     assert str(info.value) == f"DLDB locations file not found: {missing} (check the path)"
 
 
-def test_malformed_json_names_file_line_and_column(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            '{"data": [\n  {"id": "1",}\n]}',
+            "DLDB services file {path} is not valid JSON: "
+            "Expecting property name enclosed in double quotes at line 2, column 14",
+            id="malformed JSON: file, line and column",
+        ),
+        pytest.param(
+            "[]",
+            "{path} does not look like a DLDB export: expected an object with a 'data' list "
+            '(`{{"meta": {{...}}, "data": [...]}}`)',
+            id="wrong shape: explained",
+        ),
+        pytest.param(
+            '{"data": [42]}',
+            "{path}: data[0] is a int, expected an object",
+            id="entry not an object: located",
+        ),
+        pytest.param(
+            '{"data": [{"id": "7", "public": true, "description": ""}]}',
+            "{path}: data[0] (service 7) has no 'name'",
+            id="public entry without name: located",
+        ),
+    ],
+)
+def test_a_broken_export_is_refused_with_a_message_naming_the_place(
+    tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "services_de.json"
-    path.write_text('{"data": [\n  {"id": "1",}\n]}', encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
     with pytest.raises(SourceError) as info:
         load_dldb(path, tenant="muenchen")
-    assert str(info.value) == (
-        f"DLDB services file {path} is not valid JSON: "
-        "Expecting property name enclosed in double quotes at line 2, column 14"
-    )
-
-
-def test_wrong_shape_is_explained(tmp_path: Path) -> None:
-    path = tmp_path / "services_de.json"
-    path.write_text("[]", encoding="utf-8")
-    with pytest.raises(SourceError) as info:
-        load_dldb(path, tenant="muenchen")
-    assert str(info.value) == (
-        f"{path} does not look like a DLDB export: expected an object with a 'data' list "
-        '(`{"meta": {...}, "data": [...]}`)'
-    )
-
-
-def test_entry_that_is_not_an_object_is_located(tmp_path: Path) -> None:
-    path = tmp_path / "services_de.json"
-    path.write_text('{"data": [42]}', encoding="utf-8")
-    with pytest.raises(SourceError) as info:
-        load_dldb(path, tenant="muenchen")
-    assert str(info.value) == f"{path}: data[0] is a int, expected an object"
-
-
-def test_public_entry_without_name_is_located(tmp_path: Path) -> None:
-    path = tmp_path / "services_de.json"
-    path.write_text('{"data": [{"id": "7", "public": true, "description": ""}]}', encoding="utf-8")
-    with pytest.raises(SourceError) as info:
-        load_dldb(path, tenant="muenchen")
-    assert str(info.value) == f"{path}: data[0] (service 7) has no 'name'"
+    assert str(info.value) == message.format(path=path)
 
 
 def test_non_utf8_file_is_named(tmp_path: Path) -> None:

@@ -84,34 +84,39 @@ def test_english_question_page_ids_map_to_ingested_german_pages(
     assert len(translation_ids(LKAUGSBURG_PAGES)) == 233
 
 
-def test_wrong_shape_is_explained(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(
+            '{"pages": []}',
+            "{path} does not look like an Integreat page dump: expected a JSON list of pages, "
+            "got a dict",
+            id="wrong shape: explained",
+        ),
+        pytest.param(
+            '[{"title": "A", "content": "<p>x</p>"}]',
+            "{path}: page [0] has no 'id'",
+            id="page without id: located",
+        ),
+        pytest.param(
+            '[{"id": 1, "title": "A"',
+            "Integreat pages file {path} is not valid JSON: "
+            "Expecting ',' delimiter at line 1, column 24",
+            id="malformed JSON: file, line and column",
+        ),
+    ],
+)
+def test_a_broken_dump_is_refused_with_a_message_naming_the_place(
+    tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "pages.json"
-    path.write_text('{"pages": []}', encoding="utf-8")
+    path.write_text(content, encoding="utf-8")
     with pytest.raises(SourceError) as info:
         load_integreat(path, tenant="lkaugsburg")
-    assert str(info.value) == (
-        f"{path} does not look like an Integreat page dump: expected a JSON list of pages, "
-        "got a dict"
-    )
+    assert str(info.value) == message.format(path=path)
 
 
-def test_page_without_id_is_located(tmp_path: Path) -> None:
-    path = tmp_path / "pages.json"
-    path.write_text('[{"title": "A", "content": "<p>x</p>"}]', encoding="utf-8")
-    with pytest.raises(SourceError) as info:
-        load_integreat(path, tenant="lkaugsburg")
-    assert str(info.value) == f"{path}: page [0] has no 'id'"
-
-
-def test_malformed_json_and_missing_file_are_named(tmp_path: Path) -> None:
-    path = tmp_path / "pages.json"
-    path.write_text('[{"id": 1, "title": "A"', encoding="utf-8")
-    with pytest.raises(SourceError) as info:
-        load_integreat(path, tenant="lkaugsburg")
-    assert str(info.value) == (
-        f"Integreat pages file {path} is not valid JSON: "
-        "Expecting ',' delimiter at line 1, column 24"
-    )
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         translation_ids(tmp_path / "missing.json")
     assert str(info.value) == (

@@ -162,6 +162,40 @@ def test_a_message_sure_not_to_be_german_is_answered_in_its_best_guess(
 
 
 @pytest.mark.parametrize(
+    "message",
+    # Misspelt German requests that lingua's character n-grams read as English or French.
+    ["muuss ich hund anmelden", "frgae zu hundesteuer"],
+)
+def test_misspelt_german_words_are_german_and_spelling_corrected(
+    message: str, reader: Understander
+) -> None:
+    guess = identify_language(message)
+    assert (guess.language, guess.word_evidence) == ("de", "german")
+    assert not guess.decisive and not guess.not_german
+    understood = reader.understand(message, tenant="muenchen")
+    assert (understood.language, understood.detected_language) == ("de", "de")
+
+
+def test_words_of_another_language_only_make_an_unsure_message_not_german(
+    reader: Understander,
+) -> None:
+    """lingua is unsure (German, Romanian and French share "register" and "patent"), the
+    English word list is not: "how", "do", "my", "for" are English word forms only."""
+    message = "How do I register a patent for my car invention?"
+    guess = identify_language(message)
+    assert (guess.language, guess.word_evidence, guess.not_german) == ("en", "other", True)
+    assert reader.understand(message, tenant="muenchen").language == "en"
+    # A chosen conversation language still wins over the evidence of words.
+    assert reader.understand(message, tenant="muenchen", language="fr").language == "fr"
+
+
+def test_quoted_german_terms_are_no_evidence_of_german() -> None:
+    # Romanian has no word list; its sentence quotes two German terms the German list knows.
+    guess = identify_language("Cum îmi fac Anmeldung în München?")
+    assert (guess.language, guess.word_evidence) == ("ro", "none")
+
+
+@pytest.mark.parametrize(
     ("message", "language"),
     [
         ('Що означає "Sprengelprinzip"?', "uk"),  # "є": Ukrainian alphabet only
