@@ -19,14 +19,17 @@ The fit is the generic message classifier's (eval/classifier_training.py: ``C`` 
 stratified cross-validation on log loss, thresholds from the out-of-fold probabilities, a
 model file with the embedder's name and a hash of the data). This module says which rows
 count for the thresholds, and adds the danger model's own two (bot/dialogue/danger.py
-``combine``). Every source's false alarms, all mechanisms together, stay within
-``max_rate`` of its negatives (1 in 1,000, issue #16; none for a source of fewer than
-1,000), and each threshold takes what the ones before it left:
+``combine``, which also counts the alarms: ``alarms`` asks the product's ``combine``
+whether the classifier turns a row into danger, alone or by confirming the net). Every
+source's false alarms, all mechanisms together, stay within ``max_rate`` of its negatives
+(1 in 1,000, issue #16; none for a source of fewer than 1,000), and each threshold takes
+what the ones before it left:
 
 - ``fire``: negatives the grammar and the net leave ordinary, whose label may be
   overruled and which lean to danger (the net judged them and found an emergency example
   nearest);
-- ``fire_alone`` (at least ``fire``): the same negatives that do not lean to danger;
+- ``fire_alone`` (at least ``fire``): the same negatives that do not lean to danger
+  (beside the net's hits scored at or above ``fire``, which no ``net`` threshold spares);
 - ``net`` (between ``veto`` and ``fire``): negatives the net fires on;
 - ``veto``: positives the grammar grades danger (a missed emergency costs more than a
   false alarm).
@@ -39,12 +42,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.dialogue.danger import NEVER, DangerModel, DangerReading, combine, extra_features
+from bot.dialogue.danger import (
+    NEVER,
+    DangerModel,
+    DangerReading,
+    Verdict,
+    combine,
+    extra_features,
+)
 from bot.dialogue.emergency import SHORT_STEMS, EmergencyExamples
 from bot.dialogue.examples_file import read_examples
 from eval import classifier_training
@@ -57,7 +68,6 @@ DEFAULT_STATEMENTS = (
 )
 
 Read = Callable[[str, str], DangerReading | None]  # (message, tenant) -> reading
-Alarm = Callable[[DangerReading, float, float], bool]  # (reading, probability, threshold)
 
 
 class DangerStatements(BaseModel):
@@ -191,6 +201,35 @@ def _fire_candidate(reading: DangerReading) -> bool:
     return reading.overrulable and not reading.rule_danger and not reading.net_danger
 
 
+class Thresholds(NamedTuple):
+    """The danger model's thresholds as ``combine`` takes them."""
+
+    fire: float
+    veto: float
+    fire_alone: float = NEVER
+    net: float | None = None
+
+
+def verdict(row: TrainingRow, probability: float, thresholds: Thresholds) -> Verdict:
+    """The product's decision (``combine``) on a training row at these thresholds."""
+    r = row.reading
+    return combine(
+        probability,
+        rule_danger=r.rule_danger,
+        net_danger=r.net_danger,
+        overrulable=r.overrulable,
+        leans=r.leans,
+        short=r.content_words <= SHORT_STEMS,
+        **thresholds._asdict(),
+    )
+
+
+def alarms(row: TrainingRow, probability: float, thresholds: Thresholds) -> bool:
+    """Whether the classifier turns the row into danger, alone or by confirming the net's
+    hit (the grammar's own alarms are no threshold's doing)."""
+    return verdict(row, probability, thresholds) in ("classifier", "net")
+
+
 def own_thresholds(
     rows: Sequence[TrainingRow],
     p: npt.NDArray[np.float64],
@@ -200,34 +239,23 @@ def own_thresholds(
     max_rate: float = MAX_RATE,
 ) -> dict[str, float]:
     """``fire_alone`` and ``net`` from the out-of-fold probabilities ``p`` (module
-    docstring): the lowest grid values at which every source's false alarms, with those of
-    ``fire`` and of the threshold chosen before, stay within ``max_rate``."""
-    negatives = [
-        (row.case.source, row.reading, float(q))
-        for row, q in zip(rows, p, strict=True)
-        if not row.case.danger
-    ]
-    sizes = Counter(source for source, _, _ in negatives)
-    spent = Counter(
-        source for source, r, q in negatives if _fire_candidate(r) and r.leans and q >= fire
-    )
+    docstring): the lowest grid values at which every source's false alarms of the
+    classifier (``alarms``: the product's ``combine``) stay within ``max_rate``;
+    ``fire_alone`` is chosen while no net hit stands, ``net`` with ``fire_alone`` fixed."""
+    negatives = [(row, float(q)) for row, q in zip(rows, p, strict=True) if not row.case.danger]
+    sizes = Counter(row.case.source for row, _ in negatives)
 
-    def lowest(floor: float, ceiling: float, alarm: Alarm) -> float:
+    def lowest(floor: float, ceiling: float, thresholds: Callable[[float], Thresholds]) -> float:
         for threshold in (t for t in GRID if floor <= t <= ceiling):
-            count = spent + Counter(s for s, r, q in negatives if alarm(r, q, threshold))
+            chosen = thresholds(threshold)
+            count = Counter(row.case.source for row, q in negatives if alarms(row, q, chosen))
             if all(count[s] <= max_rate * n for s, n in sizes.items()):
                 return threshold
         return ceiling
 
-    def alone(r: DangerReading, q: float, t: float) -> bool:
-        return _fire_candidate(r) and not r.leans and q >= t
-
-    def net(r: DangerReading, q: float, t: float) -> bool:
-        return r.overrulable and not r.rule_danger and r.net_danger and q >= t
-
-    fire_alone = lowest(fire, NEVER, alone)
-    spent += Counter(s for s, r, q in negatives if alone(r, q, fire_alone))
-    return {"fire_alone": fire_alone, "net": lowest(veto, fire, net)}
+    fire_alone = lowest(fire, NEVER, lambda t: Thresholds(fire, veto, fire_alone=t, net=NEVER))
+    net = lowest(veto, fire, lambda t: Thresholds(fire, veto, fire_alone=fire_alone, net=t))
+    return {"fire_alone": fire_alone, "net": net}
 
 
 def outcomes(
@@ -243,22 +271,11 @@ def outcomes(
     figures: dict[str, float | int] = {"positives": 0, "negatives": 0}
     for key in ("before_recognised", "after_recognised", "before_false", "after_false"):
         figures[key] = 0
+    thresholds = Thresholds(fire, veto, fire_alone=fire_alone, net=net)
     for row, probability in zip(rows, p, strict=True):
         r = row.reading
         before = r.rule_danger or (r.overrulable and r.net_danger)
-        verdict = combine(
-            float(probability),
-            rule_danger=r.rule_danger,
-            net_danger=r.net_danger,
-            overrulable=r.overrulable,
-            leans=r.leans,
-            fire=fire,
-            fire_alone=fire_alone,
-            net=net,
-            veto=veto,
-            short=r.content_words <= SHORT_STEMS,
-        )
-        after = verdict in ("rule", "net", "classifier")
+        after = verdict(row, float(probability), thresholds) in ("rule", "net", "classifier")
         kind = "recognised" if row.case.danger else "false"
         figures["positives" if row.case.danger else "negatives"] += 1
         figures[f"before_{kind}"] += int(before)
@@ -281,11 +298,13 @@ def train(
     if not rows:
         raise ValueError("no training rows; give at least one pool")
 
+    own: dict[str, float] = {}  # chosen once by ``extras``, which runs before ``figures``
+
     def extras(p: npt.NDArray[np.float64], fire: float, veto: float) -> dict[str, object]:
-        return dict(own_thresholds(rows, p, fire=fire, veto=veto, max_rate=max_rate))
+        own.update(own_thresholds(rows, p, fire=fire, veto=veto, max_rate=max_rate))
+        return dict(own)
 
     def figures(p: npt.NDArray[np.float64], fire: float, veto: float) -> dict[str, float | int]:
-        own = own_thresholds(rows, p, fire=fire, veto=veto, max_rate=max_rate)
         return outcomes(rows, p, fire=fire, veto=veto, **own)
 
     return classifier_training.train(

@@ -61,6 +61,8 @@ class CaseStyle(StrEnum):
     FORMAL = "formal"
     SHORT = "short"  # two to five words, as in real chat traffic
     STORY = "story"  # a situation told at length
+    TRANSLITERATED = "transliterated"  # Latin script for ar/fa/uk/ru, or no diacritics
+    THIRD_PERSON = "third_person"  # someone reports what happens to another person
 
 
 class Aspect(StrEnum):

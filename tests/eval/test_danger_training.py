@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bot.assistant import build_engine
-from bot.dialogue.danger import DangerClassifier
+from bot.dialogue.danger import NEVER, DangerClassifier, combine
 from bot.dialogue.emergency import EmergencyExamples
 from bot.settings import Settings
 from eval.danger_training import (
@@ -131,6 +131,28 @@ def test_own_thresholds_keep_every_source_within_one_in_a_thousand(
     p[6:9] = [0.995, 0.992, 0.5]  # not leaning: one more alarm left for them
     own = own_thresholds(big, p, fire=0.96, veto=0.02)
     assert own == {"fire_alone": 0.993, "net": 0.81}  # no alarm left for the net's hits
+
+    def product_alarms(fire_alone: float, net: float) -> int:
+        """What the product's own ``combine`` makes of the rows at these thresholds."""
+        verdicts = (
+            combine(
+                float(q),
+                rule_danger=r.reading.rule_danger,
+                net_danger=r.reading.net_danger,
+                overrulable=r.reading.overrulable,
+                leans=r.reading.leans,
+                fire=0.96,
+                veto=0.02,
+                fire_alone=fire_alone,
+                net=net,
+            )
+            for r, q in zip(big, p, strict=True)
+        )
+        return sum(v in ("classifier", "net") for v in verdicts)
+
+    # The thresholds are the lowest at which the product raises at most 2 alarms in 2,000.
+    assert product_alarms(own["fire_alone"], own["net"]) == 2
+    assert product_alarms(own["fire_alone"], 0.8) == product_alarms(0.992, NEVER) == 3
     # A small source may raise none: a look-alike at 0.999 keeps the classifier from firing
     # alone at all, and the net's hits then need what the fire threshold needs.
     small = [*big, row("examples", leans=False, net=False), row("examples", leans=True, net=True)]

@@ -76,6 +76,12 @@ def policy() -> Policy:
         ("Mein Ex used to beat me, who can I talk to?", SOCIAL),
         ("Мой отец бил меня в детстве, где найти психолога?", SOCIAL),
         ("Ich fühle mich so einsam und niedergeschlagen", SOCIAL),
+        # German "hier" (here) is no past cue; French "hier" (yesterday) in a French clause is
+        ("Hier riecht es stark nach Gas, mir ist übel", DANGER),
+        ("Im Keller hier qualmt es", DANGER),
+        ("Il y a eu un incendie hier, comment refaire mes papiers ?", SOCIAL),
+        ("Un incendie a eu lieu hier dans notre immeuble, quels papiers refaire ?", SOCIAL),
+        ("Hier soir, un incendie dans la cave, comment refaire nos papiers ?", SOCIAL),
         # violence as a subject, not the citizen's own need
         ("Wir planen ein Projekt zur Gewaltprävention an unserer Schule", SERVICE),
     ],
