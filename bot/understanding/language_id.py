@@ -198,30 +198,34 @@ def _weighed_by_words(
         german_only, other_only = _exclusive(words, german_forms, word_forms(guess.language))
         known = sum(1 for word in words if word in german_forms)
         if german_only > other_only and 2 * known >= len(words):
-            return guess.model_copy(
-                update={
-                    "language": REFERENCE_LANGUAGE,
-                    "confidence": round(german, 3),
-                    "decisive": False,
-                    "not_german": False,
-                    "word_evidence": "german",
-                }
-            )
+            return _by_words(guess, REFERENCE_LANGUAGE, german, evidence="german")
     if guess.decisive or guess.not_german or best_other is None:
         return guess
     other, confidence = best_other
     german_only, other_only = _exclusive(words, german_forms, word_forms(other))
     if other_only >= EVIDENCE_WORDS and other_only > 2 * german_only:
-        return guess.model_copy(
-            update={
-                "language": other,
-                "confidence": round(confidence, 3),
-                "decisive": False,
-                "not_german": True,
-                "word_evidence": "other",
-            }
-        )
+        return _by_words(guess, other, confidence, evidence="other")
     return guess
+
+
+def _by_words(
+    guess: LanguageGuess,
+    language: str,
+    confidence: float,
+    *,
+    evidence: Literal["german", "other"],
+) -> LanguageGuess:
+    """``guess`` turned into ``language`` by the word evidence: never decisive (the
+    conversation's language still wins); a language other than German is surely not German."""
+    return guess.model_copy(
+        update={
+            "language": language,
+            "confidence": round(confidence, 3),
+            "decisive": False,
+            "not_german": evidence == "other",
+            "word_evidence": evidence,
+        }
+    )
 
 
 def _exclusive(
