@@ -874,6 +874,10 @@ def false_refusals(
         keys = sorted(set(report.false_refusals) | set(report.recall), key=_half_key)
         for key in keys:
             half, _, language = key.partition("/")
+            if half == "heldout" and language:
+                # The held-out half is shown as one total: per language it would say where
+                # to look, and tuning must not read it (the JSON keeps every row).
+                continue
             wrong, right = report.false_refusals.get(key), report.recall.get(key)
             table.add_row(
                 report.pool,

@@ -54,3 +54,7 @@ def test_the_table_lists_calibration_failures_and_only_counts_held_out_ones(
     assert listed is (half == "calibration")
     if half == "heldout":
         assert "1 held-out failures (not listed)" in result.stdout
+    # The held-out half is one row of totals, never broken down by language.
+    rows = [line.split("│") for line in result.stdout.splitlines() if "│" in line]
+    heldout_rows = [row for row in rows if row[2].strip() == "heldout"]
+    assert heldout_rows and all(row[3].strip() == "all" for row in heldout_rows)
