@@ -59,7 +59,6 @@ from eval.pools import case_half, load_pool
 SEED = 12  # issue #12
 RULES = Path(__file__).resolve().parents[1] / "bot" / "dialogue" / "rules"
 DEFAULT_EXAMPLES = RULES / "verdict_examples.yaml"
-DEFAULT_PHRASINGS = RULES / "verdict_phrasings.yaml"  # eval/verdict_phrasings.py renders it
 # The shipped model was trained on the examples file alone: retrained with the phrasings
 # too, it refused no more verdict requests on the tune halves (docs/policy.md, "Not
 # adopted"); name the phrasings with --examples to train with them.
