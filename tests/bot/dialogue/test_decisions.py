@@ -196,7 +196,6 @@ def test_outcome_words_about_the_procedure_are_not_a_verdict_request(
     assert policy.classify(message).label is PolicyLabel.SERVICE_QUESTION
 
 
-
 # Each phrasing class of eval/sets/verdicts.md in the grammatical form rule decision.classes
 # writes for it (tenth session), and a procedural look-alike of the same class that stays
 # answered. Written for this test, on matters the phrasings source does not use.
