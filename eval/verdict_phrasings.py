@@ -237,13 +237,20 @@ def cases(
 
 
 def render(
-    templates: PhrasingTemplates, *, seed: int = SEED, register: bool = True
+    templates: PhrasingTemplates,
+    *,
+    seed: int = SEED,
+    register: bool = True,
+    half: Half | None = None,
 ) -> dict[str, dict[str, list[str]]]:
     """``verdicts`` and ``not_verdicts`` per language (module docstring, step 3); without
-    ``register``, as the templates write them (the same choice of variants)."""
+    ``register``, as the templates write them (the same choice of variants); with
+    ``half``, only the entries of that half of the split (step 4)."""
     verdicts: dict[str, list[str]] = {language: [] for language in LANGUAGES}
     others: dict[str, list[str]] = {language: [] for language in LANGUAGES}
     for case in cases(templates, seed=seed, register=register):
+        if half is not None and case.half != half:
+            continue
         (verdicts if case.verdict else others)[case.language].append(case.text)
     return {"verdicts": verdicts, "not_verdicts": others}
 
@@ -263,9 +270,12 @@ HEADER = """\
 """
 
 
-def write(path: Path = OUTPUT, templates: Path = TEMPLATES, *, seed: int = SEED) -> int:
-    """Render the templates into ``path``; the number of messages written."""
-    rendered = render(PhrasingTemplates.from_yaml(templates), seed=seed)
+def write(
+    path: Path = OUTPUT, templates: Path = TEMPLATES, *, seed: int = SEED, half: Half | None = None
+) -> int:
+    """Render the templates into ``path`` (with ``half``: that half's entries only, as a
+    training source of its own); the number of messages written."""
+    rendered = render(PhrasingTemplates.from_yaml(templates), seed=seed, half=half)
     body = yaml.safe_dump(
         {"version": 1, **rendered}, allow_unicode=True, sort_keys=False, width=1000
     )
@@ -362,15 +372,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--list", action="store_true", help="measure: list the tune messages missed or refused"
     )
-    parser.add_argument("--output", type=Path, help="pool: the JSONL file to write")
+    parser.add_argument("--output", type=Path, help="pool, render --half: the file to write")
+    parser.add_argument(
+        "--half", choices=["tune", "holdout"], help="render: only this half's entries"
+    )
     args = parser.parse_args(argv)
     if args.command == "draw":
         for index, (doc_id, title) in enumerate(draw()):
             print(json.dumps({"index": index, "id": doc_id, "title": title}, ensure_ascii=False))
         return 0
     if args.command == "render":
-        count = write()
-        print(f"wrote {OUTPUT} ({count} messages)", file=sys.stderr)
+        if args.half is not None and args.output is None:
+            parser.error("render --half needs --output FILE (the shipped file holds every entry)")
+        target = args.output or OUTPUT
+        count = write(target, half=args.half)
+        print(f"wrote {target} ({count} messages)", file=sys.stderr)
         return 0
     templates = PhrasingTemplates.from_yaml()
     if args.command == "split":
