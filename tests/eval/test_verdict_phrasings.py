@@ -13,6 +13,7 @@ import yaml
 
 from bot.dialogue.policy import Policy
 from bot.dialogue.verdict import VerdictModel
+from eval.pools import load_pool
 from eval.verdict_phrasings import (
     LANGUAGES,
     OUTPUT,
@@ -28,7 +29,6 @@ from eval.verdict_phrasings import (
     write,
     write_pool,
 )
-from eval.pools import load_pool
 from eval.verdict_training import DEFAULT_SOURCES, VerdictExamples, training_cases
 from eval.verdicts_set import draw_services
 from knowledge.errors import ConfigurationError
@@ -182,6 +182,21 @@ def test_the_grammar_refuses_no_procedural_pair_of_the_tune_half() -> None:
     # every phrasing class is recognised in every language (typos aside)
     for name in {c.phrasing_class for c in tune}:
         for language in LANGUAGES:
-            cell = [r for c, r in zip(tune, refused, strict=True)
-                    if c.verdict and c.phrasing_class == name and c.language == language]  # fmt: skip
+            cell = [
+                r
+                for c, r in zip(tune, refused, strict=True)
+                if c.verdict and (c.phrasing_class, c.language) == (name, language)
+            ]
             assert sum(cell) >= 4, (name, language)
+
+
+def test_one_half_renders_as_a_training_source_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "verdict_phrasings_tune.yaml"
+    assert write(path, half="tune") == 960
+    tune = VerdictExamples.from_yaml(path)
+    everything = render(PhrasingTemplates.from_yaml())
+    for language in LANGUAGES:
+        assert len(tune.verdicts[language]) == len(tune.not_verdicts[language]) == 48
+        assert set(tune.verdicts[language]) <= set(everything["verdicts"][language])
+    held_out = {c.text for c in cases(PhrasingTemplates.from_yaml()) if c.half == "holdout"}
+    assert not held_out & {t for texts in tune.verdicts.values() for t in texts}
