@@ -43,6 +43,9 @@ procedure before any fit:
    eval.verdict_phrasings pool --output FILE`` writes every message as an evaluation-set
    pool (verdict requests expect ``refused_decision``; ``tags.split`` the half) for
    ``govbot eval false-refusals --pool FILE``, which adds the verdict classifier.
+6. ``python -m eval.verdict_phrasings render --half tune --output FILE`` writes the tune
+   half's entries alone in the examples format, a training source that leaves the
+   holdout unseen (docs/policy.md, "The grammar by phrasing class", step 8).
 
 Same templates, same seed → the same file (a test renders it and compares).
 """
