@@ -31,6 +31,22 @@ procedure before any fit:
    bot/dialogue/rules/verdict_phrasings.yaml in the examples file's format, which
    ``govbot eval train-verdict`` reads beside verdict_examples.yaml.
 
+4. ``python -m eval.verdict_phrasings split`` prints the split, drawn once (tenth session,
+   before any result was read): half of the kept entries (``random.Random(SPLIT_SEED)
+   .sample``) are the tune half, the others the holdout. The templates are shared by all
+   entries, so the holdout measures unseen *matters*, not unseen wordings (that is the
+   verdicts set's holdout half).
+5. ``python -m eval.verdict_phrasings measure`` reads every message with the grammar alone
+   (rules/policy_de.yaml) and prints, for the tune half, the verdict requests refused and
+   the procedural pairs refused per phrasing class and language (``--list``: the tune
+   messages it gets wrong); for the holdout half only the totals. ``python -m
+   eval.verdict_phrasings pool --output FILE`` writes every message as an evaluation-set
+   pool (verdict requests expect ``refused_decision``; ``tags.split`` the half) for
+   ``govbot eval false-refusals --pool FILE``, which adds the verdict classifier.
+6. ``python -m eval.verdict_phrasings render --half tune --output FILE`` writes the tune
+   half's entries alone in the examples format, a training source that leaves the
+   holdout unseen (docs/policy.md, "The grammar by phrasing class", step 8).
+
 Same templates, same seed → the same file (a test renders it and compares).
 """
 
@@ -42,15 +58,18 @@ import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.dialogue.examples_file import read_examples
+from bot.dialogue.policy import Policy, PolicyLabel
 from eval.citizens_set import CATALOGUE, candidate_services
 from eval.verdicts_set import draw_services as verdict_set_services
 
 SEED = 12417  # issues 12 (item 4) and 17
+SPLIT_SEED = 1204  # issue 12 item 4: the entries of the tune half (step 4)
 KEPT = 12
 DRAWN = 24  # entries drawn to find KEPT keepable ones
 LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru", "pl", "ro", "fa", "fr")
@@ -63,6 +82,10 @@ DROP_PUNCTUATION = 0.5
 TYPO = 0.25
 CAPITAL = 0.2
 _FINAL_MARKS = " ?.!؟"
+
+Half = Literal["tune", "holdout"]
+REFUSED = "refused_decision"
+ANSWERED = ("answered", "clarify", "unanswerable", "handoff")  # not refused: any of these
 
 
 class ClassTemplates(BaseModel):
@@ -150,27 +173,88 @@ def citizen_register(text: str, rng: random.Random) -> str:
     return text
 
 
-def render(
+class PhrasingCase(BaseModel):
+    """One rendered message: a verdict request or its procedural pair, with its class,
+    matter (the drawn catalogue entry) and the half of the split (``split``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    language: str
+    matter: str  # the catalogue entry's doc id
+    phrasing_class: str
+    verdict: bool  # a verdict request (else its procedural minimal pair)
+    text: str
+    half: Half
+
+    @property
+    def id(self) -> str:
+        """A stable case id (language, entry, class, request or pair)."""
+        return (
+            f"vp-{self.language}-{self.matter}-{self.phrasing_class}-{'v' if self.verdict else 'p'}"
+        )
+
+
+def split(templates: PhrasingTemplates, *, seed: int = SPLIT_SEED) -> dict[str, Half]:
+    """The half of every catalogue entry (module docstring, step 4): half of the entries,
+    drawn once with ``seed``, are the tune half, the others the holdout."""
+    ids = [matter["id"] for matter in templates.matters]
+    tune = set(random.Random(seed).sample(ids, len(ids) // 2))
+    return {doc_id: "tune" if doc_id in tune else "holdout" for doc_id in ids}
+
+
+def cases(
     templates: PhrasingTemplates, *, seed: int = SEED, register: bool = True
-) -> dict[str, dict[str, list[str]]]:
-    """``verdicts`` and ``not_verdicts`` per language (module docstring, step 3); without
-    ``register``, as the templates write them (the same choice of variants)."""
+) -> list[PhrasingCase]:
+    """Every verdict request and its procedural pair (module docstring, step 3), in the
+    file's order (language, entry, class); without ``register``, as the templates write
+    them (the same choice of variants)."""
     rng = random.Random(seed)
+    halves = split(templates)
 
     def typed(text: str) -> str:
         noisy = citizen_register(text, rng)  # drawn either way: the same variants follow
         return noisy if register else text
 
-    verdicts: dict[str, list[str]] = {language: [] for language in LANGUAGES}
-    others: dict[str, list[str]] = {language: [] for language in LANGUAGES}
+    rendered: list[PhrasingCase] = []
     for language in LANGUAGES:
         for matter in templates.matters:
             for name in sorted(templates.classes):
                 chosen = templates.classes[name][language]
                 at = rng.randrange(len(chosen.verdict))
                 thing = matter[language]
-                verdicts[language].append(typed(chosen.verdict[at].replace("{x}", thing)))
-                others[language].append(typed(chosen.procedural[at].replace("{x}", thing)))
+                for verdict, template in (
+                    (True, chosen.verdict[at]),
+                    (False, chosen.procedural[at]),
+                ):
+                    rendered.append(
+                        PhrasingCase(
+                            language=language,
+                            matter=matter["id"],
+                            phrasing_class=name,
+                            verdict=verdict,
+                            text=typed(template.replace("{x}", thing)),
+                            half=halves[matter["id"]],
+                        )
+                    )
+    return rendered
+
+
+def render(
+    templates: PhrasingTemplates,
+    *,
+    seed: int = SEED,
+    register: bool = True,
+    half: Half | None = None,
+) -> dict[str, dict[str, list[str]]]:
+    """``verdicts`` and ``not_verdicts`` per language (module docstring, step 3); without
+    ``register``, as the templates write them (the same choice of variants); with
+    ``half``, only the entries of that half of the split (step 4)."""
+    verdicts: dict[str, list[str]] = {language: [] for language in LANGUAGES}
+    others: dict[str, list[str]] = {language: [] for language in LANGUAGES}
+    for case in cases(templates, seed=seed, register=register):
+        if half is not None and case.half != half:
+            continue
+        (verdicts if case.verdict else others)[case.language].append(case.text)
     return {"verdicts": verdicts, "not_verdicts": others}
 
 
@@ -189,9 +273,12 @@ HEADER = """\
 """
 
 
-def write(path: Path = OUTPUT, templates: Path = TEMPLATES, *, seed: int = SEED) -> int:
-    """Render the templates into ``path``; the number of messages written."""
-    rendered = render(PhrasingTemplates.from_yaml(templates), seed=seed)
+def write(
+    path: Path = OUTPUT, templates: Path = TEMPLATES, *, seed: int = SEED, half: Half | None = None
+) -> int:
+    """Render the templates into ``path`` (with ``half``: that half's entries only, as a
+    training source of its own); the number of messages written."""
+    rendered = render(PhrasingTemplates.from_yaml(templates), seed=seed, half=half)
     body = yaml.safe_dump(
         {"version": 1, **rendered}, allow_unicode=True, sort_keys=False, width=1000
     )
@@ -199,17 +286,124 @@ def write(path: Path = OUTPUT, templates: Path = TEMPLATES, *, seed: int = SEED)
     return sum(len(texts) for group in rendered.values() for texts in group.values())
 
 
+def grammar_refusals(policy: Policy, rendered: Sequence[PhrasingCase]) -> list[bool]:
+    """Whether the grammar alone labels each message a decision (a refusal)."""
+    return [
+        policy.classify(case.text, language=case.language).label is PolicyLabel.DECISION
+        for case in rendered
+    ]
+
+
+class Cell(BaseModel):
+    """Refusals in one class and language (or a total): verdict requests and pairs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requests: int = 0
+    refused: int = 0
+    pairs: int = 0
+    pairs_refused: int = 0
+
+    def add(self, case: PhrasingCase, refused: bool) -> None:
+        """Count one message."""
+        if case.verdict:
+            self.requests += 1
+            self.refused += int(refused)
+        else:
+            self.pairs += 1
+            self.pairs_refused += int(refused)
+
+    def __str__(self) -> str:
+        return f"{self.refused}/{self.requests} ({self.pairs_refused})"
+
+
+def report(rendered: Sequence[PhrasingCase], refusals: Sequence[bool], *, listed: bool) -> str:
+    """The measure's text: the tune half per class and language, the holdout as totals."""
+    grid: dict[tuple[str, str], Cell] = {}
+    totals: dict[str, Cell] = {"tune": Cell(), "holdout": Cell()}
+    wrong: list[str] = []
+    for case, refused in zip(rendered, refusals, strict=True):
+        totals[case.half].add(case, refused)
+        if case.half != "tune":
+            continue  # the holdout is read for its totals only
+        grid.setdefault((case.phrasing_class, case.language), Cell()).add(case, refused)
+        if refused != case.verdict:
+            kind = "missed" if case.verdict else "refused"
+            wrong.append(f"{kind} {case.phrasing_class} {case.language}: {case.text}")
+    classes = sorted({name for name, _ in grid})
+    lines = [
+        "tune half: verdict requests refused/n (procedural pairs refused), grammar alone",
+        "class        " + "".join(f"{language:>10}" for language in LANGUAGES),
+    ]
+    for name in classes:
+        row = "".join(f"{grid[(name, language)]!s:>10}" for language in LANGUAGES)
+        lines.append(f"{name:<13}{row}")
+    for half, cell in totals.items():
+        lines.append(
+            f"{half}: verdict requests refused {cell.refused}/{cell.requests}, "
+            f"procedural pairs refused {cell.pairs_refused}/{cell.pairs}"
+        )
+    if listed:
+        lines.extend(wrong)
+    return "\n".join(lines)
+
+
+def write_pool(rendered: Sequence[PhrasingCase], path: Path) -> int:
+    """Every message as a case of an evaluation-set pool (module docstring, step 5)."""
+    rows = [
+        {
+            "id": case.id,
+            "tenant": case.matter.split("/")[0],
+            "question": case.text,
+            "language": case.language,
+            "expected_status": [REFUSED] if case.verdict else list(ANSWERED),
+            "tags": {"split": case.half, "language": case.language, "class": case.phrasing_class},
+        }
+        for case in rendered
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"
+    )
+    return len(rows)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """``draw`` or ``render`` (module docstring)."""
+    """``draw``, ``render``, ``split``, ``measure`` or ``pool`` (module docstring)."""
     parser = argparse.ArgumentParser(prog="python -m eval.verdict_phrasings", description=__doc__)
-    parser.add_argument("command", choices=["draw", "render"])
+    parser.add_argument("command", choices=["draw", "render", "split", "measure", "pool"])
+    parser.add_argument(
+        "--list", action="store_true", help="measure: list the tune messages missed or refused"
+    )
+    parser.add_argument("--output", type=Path, help="pool, render --half: the file to write")
+    parser.add_argument(
+        "--half", choices=["tune", "holdout"], help="render: only this half's entries"
+    )
     args = parser.parse_args(argv)
     if args.command == "draw":
         for index, (doc_id, title) in enumerate(draw()):
             print(json.dumps({"index": index, "id": doc_id, "title": title}, ensure_ascii=False))
         return 0
-    count = write()
-    print(f"wrote {OUTPUT} ({count} messages)", file=sys.stderr)
+    if args.command == "render":
+        if args.half is not None and args.output is None:
+            parser.error("render --half needs --output FILE (the shipped file holds every entry)")
+        target = args.output or OUTPUT
+        count = write(target, half=args.half)
+        print(f"wrote {target} ({count} messages)", file=sys.stderr)
+        return 0
+    templates = PhrasingTemplates.from_yaml()
+    if args.command == "split":
+        for doc_id, half in split(templates).items():
+            print(json.dumps({"id": doc_id, "half": half}))
+        return 0
+    rendered = cases(templates)
+    if args.command == "pool":
+        if args.output is None:
+            parser.error("pool needs --output FILE")
+        count = write_pool(rendered, args.output)
+        print(f"wrote {args.output} ({count} cases)", file=sys.stderr)
+        return 0
+    print(report(rendered, grammar_refusals(Policy.from_yaml(), rendered), listed=args.list))
     return 0
 
 

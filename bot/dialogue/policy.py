@@ -17,7 +17,8 @@ first — the first matching rule of the highest priority wins:
                            carries no personal data (``yields_to``)
     decision (50)          "Habe ich Anspruch auf …", "Bekomme ich …?", "Wird mein Antrag
                            genehmigt?", "Steht mir … zu?", the verdict grammar (own case +
-                           an asked outcome, ``all_of``) → ``refused_decision``; retrieval
+                           an asked outcome, ``all_of``), each phrasing class in each
+                           language (``decision.classes``) → ``refused_decision``; retrieval
                            still runs to quote the criteria from the source; "Kann ich X
                            bekommen?" is an eligibility question, not a verdict request
     urgent_help (46)       ill, ill child, infection, a doctor needed now → ``answered``:

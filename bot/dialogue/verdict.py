@@ -3,11 +3,12 @@ decide or predict the outcome of the citizen's own case (issue 12 item 4, issue 
 issue 17 item 4).
 
 The verdict grammar (rules/policy_de.yaml: ``decision.entitlement``, ``decision.verdict``,
-``decision.demanded``, ``decision.languages``) knows the words of a verdict request in
-German and, one pattern at a time, in the other catalogue languages; it fits the phrasings
-it was written on. This model is the generic message classifier (message_classifier.py) on
-the message's e5 query embedding (the index's embedder, multilingual, so nothing else is
-loaded) plus one generic feature, the number of content words. It is trained on generic
+``decision.demanded``, ``decision.languages``, ``decision.classes``) knows the words of a
+verdict request in German and, one pattern per phrasing class, in the other catalogue
+languages; it fits the phrasings it was written on. This model is the generic message
+classifier (message_classifier.py) on the message's e5 query embedding (the index's
+embedder, multilingual, so nothing else is loaded) plus one generic feature, the number
+of content words. It is trained on generic
 data only (the verdict examples file, the tune halves of the evaluation sets, the
 calibration halves of the false-alarm pools; eval/verdict_training.py) and shipped as
 rules/verdict_model.json with the name of the embedding model and a hash of the training

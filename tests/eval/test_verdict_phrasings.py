@@ -11,16 +11,23 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.dialogue.policy import Policy
 from bot.dialogue.verdict import VerdictModel
+from eval.pools import load_pool
 from eval.verdict_phrasings import (
     LANGUAGES,
     OUTPUT,
     TEMPLATES,
     PhrasingTemplates,
+    cases,
     citizen_register,
     draw,
+    grammar_refusals,
     render,
+    report,
+    split,
     write,
+    write_pool,
 )
 from eval.verdict_training import DEFAULT_SOURCES, VerdictExamples, training_cases
 from eval.verdicts_set import draw_services
@@ -126,3 +133,70 @@ def test_train_verdict_reads_every_examples_file_given(
     model = VerdictModel.from_file(out)
     assert model.training.sources["phrasings_de"] == model.training.sources["phrasings_en"] == 16
     assert f"--examples {paths[0]} --examples {paths[1]} --seed" in model.training.command
+
+
+def test_the_split_is_drawn_once_by_catalogue_entry() -> None:
+    templates = PhrasingTemplates.from_yaml()
+    halves = split(templates)
+    assert halves == split(templates)  # seeded
+    assert Counter(halves.values()) == {"tune": 6, "holdout": 6}
+    rendered = cases(templates)
+    assert all(case.half == halves[case.matter] for case in rendered)
+    # the cases are the file's messages, in its order
+    texts = render(templates)
+    for language in LANGUAGES:
+        assert [c.text for c in rendered if c.language == language and c.verdict] == texts[
+            "verdicts"
+        ][language]
+    assert len({case.id for case in rendered}) == len(rendered) == 1920
+
+
+def test_the_measure_lists_tune_messages_and_counts_the_holdout() -> None:
+    rendered = cases(PhrasingTemplates.from_yaml())
+    refusals = [case.verdict for case in rendered]  # a perfect reader …
+    missed = next(i for i, c in enumerate(rendered) if c.half == "tune" and c.verdict)
+    hidden = next(i for i, c in enumerate(rendered) if c.half == "holdout" and c.verdict)
+    refusals[missed] = refusals[hidden] = False  # … that misses one request in each half
+    text = report(rendered, refusals, listed=True)
+    assert "tune: verdict requests refused 479/480, procedural pairs refused 0/480" in text
+    assert "holdout: verdict requests refused 479/480" in text
+    assert rendered[missed].text in text
+    assert rendered[hidden].text not in text  # the holdout is never listed
+
+
+def test_the_pool_is_an_evaluation_set_with_both_halves(tmp_path: Path) -> None:
+    rendered = cases(PhrasingTemplates.from_yaml())
+    path = tmp_path / "phrasings.jsonl"
+    assert write_pool(rendered, path) == 1920
+    pool = load_pool(path)
+    verdicts = [c for c in pool if c.expected_status == ["refused_decision"]]
+    assert len(verdicts) == 960
+    assert Counter(c.split for c in pool) == {"calibration": 960, "heldout": 960}
+    assert {c.tenant for c in pool} == {"muenchen", "lkaugsburg", "rems-murr-kreis"}
+
+
+def test_the_grammar_refuses_no_procedural_pair_of_the_tune_half() -> None:
+    tune = [case for case in cases(PhrasingTemplates.from_yaml()) if case.half == "tune"]
+    refused = grammar_refusals(Policy.from_yaml(), tune)
+    assert not [c.text for c, r in zip(tune, refused, strict=True) if r and not c.verdict]
+    # every phrasing class is recognised in every language (typos aside)
+    for name in {c.phrasing_class for c in tune}:
+        for language in LANGUAGES:
+            cell = [
+                r
+                for c, r in zip(tune, refused, strict=True)
+                if c.verdict and (c.phrasing_class, c.language) == (name, language)
+            ]
+            assert sum(cell) >= 4, (name, language)
+
+
+def test_one_half_renders_as_a_training_source_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "verdict_phrasings_tune.yaml"
+    assert write(path, half="tune") == 960
+    tune = VerdictExamples.from_yaml(path)
+    everything = render(PhrasingTemplates.from_yaml())
+    for language in LANGUAGES:
+        assert len(tune.verdicts[language]) == len(tune.not_verdicts[language]) == 48
+        assert set(tune.verdicts[language]) <= set(everything["verdicts"][language])
+    held_out = {c.text for c in cases(PhrasingTemplates.from_yaml()) if c.half == "holdout"}
+    assert not held_out & {t for texts in tune.verdicts.values() for t in texts}

@@ -196,6 +196,136 @@ def test_outcome_words_about_the_procedure_are_not_a_verdict_request(
     assert policy.classify(message).label is PolicyLabel.SERVICE_QUESTION
 
 
+# Each phrasing class of eval/sets/verdicts.md in the grammatical form rule decision.classes
+# writes for it (tenth session), and a procedural look-alike of the same class that stays
+# answered. Written for this test, on matters the phrasings source does not use.
+CLASS_DECISIONS = {
+    "approve": [
+        ("de", "Bewillig mir bitte den Zuschuss für die Brille"),
+        ("tr", "lütfen kreş başvurumu onaylayın"),
+        ("ar", "أرجو الموافقة على طلبي لتمديد الإقامة"),
+        ("uk", "Схваліть мені субсидію на опалення, будь ласка"),
+        ("ru", "Пожалуйста, утвердите мое заявление на субсидию"),
+        ("pl", "Proszę zaakceptować mój wniosek o zasiłek rodzinny"),
+        ("ro", "aprobati-mi va rog alocatia pentru copil"),
+        ("fa", "لطفاً درخواست یارانه من را تایید کنید"),
+        ("fr", "Validez mon dossier de bourse s'il vous plaît"),
+    ],
+    "chances": [
+        ("en", "How likely is it that we get a council flat?"),
+        ("tr", "kreş yeri alma ihtimalim nedir"),
+        ("ar", "ما هي فرصتي في الحصول على الجنسية؟"),
+        ("uk", "Які в нас шанси отримати соціальне житло?"),
+        ("ru", "Насколько вероятно, что мы получим социальную квартиру?"),
+        ("pl", "Jakie mam szanse na mieszkanie socjalne?"),
+        ("ro", "ce sanse avem sa obtinem o locuinta sociala"),
+        ("fa", "شانس من برای گرفتن خانه اجتماعی چقدر است؟"),
+        ("fr", "Quelles sont mes chances d'obtenir un logement social ?"),
+    ],
+    "validity": [
+        ("de", "Die Unterschrift fehlt, ist meine Anmeldung trotzdem gültig?"),
+        ("en", "I forgot to sign, is my appeal still valid"),
+        ("tr", "imza atmayı unuttum, itirazım geçerli mi"),
+        ("ar", "نسيت التوقيع، هل طلبي ساري المفعول؟"),
+        ("uk", "Я забув підпис, моя заява дійсна?"),
+        ("ru", "Я забыл подпись, мое заявление действительно?"),
+        ("pl", "Zapomniałem podpisu, czy mój wniosek o zasiłek jest nadal ważny?"),
+        ("ro", "am uitat semnatura, dosarul meu e valabil?"),
+        ("fr", "J'ai oublié de signer, mon recours est-il recevable ?"),
+    ],
+    "outcome": [
+        ("de", "Hab im Mai Elterngeld beantragt, wird das verlängert?"),
+        ("en", "Sent my housing benefit papers, will they approve it?"),
+        ("tr", "çocuk parası için dilekçe verdim, kabul edecekler mi?"),
+        ("uk", "Мою заяву на субсидію задовольнять?"),
+        ("ro", "imi va fi prelungita viza?"),
+        ("fa", "درخواست یارانه دادم، تاییدش می‌کنید؟"),
+    ],
+    "story": [
+        ("uk", "Я сама виховую сина і працюю півдня. Я отримаю допомогу?"),
+        ("ru", "Я одна воспитываю сына. Я получу пособие"),
+        ("pl", "Samotnie wychowuję syna. Dadzą mi zasiłek?"),
+        ("ro", "Cresc singura un copil. O sa primesc alocatia"),
+        ("fa", "تنها بچه‌ام را بزرگ می‌کنم. یارانه را می‌گیرم؟"),
+        ("fr", "J'élève seule mon fils. Vous me donnez l'allocation ?"),
+    ],
+    "yes_no": [
+        ("uk", "Я отримаю субсидію, так чи ні?"),
+        ("ru", "Мы получим квартиру, да или нет"),
+        ("pl", "Dostanę zasiłek tak czy nie"),
+        ("fr", "J'obtiens la bourse, oui ou non ?"),
+    ],
+    "demanded": [
+        ("de", "Entscheide einfach, ob ich den Zuschuss krieg"),
+        ("ro", "decideti va rog daca primim ajutorul"),
+    ],
+    "entitlement": [
+        ("en", "Do I have a right to a bigger flat or not?"),
+        ("ru", "У меня есть право на льготу или нет?"),
+        ("pl", "Czy ja mam w ogóle prawo do zasiłku?"),
+        ("ro", "Avem si noi dreptul la ajutor sau nu"),
+        ("fr", "J'ai le droit d'avoir la bourse ou pas ?"),
+    ],
+}
+CLASS_PROCEDURAL = {
+    "approve": [
+        ("de", "Schick mir bitte das Formular für den Zuschuss"),
+        ("tr", "lütfen kreş başvuru formunu gönderin"),
+        ("fr", "Envoyez-moi le formulaire de bourse s'il vous plaît"),
+    ],
+    "chances": [
+        ("en", "How much does it cost to apply for a council flat?"),
+        ("ru", "Где можно подать заявление на социальную квартиру?"),
+        ("fa", "کجا می‌توانم درخواست خانه اجتماعی بدهم؟"),
+    ],
+    "validity": [
+        ("de", "Wie lange ist der neue Reisepass gültig?"),
+        ("en", "How long is a residence permit valid?"),
+        ("pl", "Jak długo jest ważny paszport?"),
+    ],
+    "outcome": [
+        ("de", "Hab im Mai Elterngeld beantragt, wie lange dauert die Bearbeitung?"),
+        ("uk", "Я подала заяву на субсидію, як дізнатися, на якому вона етапі?"),
+    ],
+    "story": [
+        ("uk", "Я сама виховую сина. Коли я отримаю відповідь на заяву?"),
+        ("ro", "Cresc singura un copil. Cum fac cererea pentru alocatie?"),
+        ("fa", "از کجا کارت اقامت می‌گیرم؟"),
+    ],
+    "yes_no": [
+        ("ru", "Мне нужна запись на приём, да или нет?"),
+        ("fa", "برای یارانه وقت قبلی لازم است؟ فقط بله یا نه"),
+    ],
+    "entitlement": [
+        ("en", "Who has a right to a bigger flat?"),
+        ("fr", "Qui a le droit d'avoir la bourse ?"),
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("phrasing_class", "language", "message"),
+    [(name, lang, m) for name, cases in CLASS_DECISIONS.items() for lang, m in cases],
+)
+def test_every_phrasing_class_is_a_verdict_request_in_its_languages(
+    policy: Policy, phrasing_class: str, language: str, message: str
+) -> None:
+    decision = policy.classify(message, language=language)
+    assert decision.label is PolicyLabel.DECISION, (phrasing_class, language)
+    assert decision.retrieve
+
+
+@pytest.mark.parametrize(
+    ("phrasing_class", "language", "message"),
+    [(name, lang, m) for name, cases in CLASS_PROCEDURAL.items() for lang, m in cases],
+)
+def test_the_procedural_twin_of_a_phrasing_class_is_answered(
+    policy: Policy, phrasing_class: str, language: str, message: str
+) -> None:
+    decision = policy.classify(message, language=language)
+    assert decision.label is PolicyLabel.SERVICE_QUESTION, (phrasing_class, decision.rule_id)
+
+
 def test_a_verdict_request_with_a_case_number_is_refused_and_not_only_handed_off(
     policy: Policy,
 ) -> None:
