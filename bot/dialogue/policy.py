@@ -146,6 +146,9 @@ class RuleSpec(_Spec):
     fuzzy: bool = False
     present_only: bool = False  # a past event without a present cue → social_help
     retrieve: bool | None = None  # overrides the label's
+    # The rule answers with another rule's text (``rule.<text_of>``): the mention of a
+    # suicide shares the crisis-line text of the suicide wish.
+    text_of: str | None = None
 
 
 class TenseSpec(_Spec):
@@ -373,7 +376,10 @@ class Policy:
         self, label: PolicyLabel, rule: RuleSpec | None, tenant: str, lang: Language
     ) -> PolicyDecision:
         spec = self.spec.labels[label]
-        key = f"rule.{rule.id}" if rule and self.texts.has(f"rule.{rule.id}") else f"label.{label}"
+        text_id = (rule.text_of or rule.id) if rule else None
+        key = (
+            f"rule.{text_id}" if text_id and self.texts.has(f"rule.{text_id}") else f"label.{label}"
+        )
         response = (
             self.texts.text(key, lang, of_city=city_name(tenant, lang))
             if self.texts.has(key)
