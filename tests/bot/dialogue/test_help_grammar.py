@@ -87,6 +87,9 @@ def policy() -> Policy:
         ("Wir planen ein Projekt zur Gewaltprävention an unserer Schule", SERVICE),
         # "vor" with hours or minutes is the moment of an emergency, not a past event
         ("Meine Tochter ist vor einer Stunde verschwunden", DANGER),
+        ("Vor einem halben Jahr war ein Brand im Keller, wie ersetze ich die Urkunden?", SOCIAL),
+        # French "depuis" also says where from: no past cue
+        ("Mon voisin crie depuis sa fenêtre que sa femme ne respire plus", DANGER),
         ("Vor zwei Jahren hat es bei uns gebrannt, der Brand zerstörte alle Papiere", SOCIAL),
     ],
 )
