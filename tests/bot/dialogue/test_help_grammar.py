@@ -88,6 +88,10 @@ def policy() -> Policy:
         # "vor" with hours or minutes is the moment of an emergency, not a past event
         ("Meine Tochter ist vor einer Stunde verschwunden", DANGER),
         ("Vor einem halben Jahr war ein Brand im Keller, wie ersetze ich die Urkunden?", SOCIAL),
+        # an acute state said in the present is now, whatever happened before
+        ("Два года назад у него был инсульт, а теперь он не дышит", DANGER),
+        ("Geçen yıl kalp krizi geçirdi, şimdi yine göğsü ağrıyor ve nefes almıyor", DANGER),
+        ("L'année dernière il a eu un AVC, et là il ne respire plus", DANGER),
         # French "depuis" also says where from: no past cue
         ("Mon voisin crie depuis sa fenêtre que sa femme ne respire plus", DANGER),
         ("Vor zwei Jahren hat es bei uns gebrannt, der Brand zerstörte alle Papiere", SOCIAL),
