@@ -63,6 +63,7 @@ from bot.answer import AnswerStatus
 from bot.dialogue.replies import Reply, ReplyWords
 from bot.texts.catalogue import TextCatalogue, shipped_texts
 from bot.texts.notice import city_name
+from bot.understanding.cyrillic import cyrillic_reading
 from bot.understanding.language_id import identify_language
 from bot.understanding.redaction import PLACEHOLDERS, redact
 from bot.understanding.understanding import Understanding
@@ -267,6 +268,9 @@ class Policy:
                     return self._past_decision(rule.spec, tenant, lang)
                 chosen = self._yielded(rule, text, words, core, found) or rule
                 return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
+        in_cyrillic = self._read_in_cyrillic(text, tenant, lang)
+        if in_cyrillic is not None:
+            return in_cyrillic
         if reply is not None:
             return self._reply_decision(reply, tenant, lang)
         return PolicyDecision(
@@ -277,6 +281,27 @@ class Policy:
             response=None,
             language=lang,
         )
+
+    def _read_in_cyrillic(self, text: str, tenant: str, lang: Language) -> PolicyDecision | None:
+        """Russian or Ukrainian in Latin letters ("moy syn propal v lesu"): the emergency
+        rules read the message's Cyrillic reading (bot/understanding/cyrillic.py) when no
+        rule matched the message itself; rule id ``<rule>.cyrillic``, a past event
+        ``<rule>.past`` as for the message itself. Only emergency rules: the reading is
+        for danger, which must not depend on the keyboard."""
+        reading = cyrillic_reading(text)
+        if reading is None:
+            return None
+        words = WORD.findall(reading)
+        core = " ".join(w for w in words if w not in self._strip)
+        for rule in self._rules:
+            if rule.spec.label is not PolicyLabel.EMERGENCY:
+                continue
+            if self._matches(rule, reading, words, core, set()):
+                if rule.spec.present_only and self._in_the_past(reading):
+                    return self._past_decision(rule.spec, tenant, lang)
+                decision = self._decision(PolicyLabel.EMERGENCY, rule.spec, tenant, lang)
+                return decision.model_copy(update={"rule_id": f"{rule.spec.id}.cyrillic"})
+        return None
 
     def rule_decision(self, rule_id: str, *, tenant: str, language: Language) -> PolicyDecision:
         """The decision of the rule ``rule_id`` with its response in ``language`` (for a

@@ -228,3 +228,27 @@ def test_past_cues_in_every_language(policy: Policy, message: str) -> None:
 )
 def test_life_threatening_signs(policy: Policy, message: str, label: PolicyLabel) -> None:
     assert policy.classify(message).label is label
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        # Russian and Ukrainian typed in Latin letters are read in Cyrillic for danger
+        ("pomogite, moya doch ne dyshit", DANGER),
+        ("v pod'ezde pozhar, vsyo v dymu", DANGER),
+        ("sosed ugrozhaet ubit' menya", DANGER),
+        ("gorit kvartira u sosedey", DANGER),
+        # a past event stays past, and the reading never touches other languages
+        ("tri goda nazad u nas byl pozhar, kak vosstanovit pasport", SOCIAL),
+        ("ich will mich ummelden", SERVICE),
+        ("How do I renew my residence permit?", SERVICE),
+        ("Où puis-je déclarer un changement d'adresse ?", SERVICE),
+    ],
+)
+def test_latin_russian_is_read_in_cyrillic(
+    policy: Policy, message: str, label: PolicyLabel
+) -> None:
+    decision = policy.classify(message)
+    assert decision.label is label
+    if label is DANGER:
+        assert (decision.rule_id or "").endswith(".cyrillic")
