@@ -41,6 +41,13 @@ message is labelled ``social_help`` with the rule id plus ``.past`` (issue #16: 
 was last week and the passports are gone → the service answer, no 112 first); its text
 is ``rule.<rule id>.past`` if the catalogue has one, else ``label.social_help``.
 
+The word "suicide" (``emergency.suicide_mention``) is named as a topic when the message
+also names prevention, a course, a support group or grief, statistics or a death years
+ago: then ``social.suicide_topic`` gives the counselling lines (issue #16: a crisis
+without acute danger is social). When no rule matches a Latin-script message, the
+emergency rules also read it in Cyrillic (Russian or Ukrainian typed in Latin letters,
+bot/understanding/cyrillic.py; rule id ``<rule>.cyrillic``).
+
 Emergency comes first because a person in danger must get the numbers even if the
 message also insults, asks for a person or contains personal data. The rules live in
 ``bot/dialogue/rules/policy_de.yaml`` so that editors can extend them, the answer texts in
