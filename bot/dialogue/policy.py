@@ -42,6 +42,13 @@ message is labelled ``social_help`` with the rule id plus ``.past`` (issue #16: 
 was last week and the passports are gone → the service answer, no 112 first); its text
 is ``rule.<rule id>.past`` if the catalogue has one, else ``label.social_help``.
 
+The word "suicide" (``emergency.suicide_mention``) is named as a topic when the message
+also names prevention, a course, a support group or grief, statistics or a death years
+ago: then ``social.suicide_topic`` gives the counselling lines (issue #16: a crisis
+without acute danger is social). When no rule matches a Latin-script message, the
+emergency rules also read it in Cyrillic (Russian or Ukrainian typed in Latin letters,
+bot/understanding/cyrillic.py; rule id ``<rule>.cyrillic``).
+
 Emergency comes first because a person in danger must get the numbers even if the
 message also insults, asks for a person or contains personal data. The rules live in
 ``bot/dialogue/rules/policy_de.yaml`` so that editors can extend them, the answer texts in
@@ -64,6 +71,7 @@ from bot.answer import AnswerStatus
 from bot.dialogue.replies import Reply, ReplyWords
 from bot.texts.catalogue import TextCatalogue, shipped_texts
 from bot.texts.notice import city_name
+from bot.understanding.cyrillic import cyrillic_reading
 from bot.understanding.language_id import identify_language
 from bot.understanding.redaction import PLACEHOLDERS, redact
 from bot.understanding.understanding import Understanding
@@ -147,6 +155,9 @@ class RuleSpec(_Spec):
     fuzzy: bool = False
     present_only: bool = False  # a past event without a present cue → social_help
     retrieve: bool | None = None  # overrides the label's
+    # The rule answers with another rule's text (``rule.<text_of>``): the mention of a
+    # suicide shares the crisis-line text of the suicide wish.
+    text_of: str | None = None
 
 
 class TenseSpec(_Spec):
@@ -265,6 +276,9 @@ class Policy:
                     return self._past_decision(rule.spec, tenant, lang)
                 chosen = self._yielded(rule, text, words, core, found) or rule
                 return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
+        in_cyrillic = self._read_in_cyrillic(text, tenant, lang)
+        if in_cyrillic is not None:
+            return in_cyrillic
         if reply is not None:
             return self._reply_decision(reply, tenant, lang)
         return PolicyDecision(
@@ -275,6 +289,27 @@ class Policy:
             response=None,
             language=lang,
         )
+
+    def _read_in_cyrillic(self, text: str, tenant: str, lang: Language) -> PolicyDecision | None:
+        """Russian or Ukrainian in Latin letters ("moy syn propal v lesu"): the emergency
+        rules read the message's Cyrillic reading (bot/understanding/cyrillic.py) when no
+        rule matched the message itself; rule id ``<rule>.cyrillic``, a past event
+        ``<rule>.past`` as for the message itself. Only emergency rules: the reading is
+        for danger, which must not depend on the keyboard."""
+        reading = cyrillic_reading(text)
+        if reading is None:
+            return None
+        words = WORD.findall(reading)
+        core = " ".join(w for w in words if w not in self._strip)
+        for rule in self._rules:
+            if rule.spec.label is not PolicyLabel.EMERGENCY:
+                continue
+            if self._matches(rule, reading, words, core, set()):
+                if rule.spec.present_only and self._in_the_past(reading):
+                    return self._past_decision(rule.spec, tenant, lang)
+                decision = self._decision(PolicyLabel.EMERGENCY, rule.spec, tenant, lang)
+                return decision.model_copy(update={"rule_id": f"{rule.spec.id}.cyrillic"})
+        return None
 
     def rule_decision(self, rule_id: str, *, tenant: str, language: Language) -> PolicyDecision:
         """The decision of the rule ``rule_id`` with its response in ``language`` (for a
@@ -374,7 +409,10 @@ class Policy:
         self, label: PolicyLabel, rule: RuleSpec | None, tenant: str, lang: Language
     ) -> PolicyDecision:
         spec = self.spec.labels[label]
-        key = f"rule.{rule.id}" if rule and self.texts.has(f"rule.{rule.id}") else f"label.{label}"
+        text_id = (rule.text_of or rule.id) if rule else None
+        key = (
+            f"rule.{text_id}" if text_id and self.texts.has(f"rule.{text_id}") else f"label.{label}"
+        )
         response = (
             self.texts.text(key, lang, of_city=city_name(tenant, lang))
             if self.texts.has(key)

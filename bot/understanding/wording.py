@@ -33,6 +33,8 @@ def normalize(text: str) -> str:
     text = _INVISIBLE.sub(" ", text).casefold().translate(UMLAUTS).translate(_PUNCT)
     # Decomposed umlauts ("u" + combining diaeresis) that NFKC could not compose.
     text = re.sub(r"([aou])\u0308", r"\1e", text)
+    # Turkish capital "İ" folds to "i" + combining dot above: "İntihar" is "intihar".
+    text = text.replace("i\u0307", "i")
     return " ".join(text.split())
 
 

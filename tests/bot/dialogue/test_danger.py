@@ -227,7 +227,8 @@ def test_a_vetoed_danger_grade_is_answered_and_audited(
     munich_index: Settings, munich_retriever: Retriever, tmp_path: Path
 ) -> None:
     # A model file with a higher veto than the shipped one (the mechanism, not the value):
-    # the grammar's suicide rule fires on a study question the classifier scores low.
+    # the grammar's medical rule fires on a study question the classifier scores low.
+    # (Suicide named in a study is a topic of the grammar itself now: social.suicide_topic.)
     shipped = DangerModel.from_file()
     strict = tmp_path / "danger_model.json"
     strict.write_text(shipped.model_copy(update={"veto": 0.5}).model_dump_json(), "utf-8")
@@ -235,15 +236,16 @@ def test_a_vetoed_danger_grade_is_answered_and_audited(
     settings.dialogue.danger_model_path = strict
     engine = build_engine(settings, munich_retriever)
     answer = engine.respond(
-        "Für meine Hausarbeit im Fach Soziologie suche ich Statistiken zu Suiziden in Bayern",
+        "Für meine Hausarbeit im Fach Soziologie suche ich Zahlen, wie oft Menschen in Bayern"
+        " bewusstlos aufgefunden werden",
         tenant="muenchen",
     )
     danger = answer.trace.danger
     assert danger is not None and danger.verdict == "vetoed", danger
-    assert danger.rule_id == "emergency.suicide" and danger.probability < 0.5
+    assert danger.rule_id == "emergency.medical" and danger.probability < 0.5
     assert danger.sentence_probability is None  # one sentence: nothing else to read
     assert answer.status is not AnswerStatus.EMERGENCY and answer.help_grade is None
-    assert answer.trace.matched_rule == "emergency.suicide.vetoed"
+    assert answer.trace.matched_rule == "emergency.medical.vetoed"
 
 
 def test_an_emergency_told_after_a_service_question_is_judged_by_its_own_sentence(

@@ -16,6 +16,7 @@ DANGER, URGENT, SOCIAL, SERVICE = (
     PolicyLabel.SOCIAL_HELP,
     PolicyLabel.SERVICE_QUESTION,
 )
+TOPIC = "social.suicide_topic"
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,170 @@ def policy() -> Policy:
         ("Hier soir, un incendie dans la cave, comment refaire nos papiers ?", SOCIAL),
         # violence as a subject, not the citizen's own need
         ("Wir planen ein Projekt zur Gewaltprävention an unserer Schule", SERVICE),
+        # "vor" with hours or minutes is the moment of an emergency, not a past event
+        ("Meine Tochter ist vor einer Stunde verschwunden", DANGER),
+        ("Vor einem halben Jahr war ein Brand im Keller, wie ersetze ich die Urkunden?", SOCIAL),
+        # an acute state said in the present is now, whatever happened before
+        ("Два года назад у него был инсульт, а теперь он не дышит", DANGER),
+        ("Geçen yıl kalp krizi geçirdi, şimdi yine göğsü ağrıyor ve nefes almıyor", DANGER),
+        ("L'année dernière il a eu un AVC, et là il ne respire plus", DANGER),
+        # French "depuis" also says where from: no past cue
+        ("Mon voisin crie depuis sa fenêtre que sa femme ne respire plus", DANGER),
+        ("Vor zwei Jahren hat es bei uns gebrannt, der Brand zerstörte alle Papiere", SOCIAL),
     ],
 )
 def test_grade(policy: Policy, message: str, label: PolicyLabel) -> None:
     assert policy.classify(message).label is label
+
+
+@pytest.mark.parametrize(
+    ("message", "label", "rule_id"),
+    [
+        # the wish or the danger, in the first or third person: danger whatever else is said
+        ("Mein Freund will sich umbringen", DANGER, "emergency.suicide"),
+        ("Ich will nicht mehr leben", DANGER, "emergency.suicide"),
+        ("My friend wants to kill himself", DANGER, "emergency.suicide"),
+        ("I don't want to live anymore", DANGER, "emergency.suicide"),
+        ("Ich habe Suizidgedanken, gibt es eine Selbsthilfegruppe?", DANGER, "emergency.suicide"),
+        ("Meine Schwester droht mit Selbstmord", DANGER, "emergency.suicide"),
+        # the word "suicide" alone, or as the wish in the languages that say it with the noun
+        ("Suizid", DANGER, "emergency.suicide_mention"),
+        ("intihar etmek istiyorum", DANGER, "emergency.suicide_mention"),
+        ("chcę popełnić samobójstwo", DANGER, "emergency.suicide_mention"),
+        ("میخوام خودکشی کنم", DANGER, "emergency.suicide_mention"),
+        ("vreau să mă sinucid", DANGER, "emergency.languages"),
+        # suicide as a topic: prevention, training, grief, statistics, a death years ago
+        (
+            "Gibt es eine Gruppe für Hinterbliebene nach einem Suizid?",
+            SOCIAL,
+            TOPIC,
+        ),
+        ("Ich organisiere eine Fortbildung zur Suizidprävention", SOCIAL, TOPIC),
+        (
+            "Where can I find suicide prevention training for teachers?",
+            SOCIAL,
+            TOPIC,
+        ),
+        (
+            "My uncle died by suicide three years ago, is there grief counselling?",
+            SOCIAL,
+            TOPIC,
+        ),
+        ("İntihar önleme eğitimi var mı?", SOCIAL, TOPIC),
+        ("هل توجد مجموعة دعم لعائلات ضحايا الانتحار؟", SOCIAL, TOPIC),
+        ("Де знайти групу підтримки після самогубства брата?", SOCIAL, TOPIC),
+        ("Статистика самоубийств в Германии", SOCIAL, TOPIC),
+        ("Warsztaty o zapobieganiu samobójstwom dla rodziców", SOCIAL, TOPIC),
+        (
+            "Există grupuri de sprijin după sinuciderea unui părinte?",
+            SOCIAL,
+            TOPIC,
+        ),
+        ("کارگاه پیشگیری از خودکشی برای معلمان", SOCIAL, TOPIC),
+        (
+            "Une formation à la prévention du suicide pour les animateurs ?",
+            SOCIAL,
+            TOPIC,
+        ),
+    ],
+)
+def test_suicide_wish_and_topic(
+    policy: Policy, message: str, label: PolicyLabel, rule_id: str
+) -> None:
+    decision = policy.classify(message)
+    assert (decision.label, decision.rule_id) == (label, rule_id)
+
+
+def test_suicide_mention_answers_with_the_crisis_lines(policy: Policy) -> None:
+    """The mention of a suicide shares the crisis-line text of the wish (``text_of``)."""
+    mention = policy.classify("Suizid", language="de")
+    wish = policy.classify("Ich will mich umbringen", language="de")
+    assert mention.response == wish.response and "Telefonseelsorge" in (mention.response or "")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # the standard adverbials of the past, with the plural a numeral takes
+        "Подруга два роки тому пішла від чоловіка, який її бив, тепер шукає юриста",
+        "Два года назад у нас был пожар, как восстановить документы?",
+        "Dwa lata temu był u nas pożar, jak odzyskać dokumenty?",
+        "Acum doi ani a fost un incendiu la noi, cum refac actele?",
+        "Il y a deux années, un incendie a détruit nos papiers",
+        "Yıllar önce evimizde yangın çıktı, tapu nasıl yenilenir?",
+        "قبل سنوات كان هناك حريق في بيتنا، كيف أستخرج الأوراق؟",
+        "سال‌ها پیش خانه ما آتش گرفته بود، مدارک را چطور بگیرم؟",
+        "Back then my neighbour threatened to kill me, can I block my address?",
+        "Після його інсульту батько не може водити, як оформити інвалідність?",
+    ],
+)
+def test_past_cues_in_every_language(policy: Policy, message: str) -> None:
+    assert policy.classify(message).label is not DANGER
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        # the life-threatening signs of a first-aid list, in every catalogue language
+        ("My neighbour is bleeding heavily from the head", DANGER),
+        ("Kaza oldu, iki kişi ağır yaralı", DANGER),
+        ("أخي ينزف ولا يتوقف الدم", DANGER),
+        ("ДТП на трасі, двоє поранених", DANGER),
+        ("Авария на перекрёстке, водитель весь в крови", DANGER),
+        ("Wypadek na drodze, są ranni", DANGER),
+        ("Sângerează puternic după ce a căzut", DANGER),
+        ("خونریزی شدید از دستش دارد", DANGER),
+        ("Mon père saigne beaucoup, il s'est coupé", DANGER),
+        ("Dad has chest pain and is sweating", DANGER),
+        ("Annemin göğsü ağrıyor ve nefesi daralıyor", DANGER),
+        ("У мамы боль в груди и немеет рука", DANGER),
+        ("Mój mąż ma udar, nie może mówić", DANGER),
+        ("Bunicul are un infarct", DANGER),
+        ("پدرم سکته مغزی کرده", DANGER),
+        ("Ma mère fait un AVC", DANGER),
+        # a seizure in a baby or small child is danger (112), not urgent (116 117)
+        ("Our baby has a fever and is having a seizure", DANGER),
+        ("Bebeğim havale geçiriyor", DANGER),
+        ("طفلي يتشنج وحرارته عالية", DANGER),
+        ("У дитини судоми і висока температура", DANGER),
+        ("Dziecko ma drgawki i gorączkę", DANGER),
+        ("Copilul face convulsii", DANGER),
+        ("بچه‌ام تشنج کرده", DANGER),
+        ("Mon bébé a des convulsions", DANGER),
+        ("My little boy is drowning in the pool", DANGER),
+        ("Oğlum havuzda boğuluyor", DANGER),
+        # the word of an illness or a case where nobody was hurt is no danger
+        ("My son has epilepsy, can he get a nursery place?", SERVICE),
+        ("Mój syn ma padaczkę, czy dostanie miejsce w przedszkolu?", SERVICE),
+        ("Як оскаржити рішення судом?", SERVICE),
+        ("Mam skierowanie na badanie krwi", SERVICE),
+        ("Il y a eu un accident, personne n'a été blessé, comment faire le constat ?", SERVICE),
+        ("Where is the next first aid course for the driving licence?", SERVICE),
+    ],
+)
+def test_life_threatening_signs(policy: Policy, message: str, label: PolicyLabel) -> None:
+    assert policy.classify(message).label is label
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        # Russian and Ukrainian typed in Latin letters are read in Cyrillic for danger
+        ("pomogite, moya doch ne dyshit", DANGER),
+        ("v pod'ezde pozhar, vsyo v dymu", DANGER),
+        ("sosed ugrozhaet ubit' menya", DANGER),
+        ("gorit kvartira u sosedey", DANGER),
+        # a past event stays past, and the reading never touches other languages
+        ("tri goda nazad u nas byl pozhar, kak vosstanovit pasport", SOCIAL),
+        ("ich will mich ummelden", SERVICE),
+        ("How do I renew my residence permit?", SERVICE),
+        ("Où puis-je déclarer un changement d'adresse ?", SERVICE),
+    ],
+)
+def test_latin_russian_is_read_in_cyrillic(
+    policy: Policy, message: str, label: PolicyLabel
+) -> None:
+    decision = policy.classify(message)
+    assert decision.label is label
+    if label is DANGER:
+        assert (decision.rule_id or "").endswith(".cyrillic")

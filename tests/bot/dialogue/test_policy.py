@@ -251,6 +251,7 @@ def test_language_can_be_forced(policy: Policy) -> None:
         ("„Notfall“ –  jetzt", '"notfall" - jetzt'),
         ("Fu\u0308hrerschein", "fuehrerschein"),  # decomposed umlaut
         ("ﬁnden\u200b", "finden"),  # ligature and zero-width space
+        ("İntihar İSTANBUL", "intihar istanbul"),  # Turkish capital dotted I
     ],
 )
 def test_normalize(text: str, expected: str) -> None:
