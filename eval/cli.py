@@ -41,7 +41,8 @@ from knowledge.retrieval import Retriever, open_retriever
 if TYPE_CHECKING:
     from bot.dialogue.engine import DialogueEngine
     from bot.dialogue.message_classifier import ClassifierModel
-    from eval.calibration import Prediction
+    from bot.dialogue.ranking import RankingModel
+    from eval.calibration import Example, Prediction
     from eval.false_alarms import PoolReport
     from eval.false_refusals import RefusalReport
     from eval.pools import PoolCase
@@ -993,12 +994,23 @@ def calibration(
             "what the dialogue's thresholds did (eval/ranking_failures.py).",
         ),
     ] = False,
+    language_offsets: Annotated[
+        str | None,
+        typer.Option(
+            "--language-offsets",
+            help="Comma-separated languages (e.g. tr,ru,pl,ro,fa): keep the shipped models and "
+            "fit only one term per named language on its own questions "
+            "(eval/language_offsets.py); --write adds them.",
+        ),
+    ] = None,
     as_json: commands.JsonFlag = False,
     progress: commands.ProgressFlag = True,
 ) -> None:
     """Fit the confidence model with cross-validation; print the reliability table."""
     from bot.assistant import build_understander
     from bot.dialogue.ranking import RankingModel, ServiceRanker
+
+    offset_languages = _offset_languages(language_offsets) if language_offsets else None
     from eval.answers import load_cases
     from eval.calibration import (
         calibrate,
@@ -1031,6 +1043,9 @@ def calibration(
         else:
             rows = load_rows(retrieved)
         data = examples(rows, ranker)
+    if offset_languages is not None:
+        _calibrate_offsets(data, ranker.model, offset_languages, write=write, as_json=as_json)
+        return
     languages = calibrated_languages(data)
     choices = options if options is not None else ranker.model.options
     result = calibrate(data, folds=folds, languages=languages, options=choices)
@@ -1059,6 +1074,57 @@ def calibration(
             options=choices,
             out=Console(stderr=as_json),
         )
+
+
+def _offset_languages(codes: str) -> list[str]:
+    from eval.sets_schema import LANGUAGES
+
+    languages = [code.strip() for code in codes.split(",") if code.strip()]
+    if not languages or any(code not in LANGUAGES or code == "de" for code in languages):
+        others = ", ".join(code for code in LANGUAGES if code != "de")
+        raise typer.BadParameter(
+            f"--language-offsets takes languages among {others} (German is the model's "
+            f"base); got {codes!r}"
+        )
+    return languages
+
+
+def _calibrate_offsets(
+    data: Sequence[Example],
+    model: RankingModel,
+    languages: Sequence[str],
+    *,
+    write: Path | None,
+    as_json: bool,
+) -> None:
+    from eval.language_offsets import fit_offsets, write_offsets
+
+    offsets = fit_offsets(data, model, languages)
+    missing = sorted(set(languages) - {offset.language for offset in offsets})
+    if missing:
+        raise typer.BadParameter(
+            f"no calibration question read as {', '.join(missing)}; add a set with questions "
+            "in that language (e.g. --questions munich_languages_tune)"
+        )
+    if write is not None:
+        write_offsets(offsets, write)
+    if as_json:
+        typer.echo(json.dumps([o.model_dump(mode="json") for o in offsets], indent=2))
+        return
+    table = Table(title="Language offsets on the frozen model", width=80)
+    for column in ("language", "n", "negatives", "right", "reached", "confidence", "reach"):
+        table.add_column(column, justify="left" if column == "language" else "right")
+    for o in offsets:
+        table.add_row(
+            o.language,
+            str(o.n),
+            str(o.negatives),
+            str(o.right),
+            str(o.reached),
+            f"{o.confidence:+.4f}",
+            f"{o.reach:+.4f}",
+        )
+    Console().print(table)
 
 
 def _print_failure_classes(
