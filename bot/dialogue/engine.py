@@ -369,6 +369,7 @@ class DialogueEngine:
             fire=model.fire_for(reading.language),
             veto=model.veto,
             short=reading.content_words <= SHORT_WORDS,
+            procedural=self._policy.procedural_question(understanding.normalized),
         )
         check = VerdictCheck(
             probability=round(probability, 4),

@@ -167,6 +167,13 @@ class TenseSpec(_Spec):
     present: list[str] = Field(default_factory=list)
 
 
+class QuestionSpec(_Spec):
+    """Question forms the verdict-request classifier must leave alone (``procedural``:
+    who, where, how much, how long, when)."""
+
+    procedural: list[str] = Field(default_factory=list)
+
+
 class PolicySpec(_Spec):
     """The whole rules file."""
 
@@ -175,6 +182,7 @@ class PolicySpec(_Spec):
     labels: dict[PolicyLabel, LabelSpec]
     rules: list[RuleSpec]
     tense: TenseSpec = Field(default_factory=TenseSpec)
+    questions: QuestionSpec = Field(default_factory=QuestionSpec)
 
 
 class PolicyDecision(BaseModel):
@@ -223,6 +231,10 @@ class Policy:
         self._past = tuple(_regex(p.translate(UMLAUTS), "tense.past") for p in spec.tense.past)
         self._present = tuple(
             _regex(p.translate(UMLAUTS), "tense.present") for p in spec.tense.present
+        )
+        self._procedural = tuple(
+            _regex(p.translate(UMLAUTS), "questions.procedural")
+            for p in spec.questions.procedural
         )
 
     @classmethod
@@ -353,6 +365,12 @@ class Policy:
         """Whether a message places what happened in the past and says nothing of now
         (``normalized``: its normalised form, Understanding.normalized)."""
         return self._in_the_past(normalized)
+
+    def procedural_question(self, normalized: str) -> bool:
+        """Whether a message asks who, where, how much, how long or when (the rules file's
+        ``questions.procedural``): a question about the procedure, which the verdict-request
+        classifier leaves alone (``normalized``: Understanding.normalized)."""
+        return any(p.search(normalized) for p in self._procedural)
 
     def _in_the_past(self, text: str) -> bool:
         return any(p.search(text) for p in self._past) and not any(

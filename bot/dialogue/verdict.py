@@ -118,15 +118,20 @@ def combine(
     fire: float,
     veto: float,
     short: bool = False,
+    procedural: bool = False,
 ) -> Verdict:
     """Which mechanism decides whether a message is a verdict request (module docstring);
     ``None`` probability: no model, the grammar decides alone; ``fire`` 1.0: never fires.
     ``short``: a message of at most ``SHORT_WORDS`` content words, whose refusal is never
     vetoed (the model learnt from thousands of short ordinary requests that short means
-    ordinary: "Steht mir ein Bewohnerparkausweis zu?" scores 0.014)."""
+    ordinary: "Steht mir ein Bewohnerparkausweis zu?" scores 0.014). ``procedural``: the
+    message asks who, where, how much, how long or when (``Policy.procedural_question``);
+    the classifier never fires on it ("Кто поможет подать возражение на это решение?"
+    asks for help with an objection, not for the outcome)."""
     if rule_decision:
         vetoed = probability is not None and probability < veto and not short
         return "vetoed" if vetoed else "rule"
-    if service_question and probability is not None and fire < NEVER and probability >= fire:
+    fires = probability is not None and fire < NEVER and probability >= fire
+    if service_question and fires and not procedural:
         return "classifier"
     return "none"
