@@ -233,8 +233,7 @@ class Policy:
             _regex(p.translate(UMLAUTS), "tense.present") for p in spec.tense.present
         )
         self._procedural = tuple(
-            _regex(p.translate(UMLAUTS), "questions.procedural")
-            for p in spec.questions.procedural
+            _regex(p.translate(UMLAUTS), "questions.procedural") for p in spec.questions.procedural
         )
 
     @classmethod

@@ -13,6 +13,7 @@ from bot.assistant import build_engine
 from bot.dialogue.engine import DialogueEngine
 from bot.dialogue.policy import Policy, PolicyLabel
 from bot.settings import Settings
+from bot.understanding.wording import normalize
 from knowledge.retrieval import Retriever
 
 DECISIONS = {
@@ -407,3 +408,26 @@ def test_a_refusal_offers_the_services_it_may_concern_from_a_lower_bar(
     assert {o.doc_id for o in low.options} & {"muenchen/1063441", "muenchen/1076889"}
     assert all(f"- {o.title}" in low.text and o.summary for o in low.options)
     assert not high.options and "keine Beschreibung" in high.text
+
+
+@pytest.mark.parametrize(
+    ("message", "procedural"),
+    [
+        ("Кто поможет мне с возражением?", True),
+        ("Де знаходиться бюро громадян?", True),
+        ("Ile kosztuje karta parkingowa?", True),
+        ("Cât costă cartea de identitate?", True),
+        ("Park kartı ne kadar?", True),
+        ("Combien coûte la carte de résident ?", True),
+        ("Where do I hand in the form?", True),
+        ("کجا باید درخواست بدم؟", True),
+        ("متى أحصل على الموعد؟", True),
+        # not procedural: an indefinite pronoun, the chances of one's own case, a yes/no
+        ("Возможно, кто-то уже воспользовался моей картой. Я буду отвечать?", False),
+        ("Ile mam szans na zasiłek?", False),
+        ("Combien de chances ai-je d'obtenir le titre ?", False),
+        ("Will the city give me the resident parking card?", False),
+    ],
+)
+def test_procedural_question_forms(policy: Policy, message: str, procedural: bool) -> None:
+    assert policy.procedural_question(normalize(message)) is procedural

@@ -35,6 +35,15 @@ PROCEDURAL = [
     ("tr", "Oturma izni için randevu nasıl alınır?"),
     ("fr", "Quels documents faut-il pour une carte de stationnement résident ?"),
 ]
+# Procedural questions the classifier alone would refuse (p above the fire threshold):
+# asking who helps with an objection asks about the procedure (questions.procedural).
+HELD_BACK = [
+    (
+        "ru",
+        "Жилищное управление отклонило мою заявку на субсидию. Кто поможет обжаловать это решение?",
+    ),
+    ("ro", "Primăria mi-a respins cererea de autorizație. Cine mă poate ajuta cu contestația?"),
+]
 # The grammar's entitlement rule refuses this question about a service's form; the
 # classifier reads it as no verdict request (probability far below 0.5).
 VETOED = "Habe ich Anspruch auf eine Kopie meiner Geburtsurkunde in englischer Sprache?"
@@ -82,14 +91,28 @@ def test_a_damaged_model_file_is_a_clear_error(tmp_path: Path) -> None:
         (0.5, False, True, "none"),
         (1.0, False, True, "never"),  # fire 1.0: never
         (0.01, True, False, "rule-if-short"),
+        (0.99, False, True, "procedural"),  # who, where, how much …: never fires
+        (0.01, True, False, "vetoed-procedural"),  # the grammar's refusal is judged as before
     ],
 )
 def test_combine(probability: float | None, rule: bool, open_: bool, verdict: str) -> None:
     short = verdict == "rule-if-short"
     fire = 1.0 if verdict == "never" else 0.9
-    expected = {"rule-if-short": "rule", "never": "none"}.get(verdict, verdict)
+    procedural = verdict.endswith("procedural")
+    expected = {
+        "rule-if-short": "rule",
+        "never": "none",
+        "procedural": "none",
+        "vetoed-procedural": "vetoed",
+    }.get(verdict, verdict)
     outcome = combine(
-        probability, rule_decision=rule, service_question=open_, fire=fire, veto=0.05, short=short
+        probability,
+        rule_decision=rule,
+        service_question=open_,
+        fire=fire,
+        veto=0.05,
+        short=short,
+        procedural=procedural,
     )
     assert outcome == expected
 
@@ -121,6 +144,18 @@ def test_a_procedural_question_is_not_refused(
     triage = engine.triage(message, tenant="muenchen")
     assert triage.decision.status is not AnswerStatus.REFUSED_DECISION, triage.verdict
     assert triage.verdict is not None and triage.verdict.verdict == "none"
+
+
+@pytest.mark.parametrize(("language", "message"), HELD_BACK)
+def test_a_procedural_question_form_holds_the_classifier_back(
+    engine: DialogueEngine, language: str, message: str
+) -> None:
+    triage = engine.triage(message, tenant="muenchen")
+    check = triage.verdict
+    assert check is not None and check.probability >= check.fire, check  # it would fire
+    assert check.verdict == "none"
+    assert triage.decision.status is not AnswerStatus.REFUSED_DECISION
+    assert triage.decision.language == language
 
 
 def test_a_vetoed_refusal_is_answered_and_audited(
