@@ -274,19 +274,18 @@ class Policy:
         )
 
     def _judge(self, text: str, lang: Language, found: set[str], tenant: str) -> PolicyDecision:
-        words = WORD.findall(text)
-        core = " ".join(w for w in words if w not in self._strip)
+        words, core = self._words(text)
         if not words:
             return self._decision(PolicyLabel.VAGUE, None, tenant, lang)
         reply = self.replies.reply(text)
         if reply is not None and reply[0] == "person":
             return self._reply_decision(reply, tenant, lang)
-        for rule in self._rules:
-            if self._matches(rule, text, words, core, found):
-                if rule.spec.present_only and self._in_the_past(text):
-                    return self._past_decision(rule.spec, tenant, lang)
-                chosen = self._yielded(rule, text, words, core, found) or rule
-                return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
+        rule = self._first_rule(text, words, core, found)
+        if rule is not None:
+            if rule.spec.present_only and self._in_the_past(text):
+                return self._past_decision(rule.spec, tenant, lang)
+            chosen = self._yielded(rule, text, words, core, found) or rule
+            return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
         in_cyrillic = self._read_in_cyrillic(text, tenant, lang)
         if in_cyrillic is not None:
             return in_cyrillic
@@ -310,17 +309,40 @@ class Policy:
         reading = cyrillic_reading(text)
         if reading is None:
             return None
-        words = WORD.findall(reading)
-        core = " ".join(w for w in words if w not in self._strip)
-        for rule in self._rules:
-            if rule.spec.label is not PolicyLabel.EMERGENCY:
-                continue
-            if self._matches(rule, reading, words, core, set()):
-                if rule.spec.present_only and self._in_the_past(reading):
-                    return self._past_decision(rule.spec, tenant, lang)
-                decision = self._decision(PolicyLabel.EMERGENCY, rule.spec, tenant, lang)
-                return decision.model_copy(update={"rule_id": f"{rule.spec.id}.cyrillic"})
-        return None
+        words, core = self._words(reading)
+        rule = self._first_rule(reading, words, core, set(), label=PolicyLabel.EMERGENCY)
+        if rule is None:
+            return None
+        if rule.spec.present_only and self._in_the_past(reading):
+            return self._past_decision(rule.spec, tenant, lang)
+        decision = self._decision(PolicyLabel.EMERGENCY, rule.spec, tenant, lang)
+        return decision.model_copy(update={"rule_id": f"{rule.spec.id}.cyrillic"})
+
+    def _words(self, text: str) -> tuple[list[str], str]:
+        """The words of a normalised text, and its core (without the strip words)."""
+        words = WORD.findall(text)
+        return words, " ".join(w for w in words if w not in self._strip)
+
+    def _first_rule(
+        self,
+        text: str,
+        words: list[str],
+        core: str,
+        found: set[str],
+        *,
+        label: PolicyLabel | None = None,
+    ) -> _Rule | None:
+        """The first rule (by priority, then file order) that matches, of ``label`` only
+        if given."""
+        return next(
+            (
+                rule
+                for rule in self._rules
+                if (label is None or rule.spec.label is label)
+                and self._matches(rule, text, words, core, found)
+            ),
+            None,
+        )
 
     def rule_decision(self, rule_id: str, *, tenant: str, language: Language) -> PolicyDecision:
         """The decision of the rule ``rule_id`` with its response in ``language`` (for a
