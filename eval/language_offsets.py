@@ -18,14 +18,13 @@ one; reach, an expected document is among the model's first ``options`` candidat
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.dialogue.ranking import RankingModel
+from bot.dialogue.ranking import RankingModel, sigmoid
 from eval.calibration import Example, with_service_questions
 
 PRIOR_VARIANCE = 1.0
@@ -55,7 +54,7 @@ def shift(
         raise ValueError(f"{len(logits)} logits for {len(labels)} labels")
     b = 0.0
     for _ in range(_NEWTON_STEPS):
-        p = [_sigmoid(z + b) for z in logits]
+        p = [sigmoid(z + b) for z in logits]
         gradient = sum(pi - float(y) for pi, y in zip(p, labels, strict=True)) + b / prior_variance
         curvature = sum(pi * (1.0 - pi) for pi in p) + 1.0 / prior_variance
         step = gradient / curvature
@@ -134,7 +133,3 @@ def _without(weights: Mapping[str, float], names: set[str]) -> dict[str, float]:
 
 def _logit(bias: float, weights: Mapping[str, float], example: Example) -> float:
     return bias + sum(w * example.features.get(name, 0.0) for name, w in weights.items())
-
-
-def _sigmoid(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))

@@ -486,6 +486,11 @@ def _logistic(
     if not features:
         return 0.0
     z = shift + bias + sum(weights.get(name, 0.0) * value for name, value in features.items())
+    return sigmoid(z)
+
+
+def sigmoid(z: float) -> float:
+    """The logistic function of the ranking models, clamped so that it never overflows."""
     return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
 
 
