@@ -66,13 +66,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bot.dialogue.examples_file import read_examples
 from bot.dialogue.policy import Policy, PolicyLabel
 from eval.citizens_set import CATALOGUE, candidate_services
+from eval.sets_schema import LANGUAGES
 from eval.verdicts_set import draw_services as verdict_set_services
 
 SEED = 12417  # issues 12 (item 4) and 17
 SPLIT_SEED = 1204  # issue 12 item 4: the entries of the tune half (step 4)
 KEPT = 12
 DRAWN = 24  # entries drawn to find KEPT keepable ones
-LANGUAGES = ("de", "en", "tr", "ar", "uk", "ru", "pl", "ro", "fa", "fr")
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(__file__).with_name("verdict_phrasings_templates.yaml")
 OUTPUT = ROOT / "bot" / "dialogue" / "rules" / "verdict_phrasings.yaml"
