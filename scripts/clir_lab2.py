@@ -1,0 +1,103 @@
+"""Lab, second run (issue 13, session 11): the product's own search with dictionary query
+translation at several weights, against the product without it.
+
+Each variant is knowledge/retrieval.py's Retriever over the same store with
+``translated_sparse_weight`` set (the product path: the understander's search text, translated
+only for a known language the tenant does not write). Run from the worktree root:
+
+    PYTHONPATH=$PWD GOVBOT_DATA_DIR=… python scripts/clir_lab2.py OUT.json SET.jsonl …
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from bot.assistant import build_understander
+from bot.settings import Settings
+from eval.retrieval import load_questions, recall_at, reciprocal_rank
+from knowledge.query_translation import QueryTranslator
+from knowledge.retrieval import Retriever, open_retriever
+
+WEIGHTS = (0.2, 0.3, 0.4)
+
+
+def main() -> None:
+    out_path = Path(sys.argv[1])
+    sets = [Path(p) for p in sys.argv[2:]]
+    settings = Settings()
+    translator = QueryTranslator(settings.retrieval.dictionary_dir)
+    rows: list[dict[str, object]] = []
+    with open_retriever(settings) as base:
+        variants = {
+            f"all@{w}": Retriever(
+                base._store,
+                base._embedder,
+                base.settings.model_copy(update={"translated_sparse_weight": w}),
+                hubs=base._hubs,
+                translator=translator,
+            )
+            for w in WEIGHTS
+        }
+        understander = build_understander(settings, base)
+        done = 0
+        for path in sets:
+            tags = {}
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    case = json.loads(line)
+                    tags[case.get("id", "")] = (case.get("tags") or {}).get(
+                        "language"
+                    ) or path.stem.rsplit("_", 1)[-1]
+            for q in load_questions(path):
+                if not q.expected or not q.question:
+                    continue
+                searched = understander.understand(q.question, tenant=q.tenant).search
+                ranked = {}
+                for name, retriever in {"base": base, **variants}.items():
+                    hits = retriever.search(
+                        searched.text, tenant=q.tenant, k=10, language=searched.language
+                    )
+                    ranked[name] = [h.doc_id for h in hits]
+                translated = (
+                    translator.translate(searched.text, searched.language)
+                    if searched.language
+                    else []
+                )
+                rows.append(
+                    {
+                        "set": path.stem, "id": q.id, "tenant": q.tenant,
+                        "expected": q.expected, "tag": tags.get(q.id, ""),
+                        "words_language": searched.language, "translation": translated,
+                        "ranked": ranked,
+                    }
+                )
+                done += 1
+                if done % 100 == 0:
+                    print(done, file=sys.stderr, flush=True)
+    out_path.write_text(json.dumps(rows, ensure_ascii=False))
+    summarise(rows)
+
+
+def summarise(rows: list[dict[str, object]]) -> None:
+    groups: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
+    for row in rows:
+        groups[(str(row["set"]), str(row["tag"]))].append(row)
+    variants = list(rows[0]["ranked"])  # type: ignore[call-overload]
+    print("set lang n | " + " | ".join(variants))
+    for (name, lang), members in sorted(groups.items()):
+        cells = []
+        for v in variants:
+            r5 = sum(recall_at(m["ranked"][v], m["expected"], 5) for m in members)  # type: ignore[index]
+            mrr = sum(reciprocal_rank(m["ranked"][v], m["expected"]) for m in members)  # type: ignore[index]
+            cells.append(f"{r5:.1f} {r5 / len(members):.3f}/{mrr / len(members):.3f}")
+        print(f"{name} {lang} {len(members)} | " + " | ".join(cells))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--summary":
+        summarise(json.loads(Path(sys.argv[2]).read_text()))
+    else:
+        main()
