@@ -39,6 +39,7 @@ from knowledge.models import CARD_SECTION, SearchHit, Service
 from knowledge.query_adapter import QueryAdapter, resolve_query_adapter
 from knowledge.query_bounds import shorten
 from knowledge.query_centering import QueryDirection, resolve_query_direction
+from knowledge.query_translation import QueryTranslator
 from knowledge.settings import KnowledgeSettings, RetrievalSettings
 from knowledge.sparse import Bm25Encoder
 
@@ -99,6 +100,7 @@ class Retriever:
         adapter: QueryAdapter | None = None,
         hubs: HubScoreCache | None = None,
         direction: QueryDirection | None = None,
+        translator: QueryTranslator | None = None,
     ) -> None:
         if query_memo_size is None:
             query_memo_size = settings.query_memo_size
@@ -111,6 +113,7 @@ class Retriever:
         if direction is not None:
             direction.check_embedder(embedder.name, embedder.dim)
         self._direction = direction
+        self._translator = translator
         self._store = store
         self._embedder = embedder
         self._settings = settings
@@ -278,6 +281,22 @@ class Retriever:
             return settings.sparse_weight
         return settings.unwritten_language_sparse_weight
 
+    def translated_query(
+        self, text: str, *, tenant: str, language: str | None
+    ) -> tuple[list[int], list[float]] | None:
+        """The German BM25 query of ``text`` when hybrid search translates it: its language
+        is known, the tenant does not write it, and a dictionary for it is installed
+        (knowledge/query_translation.py); else None."""
+        if (
+            self._translator is None
+            or language is None
+            or self._settings.translated_sparse_weight == 0
+            or language in self.tenant_languages(tenant)
+        ):
+            return None
+        query = self._translator.query(text, language, encode=self._sparse.query)
+        return query if query[0] else None
+
     def search_passages(
         self,
         query: str,
@@ -325,6 +344,13 @@ class Retriever:
             if mode == "hybrid"
             else self._settings.sparse_weight
         )
+        translated = (
+            self.translated_query(text, tenant=tenant, language=language)
+            if mode == "hybrid"
+            else None
+        )
+        if translated is not None:
+            sparse, sparse_weight = translated, self._settings.translated_sparse_weight
         if mode == "hybrid" and self._settings.fusion == "documents":
             return self._fuse_documents(
                 reader, dense=dense, sparse=sparse, tenant=tenant, sparse_weight=sparse_weight
@@ -383,6 +409,9 @@ class Retriever:
             reader = self._reader()
             for tenant in reader.meta.tenants:
                 self.tenant_languages(tenant)
+            if self._translator is not None and self._settings.translated_sparse_weight > 0:
+                for language in sorted(self._translator.languages()):
+                    self._translator.dictionary(language)
                 if self._settings.hub_weight > 0:
                     self._hubs.get(reader, tenant)
         except SearchIndexError as exc:
@@ -453,9 +482,20 @@ def open_retriever(settings: KnowledgeSettings, embedder: Embedder | None = None
     )
     store = open_store(settings)
     hubs = HubScoreCache(k=settings.retrieval.hub_k, directory=settings.data_dir / "cache")
+    translator = (
+        QueryTranslator(settings.retrieval.dictionary_dir)
+        if settings.retrieval.translated_sparse_weight > 0
+        else None
+    )
     try:
         return Retriever(
-            store, embedder, settings.retrieval, adapter=adapter, hubs=hubs, direction=direction
+            store,
+            embedder,
+            settings.retrieval,
+            adapter=adapter,
+            hubs=hubs,
+            direction=direction,
+            translator=translator,
         )
     except BaseException:
         store.close()

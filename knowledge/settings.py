@@ -64,6 +64,14 @@ class RetrievalSettings(BaseModel):
     # Integreat train in fr, neutral in uk and ar; sparse_weight restores one weight for all
     # (docs/retrieval-tuning.md, "BM25 and the query's language").
     unwritten_language_sparse_weight: float = Field(default=0.0, ge=0)
+    # Dictionary query translation (knowledge/query_translation.py): hybrid search of a
+    # question in a language the tenant does not write gives BM25 this weight and searches
+    # it with the question's words translated into German by the FreeDict dictionaries in
+    # dictionary_dir (Debian packages dict-freedict-*, docs/deployment.md). 0 turns it off;
+    # a language without an installed dictionary keeps unwritten_language_sparse_weight
+    # (docs/retrieval-tuning.md, "Dictionary query translation").
+    translated_sparse_weight: float = Field(default=0.0, ge=0)
+    dictionary_dir: Path = Path("/usr/share/dictd")
     rrf_k: int = Field(default=60, ge=1)
     # Hubness correction of the dense cosines in document fusion (knowledge/hubness.py):
     # cosine - hub_weight * (mean cosine of the passage to its hub_k nearest passages of
