@@ -91,9 +91,7 @@ def lookup_key(language: str) -> Key:
 class QueryTranslator:
     """Translates the words of a question into a weighted German BM25 query."""
 
-    def __init__(
-        self, directory: Path, *, max_senses: int = 8, common_words: int = 150
-    ) -> None:
+    def __init__(self, directory: Path, *, max_senses: int = 8, common_words: int = 150) -> None:
         if max_senses < 1:
             raise ValueError(f"max_senses must be at least 1. Currently, it is {max_senses}")
         self._directory = directory
@@ -175,9 +173,7 @@ class QueryTranslator:
         bridge = self.dictionary(via)
         if bridge is None:
             return None
-        into_bridge = BilingualDictionary.forward(
-            self._directory / f"freedict-{source}", key=key
-        )
+        into_bridge = BilingualDictionary.forward(self._directory / f"freedict-{source}", key=key)
         senses: dict[str, list[str]] = {}
         for word, meanings in into_bridge.senses().items():
             german: list[str] = []

@@ -21,10 +21,10 @@ from bot.assistant import build_understander
 from bot.settings import Settings
 from eval.retrieval import load_questions, recall_at, reciprocal_rank
 from knowledge.bilingual_dictionary import BilingualDictionary
-from knowledge.query_translation import QueryTranslator, lookup_key
 from knowledge.document_fusion import FusionWeights, fuse_documents
 from knowledge.hubness import discount
 from knowledge.models import CARD_SECTION
+from knowledge.query_translation import QueryTranslator, lookup_key
 from knowledge.retrieval import aggregate_documents, open_retriever
 
 DICT_DIR = Path("/usr/share/dictd")
@@ -40,7 +40,9 @@ def translators() -> dict[str, QueryTranslator]:
         translator._loaded["uk"] = BilingualDictionary.backward(
             DICT_DIR / "freedict-deu-rus", key=lookup_key("uk")
         )
-    print("dictionaries", sorted(out["all"]._loaded), f"{time.time() - started:.0f}s", file=sys.stderr)
+    print(
+        "dictionaries", sorted(out["all"]._loaded), f"{time.time() - started:.0f}s", file=sys.stderr
+    )
     return out
 
 
@@ -60,7 +62,9 @@ def main() -> None:
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     case = json.loads(line)
-                    tags[case.get("id", "")] = (case.get("tags") or {}).get("language") or path.stem.rsplit("_", 1)[-1]
+                    tags[case.get("id", "")] = (case.get("tags") or {}).get(
+                        "language"
+                    ) or path.stem.rsplit("_", 1)[-1]
             for q in load_questions(path):
                 if not q.expected or not q.question:
                     continue
@@ -78,9 +82,14 @@ def main() -> None:
                 own_sparse = encoder.query(text)
                 lists = {}
                 lists["dense"] = reader.search(
-                    dense=dense, sparse=own_sparse, tenant=q.tenant, limit=rs.candidates,
-                    mode="dense", candidates=rs.candidates,
-                    weights=(rs.dense_weight, rs.sparse_weight), rrf_k=rs.rrf_k,
+                    dense=dense,
+                    sparse=own_sparse,
+                    tenant=q.tenant,
+                    limit=rs.candidates,
+                    mode="dense",
+                    candidates=rs.candidates,
+                    weights=(rs.dense_weight, rs.sparse_weight),
+                    rrf_k=rs.rrf_k,
                 )
                 if rs.hub_weight > 0:
                     hubs = retriever._hubs.get(reader, q.tenant)
@@ -105,20 +114,33 @@ def main() -> None:
                         ranked[name] = ranked["base"]
                         continue
                     bm25 = reader.search(
-                        dense=dense, sparse=sparse, tenant=q.tenant, limit=rs.candidates,
-                        mode="bm25", candidates=rs.candidates,
-                        weights=(rs.dense_weight, rs.sparse_weight), rrf_k=rs.rrf_k,
+                        dense=dense,
+                        sparse=sparse,
+                        tenant=q.tenant,
+                        limit=rs.candidates,
+                        mode="bm25",
+                        candidates=rs.candidates,
+                        weights=(rs.dense_weight, rs.sparse_weight),
+                        rrf_k=rs.rrf_k,
                     )
                     fused = fuse_documents(
-                        lists["dense"], bm25,
-                        weights=FusionWeights(dense=rs.dense_weight, sparse=weight, card=rs.card_weight),
+                        lists["dense"],
+                        bm25,
+                        weights=FusionWeights(
+                            dense=rs.dense_weight, sparse=weight, card=rs.card_weight
+                        ),
                         card_section=CARD_SECTION,
                     )
                     ranked[name] = [h.doc_id for h in aggregate_documents(fused, 10)]
                 rows.append(
                     {
-                        "set": path.stem, "id": q.id, "tenant": q.tenant, "expected": q.expected,
-                        "lang": lang, "tag": tag_lang, "words_language": searched.language,
+                        "set": path.stem,
+                        "id": q.id,
+                        "tenant": q.tenant,
+                        "expected": q.expected,
+                        "lang": lang,
+                        "tag": tag_lang,
+                        "words_language": searched.language,
                         "written": written,
                         "translation": found,
                         "ranked": ranked,
@@ -138,7 +160,9 @@ def summarise(rows: list[dict[str, object]]) -> None:
         cells = []
         for v in variants:
             r5 = sum(recall_at(m["ranked"][v], m["expected"], 5) for m in members)  # type: ignore[index]
-            mrr = sum(reciprocal_rank(m["ranked"][v], m["expected"]) for m in members) / len(members)  # type: ignore[index]
+            mrr = sum(reciprocal_rank(m["ranked"][v], m["expected"]) for m in members) / len(
+                members
+            )  # type: ignore[index]
             cells.append(f"{r5:.1f} {r5 / len(members):.3f}/{mrr:.3f}")
         print(f"{name} {lang} {len(members)} | " + " | ".join(cells))
 

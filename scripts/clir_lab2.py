@@ -68,9 +68,13 @@ def main() -> None:
                 )
                 rows.append(
                     {
-                        "set": path.stem, "id": q.id, "tenant": q.tenant,
-                        "expected": q.expected, "tag": tags.get(q.id, ""),
-                        "words_language": searched.language, "translation": translated,
+                        "set": path.stem,
+                        "id": q.id,
+                        "tenant": q.tenant,
+                        "expected": q.expected,
+                        "tag": tags.get(q.id, ""),
+                        "words_language": searched.language,
+                        "translation": translated,
                         "ranked": ranked,
                     }
                 )

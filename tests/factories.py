@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.dialogue.ranking import SearchBackend
@@ -145,3 +147,28 @@ class CountingSearch:
 
     def embed_queries(self, texts: Sequence[str]) -> list[list[float]]:
         return self.inner.embed_queries(texts)
+
+
+_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64(value: int) -> str:
+    digits = ""
+    while True:
+        digits = _DIGITS[value % 64] + digits
+        value //= 64
+        if value == 0:
+            return digits
+
+
+def write_dictd(stem: Path, articles: list[tuple[str, str]]) -> Path:
+    """A dictd dictionary (``stem.index``, ``stem.dict.dz``) holding ``(headword, entry)``."""
+    body = b"00-database-info\nA test dictionary\n"
+    lines = [f"00databaseinfo\t{_b64(0)}\t{_b64(len(body))}"]
+    for word, text in articles:
+        data = text.encode("utf-8")
+        lines.append(f"{word}\t{_b64(len(body))}\t{_b64(len(data))}")
+        body += data
+    stem.with_name(stem.name + ".dict.dz").write_bytes(gzip.compress(body))
+    stem.with_name(stem.name + ".index").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return stem

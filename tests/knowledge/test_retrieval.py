@@ -23,7 +23,7 @@ from knowledge.index_edge import EdgeIndexStore
 from knowledge.models import Translation
 from knowledge.query_bounds import shorten
 from knowledge.retrieval import Retriever, open_retriever, open_store
-from tests.factories import CountingEmbedder
+from tests.factories import CountingEmbedder, write_dictd
 from tests.knowledge.conftest import Corpus, build_version
 
 TEN_MB = 10 * 1024 * 1024
@@ -272,3 +272,67 @@ def test_passage_rrf_weighs_bm25_by_the_language_too(
         assert french != retriever.search(question, tenant="muenchen")
     with open_retriever(rrf(sparse_weight=0.0), embedder) as plain:
         assert plain.search(question, tenant="muenchen") == french
+
+
+def _translating(settings: Settings, dictionaries: Path, weight: float = 0.3) -> Settings:
+    retrieval = settings.retrieval.model_copy(
+        update={"translated_sparse_weight": weight, "dictionary_dir": dictionaries}
+    )
+    return settings.model_copy(update={"retrieval": retrieval})
+
+
+@pytest.fixture
+def french_german(tmp_path: Path) -> Path:
+    """A directory holding a small French–German dictionary in FreeDict's dictd format."""
+    folder = tmp_path / "dictd"
+    folder.mkdir()
+    write_dictd(
+        folder / "freedict-fra-deu",
+        [
+            ("passeport", "passeport /pas.pɔʁ/ <n, masc>\nReisepass, Pass\n"),
+            ("pièce d'identité", "pièce d'identité <n, fem>\nAusweis, Reisepass\n"),
+        ],
+    )
+    return folder
+
+
+def test_a_question_in_a_language_the_tenant_does_not_write_searches_bm25_in_german(
+    settings: Settings, corpus: Corpus, embedder: Embedder, french_german: Path
+) -> None:
+    """Dictionary query translation (docs/retrieval-tuning.md, "Dictionary query
+    translation"): the French words become German BM25 tokens at their own weight."""
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    question = "Il me faut une nouvelle pièce d'identité, laquelle ?"
+    with open_retriever(settings, embedder) as plain:
+        before = plain.search(question, tenant="muenchen", language="fr")
+        german = plain.search(question, tenant="muenchen", language="de")
+        ukrainian = plain.search(question, tenant="muenchen", language="uk")
+        assert plain.translated_query(question, tenant="muenchen", language="fr") is None
+    with open_retriever(_translating(settings, french_german), embedder) as retriever:
+        translated = retriever.translated_query(question, tenant="muenchen", language="fr")
+        assert translated is not None
+        assert translated == (
+            retriever._sparse.query("Ausweis")[0] + retriever._sparse.query("Reisepass")[0],
+            [0.5, 0.5],
+        )
+        after = retriever.search(question, tenant="muenchen", language="fr")
+        assert {h.doc_id for h in after[:2]} == {"muenchen/1063441", "muenchen/1063453"}
+        assert [h.score for h in after] != [h.score for h in before]
+        # German is written by the tenant, a language without a dictionary is not translated,
+        # and an unknown language is not guessed.
+        assert retriever.search(question, tenant="muenchen", language="de") == german
+        assert retriever.search(question, tenant="muenchen", language="uk") == ukrainian
+        assert retriever.translated_query(question, tenant="muenchen", language=None) is None
+
+
+def test_without_dictionaries_translation_changes_nothing(
+    settings: Settings, corpus: Corpus, embedder: Embedder, tmp_path: Path
+) -> None:
+    with EdgeIndexStore(settings.index_dir) as store:
+        build_version(store, corpus.services, corpus.stored, corpus.identity)
+    question = "J'ai perdu mon passeport, que faire ?"
+    with open_retriever(settings, embedder) as plain:
+        before = plain.search(question, tenant="muenchen", language="fr")
+    with open_retriever(_translating(settings, tmp_path / "none"), embedder) as retriever:
+        assert retriever.search(question, tenant="muenchen", language="fr") == before
