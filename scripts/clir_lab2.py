@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
+
+from clir_lab import summarise  # the same table as the first run (scripts/ is on sys.path)
 
 from bot.assistant import build_understander
 from bot.settings import Settings
-from eval.retrieval import load_questions, recall_at, reciprocal_rank
+from eval.retrieval import load_questions
 from knowledge.query_translation import QueryTranslator
 from knowledge.retrieval import Retriever, open_retriever
 
@@ -83,21 +84,6 @@ def main() -> None:
                     print(done, file=sys.stderr, flush=True)
     out_path.write_text(json.dumps(rows, ensure_ascii=False))
     summarise(rows)
-
-
-def summarise(rows: list[dict[str, object]]) -> None:
-    groups: dict[tuple[str, str], list[dict[str, object]]] = defaultdict(list)
-    for row in rows:
-        groups[(str(row["set"]), str(row["tag"]))].append(row)
-    variants = list(rows[0]["ranked"])  # type: ignore[call-overload]
-    print("set lang n | " + " | ".join(variants))
-    for (name, lang), members in sorted(groups.items()):
-        cells = []
-        for v in variants:
-            r5 = sum(recall_at(m["ranked"][v], m["expected"], 5) for m in members)  # type: ignore[index]
-            mrr = sum(reciprocal_rank(m["ranked"][v], m["expected"]) for m in members)  # type: ignore[index]
-            cells.append(f"{r5:.1f} {r5 / len(members):.3f}/{mrr / len(members):.3f}")
-        print(f"{name} {lang} {len(members)} | " + " | ".join(cells))
 
 
 if __name__ == "__main__":
