@@ -47,7 +47,11 @@ also names prevention, a course, a support group or grief, statistics or a death
 ago: then ``social.suicide_topic`` gives the counselling lines (issue #16: a crisis
 without acute danger is social). When no rule matches a Latin-script message, the
 emergency rules also read it in Cyrillic (Russian or Ukrainian typed in Latin letters,
-bot/understanding/cyrillic.py; rule id ``<rule>.cyrillic``).
+bot/understanding/cyrillic.py; rule id ``<rule>.cyrillic``). A message with misspelt
+words ("habe ich ansprcuh", "mein nachbar bedorht mich") is also read with those words as
+the rule words nearest to them (bot/dialogue/rule_words.py); a rule that matches only that
+reading and comes before the one the message matched as written decides, rule id
+``<rule>.misspelt``.
 
 Emergency comes first because a person in danger must get the numbers even if the
 message also insults, asks for a person or contains personal data. The rules live in
@@ -285,6 +289,9 @@ class Policy:
         if reply is not None and reply[0] == "person":
             return self._reply_decision(reply, tenant, lang)
         rule = self._first_rule(text, words, core, found)
+        in_cyrillic = None if rule else self._read_in_cyrillic(text, tenant, lang)
+        if in_cyrillic is not None:
+            return in_cyrillic
         misspelt = self._read_misspelt(text, lang, found, rule)
         if misspelt is not None:
             reading, rule = misspelt
@@ -292,9 +299,6 @@ class Policy:
             return decision.model_copy(update={"rule_id": f"{decision.rule_id}.misspelt"})
         if rule is not None:
             return self._ruled(rule, text, found, tenant, lang)
-        in_cyrillic = self._read_in_cyrillic(text, tenant, lang)
-        if in_cyrillic is not None:
-            return in_cyrillic
         if reply is not None:
             return self._reply_decision(reply, tenant, lang)
         return PolicyDecision(
