@@ -9,7 +9,7 @@ expanded: "chancen?" gives "chance" and "chancen", "dostan[eę]" "dostane" and "
 a word the pattern lets continue, "genehmig\\w*", is a *stem*). A message word is read as
 a rule word only if it
 
-- has at least ``MIN_LENGTH`` letters, is no rule word and does not begin with a stem,
+- has at least ``MIN_LENGTH`` letters and is no rule word,
 - is known to no word list of the message's language nor of German, the city's language
   that citizens mix into every language (bot/understanding/word_lists.py ``known_words``),
 - is one edit from the rule word (two for rule words of ``LONG_WORD`` letters or more):
@@ -211,21 +211,12 @@ class MisspeltReading:
     def _rule_word(self, word: str, known: list[KnownWords]) -> str | None:
         if len(word) < MIN_LENGTH or word in self.vocabulary.words:
             return None
-        if any(word.startswith(stem) for stem in self._stems_of(word)):
-            return None
         if any(word in words for words in known):
             return None
         candidates = self._near_words(word) + self._near_stems(word)
         if not candidates:
             return None
         return min(candidates)[-1]  # fewest edits, whole words first, the stem's own length
-
-    def _stems_of(self, word: str) -> Iterable[str]:
-        for length in self._stem_lengths:
-            if length > len(word):
-                break
-            if word[:length] in self.vocabulary.stems:
-                yield word[:length]
 
     def _near_words(self, word: str) -> list[tuple[int, int, int, str]]:
         return [
@@ -248,7 +239,7 @@ class MisspeltReading:
                 for stem, edits, _ in process.extract(
                     word[:cut], stems, scorer=OSA.distance, score_cutoff=2, limit=None
                 ):
-                    if edits <= _edits_allowed(stem):
+                    if 0 < edits <= _edits_allowed(stem):  # 0: the word begins with it
                         found.append((edits, 1, abs(cut - length), stem + word[cut:]))
         return found
 
