@@ -239,7 +239,8 @@ class MisspeltReading:
                 for stem, edits, _ in process.extract(
                     word[:cut], stems, scorer=OSA.distance, score_cutoff=2, limit=None
                 ):
-                    if 0 < edits <= _edits_allowed(stem):  # 0: the word begins with it
+                    # A stem the word begins with matches it as written.
+                    if edits <= _edits_allowed(stem) and not word.startswith(stem):
                         found.append((edits, 1, abs(cut - length), stem + word[cut:]))
         return found
 
