@@ -47,7 +47,11 @@ also names prevention, a course, a support group or grief, statistics or a death
 ago: then ``social.suicide_topic`` gives the counselling lines (issue #16: a crisis
 without acute danger is social). When no rule matches a Latin-script message, the
 emergency rules also read it in Cyrillic (Russian or Ukrainian typed in Latin letters,
-bot/understanding/cyrillic.py; rule id ``<rule>.cyrillic``).
+bot/understanding/cyrillic.py; rule id ``<rule>.cyrillic``). A message with misspelt
+words ("habe ich ansprcuh", "mein nachbar bedorht mich") is also read with those words as
+the rule words nearest to them (bot/dialogue/rule_words.py); a rule that matches only that
+reading and comes before the one the message matched as written decides, rule id
+``<rule>.misspelt``.
 
 Emergency comes first because a person in danger must get the numbers even if the
 message also insults, asks for a person or contains personal data. The rules live in
@@ -69,6 +73,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.answer import AnswerStatus
 from bot.dialogue.replies import Reply, ReplyWords
+from bot.dialogue.rule_words import MisspeltReading, rule_words
 from bot.texts.catalogue import TextCatalogue, shipped_texts
 from bot.texts.notice import city_name
 from bot.understanding.cyrillic import cyrillic_reading
@@ -235,6 +240,9 @@ class Policy:
         self._procedural = tuple(
             _regex(p.translate(UMLAUTS), "questions.procedural") for p in spec.questions.procedural
         )
+        self._misspelt = MisspeltReading(
+            rule_words(p.pattern for rule in self._rules for p in _expressions(rule))
+        )
 
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_RULES, *, texts: TextCatalogue | None = None) -> Policy:
@@ -281,14 +289,16 @@ class Policy:
         if reply is not None and reply[0] == "person":
             return self._reply_decision(reply, tenant, lang)
         rule = self._first_rule(text, words, core, found)
-        if rule is not None:
-            if rule.spec.present_only and self._in_the_past(text):
-                return self._past_decision(rule.spec, tenant, lang)
-            chosen = self._yielded(rule, text, words, core, found) or rule
-            return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
-        in_cyrillic = self._read_in_cyrillic(text, tenant, lang)
+        in_cyrillic = None if rule else self._read_in_cyrillic(text, tenant, lang)
         if in_cyrillic is not None:
             return in_cyrillic
+        misspelt = self._read_misspelt(text, lang, found, rule)
+        if misspelt is not None:
+            reading, rule = misspelt
+            decision = self._ruled(rule, reading, found, tenant, lang)
+            return decision.model_copy(update={"rule_id": f"{decision.rule_id}.misspelt"})
+        if rule is not None:
+            return self._ruled(rule, text, found, tenant, lang)
         if reply is not None:
             return self._reply_decision(reply, tenant, lang)
         return PolicyDecision(
@@ -299,6 +309,34 @@ class Policy:
             response=None,
             language=lang,
         )
+
+    def _ruled(
+        self, rule: _Rule, text: str, found: set[str], tenant: str, lang: Language
+    ) -> PolicyDecision:
+        """The decision of ``rule``, which matched ``text``: a past event of a
+        ``present_only`` rule is social help, a label may yield to a lower one."""
+        if rule.spec.present_only and self._in_the_past(text):
+            return self._past_decision(rule.spec, tenant, lang)
+        words, core = self._words(text)
+        chosen = self._yielded(rule, text, words, core, found) or rule
+        return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
+
+    def _read_misspelt(
+        self, text: str, lang: Language, found: set[str], rule: _Rule | None
+    ) -> tuple[str, _Rule] | None:
+        """The message read with its misspelt words as the rule words nearest to them
+        (bot/dialogue/rule_words.py) and the rule it matches there, if that rule comes
+        before ``rule``, the one the message matched as written; else None. The reading
+        can only add matches: a rule the message matches as written stands."""
+        reading = self._misspelt.read(text, lang)
+        if reading is None:
+            return None
+        words, core = self._words(reading)
+        before = self._rules if rule is None else self._rules[: self._rules.index(rule)]
+        found_rule = next(
+            (r for r in before if self._matches(r, reading, words, core, found)), None
+        )
+        return None if found_rule is None else (reading, found_rule)
 
     def _read_in_cyrillic(self, text: str, tenant: str, lang: Language) -> PolicyDecision | None:
         """Russian or Ukrainian in Latin letters ("moy syn propal v lesu"): the emergency
@@ -527,6 +565,12 @@ class Policy:
             ),
             unless=tuple(_regex(p.translate(UMLAUTS), rule.id) for p in rule.unless),
         )
+
+
+def _expressions(rule: _Rule) -> list[re.Pattern[str]]:
+    """Every regular expression of ``rule``: keywords, patterns, core, grammar, vetoes."""
+    grammar = [p for group in rule.all_of for p in group]
+    return [*rule.keywords, *rule.patterns, *rule.core, *grammar, *rule.unless]
 
 
 def _keyword_regex(keyword: str) -> str:

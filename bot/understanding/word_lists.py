@@ -5,15 +5,26 @@ Two readers: the spelling correction keeps every German word form it knows
 (spelling.py), and the language identification weighs which language a message's words
 belong to (language_id.py: "word evidence"). The lists ship inside the
 ``pyspellchecker`` wheel; nothing is downloaded.
+
+A third reader, the policy's reading of misspelt rule words (bot/dialogue/rule_words.py),
+asks whether a word of a normalised message is a known word (``known_words``). It reads
+the word lists of the ``wordfreq`` package (also inside its wheel), which cover all ten
+catalogue languages and are larger than pyspellchecker's (Russian 713,000 forms against
+20,000; Turkish, Ukrainian, Polish and Romanian pyspellchecker has none), spelt as
+``normalize`` spells them (ä → ae, ö → oe …, Turkish too).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
+import wordfreq
 from spellchecker import SpellChecker
 
-__all__ = ["word_forms"]
+from bot.understanding.wording import UMLAUTS
+
+__all__ = ["KnownWords", "known_words", "word_forms"]
 
 
 @cache
@@ -25,3 +36,29 @@ def word_forms(language: str) -> frozenset[str] | None:
     if language not in SpellChecker.languages():
         return None
     return frozenset(SpellChecker(language=language, distance=1).word_frequency.dictionary)
+
+
+@dataclass(frozen=True)
+class KnownWords:
+    """The word forms of one language as a normalised text spells them."""
+
+    forms: frozenset[str]
+    folded: frozenset[str]  # the forms with umlauts or ß, folded (fuer, strasse)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.forms or word in self.folded
+
+
+@cache
+def known_words(language: str) -> KnownWords | None:
+    """The known words of ``language`` in normalised spelling (wordfreq's large list where
+    it has one, else its small one), or None where wordfreq has no list for it. German:
+    635,000 forms, the list the compound splitter holds already (knowledge/compounds.py)."""
+    name = "large" if language in wordfreq.available_languages(wordlist="large") else "small"
+    if language not in wordfreq.available_languages(wordlist=name):
+        return None
+    forms = frozenset(
+        word for bucket in wordfreq.get_frequency_list(language, wordlist=name) for word in bucket
+    )
+    folded = frozenset(form.translate(UMLAUTS) for form in forms if any(c in form for c in "äöüß"))
+    return KnownWords(forms=forms, folded=folded)
