@@ -58,13 +58,7 @@ def main() -> None:
         encoder = retriever._sparse
         rs = retriever.settings
         for path in sets:
-            tags = {}
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    case = json.loads(line)
-                    tags[case.get("id", "")] = (case.get("tags") or {}).get(
-                        "language"
-                    ) or path.stem.rsplit("_", 1)[-1]
+            tags = language_tags(path)
             for q in load_questions(path):
                 if not q.expected or not q.question:
                     continue
@@ -148,6 +142,19 @@ def main() -> None:
                 )
     out_path.write_text(json.dumps(rows, ensure_ascii=False))
     summarise(rows)
+
+
+def language_tags(path: Path) -> dict[str, str]:
+    """Each case id of the set at ``path`` and its language (``tags.language``, else the
+    file name's last part: integreat_train_fr → fr)."""
+    tags = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            case = json.loads(line)
+            tags[case.get("id", "")] = (case.get("tags") or {}).get("language") or path.stem.rsplit(
+                "_", 1
+            )[-1]
+    return tags
 
 
 def summarise(rows: list[dict[str, object]]) -> None:

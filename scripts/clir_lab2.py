@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from clir_lab import summarise  # the same table as the first run (scripts/ is on sys.path)
+from clir_lab import language_tags, summarise  # as in the first run (scripts/ is on sys.path)
 
 from bot.assistant import build_understander
 from bot.settings import Settings
@@ -45,13 +45,7 @@ def main() -> None:
         understander = build_understander(settings, base)
         done = 0
         for path in sets:
-            tags = {}
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    case = json.loads(line)
-                    tags[case.get("id", "")] = (case.get("tags") or {}).get(
-                        "language"
-                    ) or path.stem.rsplit("_", 1)[-1]
+            tags = language_tags(path)
             for q in load_questions(path):
                 if not q.expected or not q.question:
                     continue
