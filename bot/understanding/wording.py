@@ -11,6 +11,8 @@ import re
 import unicodedata
 from typing import TypeAlias
 
+from rapidfuzz.distance import OSA
+
 # An ISO 639-1 code with a text catalogue (bot/texts/<code>.yaml): "de", "en", "uk" …
 # Which code a message is in is bot/understanding/language_id.py's job.
 Language: TypeAlias = str
@@ -39,19 +41,6 @@ def normalize(text: str) -> str:
 
 
 def typo_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance of ``a`` and ``b``, or ``limit + 1`` if larger."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
+    """Optimal-string-alignment distance of ``a`` and ``b``, or ``limit + 1`` if larger
+    (rapidfuzz's OSA, the distance bot/dialogue/rule_words.py reads misspelt words with)."""
+    return int(OSA.distance(a, b, score_cutoff=limit))
