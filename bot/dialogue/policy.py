@@ -295,10 +295,11 @@ class Policy:
         misspelt = self._read_misspelt(text, lang, found, rule)
         if misspelt is not None:
             reading, rule = misspelt
-            decision = self._ruled(rule, reading, found, tenant, lang)
+            read_words, read_core = self._words(reading)
+            decision = self._ruled(rule, reading, read_words, read_core, found, tenant, lang)
             return decision.model_copy(update={"rule_id": f"{decision.rule_id}.misspelt"})
         if rule is not None:
-            return self._ruled(rule, text, found, tenant, lang)
+            return self._ruled(rule, text, words, core, found, tenant, lang)
         if reply is not None:
             return self._reply_decision(reply, tenant, lang)
         return PolicyDecision(
@@ -311,13 +312,20 @@ class Policy:
         )
 
     def _ruled(
-        self, rule: _Rule, text: str, found: set[str], tenant: str, lang: Language
+        self,
+        rule: _Rule,
+        text: str,
+        words: list[str],
+        core: str,
+        found: set[str],
+        tenant: str,
+        lang: Language,
     ) -> PolicyDecision:
-        """The decision of ``rule``, which matched ``text``: a past event of a
-        ``present_only`` rule is social help, a label may yield to a lower one."""
+        """The decision of ``rule``, which matched ``text`` (with its ``words`` and
+        ``core``): a past event of a ``present_only`` rule is social help, a label may
+        yield to a lower one."""
         if rule.spec.present_only and self._in_the_past(text):
             return self._past_decision(rule.spec, tenant, lang)
-        words, core = self._words(text)
         chosen = self._yielded(rule, text, words, core, found) or rule
         return self._decision(chosen.spec.label, chosen.spec, tenant, lang)
 
