@@ -30,6 +30,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import simplemma
@@ -76,6 +77,12 @@ def arabic_stem(word: str) -> str:
     return word
 
 
+@cache
+def _common_words(language: str, count: int) -> frozenset[str]:
+    """The ``count`` most frequent words of ``language`` (wordfreq), left untranslated."""
+    return frozenset(wordfreq.top_n_list(language, count))
+
+
 def lookup_key(language: str) -> Key:
     """How words of ``language`` are reduced before lookup: lemmas, lower case."""
 
@@ -110,7 +117,7 @@ class QueryTranslator:
         dictionary = self.dictionary(language)
         if dictionary is None:
             return []
-        common = set(wordfreq.top_n_list(language, self._common_words))
+        common = _common_words(language, self._common_words)
         words = _WORD.findall(text.lower())
         return [
             (phrase, senses[: self._max_senses])
