@@ -11,7 +11,10 @@ asks whether a word of a normalised message is a known word (``known_words``). I
 the word lists of the ``wordfreq`` package (also inside its wheel), which cover all ten
 catalogue languages and are larger than pyspellchecker's (Russian 713,000 forms against
 20,000; Turkish, Ukrainian, Polish and Romanian pyspellchecker has none), spelt as
-``normalize`` spells them (ä → ae, ö → oe …, Turkish too).
+``normalize`` spells them (ä → ae, ö → oe …, Turkish too). They are held in
+``marisa-trie`` tries (static, memory-efficient sets of strings) read straight from the
+wheel's files, not kept as Python sets in wordfreq's own cache: all ten languages take
+~70 MB instead of ~520 MB, with the same words (session 12).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+import marisa_trie
 import wordfreq
 from spellchecker import SpellChecker
 
@@ -42,23 +46,23 @@ def word_forms(language: str) -> frozenset[str] | None:
 class KnownWords:
     """The word forms of one language as a normalised text spells them."""
 
-    forms: frozenset[str]
-    folded: frozenset[str]  # the forms with umlauts or ß, folded (fuer, strasse)
+    forms: marisa_trie.Trie
+    folded: marisa_trie.Trie  # the forms with umlauts or ß, folded (fuer, strasse)
 
     def __contains__(self, word: object) -> bool:
-        return word in self.forms or word in self.folded
+        return isinstance(word, str) and (word in self.forms or word in self.folded)
 
 
 @cache
 def known_words(language: str) -> KnownWords | None:
     """The known words of ``language`` in normalised spelling (wordfreq's large list where
     it has one, else its small one), or None where wordfreq has no list for it. German:
-    635,000 forms, the list the compound splitter holds already (knowledge/compounds.py)."""
+    635,000 forms, ~0.8 s and ~10 MB on first use."""
     name = "large" if language in wordfreq.available_languages(wordlist="large") else "small"
-    if language not in wordfreq.available_languages(wordlist=name):
+    path = wordfreq.available_languages(wordlist=name).get(language)
+    if path is None:
         return None
-    forms = frozenset(
-        word for bucket in wordfreq.get_frequency_list(language, wordlist=name) for word in bucket
-    )
-    folded = frozenset(form.translate(UMLAUTS) for form in forms if any(c in form for c in "äöüß"))
-    return KnownWords(forms=forms, folded=folded)
+    # read_cBpack, not get_frequency_list: the latter keeps every list in an lru_cache.
+    words = [word for bucket in wordfreq.read_cBpack(path) for word in bucket]
+    folded = [word.translate(UMLAUTS) for word in words if any(c in word for c in "äöüß")]
+    return KnownWords(forms=marisa_trie.Trie(words), folded=marisa_trie.Trie(folded))
