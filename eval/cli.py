@@ -1076,6 +1076,88 @@ def calibration(
         )
 
 
+@app.command("plausibility-floors")
+def plausibility_floors(
+    retrieved: Annotated[
+        Path,
+        typer.Option(
+            "--retrieved",
+            help="Calibration rows kept by `govbot eval calibration --retrieved` (tune only).",
+        ),
+    ] = Path("artifacts/calibration_rows.json"),
+    signals: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--signal",
+            help="Signal(s) floored together; repeat. Default: each alone, then all together.",
+        ),
+    ] = None,
+    folds: Annotated[
+        int, typer.Option("--folds", min=2, max=20, help="Folds, grouped by expected document.")
+    ] = 5,
+    as_json: commands.JsonFlag = False,
+) -> None:
+    """Would floors on retrieval signals take unrelated choices away, and at what cost?
+
+    Cross-validated: floors fitted on the other folds, counted on the fold left out
+    (eval/plausibility_floors.py; docs/policy.md section 5, twelfth session)."""
+    from bot.dialogue.ranking import RankingModel, ServiceRanker
+    from eval.calibration import load_rows
+    from eval.plausibility_floors import SIGNALS, floor_case, trade
+
+    settings = _settings()
+    dialogue = settings.dialogue
+    cases = []
+    with open_retriever(settings) as retriever:
+        ranker = ServiceRanker(retriever, RankingModel.from_yaml())
+        for row in load_rows(retrieved):
+            ranking = ranker.score(
+                row.retrieved,
+                query=row.query,
+                tenant=row.tenant,
+                original=row.own_words,
+                language=row.language,
+            )
+            if not ranking.candidates:
+                continue
+            cases.append(
+                floor_case(
+                    row.id,
+                    expected=row.expected,
+                    language=row.language,
+                    retrieved=row.retrieved,
+                    ranking=ranking,
+                    page=ranking.confidence_features.get("page", 0.0) == 1.0,
+                    answer_at=dialogue.min_confidence,
+                    clarify_at=dialogue.clarify_confidence,
+                )
+            )
+    chosen = [list(signals)] if signals else [[s] for s in SIGNALS] + [list(SIGNALS)]
+    try:
+        trades = [
+            trade(cases, group, by_kind=by_kind, folds=folds)
+            for by_kind in (False, True)
+            for group in chosen
+        ]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps([t.model_dump(mode="json") for t in trades], indent=2))
+        return
+    table = Table(title=f"Floors, out of fold ({len(cases)} questions)")
+    for column in ("signals", "groups", "negatives cut", "reached lost", "unreached cut"):
+        table.add_column(column, justify="left" if column == "signals" else "right")
+    for t in trades:
+        table.add_row(
+            "all six" if set(t.signals) == set(SIGNALS) else "+".join(t.signals),
+            "lang/kind" if t.by_kind else "lang",
+            f"{t.negatives_cut} of {t.clarified_negatives}",
+            f"{t.reached_lost} of {t.clarified_reached}",
+            str(t.unreached_cut),
+        )
+    Console().print(table)
+
+
 def _offset_languages(codes: str) -> list[str]:
     from eval.sets_schema import LANGUAGES
 
