@@ -1,7 +1,8 @@
-"""Small talk and off-topic requests in the ten catalogue languages (issue 13, issue 12
-item 5), on the shipped rules file: a greeting, thanks or goodbye alone is small talk, the
-same followed by a real question is not; an off-topic request is out of scope unless it
-also names an administrative or health matter."""
+"""Small talk in the ten catalogue languages (issue 13), on the shipped rules file: a
+greeting, thanks or goodbye alone is small talk, the same followed by a real question is
+not, and the answer is in the message's language. The off-topic words of the other
+languages were measured and not adopted (docs/policy.md, "Small talk and off-topic
+requests in ten languages"): service questions with such a word stay service questions."""
 
 from __future__ import annotations
 
@@ -54,19 +55,7 @@ THANKS_AND_QUESTION = {
     "pl": "Dziękuję, a ile kosztuje dowód osobisty",
     "fr": "Merci, et combien coûte une carte d'identité",
 }
-OFF_TOPIC = {
-    "de": "Kennst du einen guten Witz?",
-    "en": "Write me a poem about autumn",
-    "tr": "Bu akşam maç kaç kaç bitti",
-    "ar": "ما هي توقعات الطقس لهذا الأسبوع",
-    "uk": "Порадь якийсь серіал",
-    "ru": "Какой гороскоп для Девы на завтра",
-    "pl": "Jaka będzie pogoda w weekend",
-    "ro": "Spune-mi un banc",
-    "fa": "یه آهنگ خوب بهم معرفی کن",
-    "fr": "Donne-moi une recette de gâteau",
-}
-# The off-topic word next to an administrative or health word: a service question.
+# An off-topic word next to an administrative or health word: a service question.
 LOOK_ALIKES = [
     "Brauche ich eine Genehmigung für Filmaufnahmen im Park?",
     "Do I need a permit to film in a public square?",
@@ -114,13 +103,8 @@ def test_thanks_before_a_new_question_is_no_small_talk(
     assert policy.classify(message).label is PolicyLabel.SERVICE_QUESTION
 
 
-@pytest.mark.parametrize(("language", "message"), OFF_TOPIC.items(), ids=list(OFF_TOPIC))
-def test_an_off_topic_request_is_out_of_scope(policy: Policy, language: str, message: str) -> None:
-    assert policy.classify(message).label is PolicyLabel.OUT_OF_SCOPE
-
-
 @pytest.mark.parametrize("message", LOOK_ALIKES)
-def test_an_off_topic_word_with_an_administrative_or_health_word_is_a_service_question(
+def test_an_off_topic_word_in_a_service_question_is_no_small_talk_nor_off_topic(
     policy: Policy, message: str
 ) -> None:
     assert policy.classify(message).label is PolicyLabel.SERVICE_QUESTION
