@@ -36,6 +36,18 @@ THANKS_AND_BYES = {
     "fa": "ممنونم، خداحافظ",
     "fr": "Merci bien, à demain",
 }
+WHO_ARE_YOU = {
+    "de": "Wer sind Sie?",
+    "en": "who are you?",
+    "tr": "Siz kimsiniz?",
+    "ar": "مين انت؟",
+    "uk": "ти хто?",
+    "ru": "Вы кто?",
+    "pl": "Czy jesteś robotem?",
+    "ro": "Ești robot?",
+    "fa": "شما کی هستید؟",
+    "fr": "Vous êtes un robot ?",
+}
 GREETING_AND_QUESTION = {
     "de": "Guten Tag, wo beantrage ich einen Anwohnerparkausweis?",
     "en": "Good afternoon, where do I register my new address?",
@@ -82,6 +94,11 @@ def test_a_greeting_alone_is_small_talk(policy: Policy, language: str, message: 
     ("language", "message"), THANKS_AND_BYES.items(), ids=list(THANKS_AND_BYES)
 )
 def test_thanks_and_goodbye_are_small_talk(policy: Policy, language: str, message: str) -> None:
+    assert policy.classify(message).label is PolicyLabel.GREETING
+
+
+@pytest.mark.parametrize(("language", "message"), WHO_ARE_YOU.items(), ids=list(WHO_ARE_YOU))
+def test_who_are_you_is_small_talk(policy: Policy, language: str, message: str) -> None:
     assert policy.classify(message).label is PolicyLabel.GREETING
 
 
