@@ -61,6 +61,7 @@ from bot.dialogue.verdict import combine as combine_verdict
 from bot.settings import Settings
 from bot.texts.notice import city_name
 from bot.understanding.context import previous_doc_ids
+from bot.understanding.language_id import language_of_words
 from bot.understanding.lexicon import content_stems
 from bot.understanding.understanding import Search, Understander, Understanding
 from knowledge.errors import InvalidQueryError, SearchIndexError
@@ -225,11 +226,27 @@ class DialogueEngine:
             return Triage.by_rule(
                 self._policy.rule_decision("handoff.bare", tenant=tenant, language=reply)
             )
-        decision = self._policy.decide(understanding, tenant=tenant)
+        decision = self._small_talk_language(
+            self._policy.decide(understanding, tenant=tenant), understanding, tenant
+        )
         # A follow-up ("und wenn ich ihn verloren hab?") is judged by the rules alone.
         if understanding.followup != "none":
             return Triage.by_rule(decision)
         return self._judged(self._graded(decision, understanding, tenant), understanding, tenant)
+
+    def _small_talk_language(
+        self, decision: PolicyDecision, understanding: Understanding, tenant: str
+    ) -> PolicyDecision:
+        """Small talk answered in the language its words belong to ("selam", "Kim
+        jesteś?") when neither the detector nor the conversation chose one, instead of
+        the German default (issue 13 item 2)."""
+        if decision.label is not PolicyLabel.GREETING or understanding.language_source != "default":
+            return decision
+        language = language_of_words(understanding.normalized, self._policy.texts.languages)
+        if language is None or language == decision.language:
+            return decision
+        worded = self._policy.classify(understanding.text, tenant=tenant, language=language)
+        return worded if worded.label is PolicyLabel.GREETING else decision
 
     def _confirms_offer(self, normalized: str, turns: Sequence[Turn]) -> tuple[Language, ...]:
         """The languages of a short yes ("ja", "oui", "так" … from the catalogue) right

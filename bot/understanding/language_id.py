@@ -48,7 +48,8 @@ from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBui
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.texts.catalogue import REFERENCE_LANGUAGE, shipped_texts
-from bot.understanding.word_lists import word_forms
+from bot.understanding.word_lists import known_words, word_forms
+from bot.understanding.wording import WORD
 from knowledge.errors import ConfigurationError
 
 __all__ = [
@@ -57,7 +58,12 @@ __all__ = [
     "LanguageGuess",
     "LanguageIdentifier",
     "identify_language",
+    "language_of_words",
 ]
+
+# How much more frequent, per word, a message's words must be in another catalogue language
+# than in German for ``language_of_words`` to choose it: Zipf +2, a hundred times as often.
+WORD_MARGIN = 2.0
 
 MIN_CONFIDENCE = 0.75
 MIN_WORDS = 2
@@ -290,3 +296,29 @@ def _shipped_identifier() -> LanguageIdentifier:
 def identify_language(text: str) -> LanguageGuess:
     """The guess for ``text`` among the languages of the shipped text catalogue."""
     return _shipped_identifier().identify(text)
+
+
+def language_of_words(normalized: str, languages: Sequence[str]) -> str | None:
+    """The language of a short, ``normalize``d message whose language lingua cannot tell
+    ("selam", "Bonjour !", "Kim jesteś?"): the language among ``languages`` whose word
+    list (wordfreq, word_lists.py ``known_words``) knows every word and gives them the
+    highest summed Zipf frequency, provided that sum exceeds German's by ``WORD_MARGIN``
+    per word; None where German holds ("ok", "prima", "ja"), no list knows every word, or
+    two languages tie."""
+    words = WORD.findall(normalized)
+    if not words:
+        return None
+    sums: dict[str, float] = {}
+    for language in languages:
+        known = known_words(language)
+        zipfs = [known.zipf(word) for word in words] if known is not None else [0.0]
+        if all(zipfs):
+            sums[language] = sum(zipfs)
+    ranked = sorted(sums.items(), key=lambda item: -item[1])
+    if not ranked or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
+        return None
+    best, total = ranked[0]
+    german = sums.get(REFERENCE_LANGUAGE, 0.0)
+    if best == REFERENCE_LANGUAGE or total < german + WORD_MARGIN * len(words):
+        return None
+    return best

@@ -19,6 +19,7 @@ wheel's files, not kept as Python sets in wordfreq's own cache: all ten language
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -28,7 +29,10 @@ from spellchecker import SpellChecker
 
 from bot.understanding.wording import UMLAUTS
 
-__all__ = ["KnownWords", "known_words", "word_forms"]
+__all__ = ["COMMON_ZIPF", "RARE_ZIPF", "KnownWords", "known_words", "word_forms"]
+
+COMMON_ZIPF = 4.0  # ten times per million words: the words whose frequency is kept
+RARE_ZIPF = 1.0  # what a known word below COMMON_ZIPF counts as
 
 
 @cache
@@ -44,13 +48,20 @@ def word_forms(language: str) -> frozenset[str] | None:
 
 @dataclass(frozen=True)
 class KnownWords:
-    """The word forms of one language as a normalised text spells them."""
+    """The word forms of one language as a normalised text spells them, and the Zipf
+    frequencies of its common ones."""
 
     forms: marisa_trie.Trie
     folded: marisa_trie.Trie  # the forms with umlauts or ß, folded (fuer, strasse)
+    common: Mapping[str, float]  # Zipf ≥ COMMON_ZIPF, as written and folded
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and (word in self.forms or word in self.folded)
+
+    def zipf(self, word: str) -> float:
+        """The word's Zipf frequency (log10 of its uses per billion words) if it is common,
+        else RARE_ZIPF if it is known at all, else 0."""
+        return self.common.get(word) or (RARE_ZIPF if word in self else 0.0)
 
 
 @cache
@@ -63,6 +74,15 @@ def known_words(language: str) -> KnownWords | None:
     if path is None:
         return None
     # read_cBpack, not get_frequency_list: the latter keeps every list in an lru_cache.
-    words = [word for bucket in wordfreq.read_cBpack(path) for word in bucket]
+    buckets = wordfreq.read_cBpack(path)
+    words = [word for bucket in buckets for word in bucket]
     folded = [word.translate(UMLAUTS) for word in words if any(c in word for c in "äöüß")]
-    return KnownWords(forms=marisa_trie.Trie(words), folded=marisa_trie.Trie(folded))
+    common: dict[str, float] = {}
+    for index, bucket in enumerate(buckets):  # bucket i: Zipf 9 - i/100
+        zipf = 9.0 - index / 100.0
+        if zipf < COMMON_ZIPF:
+            break
+        for word in bucket:
+            common.setdefault(word, zipf)
+            common.setdefault(word.translate(UMLAUTS), zipf)
+    return KnownWords(forms=marisa_trie.Trie(words), folded=marisa_trie.Trie(folded), common=common)

@@ -392,3 +392,18 @@ def test_the_person_word_of_any_language_asks_for_a_person(engine: DialogueEngin
         answer = engine.respond(word, tenant="muenchen", language=language)
         assert answer.status is AnswerStatus.HANDOFF, language
         assert answer.language == language
+
+
+@pytest.mark.parametrize(("message", "language"), [("selam", "tr"), ("Kim jesteś?", "pl")])
+def test_small_talk_the_detector_cannot_place_is_answered_in_its_words_language(
+    engine: DialogueEngine, message: str, language: str
+) -> None:
+    """Too short for lingua, so the understanding falls back to German; the words decide."""
+    answer = engine.respond(message, tenant="muenchen", history=[])
+    assert answer.language == language
+    assert answer.trace.policy_label == "greeting"
+
+
+def test_small_talk_in_words_german_uses_stays_german(engine: DialogueEngine) -> None:
+    answer = engine.respond("prima", tenant="muenchen", history=[])
+    assert answer.language == "de"

@@ -9,8 +9,9 @@ import pytest
 
 from bot.texts.catalogue import shipped_texts
 from bot.understanding.expansion import QueryExpander
-from bot.understanding.language_id import LanguageIdentifier, identify_language
+from bot.understanding.language_id import LanguageIdentifier, identify_language, language_of_words
 from bot.understanding.understanding import Understander
+from bot.understanding.wording import normalize
 from knowledge.errors import ConfigurationError
 
 INTEGREAT = Path(__file__).parents[3] / "data" / "integreat"
@@ -205,3 +206,32 @@ def test_quoted_german_terms_are_no_evidence_of_german() -> None:
 )
 def test_letters_of_one_alphabet_tell_ukrainian_from_russian(message: str, language: str) -> None:
     assert identify_language(message).language == language
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("selam", "tr"),
+        ("Bonjour !", "fr"),
+        ("Kim jesteś?", "pl"),
+        ("Cine ești?", "ro"),
+        ("na razie", "pl"),
+        ("thanks", "en"),
+    ],
+)
+def test_a_short_message_is_read_in_the_language_its_words_belong_to(
+    message: str, language: str
+) -> None:
+    assert language_of_words(normalize(message), shipped_texts().languages) == language
+
+
+@pytest.mark.parametrize("message", ["ok", "prima", "ja", "danke", "hallo", "super", "hi"])
+def test_german_holds_for_words_german_uses_too(message: str) -> None:
+    """ "prima" is more frequent in Romanian, "ja" in Polish, "hi" in English, but not a
+    hundred times more than in German: a German citizen is not answered in another language."""
+    assert language_of_words(normalize(message), shipped_texts().languages) is None
+
+
+def test_no_language_for_words_no_list_knows() -> None:
+    assert language_of_words(normalize("xqzv wprt"), shipped_texts().languages) is None
+    assert language_of_words("", shipped_texts().languages) is None
