@@ -14,7 +14,8 @@ catalogue languages and are larger than pyspellchecker's (Russian 713,000 forms 
 ``normalize`` spells them (ä → ae, ö → oe …, Turkish too). They are held in
 ``marisa-trie`` tries (static, memory-efficient sets of strings) read straight from the
 wheel's files, not kept as Python sets in wordfreq's own cache: all ten languages take
-~95 MB instead of ~520 MB, with the same words, plus the Zipf frequencies of each language's common words (session 12).
+~95 MB instead of ~520 MB, with the same words, plus the Zipf frequencies of each
+language's common words (session 12).
 """
 
 from __future__ import annotations
