@@ -412,8 +412,14 @@ class DialogueEngine:
     ) -> tuple[DangerReading | None, EmergencyMatch | None]:
         words = self._words(understanding)
         match = self._semantic_match(decision, understanding, tenant, words=words)
+        # A rule that matched the message's Arabic-script reading (Arabic or Farsi typed in
+        # Latin letters, policy.py) is judged on that reading: the model reads Arabic
+        # script, not Arabizi.
+        in_script = self._policy.script_reading(decision, understanding.normalized)
+        if in_script is not None:
+            words = MessageWords.read(in_script, past_event=self._policy.past_event)
         try:
-            vector = self._retriever.embed_query(understanding.text[:MAX_CHARS])
+            vector = self._retriever.embed_query((in_script or understanding.text)[:MAX_CHARS])
         except (SearchIndexError, InvalidQueryError):
             return None, match  # no index yet: the rules alone decide
         reading = DangerReading(

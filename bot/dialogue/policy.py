@@ -76,6 +76,7 @@ from bot.dialogue.replies import Reply, ReplyWords
 from bot.dialogue.rule_words import MisspeltReading, rule_words
 from bot.texts.catalogue import TextCatalogue, shipped_texts
 from bot.texts.notice import city_name
+from bot.understanding.arabic_script import ArabicScriptReading
 from bot.understanding.cyrillic import cyrillic_reading
 from bot.understanding.language_id import identify_language
 from bot.understanding.redaction import PLACEHOLDERS, redact
@@ -105,6 +106,7 @@ __all__ = [
 ]
 
 DEFAULT_RULES = Path(__file__).parent / "rules" / "policy_de.yaml"
+ARABIC_SCRIPT = "arabic_script"  # rule id suffix of a rule matched by the Arabic-script reading
 
 
 class PolicyLabel(StrEnum):
@@ -243,6 +245,16 @@ class Policy:
         self._misspelt = MisspeltReading(
             rule_words(p.pattern for rule in self._rules for p in _expressions(rule))
         )
+        # The Arabic-script words of the emergency rules and the tense cues, of any length.
+        danger_words = rule_words(
+            [
+                *(p.pattern for r in self._rules if r.spec.label is PolicyLabel.EMERGENCY
+                  for p in _expressions(r)),
+                *(p.pattern for p in (*self._past, *self._present)),
+            ],
+            shortest=1,
+        )  # fmt: skip
+        self._arabic_script = ArabicScriptReading(danger_words.words, danger_words.stems)
 
     @classmethod
     def from_yaml(cls, path: Path = DEFAULT_RULES, *, texts: TextCatalogue | None = None) -> Policy:
@@ -289,9 +301,14 @@ class Policy:
         if reply is not None and reply[0] == "person":
             return self._reply_decision(reply, tenant, lang)
         rule = self._first_rule(text, words, core, found)
+        if rule is not None and rule.spec.label is PolicyLabel.EMERGENCY and rule.unless:
+            rule = self._unless_in_arabic_script(rule, text, words, core, found)
         in_cyrillic = None if rule else self._read_in_cyrillic(text, tenant, lang)
         if in_cyrillic is not None:
             return in_cyrillic
+        in_arabic = None if rule else self._read_in_arabic_script(text, tenant, lang)
+        if in_arabic is not None:
+            return in_arabic
         misspelt = self._read_misspelt(text, lang, found, rule)
         if misspelt is not None:
             reading, rule = misspelt
@@ -352,7 +369,35 @@ class Policy:
         rule matched the message itself; rule id ``<rule>.cyrillic``, a past event
         ``<rule>.past`` as for the message itself. Only emergency rules: the reading is
         for danger, which must not depend on the keyboard."""
-        reading = cyrillic_reading(text)
+        return self._emergency_in(cyrillic_reading(text), "cyrillic", tenant, lang)
+
+    def _read_in_arabic_script(
+        self, text: str, tenant: str, lang: Language
+    ) -> PolicyDecision | None:
+        """Arabic or Farsi in Latin letters ("fi ri7et ghaz", "nafas nemikeshe"): the
+        emergency rules read the message with its words as the rules' Arabic-script words
+        of the same consonant skeleton (bot/understanding/arabic_script.py) when no rule
+        matched the message itself; rule id ``<rule>.arabic_script``."""
+        return self._emergency_in(self._arabic_script.read(text), ARABIC_SCRIPT, tenant, lang)
+
+    def _unless_in_arabic_script(
+        self, rule: _Rule, text: str, words: list[str], core: str, found: set[str]
+    ) -> _Rule | None:
+        """``rule``, an emergency rule the message matched as written, unless the message's
+        Arabic-script reading matches one of the rule's exceptions ("el intihar" matched a
+        Turkish keyword, "dawra", a course, is an Arabic exception): then the first later
+        rule the message matches."""
+        reading = self._arabic_script.read(text)
+        if reading is None or not any(p.search(reading) for p in rule.unless):
+            return rule
+        later = self._rules[self._rules.index(rule) + 1 :]
+        return next((r for r in later if self._matches(r, text, words, core, found)), None)
+
+    def _emergency_in(
+        self, reading: str | None, script: str, tenant: str, lang: Language
+    ) -> PolicyDecision | None:
+        """The decision of the first emergency rule that matches ``reading`` (a message read
+        in another ``script``), a past event ``<rule>.past``; None if none matches."""
         if reading is None:
             return None
         words, core = self._words(reading)
@@ -362,7 +407,7 @@ class Policy:
         if rule.spec.present_only and self._in_the_past(reading):
             return self._past_decision(rule.spec, tenant, lang)
         decision = self._decision(PolicyLabel.EMERGENCY, rule.spec, tenant, lang)
-        return decision.model_copy(update={"rule_id": f"{rule.spec.id}.cyrillic"})
+        return decision.model_copy(update={"rule_id": f"{rule.spec.id}.{script}"})
 
     def _words(self, text: str) -> tuple[list[str], str]:
         """The words of a normalised text, and its core (without the strip words)."""
@@ -467,6 +512,14 @@ class Policy:
             response=None,
             language=decision.language,
         )
+
+    def script_reading(self, decision: PolicyDecision, normalized: str) -> str | None:
+        """The Arabic-script reading of the message (``normalized``) that ``decision``'s
+        rule matched (rule id ``<rule>.arabic_script``), for the danger classifier to judge
+        the text the rule judged; None for any other decision."""
+        if not (decision.rule_id or "").endswith(f".{ARABIC_SCRIPT}"):
+            return None
+        return self._arabic_script.read(normalized)
 
     def overruled(self, decision: PolicyDecision) -> PolicyDecision:
         """``decision``'s label overruled by a classifier (the present-danger classifier,

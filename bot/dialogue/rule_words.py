@@ -62,15 +62,16 @@ class RuleWords:
     stems: frozenset[str]
 
 
-def rule_words(patterns: Iterable[str]) -> RuleWords:
-    """The literal words of ``patterns`` (regular expressions on normalised text)."""
+def rule_words(patterns: Iterable[str], *, shortest: int = MIN_LENGTH - 1) -> RuleWords:
+    """The literal words of ``patterns`` (regular expressions on normalised text), words of
+    at least ``shortest`` letters, stems of more."""
     words: set[str] = set()
     stems: set[str] = set()
     for pattern in patterns:
         _collect(list(_PARSER.parse(pattern)), words, stems)
     return RuleWords(
-        words=frozenset(w for w in words if len(w) >= MIN_LENGTH - 1),
-        stems=frozenset(s for s in stems if len(s) >= MIN_LENGTH),
+        words=frozenset(w for w in words if len(w) >= shortest),
+        stems=frozenset(s for s in stems if len(s) > shortest),
     )
 
 

@@ -263,3 +263,19 @@ def test_an_emergency_told_after_a_service_question_is_judged_by_its_own_sentenc
     assert danger.sentence_probability is not None
     assert danger.sentence_probability >= danger.veto and danger.verdict == "rule"
     assert answer.status is AnswerStatus.EMERGENCY
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["mamanam too hamoom oftade va nafas nemikeshe", "el matbakh fiha 7ariq kbir w dokhan"],
+)
+def test_a_latin_typed_arabic_or_farsi_emergency_is_graded_on_its_arabic_script_reading(
+    engine: DialogueEngine, message: str
+) -> None:
+    # The model cannot read Arabizi or Finglish (it scores the Latin text near 0 and would
+    # veto the grammar); the grammar's hit on the Arabic-script reading is graded on that
+    # reading, which the model reads.
+    triage = engine.triage(message, tenant="muenchen")
+    assert (triage.decision.rule_id or "").endswith(".arabic_script"), triage
+    assert triage.help is not None and triage.help.grade is HelpGrade.DANGER, triage
+    assert triage.danger is not None and triage.danger.verdict == "rule", triage.danger

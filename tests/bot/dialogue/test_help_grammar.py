@@ -252,3 +252,29 @@ def test_latin_russian_is_read_in_cyrillic(
     assert decision.label is label
     if label is DANGER:
         assert (decision.rule_id or "").endswith(".cyrillic")
+
+
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        # Arabic and Farsi typed in Latin letters are read in Arabic script for danger
+        ("fi 7ariq kbir bl bayt", DANGER),
+        ("fi hari2 kbir bl bayt elha2na", DANGER),
+        ("mamanam nafas nemikeshe", DANGER),
+        ("3ayez antehir el leila", DANGER),
+        # a rule's exception is read in Arabic script too: a course on suicide is a topic
+        ("fi dawra 3an el intihar lal mo3allimin?", SOCIAL),
+        # ordinary requests in the same register, and other languages, are left alone
+        ("kif bjadded jawaz el safar", SERVICE),
+        ("mikham govahiname begiram", SERVICE),
+        ("Where can I buy a gas bottle for the barbecue?", SERVICE),
+        ("wer ist zustaendig fuer die standortaenderung meines gewerbes", SERVICE),
+    ],
+)
+def test_latin_arabic_and_farsi_are_read_in_arabic_script(
+    policy: Policy, message: str, label: PolicyLabel
+) -> None:
+    decision = policy.classify(message)
+    assert decision.label is label
+    if label is DANGER:
+        assert (decision.rule_id or "").endswith(".arabic_script")
