@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -225,9 +225,11 @@ def load_rows(path: Path) -> list[CalibrationRow]:
         raise SourceError(f"cannot read calibration rows {path}: {exc}") from exc
 
 
-def examples(rows: Sequence[CalibrationRow], ranker: ServiceRanker) -> list[Example]:
-    """Features and labels of ``rows`` under the ranker's re-ranking."""
-    out: list[Example] = []
+def ranked(
+    rows: Iterable[CalibrationRow], ranker: ServiceRanker
+) -> Iterator[tuple[CalibrationRow, Ranking]]:
+    """Each row with the ranker's re-ranking of what it retrieved; rows with no candidate
+    left out."""
     for row in rows:
         ranking = ranker.score(
             row.retrieved,
@@ -236,10 +238,13 @@ def examples(rows: Sequence[CalibrationRow], ranker: ServiceRanker) -> list[Exam
             original=row.own_words,
             language=row.language,
         )
-        if not ranking.candidates:
-            continue
-        out.append(_example(row, ranking))
-    return out
+        if ranking.candidates:
+            yield row, ranking
+
+
+def examples(rows: Sequence[CalibrationRow], ranker: ServiceRanker) -> list[Example]:
+    """Features and labels of ``rows`` under the ranker's re-ranking."""
+    return [_example(row, ranking) for row, ranking in ranked(rows, ranker)]
 
 
 def calibrate(

@@ -1102,7 +1102,7 @@ def plausibility_floors(
     Cross-validated: floors fitted on the other folds, counted on the fold left out
     (eval/plausibility_floors.py; docs/policy.md section 5, twelfth session)."""
     from bot.dialogue.ranking import RankingModel, ServiceRanker
-    from eval.calibration import load_rows
+    from eval.calibration import load_rows, ranked
     from eval.plausibility_floors import SIGNALS, floor_case, trade
 
     settings = _settings()
@@ -1110,16 +1110,7 @@ def plausibility_floors(
     cases = []
     with open_retriever(settings) as retriever:
         ranker = ServiceRanker(retriever, RankingModel.from_yaml())
-        for row in load_rows(retrieved):
-            ranking = ranker.score(
-                row.retrieved,
-                query=row.query,
-                tenant=row.tenant,
-                original=row.own_words,
-                language=row.language,
-            )
-            if not ranking.candidates:
-                continue
+        for row, ranking in ranked(load_rows(retrieved), ranker):
             cases.append(
                 floor_case(
                     row.id,
