@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from eval.citizens_set import assign_splits
 from eval.danger_set import DANGER_KINDS, REGISTERS, SET_NAME, case_id, cell, plan, register
 from eval.pools import load_pool
+from eval.romanised_set import SET_NAME as ROMANISED_SET
 from eval.sets_schema import LANGUAGES, CaseKind, ExpectedStatus, HelpGrade, Split, load_set
 
 CASES = load_set(SET_NAME).cases
@@ -37,8 +40,11 @@ def test_every_language_and_every_kind_gets_every_register() -> None:
         assert styles == set(REGISTERS)
 
 
-def test_expectations_never_accept_a_false_alarm() -> None:
-    for case in CASES:
+@pytest.mark.parametrize("set_name", [SET_NAME, ROMANISED_SET])
+def test_expectations_never_accept_a_false_alarm(set_name: str) -> None:
+    """Both danger sets (this one and romanised_danger): an emergency case accepts only the
+    emergency answer, a look-alike never accepts it."""
+    for case in load_set(set_name).cases:
         if case.tags.kind is CaseKind.EMERGENCY:
             assert case.expected_status == [ExpectedStatus.EMERGENCY], case.id
             assert case.expected_help == [HelpGrade.DANGER], case.id
