@@ -9,7 +9,6 @@ from pathlib import Path
 
 from eval.citizens_set import assign_splits, case_group, write_split
 from eval.languages_set import DRAWN, RENDERINGS, SET_NAME, by_service, draw_services
-from eval.pools import load_pool
 from eval.sets_schema import LANGUAGES, SETS_DIR, CaseKind, ExpectedStatus, Split, load_set
 
 CASES = load_set(SET_NAME).cases
@@ -66,12 +65,3 @@ def test_splitting_again_reproduces_the_shipped_files(tmp_path: Path) -> None:
         assert (tmp_path / f"{name}.jsonl").read_text(encoding="utf-8") == (
             SETS_DIR / f"{name}.jsonl"
         ).read_text(encoding="utf-8"), name
-
-
-def test_no_question_is_taken_from_another_set_or_pool() -> None:
-    mine = {case.question for case in CASES if case.question}
-    assert len(mine) == len(CASES)
-    for path in [*SETS_DIR.glob("*.jsonl"), *(SETS_DIR.parent / "pools").glob("*.jsonl")]:
-        if path.name.startswith(SET_NAME):
-            continue
-        assert not mine & {c.question for c in load_pool(path)}, path.name
