@@ -51,24 +51,32 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cache
 
 from rapidfuzz.distance import OSA
 
-from bot.understanding.cyrillic import cyrillic_reading
+from bot.understanding.cyrillic import romanised_cyrillic
 from bot.understanding.language_id import identify_language
-from bot.understanding.word_lists import known_words
-from bot.understanding.wording import WORD
+from bot.understanding.latin_claims import LATIN_LANGUAGES, LONG_WORD, unclaimed
+from bot.understanding.word_lists import frequent_words
 
-__all__ = ["LATIN_LANGUAGES", "ArabicScriptReading", "latin_skeletons", "script_skeletons"]
+__all__ = [
+    "ARABIC_SCRIPT_LANGUAGES",
+    "ArabicScriptReading",
+    "latin_skeletons",
+    "romanised_arabic",
+    "script_skeletons",
+]
 
-# The catalogue languages written in Latin script, whose known words keep a message Latin.
-LATIN_LANGUAGES = ("de", "en", "fr", "tr", "pl", "ro")
-CYRILLIC_LANGUAGES = ("ru", "uk")
-FOREIGN_SHARE = 0.5  # at least this share of a message's long words known to none of them
-LONG_WORD = 4
+ARABIC_SCRIPT_LANGUAGES = ("ar", "fa")
+# romanised_arabic: a message of at least READ_WORDS long words, at least READ_SHARE of which
+# read as words of one language at least as frequent as READ_ZIPF, is that language.
+READ_WORDS = 3
+READ_SHARE = 0.5
+READ_ZIPF = 3.0
+_READ_PER_SKELETON = 50  # the most frequent words of a skeleton compared with a message word
 PREFIX_SKELETON = 3  # consonants a vocabulary word must have to be read as a word's beginning
 PREFIX_REST = 2  # consonants a word may have beyond the stem or word it begins with
-RUSSIAN_SHARE = 0.4  # at most this share of the Cyrillic reading's long words unknown: Russian
 _MAX_VARIANTS = 256
 
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
@@ -251,8 +259,11 @@ class ArabicScriptReading:
         was read."""
         if _ARABIC_SCRIPT.search(normalized) or _OTHER_SCRIPT.search(normalized):
             return None
-        tokens = _TOKEN.findall(normalized)
-        if not _foreign(normalized, tokens) or _latin_language(normalized):
+        if (
+            not unclaimed(normalized)
+            or romanised_cyrillic(normalized) is not None
+            or _latin_language(normalized)
+        ):
             return None
         changed = False
 
@@ -288,6 +299,50 @@ class ArabicScriptReading:
         return min(candidates)[-1] if candidates else None
 
 
+def romanised_arabic(normalized: str) -> str | None:
+    """ "ar" or "fa" if a normalised Latin-script message reads as that language: at least
+    ``READ_SHARE`` of its (at least ``READ_WORDS``) words of ``LONG_WORD`` letters or more
+    have the skeleton of one of the language's words at least as frequent as ``READ_ZIPF``
+    (wordfreq) whose plain romanisation is at most a quarter of the word's letters away (at
+    least one edit); the language with the larger share, Arabic on a tie. Else None. Does
+    not ask whether a Latin-script language claims the message (latin_claims.py): misspelt
+    German requests read this way too ("frage zu atuo")."""
+    if _ARABIC_SCRIPT.search(normalized) or _OTHER_SCRIPT.search(normalized):
+        return None
+    long_words = [token for token in _TOKEN.findall(normalized) if len(token) >= LONG_WORD]
+    if len(long_words) < READ_WORDS:
+        return None
+    shares = {
+        language: sum(1 for word in long_words if _reads_as_word(word, language)) / len(long_words)
+        for language in ARABIC_SCRIPT_LANGUAGES
+    }
+    best = max(ARABIC_SCRIPT_LANGUAGES, key=lambda language: shares[language])
+    return best if shares[best] >= READ_SHARE else None
+
+
+def _reads_as_word(word: str, language: str) -> bool:
+    index = _frequent_index(language)
+    limit = max(1, len(word) // 4)
+    return any(
+        _edits(word, found) <= limit
+        for skeleton in latin_skeletons(word)
+        for found in index.get(skeleton, ())
+    )
+
+
+@cache
+def _frequent_index(language: str) -> dict[str, tuple[str, ...]]:
+    """The words of ``language`` at least as frequent as ``READ_ZIPF`` by skeleton, the most
+    frequent ``_READ_PER_SKELETON`` of each."""
+    by_skeleton: dict[str, list[str]] = defaultdict(list)
+    for word in frequent_words(language, READ_ZIPF):
+        if _VOCABULARY_WORD.match(word):
+            for skeleton in script_skeletons(word):
+                if skeleton and len(by_skeleton[skeleton]) < _READ_PER_SKELETON:
+                    by_skeleton[skeleton].append(word)
+    return {skeleton: tuple(words) for skeleton, words in by_skeleton.items()}
+
+
 def _index(vocabulary: Iterable[str]) -> dict[str, set[str]]:
     """Arabic-script words by their consonant skeletons."""
     by_skeleton: dict[str, set[str]] = defaultdict(set)
@@ -309,32 +364,8 @@ def _without_prefix(word: str) -> list[str]:
     return stems
 
 
-def _foreign(normalized: str, tokens: list[str]) -> bool:
-    """Whether the message is in none of the Latin-script catalogue languages nor in
-    Russian or Ukrainian typed in Latin letters: more than ``FOREIGN_SHARE`` of its words of
-    ``LONG_WORD`` letters or more are known to no Latin-script catalogue language (a word
-    with a digit is known to none; the large word lists hold so many short chat and name
-    forms, "3am", "bab", "ma", that short words tell nothing), and its Cyrillic reading
-    (cyrillic.py) is not mostly Russian or Ukrainian words (at most ``RUSSIAN_SHARE`` of
-    them unknown to both word lists)."""
-    long_words = [token for token in tokens if len(token) >= LONG_WORD]
-    if not long_words:
-        return False
-    if _share_unknown(long_words, LATIN_LANGUAGES) < FOREIGN_SHARE:
-        return False
-    in_cyrillic = cyrillic_reading(normalized)
-    cyrillic_words = [w for w in WORD.findall(in_cyrillic or "") if len(w) >= LONG_WORD]
-    return not cyrillic_words or _share_unknown(cyrillic_words, CYRILLIC_LANGUAGES) > RUSSIAN_SHARE
-
-
 def _latin_language(normalized: str) -> bool:
     """Whether the language identifier (language_id.py) reads the message as a Latin-script
     catalogue language decisively."""
     guess = identify_language(normalized)
     return guess.decisive and guess.language in LATIN_LANGUAGES
-
-
-def _share_unknown(tokens: list[str], languages: tuple[str, ...]) -> float:
-    lists = [words for words in map(known_words, languages) if words is not None]
-    unknown = sum(1 for token in tokens if not any(token in words for words in lists))
-    return unknown / len(tokens)

@@ -23,7 +23,15 @@ of the Cabinet of Ministers of Ukraine, 27 January 2010: г h, ґ g, и y, і i,
 Wikipedia, "Волапюк (транслит)": 4 ч, 6 ш, 3 з, w ш/щ, x х, q я).
 
 It is a reading, never shown to anyone: the emergency rules look at it, and the language
-of a romanised message is judged by it (``cyrillic_words``).
+of a romanised message is judged by it (romanised.py):
+
+**Is it Russian or Ukrainian?** (``romanised_cyrillic``) At least ``READ_SHARE`` of the
+message's words of ``LONG_WORD`` letters or more read as Russian or Ukrainian words at least
+as frequent as ``READ_ZIPF``; the language is the one whose words read the message best. The
+threshold is a frequency, not mere membership, because the reading picks whatever known
+word a Latin word can spell, and the large lists know rare forms of almost anything ("hame"
+→ хаме, Zipf 2.1; "ghorsa" → горца, 2.4), while the words of a sentence are common ("дитина"
+5.0; "задихається", 2.3, is the rare end).
 """
 
 from __future__ import annotations
@@ -31,17 +39,29 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 import cyrtranslit
 
 from bot.understanding.word_lists import KnownWords, known_words
 from bot.understanding.wording import normalize
 
-__all__ = ["CYRILLIC_LANGUAGES", "CyrillicWord", "cyrillic_reading", "cyrillic_words"]
+__all__ = [
+    "CYRILLIC_LANGUAGES",
+    "CyrillicWord",
+    "cyrillic_reading",
+    "cyrillic_words",
+    "reading_language",
+    "romanised_cyrillic",
+]
 
 CYRILLIC_LANGUAGES = ("ru", "uk")
+LONG_WORD = 4  # letters of the words that tell the language (latin_claims.py)
+READ_ZIPF = 2.5  # a Latin word read as a Russian/Ukrainian word at least this frequent is one
+READ_SHARE = 0.6  # at least this share of the long words so read: the message is that language
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-z]")
 _TOKEN = re.compile(r"[\w']+")
@@ -50,7 +70,7 @@ _TOKEN = re.compile(r"[\w']+")
 _YERY = re.compile(r"(?<=[bcdfghklmnprstvwxz])y(?![aeiouy'])")
 _LONGEST_SPELLING = 4  # "shch"
 _BEAM = 300  # Cyrillic prefixes kept per position of a word
-_SIGNS = ("ь", "ъ")  # letters Latin spellings drop
+_SIGNS = ("ь", "ъ", "'")  # letters Latin spellings drop (the Ukrainian apostrophe too)
 _VOWELS = set("аеёиіїоуыэюяє")
 
 # The Ukrainian national romanisation (KMU 2010), the spellings iuliia's Russian schemes lack.
@@ -67,38 +87,67 @@ _VOLAPUK = {
 }  # fmt: skip
 
 
-class CyrillicWord:
-    """A Latin word read as a known Russian or Ukrainian word: the word, and which of the
-    two languages' lists know it."""
+class CyrillicWord(NamedTuple):
+    """A Latin word read as a known word of one of ``CYRILLIC_LANGUAGES``, and its Zipf
+    frequency in that language."""
 
-    __slots__ = ("languages", "word")
-
-    def __init__(self, word: str, languages: tuple[str, ...]) -> None:
-        self.word = word
-        self.languages = languages
+    word: str
+    language: str
+    zipf: float
 
 
 def cyrillic_reading(normalized: str) -> str | None:
     """The normalised Cyrillic reading of a normalised Latin-script message; None if the
-    message has Cyrillic letters already or no Latin ones."""
+    message has Cyrillic letters already or no Latin ones. Where a word reads as known
+    words of both languages, the message's language (``reading_language``) wins."""
     if _CYRILLIC.search(normalized) or not _LATIN.search(normalized):
         return None
-    return normalize(_TOKEN.sub(_read_token, normalized))
+    tokens = _TOKEN.findall(normalized)
+    language = reading_language([_candidates(token) for token in tokens])
+    return normalize(_TOKEN.sub(lambda match: _read_token(match.group(0), language), normalized))
 
 
-def cyrillic_words(normalized: str) -> list[CyrillicWord | None]:
-    """For each word of a normalised Latin-script message, its reading as a known Russian or
-    Ukrainian word, or None where it reads as none (or the message has Cyrillic letters)."""
+def cyrillic_words(normalized: str) -> list[tuple[CyrillicWord, ...]]:
+    """For each word of a normalised Latin-script message, its readings as known Russian and
+    Ukrainian words (the most frequent per language; none where it reads as no known word);
+    empty if the message has Cyrillic letters."""
     if _CYRILLIC.search(normalized):
         return []
-    return [_known_reading(token) for token in _TOKEN.findall(normalized)]
+    return [_candidates(token) for token in _TOKEN.findall(normalized)]
 
 
-def _read_token(match: re.Match[str]) -> str:
-    token = match.group(0)
-    known = _known_reading(token)
-    if known is not None:
-        return known.word
+def reading_language(words: Sequence[tuple[CyrillicWord, ...]]) -> str | None:
+    """The language of ``CYRILLIC_LANGUAGES`` whose known words read the most of ``words``
+    (summed Zipf frequencies), None if none reads any."""
+    sums: dict[str, float] = defaultdict(float)
+    for readings in words:
+        for reading in readings:
+            sums[reading.language] += reading.zipf
+    return max(sums, key=lambda language: sums[language]) if sums else None
+
+
+def romanised_cyrillic(normalized: str) -> str | None:
+    """ "ru" or "uk" if a normalised Latin-script message reads as that language in Cyrillic
+    (module docstring), else None. Does not ask whether a Latin-script language claims it
+    (latin_claims.py)."""
+    if _CYRILLIC.search(normalized) or not _LATIN.search(normalized):
+        return None
+    tokens = _TOKEN.findall(normalized)
+    readings = [
+        tuple(r for r in found if r.zipf >= READ_ZIPF)
+        for token, found in zip(tokens, cyrillic_words(normalized), strict=True)
+        if len(token) >= LONG_WORD
+    ]
+    if not readings or sum(1 for found in readings if found) < READ_SHARE * len(readings):
+        return None
+    return reading_language(readings)
+
+
+def _read_token(token: str, language: str | None) -> str:
+    readings = _candidates(token)
+    if readings:
+        own = [reading for reading in readings if reading.language == language]
+        return max(own or readings, key=lambda reading: reading.zipf).word
     return str(cyrtranslit.to_cyrillic(_YERY.sub("y'", token), "ru"))
 
 
@@ -116,9 +165,9 @@ def _spellings() -> dict[str, str]:
         for key in ("prev_mapping", "next_mapping", "ending_mapping"):
             pairs += [(cyr[-1], lat) for cyr, lat in (data.get(key) or {}).items()]
         for letter, latin in pairs:
-            spelling = normalize(latin)
-            if spelling and _LATIN.search(spelling) or spelling in ("'", '"'):
-                table[spelling.replace('"', "'")].add(letter.casefold())
+            spelling = normalize(latin).replace('"', "'")
+            if _LATIN.search(spelling) or spelling == "'":
+                table[spelling].add(letter.casefold())
     for extra in (_UKRAINIAN, _VOLAPUK):
         for spelling, letters in extra.items():
             table[spelling].update(letters)
@@ -132,42 +181,38 @@ def _lists() -> tuple[tuple[str, KnownWords], ...]:
 
 
 def _is_prefix(prefix: str) -> bool:
-    return any(next(words.forms.iterkeys(prefix), None) is not None for _, words in _lists())
+    return any(words.has_prefix(prefix) for _, words in _lists())
 
 
 @cache
-def _known_reading(token: str) -> CyrillicWord | None:
-    """The most frequent known word among the Cyrillic spellings of ``token`` (a normalised
-    Latin word), or None."""
+def _candidates(token: str) -> tuple[CyrillicWord, ...]:
+    """The most frequent known word of each language among the Cyrillic spellings of
+    ``token`` (a normalised Latin word); empty if none is known."""
     if not _LATIN.search(token) and not any(c.isdigit() for c in token):
-        return None
+        return ()
     spellings = _spellings()
     positions: list[set[str]] = [set() for _ in range(len(token) + 1)]
     positions[0].add("")
     for start in range(len(token)):
-        if not positions[start]:
-            continue
-        for length in range(1, _LONGEST_SPELLING + 1):
-            letters = spellings.get(token[start : start + length]) if start + length <= len(token) else None
-            if not letters:
+        for length in range(1, min(_LONGEST_SPELLING, len(token) - start) + 1):
+            letters = spellings.get(token[start : start + length])
+            if not letters or not positions[start]:
                 continue
             grown = positions[start + length]
             for prefix in positions[start]:
                 for letter in letters:
                     candidate = prefix + letter
-                    if letter not in _VOWELS and letter not in _SIGNS:
-                        for sign in _SIGNS:
-                            if _is_prefix(candidate + sign):
-                                grown.add(candidate + sign)
                     if _is_prefix(candidate):
                         grown.add(candidate)
+                    if letter in _VOWELS or letter in _SIGNS:
+                        continue
+                    grown.update(c for c in (candidate + s for s in _SIGNS) if _is_prefix(c))
             if len(grown) > _BEAM:
                 positions[start + length] = set(sorted(grown)[:_BEAM])
-    best: CyrillicWord | None = None
-    best_zipf = 0.0
-    for candidate in sorted(positions[-1]):
-        languages = tuple(language for language, words in _lists() if candidate in words)
-        zipf = max((words.zipf(candidate) for _, words in _lists()), default=0.0)
-        if languages and zipf > best_zipf:
-            best, best_zipf = CyrillicWord(candidate, languages), zipf
-    return best
+    best: dict[str, CyrillicWord] = {}
+    for candidate in positions[-1]:
+        for language, words in _lists():
+            zipf = words.frequency(candidate)
+            if zipf > 0 and (language not in best or zipf > best[language].zipf):
+                best[language] = CyrillicWord(candidate, language, zipf)
+    return tuple(best.values())

@@ -26,6 +26,7 @@ from bot.understanding.context import Turn, resolve_followup
 from bot.understanding.expansion import Expansion, QueryExpander
 from bot.understanding.language_id import LanguageGuess, identify_language
 from bot.understanding.redaction import redact
+from bot.understanding.romanised import romanised_language
 from bot.understanding.spelling import SpellingCorrector
 from bot.understanding.wording import Language, normalize
 from knowledge.errors import InvalidQueryError, SearchIndexError
@@ -129,6 +130,11 @@ class Understander:
         decisively in another one (a single word or a German service name is not)."""
         normalized = self._normalize(message)
         guess = self._detect(message)
+        romanised = romanised_language(normalized, guess)
+        if romanised is not None:
+            # Russian, Ukrainian, Arabic or Farsi typed in Latin letters, which lingua took for a
+            # Latin-script language (romanised.py): sure not to be German, never decisive.
+            guess = guess.model_copy(update={"language": romanised, "not_german": True})
         detected = guess.language
         reply, source = _reply_language(guess, language)
         resolution = resolve_followup(message, history, normalized=normalized)

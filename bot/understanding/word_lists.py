@@ -30,7 +30,14 @@ from spellchecker import SpellChecker
 
 from bot.understanding.wording import UMLAUTS
 
-__all__ = ["COMMON_ZIPF", "RARE_ZIPF", "KnownWords", "known_words", "word_forms"]
+__all__ = [
+    "COMMON_ZIPF",
+    "RARE_ZIPF",
+    "KnownWords",
+    "frequent_words",
+    "known_words",
+    "word_forms",
+]
 
 COMMON_ZIPF = 4.0  # ten times per million words: the words whose frequency is kept
 RARE_ZIPF = 1.0  # what a known word below COMMON_ZIPF counts as
@@ -52,7 +59,7 @@ class KnownWords:
     """The word forms of one language as a normalised text spells them, and the Zipf
     frequencies of its common ones."""
 
-    forms: marisa_trie.Trie
+    forms: marisa_trie.RecordTrie  # each with its frequency bucket (Zipf 9 - bucket / 100)
     folded: marisa_trie.Trie  # the forms with umlauts or ß, folded (fuer, strasse)
     common: Mapping[str, float]  # Zipf ≥ COMMON_ZIPF, as written and folded
 
@@ -63,6 +70,16 @@ class KnownWords:
         """The word's Zipf frequency (log10 of its uses per billion words) if it is common,
         else RARE_ZIPF if it is known at all, else 0."""
         return self.common.get(word) or (RARE_ZIPF if word in self else 0.0)
+
+    def frequency(self, word: str) -> float:
+        """The word's Zipf frequency as written, rare words too (0 if it is not a form):
+        for readers that rank rare words (the Cyrillic reading, cyrillic.py)."""
+        found = self.forms.get(word)
+        return 9.0 - found[0][0] / 100.0 if found else 0.0
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some form as written begins with ``prefix``."""
+        return next(self.forms.iterkeys(prefix), None) is not None
 
 
 @cache
@@ -76,8 +93,8 @@ def known_words(language: str) -> KnownWords | None:
         return None
     # read_cBpack, not get_frequency_list: the latter keeps every list in an lru_cache.
     buckets = wordfreq.read_cBpack(path)
-    words = [word for bucket in buckets for word in bucket]
-    folded = [word.translate(UMLAUTS) for word in words if any(c in word for c in "äöüß")]
+    words = [(word, (index,)) for index, bucket in enumerate(buckets) for word in bucket]
+    folded = [w.translate(UMLAUTS) for w, _ in words if any(c in w for c in "äöüß")]
     common: dict[str, float] = {}
     for index, bucket in enumerate(buckets):  # bucket i: Zipf 9 - i/100
         zipf = 9.0 - index / 100.0
@@ -86,4 +103,21 @@ def known_words(language: str) -> KnownWords | None:
         for word in bucket:
             common.setdefault(word, zipf)
             common.setdefault(word.translate(UMLAUTS), zipf)
-    return KnownWords(forms=marisa_trie.Trie(words), folded=marisa_trie.Trie(folded), common=common)
+    return KnownWords(
+        forms=marisa_trie.RecordTrie("<H", words), folded=marisa_trie.Trie(folded), common=common
+    )
+
+
+def frequent_words(language: str, min_zipf: float) -> list[str]:
+    """The words of ``language`` at least as frequent as ``min_zipf``, most frequent first
+    (empty where wordfreq has no list for it); read from the wheel on every call."""
+    name = "large" if language in wordfreq.available_languages(wordlist="large") else "small"
+    path = wordfreq.available_languages(wordlist=name).get(language)
+    if path is None:
+        return []
+    words: list[str] = []
+    for index, bucket in enumerate(wordfreq.read_cBpack(path)):  # bucket i: Zipf 9 - i/100
+        if 9.0 - index / 100.0 < min_zipf:
+            break
+        words.extend(bucket)
+    return words
