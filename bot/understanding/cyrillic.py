@@ -40,7 +40,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import NamedTuple
 
@@ -69,6 +69,7 @@ _TOKEN = re.compile(r"[\w']+")
 # its own spelling of ы is "y'".
 _YERY = re.compile(r"(?<=[bcdfghklmnprstvwxz])y(?![aeiouy'])")
 _LONGEST_SPELLING = 4  # "shch"
+_CACHED_WORDS = 50_000  # words whose readings are kept (a server reads the same words often)
 _BEAM = 300  # Cyrillic prefixes kept per position of a word
 _SIGNS = ("ь", "ъ", "'")  # letters Latin spellings drop (the Ukrainian apostrophe too)
 _VOWELS = set("аеёиіїоуыэюяє")
@@ -184,7 +185,7 @@ def _is_prefix(prefix: str) -> bool:
     return any(words.has_prefix(prefix) for _, words in _lists())
 
 
-@cache
+@lru_cache(maxsize=_CACHED_WORDS)
 def _candidates(token: str) -> tuple[CyrillicWord, ...]:
     """The most frequent known word of each language among the Cyrillic spellings of
     ``token`` (a normalised Latin word); empty if none is known."""
