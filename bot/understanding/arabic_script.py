@@ -74,6 +74,7 @@ ARABIC_SCRIPT_LANGUAGES = ("ar", "fa")
 READ_WORDS = 3
 READ_SHARE = 0.5
 READ_ZIPF = 3.0
+_CHAT_DIGIT = re.compile(r"[a-z][235679]|[235679][a-z]")  # a digit written for a letter
 _READ_PER_SKELETON = 50  # the most frequent words of a skeleton compared with a message word
 PREFIX_SKELETON = 3  # consonants a vocabulary word must have to be read as a word's beginning
 PREFIX_REST = 2  # consonants a word may have beyond the stem or word it begins with
@@ -304,7 +305,8 @@ def romanised_arabic(normalized: str) -> str | None:
     ``READ_SHARE`` of its (at least ``READ_WORDS``) words of ``LONG_WORD`` letters or more
     have the skeleton of one of the language's words at least as frequent as ``READ_ZIPF``
     (wordfreq) whose plain romanisation is at most a quarter of the word's letters away (at
-    least one edit); the language with the larger share, Arabic on a tie. Else None. Does
+    least one edit); the language with the larger share, Arabic on a tie, and only Arabic
+    for a message with the chat alphabet's digits inside a word ("ta3bana"). Else None. Does
     not ask whether a Latin-script language claims the message (latin_claims.py): misspelt
     German requests read this way too ("frage zu atuo")."""
     if _ARABIC_SCRIPT.search(normalized) or _OTHER_SCRIPT.search(normalized):
@@ -312,11 +314,14 @@ def romanised_arabic(normalized: str) -> str | None:
     long_words = [token for token in _TOKEN.findall(normalized) if len(token) >= LONG_WORD]
     if len(long_words) < READ_WORDS:
         return None
+    # Digits for letters (3 ʿayn, 7 ḥāʾ, 2 hamza …) are the Arabic chat alphabet; Finglish
+    # writes letters ("gh", "kh", "q"): such a message is Arabic or none of the two.
+    languages = ("ar",) if _CHAT_DIGIT.search(normalized) else ARABIC_SCRIPT_LANGUAGES
     shares = {
         language: sum(1 for word in long_words if _reads_as_word(word, language)) / len(long_words)
-        for language in ARABIC_SCRIPT_LANGUAGES
+        for language in languages
     }
-    best = max(ARABIC_SCRIPT_LANGUAGES, key=lambda language: shares[language])
+    best = max(languages, key=lambda language: shares[language])
     return best if shares[best] >= READ_SHARE else None
 
 

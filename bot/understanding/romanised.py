@@ -16,8 +16,9 @@ The language is the one the message reads as, asked in this order:
    and its words have the consonant skeletons of frequent Arabic or Persian words
    (arabic_script.py ``romanised_arabic``).
 
-understanding.py makes such a language the message's guess: sure not to be German, never
-decisive (the conversation's chosen language still wins).
+understanding.py makes such a language the message's guess: sure not to be German, and
+decisive for a message of two words or more, as lingua's own guess would be (conversations
+start in German, the API's default, and a non-decisive guess never overrides that).
 """
 
 from __future__ import annotations

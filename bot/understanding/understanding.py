@@ -24,11 +24,11 @@ from pydantic import BaseModel, ConfigDict
 from bot.texts.catalogue import REFERENCE_LANGUAGE
 from bot.understanding.context import Turn, resolve_followup
 from bot.understanding.expansion import Expansion, QueryExpander
-from bot.understanding.language_id import LanguageGuess, identify_language
+from bot.understanding.language_id import MIN_WORDS, LanguageGuess, identify_language
 from bot.understanding.redaction import redact
 from bot.understanding.romanised import romanised_language
 from bot.understanding.spelling import SpellingCorrector
-from bot.understanding.wording import Language, normalize
+from bot.understanding.wording import WORD, Language, normalize
 from knowledge.errors import InvalidQueryError, SearchIndexError
 
 __all__ = ["Search", "Understander", "Understanding"]
@@ -132,9 +132,13 @@ class Understander:
         guess = self._detect(message)
         romanised = romanised_language(normalized, guess)
         if romanised is not None:
-            # Russian, Ukrainian, Arabic or Farsi typed in Latin letters, which lingua took for a
-            # Latin-script language (romanised.py): sure not to be German, never decisive.
-            guess = guess.model_copy(update={"language": romanised, "not_german": True})
+            # Russian, Ukrainian, Arabic or Farsi typed in Latin letters, which lingua took for
+            # a Latin-script language (romanised.py): read from most of the message's words,
+            # as decisive as lingua's own guess of a message that long.
+            words = len(WORD.findall(normalized))
+            guess = guess.model_copy(
+                update={"language": romanised, "not_german": True, "decisive": words >= MIN_WORDS}
+            )
         detected = guess.language
         reply, source = _reply_language(guess, language)
         resolution = resolve_followup(message, history, normalized=normalized)

@@ -238,6 +238,12 @@ def test_life_threatening_signs(policy: Policy, message: str, label: PolicyLabel
         ("v pod'ezde pozhar, vsyo v dymu", DANGER),
         ("sosed ugrozhaet ubit' menya", DANGER),
         ("gorit kvartira u sosedey", DANGER),
+        # in every romanisation: Ukrainian national (KMU 2010), scholarly "j" and "x", chat digits
+        ("moia donka ne dykhaie, dopomozhit", DANGER),
+        ("Kolyshnij cholovik pohrozhuie nozhem", DANGER),
+        ("sused ugrozhaet 4to ub'et menja", DANGER),
+        ("xo4u pokin4yty z soboju", DANGER),
+        ("ja ne xo4u zhit, naglotalas tabletok", DANGER),
         # a past event stays past, and the reading never touches other languages
         ("tri goda nazad u nas byl pozhar, kak vosstanovit pasport", SOCIAL),
         ("ich will mich ummelden", SERVICE),
