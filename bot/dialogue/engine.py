@@ -138,7 +138,8 @@ class DialogueEngine:
         romanised messages (bot/understanding/romanised.py), and, by understanding and
         ranking one service question per tenant, the language models, the spelling
         dictionaries and the ranking vocabulary (together about 8 s on a loaded machine;
-        nothing is composed, so no LLM is called). A missing index is no error here (the first request says so)."""
+        nothing is composed, so no LLM is called). A missing index is no error here (the
+        first request says so)."""
         try:
             # The catalogue tenant holds routing entries, no answers.
             tenants = [t for t in self._retriever.tenants() if t != self._dialogue.catalogue_tenant]
