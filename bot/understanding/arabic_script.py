@@ -37,13 +37,17 @@ A stem of the vocabulary (a word a rule lets continue, "پسر\\S*") of at least
 consonants is also read where it begins a longer word ("pesaram" → "پسر") when no whole
 word fits.
 
-Only messages written in Latin letters alone are read, and only if at least half their
-words are known to no word list of the Latin-script catalogue languages
-(``LATIN_LANGUAGES``), their Cyrillic reading is not mostly Russian or Ukrainian words,
-and the language identifier does not read them as a Latin-script catalogue language
-decisively: a German, English or Turkish message is never read in Arabic script, a
-misspelt German compound ("standortaenderung") neither. The reading is never
-shown to anyone: only the emergency rules look at it.
+Only messages written in Latin letters alone are read, and only if no Latin-script catalogue
+language claims them by their words (latin_claims.py), they do not read as Russian or
+Ukrainian in Cyrillic (cyrillic.py ``romanised_cyrillic``), and the language identifier
+does not read them as a Latin-script catalogue language decisively: a German, English or
+Turkish message is never read in Arabic script, a misspelt German compound
+("standortaenderung") neither. The reading is never shown to anyone: only the emergency
+rules look at it.
+
+The language of such a message (romanised.py) is told by the same skeletons compared with
+the frequent words of Arabic and Persian (``romanised_arabic``): the language most of its
+words read as, Arabic only where the chat alphabet's digits stand for letters.
 """
 
 from __future__ import annotations
