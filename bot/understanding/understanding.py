@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.texts.catalogue import REFERENCE_LANGUAGE
 from bot.understanding.context import Turn, resolve_followup
+from bot.understanding.cyrillic import CYRILLIC_LANGUAGES, cyrillic_reading
 from bot.understanding.expansion import Expansion, QueryExpander
 from bot.understanding.language_id import MIN_WORDS, LanguageGuess, identify_language
 from bot.understanding.redaction import redact
@@ -74,6 +75,9 @@ class Understanding(BaseModel):
     followup: Literal["none", "anaphoric", "combined"] = "none"
     followup_text: str | None = None  # the earlier question and the message, for a follow-up
     keep_doc_id: str | None = None
+    # Russian or Ukrainian typed in Latin letters, read in Cyrillic (romanised.py): the text
+    # searched instead of the Latin one, which the embedding model cannot read.
+    reading: str | None = None
     searches: tuple[Search, ...] = ()  # empty when the policy answered without retrieval
 
     @property
@@ -131,6 +135,7 @@ class Understander:
         normalized = self._normalize(message)
         guess = self._detect(message)
         romanised = romanised_language(normalized, guess)
+        reading = cyrillic_reading(normalized) if romanised in CYRILLIC_LANGUAGES else None
         if romanised is not None:
             # Russian, Ukrainian, Arabic or Farsi typed in Latin letters, which lingua took for
             # a Latin-script language (romanised.py): read from most of the message's words,
@@ -154,6 +159,7 @@ class Understander:
             followup=resolution.kind,
             followup_text=resolution.query if resolution.kind != "none" else None,
             keep_doc_id=resolution.keep_doc_id,
+            reading=reading,
         )
         return self.searched(understanding, tenant=tenant) if search else understanding
 
@@ -161,9 +167,18 @@ class Understander:
         """``understanding`` with its searches: spelling corrected, expanded; a follow-up
         is also searched together with the earlier question."""
         message = understanding.text
-        own = self._search(
-            "message", message, tenant, understanding.normalized, understanding.detected_language
-        )
+        if understanding.reading is not None:
+            own = self._search(
+                "message", understanding.reading, tenant, None, understanding.detected_language
+            )
+        else:
+            own = self._search(
+                "message",
+                message,
+                tenant,
+                understanding.normalized,
+                understanding.detected_language,
+            )
         if understanding.language_source == "detected" and not own.expansions:
             own = own.model_copy(update={"language": understanding.language})
         searches = [own]
