@@ -69,3 +69,18 @@ def test_a_single_romanised_word_does_not_override_it(reader: Understander) -> N
     understood = reader.understand("zdravstvujte", tenant="muenchen", language="de")
     assert understood.detected_language == "ru"
     assert (understood.language, understood.language_source) == ("de", "conversation")
+
+
+def test_russian_or_ukrainian_in_latin_letters_is_searched_in_cyrillic(
+    reader: Understander,
+) -> None:
+    understood = reader.understand("de ja mozhu otrymaty novyj pasport", tenant="lkaugsburg")
+    assert understood.reading == "де я можу отримати новий паспорт"
+    assert understood.search.text.startswith("де я можу отримати новий паспорт")
+
+
+def test_other_messages_are_searched_as_written(reader: Understander) -> None:
+    for message in ("Wo beantrage ich einen Reisepass?", "man mikham gozarname begiram vali"):
+        understood = reader.understand(message, tenant="muenchen")
+        assert understood.reading is None
+        assert understood.search.text.startswith(message.split()[0])
