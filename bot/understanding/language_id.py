@@ -161,7 +161,9 @@ class LanguageIdentifier:
             return guess
         # The German terms a citizen quotes are no evidence of the language they write in.
         own = [word.casefold() for word in words if word not in terms]
-        return _weighed_by_words(guess, own, german, best_other) if own else guess
+        return (
+            _weighed_by_words(guess, own, german, best_other, self.languages) if own else guess
+        )
 
     def _confidences(self, text: str) -> tuple[str, float, float, tuple[str, float] | None]:
         """The language ``text`` most likely reads as, its confidence, German's
@@ -192,7 +194,11 @@ class LanguageIdentifier:
 
 
 def _weighed_by_words(
-    guess: LanguageGuess, words: Sequence[str], german: float, best_other: tuple[str, float] | None
+    guess: LanguageGuess,
+    words: Sequence[str],
+    german: float,
+    best_other: tuple[str, float] | None,
+    languages: Sequence[str],
 ) -> LanguageGuess:
     """``guess`` corrected by the word evidence of pyspellchecker's word lists (module
     docstring); ``words`` are the message's words in lower case, ``german`` lingua's
@@ -205,13 +211,43 @@ def _weighed_by_words(
         known = sum(1 for word in words if word in german_forms)
         if german_only > other_only and 2 * known >= len(words):
             return _by_words(guess, REFERENCE_LANGUAGE, german, evidence="german")
-    if guess.decisive or guess.not_german or best_other is None:
+    if guess.decisive or guess.not_german:
         return guess
-    other, confidence = best_other
-    german_only, other_only = _exclusive(words, german_forms, word_forms(other))
-    if other_only >= EVIDENCE_WORDS and other_only > 2 * german_only:
-        return _by_words(guess, other, confidence, evidence="other")
+    if best_other is not None:
+        other, confidence = best_other
+        german_only, other_only = _exclusive(words, german_forms, word_forms(other))
+        if other_only >= EVIDENCE_WORDS and other_only > 2 * german_only:
+            return _by_words(guess, other, confidence, evidence="other")
+    frequent = _more_frequent_than_german(words, languages)
+    if frequent is not None:
+        return _by_words(guess, frequent, guess.confidence, evidence="other")
     return guess
+
+
+def _more_frequent_than_german(words: Sequence[str], languages: Sequence[str]) -> str | None:
+    """The language among ``languages`` whose wordfreq list (word_lists.py ``known_words``)
+    makes at least ``EVIDENCE_WORDS`` of ``words`` ``WORD_MARGIN`` more frequent than
+    German's does (Zipf), more than twice as many as the words German makes that much
+    more frequent than it, and at least half of ``words``; the one with the most such
+    words, None where none or a tie."""
+    german = known_words(REFERENCE_LANGUAGE)
+    if german is None:  # pragma: no cover - wordfreq ships a German list
+        return None
+    german_zipf = [german.zipf(word) for word in words]
+    counts: list[tuple[int, str]] = []
+    for language in languages:
+        known = known_words(language)
+        if language == REFERENCE_LANGUAGE or known is None:
+            continue
+        zipf = [known.zipf(word) for word in words]
+        over = sum(1 for z, g in zip(zipf, german_zipf, strict=True) if z - g >= WORD_MARGIN)
+        under = sum(1 for z, g in zip(zipf, german_zipf, strict=True) if g - z >= WORD_MARGIN)
+        if over >= EVIDENCE_WORDS and over > 2 * under and 2 * over >= len(words):
+            counts.append((over, language))
+    counts.sort(reverse=True)
+    if not counts or (len(counts) > 1 and counts[0][0] == counts[1][0]):
+        return None
+    return counts[0][1]
 
 
 def _by_words(
@@ -288,8 +324,9 @@ def _lingua_language(code: str) -> Language:
 @cache
 def _shipped_identifier() -> LanguageIdentifier:
     identifier = LanguageIdentifier(shipped_texts().languages)
-    for code in identifier.languages:  # the word evidence's lists load with lingua (~0.9 s)
+    for code in identifier.languages:  # the word evidence's lists load with lingua (~5 s)
         word_forms(code)
+        known_words(code)
     return identifier
 
 
