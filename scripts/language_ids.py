@@ -9,12 +9,11 @@ Usage:
 Each message (a pool's or a set's ``question``, a conversation's last turn read alone, as
 scripts/policy_labels.py collects them) is identified by the shipped identifier
 (``identify_language``); one line per message: file, id, expected language (the case's
-``language`` or ``tags.language``), guessed language, decisive, not_german, word evidence, the first message's reply
-language.
-``--compare`` prints, per file, how many messages are guessed as their expected language
-before and after, and every message whose guess moved, grouped by expected → before →
-after (docs/api.md, "Which language"). No retrieval: a run over all pools and tune halves
-takes about a minute.
+``language`` or ``tags.language``), guessed language, decisive, not_german, word evidence,
+the first message's reply language. ``--compare`` prints, per file, how many messages are
+guessed and replied to in their expected language before and after, and every message
+whose guess or reply moved, grouped by expected → before → after (docs/api.md, "Which
+language"). No retrieval: all pools and tune halves take about ten seconds.
 """
 
 from __future__ import annotations

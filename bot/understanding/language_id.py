@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Literal
 
@@ -161,8 +161,15 @@ class LanguageIdentifier:
             return guess
         # The German terms a citizen quotes are no evidence of the language they write in.
         own = [word.casefold() for word in words if word not in terms]
-        return (
-            _weighed_by_words(guess, own, german, best_other, self.languages) if own else guess
+        if not own:
+            return guess
+        return _weighed_by_words(
+            guess,
+            own,
+            german,
+            best_other,
+            self.languages,
+            lambda code: self._confidence(text, code),
         )
 
     def _confidences(self, text: str) -> tuple[str, float, float, tuple[str, float] | None]:
@@ -186,8 +193,10 @@ class LanguageIdentifier:
         return self._codes[values[0].language], values[0].value, german, other
 
     def _german(self, text: str) -> float:
-        german = _lingua_language(REFERENCE_LANGUAGE)
-        return float(self._detector.compute_language_confidence(text, german))
+        return self._confidence(text, REFERENCE_LANGUAGE)
+
+    def _confidence(self, text: str, code: str) -> float:
+        return float(self._detector.compute_language_confidence(text, _lingua_language(code)))
 
     def _is_german_term(self, word: str) -> bool:
         return len(word) >= TERM_LENGTH and self._german(word) >= TERM_CONFIDENCE
@@ -199,10 +208,13 @@ def _weighed_by_words(
     german: float,
     best_other: tuple[str, float] | None,
     languages: Sequence[str],
+    confidence_of: Callable[[str], float],
 ) -> LanguageGuess:
-    """``guess`` corrected by the word evidence of pyspellchecker's word lists (module
-    docstring); ``words`` are the message's words in lower case, ``german`` lingua's
-    confidence for German, ``best_other`` its most likely other language."""
+    """``guess`` corrected by the word evidence of pyspellchecker's word lists and
+    wordfreq's frequencies (module docstring); ``words`` are the message's own words in
+    lower case (quoted German terms left out), ``german`` lingua's confidence for German,
+    ``best_other`` its most likely other language, ``confidence_of`` lingua's confidence
+    for a language among ``languages``."""
     german_forms = word_forms(REFERENCE_LANGUAGE)
     if german_forms is None:  # pragma: no cover - the German list ships with pyspellchecker
         return guess
@@ -211,16 +223,19 @@ def _weighed_by_words(
         known = sum(1 for word in words if word in german_forms)
         if german_only > other_only and 2 * known >= len(words):
             return _by_words(guess, REFERENCE_LANGUAGE, german, evidence="german")
-    if guess.decisive or guess.not_german:
+    # A German reading that rests on quoted terms ("Sen kimsin, Bürgerbüro?") is weighed
+    # by the words around them too.
+    quoted = guess.language == REFERENCE_LANGUAGE and bool(guess.german_terms)
+    if guess.not_german or (guess.decisive and not quoted):
         return guess
-    if best_other is not None:
+    if best_other is not None and not guess.decisive:
         other, confidence = best_other
         german_only, other_only = _exclusive(words, german_forms, word_forms(other))
         if other_only >= EVIDENCE_WORDS and other_only > 2 * german_only:
             return _by_words(guess, other, confidence, evidence="other")
     frequent = _more_frequent_than_german(words, languages)
     if frequent is not None:
-        return _by_words(guess, frequent, guess.confidence, evidence="other")
+        return _by_words(guess, frequent, confidence_of(frequent), evidence="other")
     return guess
 
 
