@@ -29,8 +29,15 @@ Two things a plain detector gets wrong in a city's chat:
   German terms quoted in a foreign sentence do not count as German words); a
   message read as German or unsure with at least ``EVIDENCE_WORDS`` words of the best
   other language only (and more than twice as many as German only) is sure not to be
-  German (``not_german``). Languages without a word list (Polish, Romanian, Turkish …)
-  give only the first kind of evidence.
+  German (``not_german``). Languages without such a list (Polish, Romanian, Turkish,
+  Ukrainian) get the second kind from wordfreq's frequencies (word_lists.py
+  ``known_words``): an unsure message, or one read as German only because of the German
+  terms it quotes ("Sen kimsin, Bürgerbüro?"), is sure not to be German when at least
+  ``EVIDENCE_WORDS`` of its own words, and at least half of them, are ``WORD_MARGIN``
+  (Zipf) more frequent in one catalogue language than in German, more than twice as many
+  as the words German makes that much more frequent ("Cine ești?", "na razie"). Single
+  words are no such evidence ("pas", "eat", "sb" are misspelt German requests too); the
+  small talk's ``language_of_words`` reads them for greetings only.
 
 The models ship inside the ``lingua-language-detector`` wheel; nothing is downloaded. The
 detector loads a language's model on first use and is built once per process.
@@ -62,7 +69,8 @@ __all__ = [
 ]
 
 # How much more frequent, per word, a message's words must be in another catalogue language
-# than in German for ``language_of_words`` to choose it: Zipf +2, a hundred times as often.
+# than in German for ``language_of_words`` to choose it, and for a word to be evidence of
+# that language in ``identify``: Zipf +2, a hundred times as often.
 WORD_MARGIN = 2.0
 
 MIN_CONFIDENCE = 0.75
@@ -105,9 +113,9 @@ class LanguageGuess(BaseModel):
     # Sure not to be German although unsure which language it is (NOT_GERMAN_CONFIDENCE):
     # the best guess names the citizen's language better than German does.
     not_german: bool = False
-    # What pyspellchecker's word lists said ("german": the words are German although lingua
-    # read another language; "other": the words are the best other language's; "none":
-    # no evidence used). For the trace.
+    # What the word lists said (pyspellchecker's forms, wordfreq's frequencies; "german":
+    # the words are German although lingua read another language; "other": the words are
+    # another language's; "none": no evidence used). For the trace.
     word_evidence: Literal["german", "other", "none"] = "none"
 
 
