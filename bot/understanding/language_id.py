@@ -29,8 +29,15 @@ Two things a plain detector gets wrong in a city's chat:
   German terms quoted in a foreign sentence do not count as German words); a
   message read as German or unsure with at least ``EVIDENCE_WORDS`` words of the best
   other language only (and more than twice as many as German only) is sure not to be
-  German (``not_german``). Languages without a word list (Polish, Romanian, Turkish …)
-  give only the first kind of evidence.
+  German (``not_german``). Languages without such a list (Polish, Romanian, Turkish,
+  Ukrainian) get the second kind from wordfreq's frequencies (word_lists.py
+  ``known_words``): an unsure message, or one read as German only because of the German
+  terms it quotes ("Sen kimsin, Bürgerbüro?"), is sure not to be German when at least
+  ``EVIDENCE_WORDS`` of its own words, and at least half of them, are ``WORD_MARGIN``
+  (Zipf) more frequent in one catalogue language than in German, more than twice as many
+  as the words German makes that much more frequent ("Cine ești?", "na razie"). Single
+  words are no such evidence ("pas", "eat", "sb" are misspelt German requests too); the
+  small talk's ``language_of_words`` reads them for greetings only.
 
 The models ship inside the ``lingua-language-detector`` wheel; nothing is downloaded. The
 detector loads a language's model on first use and is built once per process.
@@ -40,7 +47,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Literal
 
@@ -62,7 +69,8 @@ __all__ = [
 ]
 
 # How much more frequent, per word, a message's words must be in another catalogue language
-# than in German for ``language_of_words`` to choose it: Zipf +2, a hundred times as often.
+# than in German for ``language_of_words`` to choose it, and for a word to be evidence of
+# that language in ``identify``: Zipf +2, a hundred times as often.
 WORD_MARGIN = 2.0
 
 MIN_CONFIDENCE = 0.75
@@ -105,9 +113,9 @@ class LanguageGuess(BaseModel):
     # Sure not to be German although unsure which language it is (NOT_GERMAN_CONFIDENCE):
     # the best guess names the citizen's language better than German does.
     not_german: bool = False
-    # What pyspellchecker's word lists said ("german": the words are German although lingua
-    # read another language; "other": the words are the best other language's; "none":
-    # no evidence used). For the trace.
+    # What the word lists said (pyspellchecker's forms, wordfreq's frequencies; "german":
+    # the words are German although lingua read another language; "other": the words are
+    # another language's; "none": no evidence used). For the trace.
     word_evidence: Literal["german", "other", "none"] = "none"
 
 
@@ -161,7 +169,16 @@ class LanguageIdentifier:
             return guess
         # The German terms a citizen quotes are no evidence of the language they write in.
         own = [word.casefold() for word in words if word not in terms]
-        return _weighed_by_words(guess, own, german, best_other) if own else guess
+        if not own:
+            return guess
+        return _weighed_by_words(
+            guess,
+            own,
+            german,
+            best_other,
+            self.languages,
+            lambda code: self._confidence(text, code),
+        )
 
     def _confidences(self, text: str) -> tuple[str, float, float, tuple[str, float] | None]:
         """The language ``text`` most likely reads as, its confidence, German's
@@ -184,19 +201,28 @@ class LanguageIdentifier:
         return self._codes[values[0].language], values[0].value, german, other
 
     def _german(self, text: str) -> float:
-        german = _lingua_language(REFERENCE_LANGUAGE)
-        return float(self._detector.compute_language_confidence(text, german))
+        return self._confidence(text, REFERENCE_LANGUAGE)
+
+    def _confidence(self, text: str, code: str) -> float:
+        return float(self._detector.compute_language_confidence(text, _lingua_language(code)))
 
     def _is_german_term(self, word: str) -> bool:
         return len(word) >= TERM_LENGTH and self._german(word) >= TERM_CONFIDENCE
 
 
 def _weighed_by_words(
-    guess: LanguageGuess, words: Sequence[str], german: float, best_other: tuple[str, float] | None
+    guess: LanguageGuess,
+    words: Sequence[str],
+    german: float,
+    best_other: tuple[str, float] | None,
+    languages: Sequence[str],
+    confidence_of: Callable[[str], float],
 ) -> LanguageGuess:
-    """``guess`` corrected by the word evidence of pyspellchecker's word lists (module
-    docstring); ``words`` are the message's words in lower case, ``german`` lingua's
-    confidence for German, ``best_other`` its most likely other language."""
+    """``guess`` corrected by the word evidence of pyspellchecker's word lists and
+    wordfreq's frequencies (module docstring); ``words`` are the message's own words in
+    lower case (quoted German terms left out), ``german`` lingua's confidence for German,
+    ``best_other`` its most likely other language, ``confidence_of`` lingua's confidence
+    for a language among ``languages``."""
     german_forms = word_forms(REFERENCE_LANGUAGE)
     if german_forms is None:  # pragma: no cover - the German list ships with pyspellchecker
         return guess
@@ -205,13 +231,46 @@ def _weighed_by_words(
         known = sum(1 for word in words if word in german_forms)
         if german_only > other_only and 2 * known >= len(words):
             return _by_words(guess, REFERENCE_LANGUAGE, german, evidence="german")
-    if guess.decisive or guess.not_german or best_other is None:
+    # A German reading that rests on quoted terms ("Sen kimsin, Bürgerbüro?") is weighed
+    # by the words around them too.
+    quoted = guess.language == REFERENCE_LANGUAGE and bool(guess.german_terms)
+    if guess.not_german or (guess.decisive and not quoted):
         return guess
-    other, confidence = best_other
-    german_only, other_only = _exclusive(words, german_forms, word_forms(other))
-    if other_only >= EVIDENCE_WORDS and other_only > 2 * german_only:
-        return _by_words(guess, other, confidence, evidence="other")
+    if best_other is not None and not guess.decisive:
+        other, confidence = best_other
+        german_only, other_only = _exclusive(words, german_forms, word_forms(other))
+        if other_only >= EVIDENCE_WORDS and other_only > 2 * german_only:
+            return _by_words(guess, other, confidence, evidence="other")
+    frequent = _more_frequent_than_german(words, languages)
+    if frequent is not None:
+        return _by_words(guess, frequent, confidence_of(frequent), evidence="other")
     return guess
+
+
+def _more_frequent_than_german(words: Sequence[str], languages: Sequence[str]) -> str | None:
+    """The language among ``languages`` whose wordfreq list (word_lists.py ``known_words``)
+    makes at least ``EVIDENCE_WORDS`` of ``words`` ``WORD_MARGIN`` more frequent than
+    German's does (Zipf), more than twice as many as the words German makes that much
+    more frequent than it, and at least half of ``words``; the one with the most such
+    words, None where none or a tie."""
+    german = known_words(REFERENCE_LANGUAGE)
+    if german is None:  # pragma: no cover - wordfreq ships a German list
+        return None
+    german_zipf = [german.zipf(word) for word in words]
+    counts: list[tuple[int, str]] = []
+    for language in languages:
+        known = known_words(language)
+        if language == REFERENCE_LANGUAGE or known is None:
+            continue
+        zipf = [known.zipf(word) for word in words]
+        over = sum(1 for z, g in zip(zipf, german_zipf, strict=True) if z - g >= WORD_MARGIN)
+        under = sum(1 for z, g in zip(zipf, german_zipf, strict=True) if g - z >= WORD_MARGIN)
+        if over >= EVIDENCE_WORDS and over > 2 * under and 2 * over >= len(words):
+            counts.append((over, language))
+    counts.sort(reverse=True)
+    if not counts or (len(counts) > 1 and counts[0][0] == counts[1][0]):
+        return None
+    return counts[0][1]
 
 
 def _by_words(
@@ -288,8 +347,9 @@ def _lingua_language(code: str) -> Language:
 @cache
 def _shipped_identifier() -> LanguageIdentifier:
     identifier = LanguageIdentifier(shipped_texts().languages)
-    for code in identifier.languages:  # the word evidence's lists load with lingua (~0.9 s)
+    for code in identifier.languages:  # the word evidence's lists load with lingua (~5 s)
         word_forms(code)
+        known_words(code)
     return identifier
 
 

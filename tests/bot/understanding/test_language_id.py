@@ -235,3 +235,60 @@ def test_german_holds_for_words_german_uses_too(message: str) -> None:
 def test_no_language_for_words_no_list_knows() -> None:
     assert language_of_words(normalize("xqzv wprt"), shipped_texts().languages) is None
     assert language_of_words("", shipped_texts().languages) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    # Languages pyspellchecker has no word list for: wordfreq's frequencies are the evidence.
+    [("Sen kimsin?", "tr"), ("Cine ești?", "ro"), ("esti robot?", "ro"), ("na razie", "pl")],
+)
+def test_short_messages_in_languages_without_a_spelling_list_are_not_answered_in_german(
+    message: str, language: str, reader: Understander
+) -> None:
+    guess = identify_language(message)
+    assert (guess.language, guess.word_evidence, guess.not_german) == (language, "other", True)
+    assert not guess.decisive
+    understood = reader.understand(message, tenant="muenchen")
+    assert (understood.language, understood.language_source) == (language, "detected")
+    # Not decisive: a language chosen in the conversation still wins.
+    understood = reader.understand(message, tenant="muenchen", language="uk")
+    assert (understood.language, understood.language_source) == ("uk", "conversation")
+
+
+@pytest.mark.parametrize(
+    "message",
+    # Short German requests, misspelt ones too, and words other languages use more often
+    # than German ("formular" in Romanian, "pas" in French) without a hundredfold margin.
+    [
+        "ich will mich anmelden",
+        "perso abholen",
+        "wohnung gesucht",
+        "wo pass",
+        "info psas",
+        "formular „v 100“ online",
+        "zusammenleben in deutschland formular",
+        "online verlustanziege formular",
+    ],
+)
+def test_short_misspelt_german_requests_stay_german(message: str, reader: Understander) -> None:
+    assert not identify_language(message).not_german
+    assert reader.understand(message, tenant="muenchen").language == "de"
+
+
+@pytest.mark.parametrize(
+    ("message", "language"),
+    [
+        ("Sen kimsin, Bürgerbüro?", "tr"),
+        ("Kimsin sen Personalausweis?", "tr"),
+        ("I do not understand Bürgerbüro.", "en"),
+    ],
+)
+def test_a_german_reading_resting_on_quoted_terms_yields_to_the_words_around_them(
+    message: str, language: str
+) -> None:
+    """lingua reads these as German (0.94 and more) because of the quoted German term; the
+    words around it are a hundred times more frequent in another language than in German."""
+    guess = identify_language(message)
+    assert guess.german_terms
+    assert (guess.language, guess.word_evidence, guess.not_german) == (language, "other", True)
+    assert not guess.decisive
