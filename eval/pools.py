@@ -38,7 +38,7 @@ import random
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -244,6 +244,29 @@ def load_pool(path: Path) -> list[PoolCase]:
             row["split"] = _SPLITS[tags["split"]]
         cases.append(PoolCase.model_validate(row))
     return cases
+
+
+class Message(NamedTuple):
+    """One message of a pool or set line, as the label and language scripts read it."""
+
+    id: str
+    tenant: str
+    language: str  # the line's or its tags' language, "" if it names none
+    text: str
+
+
+def messages(path: Path) -> list[Message]:
+    """The message of every line of a pool or set file: its ``question``, or for a
+    conversation its last turn read alone (scripts/policy_labels.py, language_ids.py)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        case = json.loads(line)
+        text = case.get("question") or case["turns"][-1]["text"]
+        language = case.get("language") or case.get("tags", {}).get("language", "")
+        rows.append(Message(case["id"], case["tenant"], language, text))
+    return rows
 
 
 def write_pool(cases: Iterable[PoolCase], path: Path) -> int:

@@ -25,26 +25,14 @@ from pathlib import Path
 
 from bot.texts.catalogue import REFERENCE_LANGUAGE
 from bot.understanding.language_id import identify_language
-
-
-def _messages(path: Path) -> list[tuple[str, str, str]]:
-    """(id, expected language, message) of every line of ``path``."""
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        case = json.loads(line)
-        text = case.get("question") or case["turns"][-1]["text"]
-        language = case.get("language") or case.get("tags", {}).get("language", "")
-        rows.append((case["id"], language, text))
-    return rows
+from eval.pools import messages
 
 
 def identify(out: Path, files: list[Path]) -> None:
     """Identify every message of ``files`` and write one line per message to ``out``."""
     with out.open("w", encoding="utf-8") as sink:
         for path in files:
-            for case_id, language, text in _messages(path):
+            for case_id, _, language, text in messages(path):
                 guess = identify_language(text)
                 row = {
                     "file": path.name,

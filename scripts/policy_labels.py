@@ -22,19 +22,7 @@ import sys
 from pathlib import Path
 
 from bot.dialogue.policy import Policy
-
-
-def _messages(path: Path) -> list[tuple[str, str, str, str]]:
-    """(id, tenant, language, message) of every line of ``path``."""
-    rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        case = json.loads(line)
-        text = case.get("question") or case["turns"][-1]["text"]
-        language = case.get("language") or case.get("tags", {}).get("language", "")
-        rows.append((case["id"], case["tenant"], language, text))
-    return rows
+from eval.pools import messages
 
 
 def main(out: Path, files: list[Path]) -> None:
@@ -42,7 +30,7 @@ def main(out: Path, files: list[Path]) -> None:
     policy = Policy.from_yaml()
     with out.open("w", encoding="utf-8") as sink:
         for path in files:
-            for case_id, tenant, language, text in _messages(path):
+            for case_id, tenant, language, text in messages(path):
                 decision = policy.classify(text, tenant=tenant)
                 row = {
                     "file": path.name,
