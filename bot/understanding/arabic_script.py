@@ -61,7 +61,7 @@ from rapidfuzz.distance import OSA
 
 from bot.understanding.cyrillic import romanised_cyrillic
 from bot.understanding.language_id import identify_language
-from bot.understanding.latin_claims import LATIN_LANGUAGES, LONG_WORD, unclaimed
+from bot.understanding.latin_claims import LATIN_LANGUAGES, LONG_WORD, latin_only, unclaimed
 from bot.understanding.word_lists import frequent_words
 
 __all__ = [
@@ -85,7 +85,6 @@ PREFIX_REST = 2  # consonants a word may have beyond the stem or word it begins 
 _MAX_VARIANTS = 256
 
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff]")
-_OTHER_SCRIPT = re.compile(r"[^\W\da-z_]")  # a letter that is not a-z
 _TOKEN = re.compile(r"[a-z0-9']*[a-z][a-z0-9']*")
 _VOCABULARY_WORD = re.compile(r"^[\u0621-\u064a\u067e\u0686\u0698\u06a9\u06af\u06cc]+$")
 
@@ -262,7 +261,7 @@ class ArabicScriptReading:
         """``normalized`` with its words read in Arabic script where the vocabulary has a
         word of their skeleton, or None if the message is not such a message or no word
         was read."""
-        if _ARABIC_SCRIPT.search(normalized) or _OTHER_SCRIPT.search(normalized):
+        if _ARABIC_SCRIPT.search(normalized) or not latin_only(normalized):
             return None
         if (
             not unclaimed(normalized)
@@ -313,7 +312,7 @@ def romanised_arabic(normalized: str) -> str | None:
     for a message with the chat alphabet's digits inside a word ("ta3bana"). Else None. Does
     not ask whether a Latin-script language claims the message (latin_claims.py): misspelt
     German requests read this way too ("frage zu atuo")."""
-    if _ARABIC_SCRIPT.search(normalized) or _OTHER_SCRIPT.search(normalized):
+    if _ARABIC_SCRIPT.search(normalized) or not latin_only(normalized):
         return None
     long_words = [token for token in _TOKEN.findall(normalized) if len(token) >= LONG_WORD]
     if len(long_words) < READ_WORDS:

@@ -46,6 +46,7 @@ from typing import NamedTuple
 
 import cyrtranslit
 
+from bot.understanding.latin_claims import LONG_WORD
 from bot.understanding.word_lists import KnownWords, known_words
 from bot.understanding.wording import normalize
 
@@ -59,7 +60,6 @@ __all__ = [
 ]
 
 CYRILLIC_LANGUAGES = ("ru", "uk")
-LONG_WORD = 4  # letters of the words that tell the language (latin_claims.py)
 READ_ZIPF = 2.5  # a Latin word read as a Russian/Ukrainian word at least this frequent is one
 READ_SHARE = 0.6  # at least this share of the long words so read: the message is that language
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")

@@ -167,18 +167,13 @@ class Understander:
         """``understanding`` with its searches: spelling corrected, expanded; a follow-up
         is also searched together with the earlier question."""
         message = understanding.text
-        if understanding.reading is not None:
-            own = self._search(
-                "message", understanding.reading, tenant, None, understanding.detected_language
-            )
-        else:
-            own = self._search(
-                "message",
-                message,
-                tenant,
-                understanding.normalized,
-                understanding.detected_language,
-            )
+        # A romanised message's Cyrillic reading is searched, normalised afresh.
+        text, normalized = (
+            (understanding.reading, None)
+            if understanding.reading is not None
+            else (message, understanding.normalized)
+        )
+        own = self._search("message", text, tenant, normalized, understanding.detected_language)
         if understanding.language_source == "detected" and not own.expansions:
             own = own.model_copy(update={"language": understanding.language})
         searches = [own]

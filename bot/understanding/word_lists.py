@@ -75,7 +75,7 @@ class KnownWords:
         """The word's Zipf frequency as written, rare words too (0 if it is not a form):
         for readers that rank rare words (the Cyrillic reading, cyrillic.py)."""
         found = self.forms.get(word)
-        return 9.0 - found[0][0] / 100.0 if found else 0.0
+        return _zipf(found[0][0]) if found else 0.0
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether some form as written begins with ``prefix``."""
@@ -87,17 +87,14 @@ def known_words(language: str) -> KnownWords | None:
     """The known words of ``language`` in normalised spelling (wordfreq's large list where
     it has one, else its small one), or None where wordfreq has no list for it. German:
     635,000 forms, ~0.8 s and ~10 MB on first use."""
-    name = "large" if language in wordfreq.available_languages(wordlist="large") else "small"
-    path = wordfreq.available_languages(wordlist=name).get(language)
-    if path is None:
+    buckets = _buckets(language)
+    if buckets is None:
         return None
-    # read_cBpack, not get_frequency_list: the latter keeps every list in an lru_cache.
-    buckets = wordfreq.read_cBpack(path)
     words = [(word, (index,)) for index, bucket in enumerate(buckets) for word in bucket]
     folded = [w.translate(UMLAUTS) for w, _ in words if any(c in w for c in "äöüß")]
     common: dict[str, float] = {}
-    for index, bucket in enumerate(buckets):  # bucket i: Zipf 9 - i/100
-        zipf = 9.0 - index / 100.0
+    for index, bucket in enumerate(buckets):
+        zipf = _zipf(index)
         if zipf < COMMON_ZIPF:
             break
         for word in bucket:
@@ -111,13 +108,25 @@ def known_words(language: str) -> KnownWords | None:
 def frequent_words(language: str, min_zipf: float) -> list[str]:
     """The words of ``language`` at least as frequent as ``min_zipf``, most frequent first
     (empty where wordfreq has no list for it); read from the wheel on every call."""
-    name = "large" if language in wordfreq.available_languages(wordlist="large") else "small"
-    path = wordfreq.available_languages(wordlist=name).get(language)
-    if path is None:
-        return []
     words: list[str] = []
-    for index, bucket in enumerate(wordfreq.read_cBpack(path)):  # bucket i: Zipf 9 - i/100
-        if 9.0 - index / 100.0 < min_zipf:
+    for index, bucket in enumerate(_buckets(language) or []):
+        if _zipf(index) < min_zipf:
             break
         words.extend(bucket)
     return words
+
+
+def _buckets(language: str) -> list[list[str]] | None:
+    """wordfreq's frequency buckets of ``language`` (its large list where it has one, else
+    its small one), most frequent first, or None where it has no list."""
+    name = "large" if language in wordfreq.available_languages(wordlist="large") else "small"
+    path = wordfreq.available_languages(wordlist=name).get(language)
+    if path is None:
+        return None
+    # read_cBpack, not get_frequency_list: the latter keeps every list in an lru_cache.
+    return list(wordfreq.read_cBpack(path))
+
+
+def _zipf(bucket: int) -> float:
+    """The Zipf frequency of wordfreq's bucket ``bucket`` (bucket i: Zipf 9 - i/100)."""
+    return 9.0 - bucket / 100.0
