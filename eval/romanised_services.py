@@ -64,28 +64,17 @@ def transliterate(text: str, language: str, spelling: str) -> str:
         if spelling == "passport":
             return str(iuliia.ICAO_DOC_9303.translate(text))
         if spelling == "volapuk":
-            text = _replace(text, _RU_CHAT_VOLAPUK)
+            text = _by_table(text, _RU_CHAT_VOLAPUK, initial=False)
         return str(iuliia.TELEGRAM.translate(text))
     table = _UK_PASSPORT if spelling == "passport" else {**_UK_CHAT}
     if spelling == "volapuk":
         table = {**table, **_VOLAPUK}
-    return _ukrainian(text, table, initial=spelling == "passport")
+    return _by_table(text, table, initial=spelling == "passport")
 
 
-def _replace(text: str, table: dict[str, str]) -> str:
-    """Letters of ``table`` replaced (case kept by capitalising the first letter)."""
-    out = []
-    for char in text:
-        low = char.lower()
-        if low in table:
-            value = table[low]
-            out.append(value.capitalize() if char != low else value)
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _ukrainian(text: str, table: dict[str, str], *, initial: bool) -> str:
+def _by_table(text: str, table: dict[str, str], *, initial: bool) -> str:
+    """The letters of ``text`` in ``table`` replaced, a capital by a capitalised value; with
+    ``initial``, a word's first letter by its KMU 2010 word-initial form where it has one."""
     out = []
     for i, char in enumerate(text):
         low = char.lower()
